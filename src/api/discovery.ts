@@ -1,0 +1,36 @@
+// Discovery: /api lists versions, /api/v1 lists the kinds with the verbs the caller may use.
+import type { FastifyInstance } from 'fastify';
+import { API_VERSION } from './kinds/common.js';
+import type { Kind } from './kinds/kind.js';
+import { send } from './protocol/content.js';
+import { route } from './protocol/routes.js';
+
+export function registerDiscovery(app: FastifyInstance, kinds: Kind[]): void {
+  route(app, '/api', {
+    GET: async (req, reply) =>
+      send(req, reply, 200, {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        preferredVersion: 'v1',
+        links: { v1: '/api/v1', openapi: '/openapi.json', health: '/healthz', ready: '/readyz', metrics: '/metrics' },
+      }),
+  });
+  route(app, '/api/v1', {
+    GET: async (req, reply) => {
+      const allowed = (verb: string, resource: string) => app.authorizer.allowed(req.principal, verb as never, resource);
+      const resources = kinds
+        .map((k) => ({
+          name: k.plural,
+          kind: k.kind,
+          shortNames: k.options.shortNames ?? [],
+          description: k.options.description,
+          verbs: k.verbs.filter((v) => allowed(v, k.plural)),
+          subresources: k.verbs.includes('update') ? ['status'] : [],
+          selectableFields: Object.keys(k.fields),
+        }))
+        .filter((r) => r.verbs.length > 0);
+      const system = ['version', 'time', 'config'].map((n) => ({ name: `system/${n}`, kind: 'System', verbs: ['get'] }));
+      return send(req, reply, 200, { apiVersion: API_VERSION, kind: 'APIResourceList', resources: [...resources, ...system.filter(() => allowed('get', 'system'))] });
+    },
+  });
+}

@@ -1,0 +1,123 @@
+// Schemas shared by several kinds: object metadata, conditions, quantities and the task
+// template. Typebox schemas are JSON Schema: the same objects validate requests and
+// generate /openapi.json.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const API_VERSION = 'drover/v1';
+
+/** cpu as cores (1, 0.5) or millicores ("100m"). */
+export const CpuQuantity = Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?m?$' })], {
+  description: 'cores (0.5) or millicores ("500m")',
+});
+/** Bytes, or a string with a binary or decimal suffix ("64Mi", "1G"). */
+export const ByteQuantity = Type.Union(
+  [Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|K|M|G|T|P)?$' })],
+  { description: 'bytes (67108864) or with a suffix ("64Mi", "1G")' },
+);
+
+export const Resources = Type.Object(
+  { cpu: Type.Optional(CpuQuantity), memory: Type.Optional(ByteQuantity), disk: Type.Optional(ByteQuantity) },
+  { additionalProperties: false },
+);
+
+export const OwnerReference = Type.Object(
+  {
+    kind: Type.String({ minLength: 1 }),
+    name: Type.String({ minLength: 1 }),
+    uid: Type.String({ minLength: 1 }),
+    controller: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type OwnerReference = Static<typeof OwnerReference>;
+
+export const ObjectMeta = Type.Object(
+  {
+    name: Type.Optional(Type.String({ description: '1–256 characters of A-Z a-z 0-9 - _ . : @ \\' })),
+    generateName: Type.Optional(Type.String({ maxLength: 200, description: 'prefix for a generated name' })),
+    uid: Type.Optional(Type.String({ description: 'read-only' })),
+    revision: Type.Optional(Type.Integer({ description: 'read-only: store revision of the last change' })),
+    generation: Type.Optional(Type.Integer({ description: 'read-only: bumped on every spec change' })),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+    annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
+    createdAt: Type.Optional(Type.String({ description: 'read-only' })),
+    updatedAt: Type.Optional(Type.String({ description: 'read-only' })),
+    deletionTimestamp: Type.Optional(Type.String({ description: 'read-only: set while finalizers hold a deletion' })),
+    ownerReferences: Type.Optional(Type.Array(OwnerReference)),
+    finalizers: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  },
+  { additionalProperties: false },
+);
+
+export const Condition = Type.Object(
+  {
+    type: Type.String({ minLength: 1 }),
+    status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')]),
+    reason: Type.Optional(Type.String()),
+    message: Type.Optional(Type.String()),
+    lastTransitionTime: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type Condition = Static<typeof Condition>;
+
+export const RestartPolicy = Type.Union([Type.Literal('always'), Type.Literal('on-failure'), Type.Literal('never')]);
+
+/** One systemd unit option, as fleet carries them: section, name, value. */
+export const UnitOption = Type.Object(
+  { section: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1 }), value: Type.String() },
+  { additionalProperties: false },
+);
+export type UnitOption = Static<typeof UnitOption>;
+
+export const TaskTemplate = Type.Object(
+  {
+    driver: Type.Optional(Type.Union([Type.Literal('exec'), Type.Literal('unit')], { description: 'default: unit when unit options are given, else exec' })),
+    command: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'program and its arguments' })),
+    args: Type.Optional(Type.Array(Type.String(), { description: 'appended to command' })),
+    env: Type.Optional(Type.Record(Type.String(), Type.String())),
+    workingDir: Type.Optional(Type.String()),
+    resources: Type.Optional(Resources),
+    restartPolicy: Type.Optional(RestartPolicy),
+    stopGraceSeconds: Type.Optional(Type.Number({ minimum: 0, description: 'SIGTERM → SIGKILL delay (default 10)' })),
+    unit: Type.Optional(Type.Array(UnitOption, { description: 'systemd unit options (fleet units)' })),
+    volumes: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { dataset: Type.String({ minLength: 1 }), path: Type.String({ minLength: 1 }), readOnly: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    ports: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.Optional(Type.String()),
+            port: Type.Integer({ minimum: 1, maximum: 65535 }),
+            protocol: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('udp')])),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TaskTemplate = Static<typeof TaskTemplate>;
+
+/** Placement constraints; fleet's [X-Fleet] options map onto these one to one. */
+export const Constraints = Type.Object(
+  {
+    machineSelector: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1 })]), {
+        description: 'label match: AND across keys, OR within a list of values (fleet MachineMetadata)',
+      }),
+    ),
+    conflicts: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'globs of service names not to share a machine with' })),
+    machineOf: Type.Optional(Type.String({ minLength: 1, description: 'run on the machine of a task of this service' })),
+    machine: Type.Optional(Type.String({ minLength: 1, description: 'pinned machine name (machine ID)' })),
+  },
+  { additionalProperties: false },
+);
+export type Constraints = Static<typeof Constraints>;

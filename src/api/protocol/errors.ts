@@ -1,0 +1,60 @@
+// Turns every failure into the error envelope: our ApiErrors as they are, fastify's own
+// errors (body too large, unknown media type, bad URL) into the catalog, anything else into
+// 500 Internal without leaking a stack or a path.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, NotFound, type Reason } from '../../errors.js';
+import { StoreUnavailableError } from '../../store/store.js';
+import { send } from './content.js';
+
+const fastifyCodes: Record<string, [Reason, (e: FastifyError) => string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['PayloadTooLarge', (e) => `the request body is larger than the limit of ${limitOf(e)}; send a smaller object`],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    'UnsupportedMediaType',
+    (e) => `unsupported Content-Type ${mediaTypeOf(e)}: send application/json or application/yaml (PATCH: application/merge-patch+json or application/json-patch+json)`,
+  ],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['BadRequest', () => 'the Content-Length header does not match the body'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['BadRequest', () => 'the request body is empty: send a JSON object'],
+  FST_ERR_BAD_URL: ['BadRequest', () => 'the URL is malformed (bad percent-encoding?)'],
+  FST_ERR_CTP_INVALID_TYPE: ['BadRequest', () => 'the Content-Type header is malformed'],
+};
+
+function limitOf(e: FastifyError): string {
+  const m = /(\d+)/.exec(e.message);
+  return m ? `${Math.round(Number(m[1]) / 1024)} KiB` : '1 MiB';
+}
+function mediaTypeOf(e: FastifyError): string {
+  const m = /: (.*)$/.exec(e.message);
+  return m ? `"${m[1]}"` : '';
+}
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof StoreUnavailableError) {
+    const e = new ApiError('Unavailable', `the store is unavailable: ${err.message}; retry shortly`);
+    e.headers['retry-after'] = '1';
+    return e;
+  }
+  const fe = err as FastifyError;
+  const mapped = fe?.code ? fastifyCodes[fe.code] : undefined;
+  if (mapped) return new ApiError(mapped[0], mapped[1](fe));
+  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new ApiError('BadRequest', fe.message);
+  }
+  return new ApiError('Internal', 'internal error; the server log has the details');
+}
+
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err, req, reply) => {
+    const apiErr = toApiError(err);
+    if (apiErr.code >= 500 && !(err instanceof ApiError)) req.log.error({ err, url: req.url, method: req.method }, 'request failed');
+    return sendError(req, reply, apiErr);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(req, reply, new NotFound(`no such resource: ${req.method} ${req.url.split('?')[0]}; GET /api lists what this server serves`)),
+  );
+}
+
+export function sendError(req: FastifyRequest, reply: FastifyReply, err: ApiError): FastifyReply {
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  return send(req, reply, err.code, err.toBody());
+}

@@ -1,0 +1,326 @@
+// The generic handlers every kind gets: list/watch/create on the collection, get/replace/
+// patch/delete on an item, and the /status subresource. A kind file never repeats these.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BadRequest, Gone, NotFound, PreconditionFailed } from '../../errors.js';
+import type { AnyObject } from '../../state/object.js';
+import type { State } from '../../state/state.js';
+import type { WatchCache } from '../../state/watch-cache.js';
+import { CompactedError } from '../../store/store.js';
+import type { Kind } from '../kinds/kind.js';
+import { authorize } from '../protocol/auth.js';
+import { send } from '../protocol/content.js';
+import { route } from '../protocol/routes.js';
+import { nameProblem } from './names.js';
+import { requireObjectBody, toObject, toStatus } from './objects.js';
+import {
+  boolParam,
+  durationParam,
+  encodePageToken,
+  filterParams,
+  intParam,
+  pageTokenParam,
+  single,
+  type Query,
+} from './params.js';
+import { applyPatch, patchType } from './patch.js';
+import { serveWatch, type WatchTracker } from './watch.js';
+
+export interface ResourceContext {
+  state: State;
+  watches: WatchTracker;
+  maxWatchBufferedBytes: number;
+}
+
+const MAX_WAIT_MS = 5 * 60_000;
+
+export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceContext): void {
+  const { state } = ctx;
+  const repo = state.resources(kind.plural);
+  const cache = state.cache(kind.plural);
+  const base = `/api/v1/${kind.plural}`;
+  const can = (v: string) => kind.verbs.includes(v as never);
+  const what = (name: string) => `${kind.kind.toLowerCase()} "${name}"`;
+
+  const nameOf = (req: FastifyRequest): string => {
+    const name = (req.params as { name: string }).name;
+    const problem = nameProblem(name);
+    if (problem) throw new BadRequest(`invalid name in the URL: ${problem}`);
+    return name;
+  };
+
+  const sendObject = (req: FastifyRequest, reply: FastifyReply, code: number, obj: AnyObject | undefined, bytes?: Buffer) => {
+    if (obj) reply.header('etag', `"${obj.metadata.revision}"`);
+    return send(req, reply, code, bytes ?? obj);
+  };
+
+  const watch = (req: FastifyRequest, reply: FastifyReply, name?: string) => {
+    authorize(req, 'watch', kind.plural);
+    const q = req.query as Query;
+    const filter = filterParams(q, kind);
+    if (name !== undefined) filter.name = name;
+    const lastEventId = req.headers['last-event-id'];
+    let revision = intParam(q, 'revision');
+    if (revision === undefined && typeof lastEventId === 'string' && /^\d+$/.test(lastEventId)) revision = Number(lastEventId);
+    if (revision === 0) revision = undefined;
+    if (revision !== undefined && revision > cache.revision) {
+      throw new BadRequest(`parameter revision ${revision} is newer than the server's current revision ${cache.revision}`);
+    }
+    serveWatch(
+      req,
+      reply,
+      cache,
+      filter,
+      {
+        revision,
+        diff: boolParam(q, 'diff'),
+        sse: (req.headers.accept ?? '').includes('text/event-stream'),
+        timeoutMs: durationParam(q, 'timeoutSeconds', 24 * 3_600_000),
+        maxBufferedBytes: ctx.maxWatchBufferedBytes,
+      },
+      ctx.watches,
+    );
+  };
+
+  const list = async (req: FastifyRequest, reply: FastifyReply) => {
+    const q = req.query as Query;
+    if (boolParam(q, 'watch')) return watch(req, reply);
+    authorize(req, 'list', kind.plural);
+    const filter = filterParams(q, kind);
+    const limit = intParam(q, 'limit') || Infinity;
+    const token = pageTokenParam(q);
+    const minRevision = intParam(q, 'revision');
+    if (minRevision !== undefined && minRevision > cache.revision) {
+      throw new BadRequest(`parameter revision ${minRevision} is newer than the server's current revision ${cache.revision}`);
+    }
+    let revision = cache.revision;
+    let items: Buffer[] = [];
+    let lastName: string | undefined;
+    let more = false;
+    if (!token || token.r === cache.revision) {
+      for (const e of cache.select(filter, token?.k)) {
+        if (items.length === limit) {
+          more = true;
+          break;
+        }
+        items.push(e.json);
+        lastName = e.object.metadata.name;
+      }
+    } else {
+      // A later page of a list whose snapshot has moved on: read the store as of the token's revision.
+      revision = token.r;
+      ({ items, lastName, more } = await pageFromStore(repo, cache, filter, token.r, token.k, limit));
+    }
+    const metadata: Record<string, unknown> = { revision };
+    if (more && lastName !== undefined) metadata.nextPageToken = encodePageToken({ r: revision, k: lastName });
+    const head = Buffer.from(`{"apiVersion":"drover/v1","kind":"${kind.kind}List","metadata":${JSON.stringify(metadata)},"items":[`);
+    const parts: Buffer[] = [head];
+    items.forEach((b, i) => {
+      if (i) parts.push(COMMA);
+      parts.push(b);
+    });
+    parts.push(END);
+    return send(req, reply, 200, Buffer.concat(parts));
+  };
+
+  const respondAsync = async (req: FastifyRequest, reply: FastifyReply, obj: AnyObject, created: boolean) => {
+    const isDone = kind.options.async!.isDone;
+    const waitMs = durationParam(req.query as Query, 'wait', MAX_WAIT_MS);
+    let current: AnyObject | undefined = obj;
+    if (waitMs && !isDone(obj)) current = (await waitFor(cache, obj.metadata.name, isDone, waitMs)) ?? obj;
+    if (created) reply.header('location', `${base}/${current.metadata.name}`);
+    return sendObject(req, reply, isDone(current) ? (created ? 201 : 200) : 202, current);
+  };
+
+  const create = async (req: FastifyRequest, reply: FastifyReply) => {
+    authorize(req, 'create', kind.plural);
+    const obj = toObject(kind, req.body, { generateName: (p) => repo.generateName(p) });
+    const created = await repo.create(obj);
+    if (kind.options.async) return respondAsync(req, reply, created, true);
+    reply.header('location', `${base}/${created.metadata.name}`);
+    return sendObject(req, reply, 201, created);
+  };
+
+  const get = async (req: FastifyRequest, reply: FastifyReply) => {
+    const name = nameOf(req);
+    const q = req.query as Query;
+    if (boolParam(q, 'watch')) return watch(req, reply, name);
+    authorize(req, 'get', kind.plural);
+    const entry = cache.get(name);
+    if (!entry) throw notFound(name);
+    if (kind.options.async && single(q, 'wait') !== undefined) return respondAsync(req, reply, entry.object, false);
+    return sendObject(req, reply, 200, entry.object, entry.json);
+  };
+
+  const replace = async (req: FastifyRequest, reply: FastifyReply) => {
+    authorize(req, 'update', kind.plural);
+    const name = nameOf(req);
+    const body = requireObjectBody(req.body);
+    const obj = toObject(kind, body, { name });
+    const pre = preconditions(req, (body.metadata as { revision?: unknown } | undefined)?.revision);
+    const { object, created } = await repo.apply(obj, pre);
+    if (created) reply.header('location', `${base}/${name}`);
+    return sendObject(req, reply, created ? 201 : 200, object);
+  };
+
+  const patch = async (req: FastifyRequest, reply: FastifyReply) => {
+    authorize(req, 'patch', kind.plural);
+    const name = nameOf(req);
+    const type = patchType(req.headers['content-type']);
+    if (!cache.get(name)) throw notFound(name);
+    const updated = await repo.update(
+      name,
+      (cur) => {
+        const patched = applyPatch(type, cur, req.body) as AnyObject;
+        checkPatchedRevision(patched, cur);
+        const obj = toObject(kind, patched, { name });
+        return { ...obj, status: cur.status };
+      },
+      preconditions(req),
+    );
+    return sendObject(req, reply, 200, updated);
+  };
+
+  const remove = async (req: FastifyRequest, reply: FastifyReply) => {
+    authorize(req, 'delete', kind.plural);
+    const name = nameOf(req);
+    const last = await repo.delete(name, preconditions(req));
+    // Finalizers still hold it: deletion has started and finishes when they are removed.
+    return sendObject(req, reply, last.metadata.deletionTimestamp ? 202 : 200, last);
+  };
+
+  const putStatus = async (req: FastifyRequest, reply: FastifyReply) => {
+    authorize(req, 'update', `${kind.plural}/status`);
+    const name = nameOf(req);
+    const body = requireObjectBody(req.body);
+    const meta = body.metadata as { name?: unknown; revision?: unknown } | undefined;
+    if (meta?.name !== undefined && meta.name !== name) {
+      throw new BadRequest(`the body's metadata.name "${String(meta.name)}" does not match the name in the URL "${name}"`);
+    }
+    const status = toStatus(kind, body.status);
+    const updated = await repo.update(name, (cur) => ({ ...cur, status }), preconditions(req, meta?.revision));
+    return sendObject(req, reply, 200, updated);
+  };
+
+  const patchStatus = async (req: FastifyRequest, reply: FastifyReply) => {
+    authorize(req, 'patch', `${kind.plural}/status`);
+    const name = nameOf(req);
+    const type = patchType(req.headers['content-type']);
+    if (!cache.get(name)) throw notFound(name);
+    const updated = await repo.update(
+      name,
+      (cur) => {
+        const patched = applyPatch(type, cur, req.body) as AnyObject;
+        checkPatchedRevision(patched, cur);
+        return { ...cur, status: toStatus(kind, patched.status) };
+      },
+      preconditions(req),
+    );
+    return sendObject(req, reply, 200, updated);
+  };
+
+  const notFound = (name: string) => new NotFound(`${what(name)} not found`);
+
+  route(app, base, { GET: list, ...(can('create') ? { POST: create } : {}) });
+  route(app, `${base}/:name`, {
+    GET: get,
+    ...(can('update') ? { PUT: replace } : {}),
+    ...(can('patch') ? { PATCH: patch } : {}),
+    ...(can('delete') ? { DELETE: remove } : {}),
+  });
+  route(app, `${base}/:name/status`, {
+    GET: get,
+    ...(can('update') ? { PUT: putStatus } : {}),
+    ...(can('patch') ? { PATCH: patchStatus } : {}),
+  });
+}
+
+const COMMA = Buffer.from(',');
+const END = Buffer.from(']}');
+
+/** If-Match, and metadata.revision in a body, both pin the revision a write applies to. */
+function preconditions(req: FastifyRequest, bodyRevision?: unknown): { revision?: number } {
+  let revision: number | undefined;
+  const ifMatch = req.headers['if-match'];
+  if (ifMatch !== undefined && ifMatch.trim() !== '*') {
+    const m = /^(?:W\/)?"?(\d+)"?$/.exec(ifMatch.trim());
+    if (!m) throw new BadRequest(`the If-Match header must be an ETag like "42", got ${ifMatch}`);
+    revision = Number(m[1]);
+  }
+  if (bodyRevision !== undefined && bodyRevision !== null) {
+    if (typeof bodyRevision !== 'number' || !Number.isSafeInteger(bodyRevision)) {
+      throw new BadRequest('metadata.revision must be an integer (the revision you read), or left out');
+    }
+    if (revision !== undefined && revision !== bodyRevision) {
+      throw new BadRequest(`If-Match (${revision}) and metadata.revision (${bodyRevision}) disagree; send one of them`);
+    }
+    revision = bodyRevision;
+  }
+  return revision === undefined ? {} : { revision };
+}
+
+/** A patch that sets metadata.revision asks for that revision, like If-Match. */
+function checkPatchedRevision(patched: AnyObject, current: AnyObject): void {
+  const r = (patched as { metadata?: { revision?: unknown } })?.metadata?.revision;
+  if (r !== undefined && r !== current.metadata.revision) {
+    throw new PreconditionFailed(
+      `${current.kind.toLowerCase()} "${current.metadata.name}" has changed: the patch expects revision ${String(r)}, it is now ${current.metadata.revision}`,
+    );
+  }
+}
+
+async function pageFromStore(
+  repo: ReturnType<State['resources']>,
+  cache: WatchCache,
+  filter: ReturnType<typeof filterParams>,
+  revision: number,
+  after: string,
+  limit: number,
+): Promise<{ items: Buffer[]; lastName?: string; more: boolean }> {
+  const items: Buffer[] = [];
+  let lastName: string | undefined;
+  let cursor = after;
+  try {
+    for (;;) {
+      const chunk = Math.min(Number.isFinite(limit) ? limit + 1 : 1000, 1000);
+      const page = await repo.pageAt(revision, cursor, chunk);
+      for (const obj of page.objects) {
+        cursor = obj.metadata.name;
+        if (!cache.matches(filter, obj)) continue;
+        if (items.length === limit) return { items, lastName, more: true };
+        items.push(Buffer.from(JSON.stringify(obj)));
+        lastName = obj.metadata.name;
+      }
+      if (!page.more) return { items, lastName, more: false };
+    }
+  } catch (err) {
+    if (err instanceof CompactedError) {
+      throw new Gone(`the list snapshot at revision ${revision} has expired; list again without pageToken`);
+    }
+    throw err;
+  }
+}
+
+/** Resolves with the object once `done(object)` holds, or with its latest state at the deadline. */
+export function waitFor(cache: WatchCache, name: string, done: (o: AnyObject) => boolean, ms: number): Promise<AnyObject | undefined> {
+  const current = cache.get(name)?.object;
+  if (!current || done(current)) return Promise.resolve(current);
+  return new Promise((resolve) => {
+    const finish = (o: AnyObject | undefined) => {
+      clearTimeout(timer);
+      sub.close();
+      resolve(o);
+    };
+    const timer = setTimeout(() => finish(cache.get(name)?.object), ms);
+    const sub = cache.subscribe(
+      { name },
+      {
+        send: (ev, type) => {
+          if (type === 'DELETED') finish(undefined);
+          else if (done(ev.entry.object)) finish(ev.entry.object);
+        },
+        bookmark: () => {},
+      },
+      cache.revision,
+    );
+  });
+}

@@ -1,0 +1,88 @@
+// Request bodies to objects: the one path every write takes (POST, PUT, PATCH results),
+// so validation, defaults and error messages are the same whichever verb is used.
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import { BadRequest, Invalid, type FieldError } from '../../errors.js';
+import type { AnyObject } from '../../state/object.js';
+import { API_VERSION } from '../kinds/common.js';
+import type { Kind } from '../kinds/kind.js';
+import { checkLabels, nameProblem } from './names.js';
+
+export function requireObjectBody(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) throw new BadRequest('the request needs a body: send a JSON or YAML object');
+  if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('the request body must be an object, not ' + (Array.isArray(body) ? 'an array' : typeof body));
+  return body as Record<string, unknown>;
+}
+
+export interface ToObjectOptions {
+  /** Name from the URL (PUT/PATCH); the body's name must agree or be absent. */
+  name?: string;
+  /** Generate a name when none is given (POST). */
+  generateName?: (prefix: string) => string;
+}
+
+/**
+ * Validates a body as an object of `kind` and returns it with defaults applied. The status is
+ * dropped (it is written only through /status); server-owned metadata is left for the state
+ * layer to set.
+ */
+export function toObject(kind: Kind, body: unknown, opts: ToObjectOptions): AnyObject {
+  const input = requireObjectBody(body);
+  const errs: FieldError[] = [];
+  if (input.apiVersion !== undefined && input.apiVersion !== API_VERSION) {
+    errs.push({ path: '/apiVersion', message: `must be "${API_VERSION}", got ${JSON.stringify(input.apiVersion)}` });
+  }
+  if (input.kind !== undefined && input.kind !== kind.kind) {
+    errs.push({ path: '/kind', message: `must be "${kind.kind}" on /api/v1/${kind.plural}, got ${JSON.stringify(input.kind)}` });
+  }
+  if (!errs.length) for (const e of kind.checkInput.Errors(input)) errs.push(fieldError(e));
+  if (errs.length) throw new Invalid(dedupe(errs));
+
+  const meta = { ...((input.metadata as Record<string, unknown>) ?? {}) } as unknown as AnyObject['metadata'];
+  if (opts.name !== undefined) {
+    if (meta.name !== undefined && meta.name !== opts.name) {
+      throw new BadRequest(`the body's metadata.name "${meta.name}" does not match the name in the URL "${opts.name}"`);
+    }
+    meta.name = opts.name;
+  } else if (meta.name === undefined) {
+    const prefix = meta.generateName ?? kind.options.generatedNamePrefix;
+    if (prefix === undefined || !opts.generateName) {
+      throw new Invalid([{ path: '/metadata/name', message: 'a name is required (or metadata.generateName for a generated one)' }]);
+    }
+    const problem = prefix === '' ? undefined : nameProblem(prefix);
+    if (problem) throw new Invalid([{ path: '/metadata/generateName', message: problem }]);
+    meta.name = opts.generateName(prefix);
+  }
+  const problem = nameProblem(meta.name);
+  if (problem) throw new Invalid([{ path: '/metadata/name', message: problem }]);
+  errs.push(...checkLabels(meta.labels, '/metadata/labels'));
+  delete (meta as Partial<AnyObject['metadata']>).revision;
+
+  let spec = (input.spec ?? {}) as Record<string, unknown>;
+  if (kind.options.defaults) spec = (kind.options.defaults as (s: unknown) => Record<string, unknown>)(spec);
+  const obj: AnyObject = { apiVersion: API_VERSION, kind: kind.kind, metadata: meta, spec, status: {} };
+  if (kind.options.validate) errs.push(...(kind.options.validate as (o: AnyObject) => FieldError[])(obj));
+  if (errs.length) throw new Invalid(errs);
+  return obj;
+}
+
+/** Validates a status written through the /status subresource. */
+export function toStatus(kind: Kind, status: unknown): Record<string, unknown> {
+  if (status === undefined || status === null) return {};
+  const errs: FieldError[] = [];
+  for (const e of kind.checkStatus.Errors(status)) errs.push(fieldError(e, '/status'));
+  if (errs.length) throw new Invalid(dedupe(errs));
+  return status as Record<string, unknown>;
+}
+
+/** Typebox's messages, reworded where they would puzzle a user. */
+function fieldError(e: ValueError, prefix = ''): FieldError {
+  if (e.type === ValueErrorType.ObjectRequiredProperty) return { path: prefix + e.path, message: 'is required' };
+  if (e.type === ValueErrorType.ObjectAdditionalProperties) return { path: prefix + e.path, message: 'unknown field' };
+  return { path: prefix + e.path, message: e.message.replace(/^Expected/, 'expected') };
+}
+
+/** Typebox reports a union mismatch once per branch; one message per path is enough. */
+function dedupe(errs: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errs.filter((e) => (seen.has(e.path) ? false : (seen.add(e.path), true)));
+}

@@ -1,0 +1,129 @@
+// Watch streams over HTTP: NDJSON or Server-Sent Events, whole objects or RFC 6902 diffs.
+// Each event's bytes are encoded once per format and shared by every watcher (the memo on
+// the cache event); a watcher whose socket falls too far behind gets an ERROR event with the
+// revision to resume from and is closed, so one slow client cannot hold memory hostage.
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import jsonpatch from 'fast-json-patch';
+import { Gone } from '../../errors.js';
+import type { CacheEvent, EventType, Subscription, WatchCache, WatchFilter } from '../../state/watch-cache.js';
+import { API_VERSION } from '../kinds/common.js';
+
+export interface WatchOptions {
+  /** Resume after this revision; undefined: send the current state first. */
+  revision?: number;
+  diff: boolean;
+  sse: boolean;
+  /** Server-side end of the stream. */
+  timeoutMs?: number;
+  /** Bytes queued on a socket before the watcher is dropped. */
+  maxBufferedBytes: number;
+}
+
+type Format = 'n' | 's';
+
+export function encodeEvent(ev: CacheEvent, type: EventType, format: Format, diff: boolean): Buffer {
+  const useDiff = diff && type === 'MODIFIED' && ev.type === 'MODIFIED' && ev.prev !== undefined;
+  const key = format + type + (useDiff ? 'd' : '');
+  let buf = ev.memo.get(key);
+  if (!buf) {
+    let payload: Buffer;
+    if (useDiff) {
+      let patch = ev.memo.get('patch');
+      if (!patch) {
+        patch = Buffer.from(JSON.stringify(jsonpatch.compare(ev.prev!.object, ev.entry.object)));
+        ev.memo.set('patch', patch);
+      }
+      payload = Buffer.concat([Buffer.from(`{"type":"MODIFIED","name":${JSON.stringify(ev.name)},"revision":${ev.revision},"patch":`), patch, CLOSE]);
+    } else {
+      payload = Buffer.concat([Buffer.from(`{"type":"${type}","object":`), ev.entry.json, CLOSE]);
+    }
+    buf = frame(payload, format, type, ev.revision);
+    ev.memo.set(key, buf);
+  }
+  return buf;
+}
+
+const CLOSE = Buffer.from('}');
+const NL = Buffer.from('\n');
+const SSE_END = Buffer.from('\n\n');
+
+function frame(payload: Buffer, format: Format, type: string, revision: number): Buffer {
+  if (format === 'n') return Buffer.concat([payload, NL]);
+  return Buffer.concat([Buffer.from(`event: ${type}\nid: ${revision}\ndata: `), payload, SSE_END]);
+}
+
+/** Open watch responses, ended when the server closes (they would keep it open forever). */
+export type WatchTracker = Set<ServerResponse>;
+
+export function serveWatch(
+  _req: FastifyRequest,
+  reply: FastifyReply,
+  cache: WatchCache,
+  filter: WatchFilter,
+  opts: WatchOptions,
+  tracker: WatchTracker,
+): void {
+  if (opts.revision !== undefined && opts.revision < cache.oldestRevision) {
+    throw new Gone(
+      `revision ${opts.revision} is too old to resume a watch of ${cache.info.plural} (oldest: ${cache.oldestRevision}); list again and watch from the list's revision`,
+    );
+  }
+  const format: Format = opts.sse ? 's' : 'n';
+  const raw = reply.raw;
+  reply.hijack();
+  raw.writeHead(200, {
+    'content-type': opts.sse ? 'text/event-stream' : 'application/x-ndjson',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+  });
+  raw.flushHeaders();
+  tracker.add(raw);
+
+  let lastRevision = opts.revision ?? 0;
+  let sub: Subscription | undefined = undefined;
+  let closed = false;
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    sub?.close();
+    clearTimeout(timer);
+    tracker.delete(raw);
+    if (!raw.writableEnded) raw.end();
+  };
+  const write = (buf: Buffer) => {
+    if (closed) return;
+    raw.write(buf);
+    if (raw.writableLength > opts.maxBufferedBytes) {
+      const body = {
+        type: 'ERROR',
+        object: {
+          error: { code: 410, reason: 'Gone', message: `watcher fell behind (over ${opts.maxBufferedBytes} bytes unsent); resume from revision ${lastRevision}` },
+          metadata: { revision: lastRevision },
+        },
+      };
+      raw.write(frame(Buffer.from(JSON.stringify(body)), format, 'ERROR', lastRevision));
+      finish();
+    }
+  };
+  const kind = cache.info.kind;
+  sub = cache.subscribe(
+    filter,
+    {
+      send: (ev, type) => {
+        write(encodeEvent(ev, type, format, opts.diff));
+        lastRevision = ev.revision;
+      },
+      bookmark: (revision) => {
+        const body = `{"type":"BOOKMARK","object":{"apiVersion":"${API_VERSION}","kind":"${kind}","metadata":{"revision":${revision}}}}`;
+        write(frame(Buffer.from(body), format, 'BOOKMARK', revision));
+        lastRevision = revision;
+      },
+    },
+    opts.revision,
+  );
+  if (closed) sub.close();
+  const timer = opts.timeoutMs ? setTimeout(finish, opts.timeoutMs) : undefined;
+  // The response closes when the client goes away (or we end it).
+  raw.on('close', finish);
+}

@@ -1,0 +1,236 @@
+// The typed drover client, used by the CLI, agents, tests and benchmarks. One method per verb,
+// the server's error envelope surfaced as ApiError, watches as resuming async iterators.
+import type { KindObject } from '../api/kinds/kind.js';
+import type { machines } from '../api/kinds/machines.js';
+import type { operations } from '../api/kinds/operations.js';
+import type { services } from '../api/kinds/services.js';
+import type { tasks } from '../api/kinds/tasks.js';
+import type { AnyObject } from '../state/object.js';
+import { ConnectionError, errorFromResponse } from './errors.js';
+import { watchStream, type WatchEvent } from './watch.js';
+
+export type Machine = KindObject<typeof machines>;
+export type Service = KindObject<typeof services>;
+export type Task = KindObject<typeof tasks>;
+export type Operation = KindObject<typeof operations>;
+
+/** What a caller writes: metadata without the server-owned fields, status optional. */
+export type Input<T extends AnyObject> = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Partial<T['metadata']>;
+  spec?: Partial<T['spec']> | T['spec'];
+  status?: Partial<T['status']>;
+};
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  pageToken?: string;
+}
+
+export interface List<T> {
+  apiVersion: string;
+  kind: string;
+  metadata: { revision: number; nextPageToken?: string };
+  items: T[];
+}
+
+export interface WatchOptions extends Omit<ListOptions, 'limit' | 'pageToken'> {
+  /** Only changes after this revision; omitted: the current state first. */
+  revision?: number;
+  name?: string;
+  diff?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface WriteOptions {
+  /** ETag/revision the write applies to (If-Match). */
+  ifMatch?: number;
+}
+
+export interface ClientOptions {
+  /** Server URL, or several: requests fail over to the next when one cannot be reached. */
+  server: string | string[];
+  /** Per-request timeout (default 30 s; watches have none). */
+  timeoutMs?: number;
+  /** Extra headers on every request (e.g. authorization). */
+  headers?: Record<string, string>;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** No timeout (streams). */
+  stream?: boolean;
+}
+
+export class Client {
+  readonly machines: ResourceClient<Machine>;
+  readonly services: ResourceClient<Service>;
+  readonly tasks: ResourceClient<Task>;
+  readonly operations: ResourceClient<Operation>;
+  private readonly servers: string[];
+  private current = 0;
+
+  constructor(readonly options: ClientOptions) {
+    this.servers = (Array.isArray(options.server) ? options.server : [options.server]).map((s) => s.replace(/\/+$/, ''));
+    if (this.servers.length === 0) throw new Error('at least one server URL is needed');
+    this.machines = this.resource('machines');
+    this.services = this.resource('services');
+    this.tasks = this.resource('tasks');
+    this.operations = this.resource('operations');
+  }
+
+  get server(): string {
+    return this.servers[this.current]!;
+  }
+
+  resource<T extends AnyObject = AnyObject>(plural: string): ResourceClient<T> {
+    return new ResourceClient<T>(this, plural);
+  }
+
+  /** Raw response; tries each server in turn when one cannot be reached. */
+  async fetch(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+    const url = new URL(path, 'http://placeholder');
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...opts.headers };
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      headers['content-type'] = opts.contentType ?? 'application/json';
+    }
+    const signals = [opts.signal, opts.stream ? undefined : AbortSignal.timeout(this.options.timeoutMs ?? 30_000)].filter(Boolean) as AbortSignal[];
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    let lastErr: unknown;
+    for (let i = 0; i < this.servers.length; i++) {
+      const base = this.servers[(this.current + i) % this.servers.length]!;
+      try {
+        const res = await fetch(base + url.pathname + url.search, { method, headers, body, signal });
+        this.current = (this.current + i) % this.servers.length;
+        return res;
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        lastErr = err;
+      }
+    }
+    const cause = (lastErr as { cause?: { code?: string; message?: string } })?.cause;
+    throw new ConnectionError(`cannot reach the drover server at ${this.servers.join(', ')}: ${cause?.code ?? cause?.message ?? (lastErr as Error)?.message}`);
+  }
+
+  /** JSON request; non-2xx answers throw the server's ApiError. */
+  async request<R = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; headers: Headers; body: R }> {
+    const res = await this.fetch(method, path, opts);
+    const text = await res.text();
+    if (!res.ok) throw errorFromResponse(res.status, text);
+    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as R };
+  }
+
+  async version(): Promise<{ version: string; node: string; store: string }> {
+    return (await this.request<{ version: string; node: string; store: string }>('GET', '/api/v1/system/version')).body;
+  }
+}
+
+export class ResourceClient<T extends AnyObject> {
+  private readonly base: string;
+  constructor(
+    private readonly client: Client,
+    readonly plural: string,
+  ) {
+    this.base = `/api/v1/${plural}`;
+  }
+
+  private path(name: string, sub = ''): string {
+    return `${this.base}/${encodeURIComponent(name)}${sub}`;
+  }
+
+  async get(name: string): Promise<T> {
+    return (await this.client.request<T>('GET', this.path(name))).body;
+  }
+
+  /** The object, or undefined when it does not exist. */
+  async find(name: string): Promise<T | undefined> {
+    try {
+      return await this.get(name);
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async list(opts: ListOptions = {}): Promise<List<T>> {
+    return (await this.client.request<List<T>>('GET', this.base, { query: { ...opts } })).body;
+  }
+
+  /** Every page of a list, from one snapshot. */
+  async listAll(opts: Omit<ListOptions, 'pageToken'> = {}): Promise<List<T>> {
+    const first = await this.list(opts);
+    let token = first.metadata.nextPageToken;
+    while (token) {
+      const page = await this.list({ ...opts, pageToken: token });
+      first.items.push(...page.items);
+      token = page.metadata.nextPageToken;
+    }
+    delete first.metadata.nextPageToken;
+    return first;
+  }
+
+  async create(obj: Input<T>, opts: { wait?: string } = {}): Promise<T> {
+    return (await this.client.request<T>('POST', this.base, { body: obj, query: { wait: opts.wait } })).body;
+  }
+
+  /** PUT: creates or replaces the spec side; `created` tells which. */
+  async replace(obj: Input<T> & { metadata: { name: string } }, opts: WriteOptions = {}): Promise<{ object: T; created: boolean }> {
+    const res = await this.client.request<T>('PUT', this.path(obj.metadata.name), { body: obj, headers: ifMatch(opts) });
+    return { object: res.body, created: res.status === 201 };
+  }
+
+  async patch(name: string, patch: unknown, opts: WriteOptions & { type?: 'merge' | 'json' } = {}): Promise<T> {
+    const contentType = opts.type === 'json' ? 'application/json-patch+json' : 'application/merge-patch+json';
+    return (await this.client.request<T>('PATCH', this.path(name), { body: patch, contentType, headers: ifMatch(opts) })).body;
+  }
+
+  async replaceStatus(name: string, status: T['status'], opts: WriteOptions = {}): Promise<T> {
+    return (await this.client.request<T>('PUT', this.path(name, '/status'), { body: { metadata: { name }, status }, headers: ifMatch(opts) })).body;
+  }
+
+  async patchStatus(name: string, status: Partial<T['status']>, opts: WriteOptions = {}): Promise<T> {
+    return (
+      await this.client.request<T>('PATCH', this.path(name, '/status'), {
+        body: { status },
+        contentType: 'application/merge-patch+json',
+        headers: ifMatch(opts),
+      })
+    ).body;
+  }
+
+  async delete(name: string, opts: WriteOptions = {}): Promise<T> {
+    return (await this.client.request<T>('DELETE', this.path(name), { headers: ifMatch(opts) })).body;
+  }
+
+  /** Changes as an async iterator; resumes after dropped connections. Break out (or abort) to stop. */
+  watch(opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
+    const path = opts.name !== undefined ? this.path(opts.name) : this.base;
+    return watchStream<T>({
+      revision: opts.revision,
+      signal: opts.signal,
+      open: async (revision, signal) => {
+        const res = await this.client.fetch('GET', path, {
+          query: { watch: true, revision, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, diff: opts.diff || undefined },
+          signal,
+          stream: true,
+        });
+        if (!res.ok) throw errorFromResponse(res.status, await res.text());
+        return res;
+      },
+    });
+  }
+}
+
+function ifMatch(opts: WriteOptions): Record<string, string> | undefined {
+  return opts.ifMatch === undefined ? undefined : { 'if-match': `"${opts.ifMatch}"` };
+}

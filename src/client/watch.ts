@@ -1,0 +1,102 @@
+// Watch as an async iterator: NDJSON events, resumed from the last seen revision whenever the
+// connection drops, with backoff. A resume the server can no longer serve (410) ends the
+// iteration with a Gone ApiError: the caller lists again.
+import { ApiError } from '../errors.js';
+import type { AnyObject } from '../state/object.js';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+
+export interface WatchEvent<T extends AnyObject = AnyObject> {
+  type: WatchEventType;
+  object: T;
+  /** With diff=true, MODIFIED events carry an RFC 6902 patch instead of the object. */
+  patch?: unknown[];
+  revision: number;
+}
+
+export interface WatchRequest {
+  /** Opens the stream from `revision` (undefined: initial state first). */
+  open(revision: number | undefined, signal: AbortSignal): Promise<Response>;
+  signal?: AbortSignal;
+  revision?: number;
+  /** First and last reconnect delay. */
+  backoffMs?: [number, number];
+}
+
+export async function* watchStream<T extends AnyObject>(req: WatchRequest): AsyncGenerator<WatchEvent<T>> {
+  let revision = req.revision;
+  const [minDelay, maxDelay] = req.backoffMs ?? [100, 5_000];
+  let delay = minDelay;
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    while (!controller.signal.aborted) {
+      let res: Response;
+      try {
+        res = await req.open(revision, controller.signal);
+      } catch (err) {
+        if (controller.signal.aborted) return;
+        if (err instanceof ApiError && err.code !== 503 && err.code !== 429 && err.code < 500) throw err;
+        await sleep(delay, controller.signal);
+        delay = Math.min(delay * 2, maxDelay);
+        continue;
+      }
+      try {
+        for await (const line of lines(res.body!)) {
+          const ev = JSON.parse(line) as { type: string; object?: AnyObject & { error?: { code: number; message: string } }; name?: string; revision?: number; patch?: unknown[] };
+          if (ev.type === 'ERROR') {
+            // The server dropped us (we fell behind): resume from the revision it names.
+            const r = ev.object?.metadata?.revision;
+            if (typeof r === 'number' && r > 0) revision = r;
+            break;
+          }
+          const rev = ev.revision ?? ev.object?.metadata?.revision ?? revision ?? 0;
+          if (ev.type === 'MODIFIED' && ev.patch) {
+            yield { type: 'MODIFIED', object: { metadata: { name: ev.name, revision: rev } } as unknown as T, patch: ev.patch, revision: rev };
+          } else {
+            yield { type: ev.type as WatchEventType, object: ev.object as T, revision: rev };
+          }
+          revision = rev;
+          delay = minDelay;
+        }
+      } catch (err) {
+        if (controller.signal.aborted) return;
+        if (!(err instanceof TypeError) && (err as Error).name !== 'AbortError' && !(err as { code?: string }).code) throw err;
+      }
+      if (controller.signal.aborted) return;
+      await sleep(delay, controller.signal);
+      delay = Math.min(delay * 2, maxDelay);
+    }
+  } finally {
+    req.signal?.removeEventListener('abort', onAbort);
+    controller.abort();
+  }
+}
+
+async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buf = '';
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buf += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line.trim()) yield line;
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

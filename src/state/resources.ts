@@ -1,0 +1,218 @@
+// The typed repository of one kind: reads come from the watch cache, writes go to the store
+// as compare-and-swap transactions on the object's modRevision. Object metadata that the
+// server owns (uid, generation, timestamps) is maintained here, so controllers and handlers
+// cannot get it wrong.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { prefixEnd, type Store, type TxnResult } from '../store/store.js';
+import { AlreadyExists, Conflict, NotFound, PreconditionFailed } from '../errors.js';
+import type { AnyObject, KindInfo } from './object.js';
+import type { Entry, WatchCache, WatchFilter } from './watch-cache.js';
+
+export interface Preconditions {
+  /** The object's current metadata.revision must equal this (If-Match, or metadata.revision in a PUT). */
+  revision?: number;
+  /** The object's uid must equal this (guards against acting on a recreated namesake). */
+  uid?: string;
+}
+
+export type Mutation<T> = (current: T) => T | undefined;
+
+const MAX_RETRIES = 20;
+
+export class Resources<T extends AnyObject = AnyObject> {
+  constructor(
+    readonly info: KindInfo,
+    private readonly store: Store,
+    readonly cache: WatchCache<T>,
+    private readonly prefix: string,
+    private readonly waitForRevision: (revision: number) => Promise<void>,
+  ) {}
+
+  key(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+
+  get(name: string): T | undefined {
+    return this.cache.get(name)?.object;
+  }
+
+  entry(name: string): Entry<T> | undefined {
+    return this.cache.get(name);
+  }
+
+  list(filter: WatchFilter = {}): T[] {
+    return [...this.cache.select(filter)].map((e) => e.object);
+  }
+
+  /**
+   * A page of the objects as of an older `revision`, read from the store (the cache only holds
+   * the present): names after `after`, in order. Throws CompactedError once that revision is gone.
+   */
+  async pageAt(revision: number, after: string, limit: number): Promise<{ objects: T[]; more: boolean }> {
+    const prefix = this.key('');
+    const res = await this.store.range(`${prefix}${after}\0`, { end: prefixEnd(prefix), revision, limit });
+    return { objects: res.kvs.map((kv) => decode<T>(kv.value, kv.modRevision)), more: res.more };
+  }
+
+  /** Generates a name from a prefix, as Kubernetes' generateName: prefix + 5 random characters. */
+  generateName(prefix: string): string {
+    const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+    for (;;) {
+      const bytes = randomBytes(5);
+      let suffix = '';
+      for (const b of bytes) suffix += alphabet[b % alphabet.length];
+      const name = prefix + suffix;
+      if (!this.cache.get(name)) return name;
+    }
+  }
+
+  /** Creates the object; fails with AlreadyExists if the name is taken. */
+  async create(input: T): Promise<T> {
+    const now = new Date().toISOString();
+    const obj = {
+      ...input,
+      metadata: { ...input.metadata, uid: randomUUID(), generation: 1, createdAt: now, updatedAt: now },
+    } as T;
+    delete (obj.metadata as Partial<T['metadata']>).deletionTimestamp;
+    const key = this.key(obj.metadata.name);
+    const res = await this.store.txn({
+      compare: [{ key, target: 'createRevision', op: '=', value: 0 }],
+      success: [{ type: 'put', key, value: encode(obj) }],
+    });
+    if (!res.succeeded) throw new AlreadyExists(`${this.info.kind.toLowerCase()} "${obj.metadata.name}" already exists`);
+    return this.committed(obj, res);
+  }
+
+  /**
+   * Reads the current object, applies `mutate` and writes the result if it changed, retrying on
+   * concurrent writes — unless a precondition pins the revision, in which case a concurrent
+   * write is the caller's conflict (412). `mutate` returning undefined means "no change".
+   */
+  async update(name: string, mutate: Mutation<T>, pre: Preconditions = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const current = this.mustGet(name);
+      checkPreconditions(this.info.kind, current, pre);
+      const next = mutate(current);
+      if (next === undefined || sameObject(next, current)) return current;
+      const written = this.stamp(current, next);
+      const key = this.key(name);
+      const finishing = written.metadata.deletionTimestamp !== undefined && !(written.metadata.finalizers?.length);
+      const res = await this.store.txn({
+        compare: [{ key, target: 'modRevision', op: '=', value: current.metadata.revision }],
+        success: [finishing ? { type: 'delete', key } : { type: 'put', key, value: encode(written) }],
+      });
+      if (res.succeeded) return this.committed(written, res);
+      if (pre.revision !== undefined) throw this.stale(name, pre.revision);
+      if (attempt >= MAX_RETRIES) throw new Conflict(`${this.info.kind.toLowerCase()} "${name}" is changing too fast; try again`);
+      await this.waitForRevision(res.revision);
+    }
+  }
+
+  /** Creates the object, or replaces the spec side of an existing one; `created` says which. */
+  async apply(input: T, pre: Preconditions = {}): Promise<{ object: T; created: boolean }> {
+    if (!this.cache.get(input.metadata.name)) {
+      if (pre.revision !== undefined) throw new NotFound(`${this.info.kind.toLowerCase()} "${input.metadata.name}" not found`);
+      try {
+        return { object: await this.create(input), created: true };
+      } catch (err) {
+        if (!(err instanceof AlreadyExists)) throw err;
+      }
+    }
+    const object = await this.update(
+      input.metadata.name,
+      (cur) => ({ ...input, status: cur.status, metadata: { ...input.metadata, finalizers: input.metadata.finalizers ?? cur.metadata.finalizers } }),
+      pre,
+    );
+    return { object, created: false };
+  }
+
+  /**
+   * Deletes the object. With finalizers present, only marks it (deletionTimestamp) and the
+   * last finalizer's removal deletes it. Returns the last state.
+   */
+  async delete(name: string, pre: Preconditions = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const current = this.mustGet(name);
+      checkPreconditions(this.info.kind, current, pre);
+      if (current.metadata.finalizers?.length) {
+        if (current.metadata.deletionTimestamp) return current;
+        return this.update(name, (cur) => ({ ...cur, metadata: { ...cur.metadata, deletionTimestamp: new Date().toISOString() } }), pre);
+      }
+      const key = this.key(name);
+      const res = await this.store.txn({
+        compare: [{ key, target: 'modRevision', op: '=', value: current.metadata.revision }],
+        success: [{ type: 'delete', key }],
+      });
+      if (res.succeeded) {
+        await this.waitForRevision(res.revision);
+        return { ...current, metadata: { ...current.metadata, revision: res.revision } };
+      }
+      if (pre.revision !== undefined) throw this.stale(name, pre.revision);
+      if (attempt >= MAX_RETRIES) throw new Conflict(`${this.info.kind.toLowerCase()} "${name}" is changing too fast; try again`);
+      await this.waitForRevision(res.revision);
+    }
+  }
+
+  private mustGet(name: string): T {
+    const cur = this.cache.get(name)?.object;
+    if (!cur) throw new NotFound(`${this.info.kind.toLowerCase()} "${name}" not found`);
+    return cur;
+  }
+
+  private stale(name: string, expected: number): PreconditionFailed {
+    const now = this.cache.get(name)?.revision;
+    return new PreconditionFailed(
+      `${this.info.kind.toLowerCase()} "${name}" has changed: expected revision ${expected}, it is now ${now ?? 'deleted'}; read it again and retry`,
+    );
+  }
+
+  /** Server-owned metadata of an updated object: kept from the current one, generation bumped on spec change. */
+  private stamp(current: T, next: T): T {
+    const specChanged = JSON.stringify(next.spec) !== JSON.stringify(current.spec);
+    const metadata = {
+      ...next.metadata,
+      name: current.metadata.name,
+      uid: current.metadata.uid,
+      createdAt: current.metadata.createdAt,
+      generation: current.metadata.generation + (specChanged ? 1 : 0),
+      updatedAt: new Date().toISOString(),
+    };
+    if (current.metadata.deletionTimestamp) metadata.deletionTimestamp = current.metadata.deletionTimestamp;
+    return { ...next, apiVersion: current.apiVersion, kind: current.kind, metadata };
+  }
+
+  private async committed(obj: T, res: TxnResult): Promise<T> {
+    await this.waitForRevision(res.revision);
+    return { ...obj, metadata: { ...obj.metadata, revision: res.revision } };
+  }
+}
+
+function checkPreconditions(kind: string, current: AnyObject, pre: Preconditions): void {
+  const what = `${kind.toLowerCase()} "${current.metadata.name}"`;
+  if (pre.uid !== undefined && pre.uid !== current.metadata.uid) {
+    throw new PreconditionFailed(`${what} has uid ${current.metadata.uid}, not ${pre.uid}: it was deleted and recreated`);
+  }
+  if (pre.revision !== undefined && pre.revision !== current.metadata.revision) {
+    throw new PreconditionFailed(
+      `${what} has changed: expected revision ${pre.revision}, it is now ${current.metadata.revision}; read it again and retry`,
+    );
+  }
+}
+
+/** Equal apart from server-owned metadata: such a write would change nothing. */
+function sameObject(a: AnyObject, b: AnyObject): boolean {
+  const strip = (o: AnyObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, revision: 0, updatedAt: '', generation: 0 } });
+  return strip(a) === strip(b);
+}
+
+/** The stored form: the object without its revision (the store's modRevision is the revision). */
+export function encode(obj: AnyObject): string {
+  const { revision: _revision, ...metadata } = obj.metadata;
+  return JSON.stringify({ ...obj, metadata });
+}
+
+export function decode<T extends AnyObject>(value: string, modRevision: number): T {
+  const obj = JSON.parse(value) as T;
+  obj.metadata.revision = modRevision;
+  return obj;
+}

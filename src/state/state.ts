@@ -1,0 +1,139 @@
+// The state layer: one watch on the store feeds a watch cache per kind, and a typed
+// repository per kind writes through the store. The only module that holds a Store.
+import { prefixEnd, type Store, type Watch, type WatchEvent } from '../store/store.js';
+import type { AnyObject, KindInfo } from './object.js';
+import { Resources, decode } from './resources.js';
+import { WatchCache, type EventType } from './watch-cache.js';
+
+export interface StateOptions {
+  store: Store;
+  kinds: KindInfo[];
+  /** Key prefix of all objects (etcd's `--etcd-prefix`), default "/drover". */
+  prefix?: string;
+  /** Events each kind's cache keeps for resuming watches. */
+  historyEvents?: number;
+  /** Interval of BOOKMARK events to every watcher. */
+  bookmarkIntervalMs?: number;
+  onError?: (err: Error) => void;
+}
+
+export class State {
+  private readonly caches = new Map<string, WatchCache>();
+  private readonly repos = new Map<string, Resources>();
+  private watch?: Watch;
+  private revisionWaiters: { revision: number; resolve: () => void }[] = [];
+  private bookmarkTimer?: NodeJS.Timeout;
+  private closed = false;
+  revision = 0;
+
+  private constructor(
+    readonly store: Store,
+    private readonly prefix: string,
+  ) {}
+
+  static async open(options: StateOptions): Promise<State> {
+    const prefix = (options.prefix ?? '/drover').replace(/\/+$/, '') + '/';
+    const state = new State(options.store, prefix);
+    for (const info of options.kinds) {
+      const cache = new WatchCache(info, { historyEvents: options.historyEvents });
+      state.caches.set(info.plural, cache);
+      state.repos.set(info.plural, new Resources(info, options.store, cache, `${prefix}${info.plural}/`, (r) => state.waitForRevision(r)));
+    }
+    await state.load(options.onError);
+    state.bookmarkTimer = setInterval(() => {
+      for (const c of state.caches.values()) c.bookmarkAll();
+    }, options.bookmarkIntervalMs ?? 5_000);
+    state.bookmarkTimer.unref();
+    return state;
+  }
+
+  resources<T extends AnyObject = AnyObject>(plural: string): Resources<T> {
+    const r = this.repos.get(plural);
+    if (!r) throw new Error(`unknown kind "${plural}"`);
+    return r as unknown as Resources<T>;
+  }
+
+  cache(plural: string): WatchCache {
+    return this.caches.get(plural)!;
+  }
+
+  kinds(): KindInfo[] {
+    return [...this.caches.values()].map((c) => c.info);
+  }
+
+  /** Resolves once every cache reflects `revision` (immediately on SQLite, where events precede acks). */
+  waitForRevision(revision: number): Promise<void> {
+    if (this.revision >= revision) return Promise.resolve();
+    return new Promise((resolve) => this.revisionWaiters.push({ revision, resolve }));
+  }
+
+  async compact(revision: number): Promise<void> {
+    await this.store.compact(revision);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.bookmarkTimer);
+    this.watch?.close();
+  }
+
+  private async load(onError?: (err: Error) => void): Promise<void> {
+    const all = await this.store.range(this.prefix, { end: prefixEnd(this.prefix) });
+    const byKind = new Map<string, AnyObject[]>();
+    for (const kv of all.kvs) {
+      const plural = this.pluralOf(kv.key);
+      if (!plural) continue;
+      let list = byKind.get(plural);
+      if (!list) byKind.set(plural, (list = []));
+      list.push(decode(kv.value, kv.modRevision));
+    }
+    for (const [plural, cache] of this.caches) cache.reset(byKind.get(plural) ?? [], all.revision);
+    this.revision = all.revision;
+    this.watch = this.store.watch(
+      this.prefix,
+      { end: prefixEnd(this.prefix), startRevision: all.revision + 1 },
+      (events, revision) => this.onEvents(events, revision),
+      (err) => onError?.(err),
+    );
+  }
+
+  private onEvents(events: WatchEvent[], revision: number): void {
+    for (const ev of events) {
+      const plural = this.pluralOf(ev.kv.key);
+      if (!plural) continue;
+      const cache = this.caches.get(plural)!;
+      let type: EventType;
+      let obj: AnyObject;
+      if (ev.type === 'delete') {
+        // The cache holds the last state; no need to parse prev (etcd may not even send it).
+        const current = cache.get(ev.kv.key.slice(this.prefix.length + plural.length + 1));
+        if (!current) continue;
+        type = 'DELETED';
+        obj = current.object;
+      } else {
+        type = ev.prev ? 'MODIFIED' : 'ADDED';
+        obj = decode(ev.kv.value, ev.kv.modRevision);
+      }
+      cache.apply(type, obj, revision);
+    }
+    this.revision = revision;
+    for (const c of this.caches.values()) c.advance(revision);
+    if (this.revisionWaiters.length) {
+      const still: typeof this.revisionWaiters = [];
+      for (const w of this.revisionWaiters) {
+        if (w.revision <= revision) w.resolve();
+        else still.push(w);
+      }
+      this.revisionWaiters = still;
+    }
+  }
+
+  private pluralOf(key: string): string | undefined {
+    const rest = key.slice(this.prefix.length);
+    const slash = rest.indexOf('/');
+    if (slash <= 0) return undefined;
+    const plural = rest.slice(0, slash);
+    return this.caches.has(plural) ? plural : undefined;
+  }
+}

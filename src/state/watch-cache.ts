@@ -1,0 +1,349 @@
+// The watch cache of one kind, the Kubernetes way: the current objects (served for GET and
+// list without touching the store), field indexes, and a bounded window of recent events so
+// watchers can resume from a revision. Each event is encoded at most once per wire format
+// (the memo), and fan-out goes only to watchers whose filters can match, using the same
+// field indexes as lists.
+import type { AnyObject, KindInfo } from './object.js';
+import { matchesLabels, type FieldRequirement, type LabelSelector } from './selectors.js';
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** A cached object with its JSON encoding, computed at most once. */
+export class Entry<T extends AnyObject = AnyObject> {
+  private encoded?: Buffer;
+  constructor(readonly object: T) {}
+  get revision(): number {
+    return this.object.metadata.revision;
+  }
+  get json(): Buffer {
+    return (this.encoded ??= Buffer.from(JSON.stringify(this.object)));
+  }
+}
+
+export class CacheEvent<T extends AnyObject = AnyObject> {
+  /** Encodings of this event, keyed by format, shared by every watcher that wants that format. */
+  readonly memo = new Map<string, Buffer>();
+  constructor(
+    readonly type: EventType,
+    readonly revision: number,
+    /** The object after the change; for DELETED the last state, stamped with the delete's revision. */
+    readonly entry: Entry<T>,
+    readonly prev: Entry<T> | undefined,
+  ) {}
+  get name(): string {
+    return this.entry.object.metadata.name;
+  }
+}
+
+export interface WatchFilter {
+  name?: string;
+  labels?: LabelSelector;
+  fields?: FieldRequirement[];
+}
+
+/** Where a watcher's events go; the API layer encodes and writes them. */
+export interface WatchSink<T extends AnyObject = AnyObject> {
+  send(event: CacheEvent<T>, type: EventType): void;
+  bookmark(revision: number): void;
+}
+
+export interface Subscription {
+  close(): void;
+}
+
+export class TooOldError extends Error {
+  override name = 'TooOldError';
+  constructor(
+    readonly requested: number,
+    readonly oldest: number,
+  ) {
+    super(`revision ${requested} is too old: the oldest revision a watch can resume from is ${oldest}; list again and watch from the list's revision`);
+  }
+}
+
+interface Watcher<T extends AnyObject> {
+  filter: WatchFilter;
+  sink: WatchSink<T>;
+  /** The (field, value) this watcher is indexed under, if any. */
+  indexKey?: [string, string];
+}
+
+export interface WatchCacheOptions {
+  /** Events kept for resuming watches. */
+  historyEvents?: number;
+}
+
+export class WatchCache<T extends AnyObject = AnyObject> {
+  private readonly objects = new Map<string, Entry<T>>();
+  private sortedNames: string[] | null = [];
+  /** field → value → names, for indexed field selectors on lists. */
+  private readonly objectIndex = new Map<string, Map<string, Set<string>>>();
+  private readonly history: CacheEvent<T>[] = [];
+  private readonly historyLimit: number;
+  /** Watches can resume from any revision >= this one. */
+  private oldestResumable = 0;
+  private readonly unindexed = new Set<Watcher<T>>();
+  /** field → value → watchers filtering on field=value. */
+  private readonly watcherIndex = new Map<string, Map<string, Set<Watcher<T>>>>();
+  private watcherCount = 0;
+  /** Latest revision reflected here (the global store revision, not only this kind's). */
+  revision = 0;
+
+  constructor(
+    readonly info: KindInfo,
+    options: WatchCacheOptions = {},
+  ) {
+    this.historyLimit = options.historyEvents ?? 100_000;
+    for (const f of info.indexes ?? []) {
+      this.objectIndex.set(f, new Map());
+      this.watcherIndex.set(f, new Map());
+    }
+  }
+
+  get size(): number {
+    return this.objects.size;
+  }
+  /** Watches can resume from this revision or any later one. */
+  get oldestRevision(): number {
+    return this.oldestResumable;
+  }
+  get watchers(): number {
+    return this.watcherCount;
+  }
+
+  get(name: string): Entry<T> | undefined {
+    return this.objects.get(name);
+  }
+
+  /** Loads the initial state (a list at `revision`); watches resume only from there on. */
+  reset(objects: T[], revision: number): void {
+    this.objects.clear();
+    for (const idx of this.objectIndex.values()) idx.clear();
+    for (const o of objects) this.put(new Entry(o));
+    this.sortedNames = null;
+    this.history.length = 0;
+    this.revision = revision;
+    this.oldestResumable = revision;
+  }
+
+  /** Applies one committed change. Called in revision order. */
+  apply(type: EventType, object: T, revision: number): void {
+    const name = object.metadata.name;
+    const prev = this.objects.get(name);
+    let entry: Entry<T>;
+    if (type === 'DELETED') {
+      if (!prev) return;
+      this.remove(prev);
+      entry = new Entry({ ...prev.object, metadata: { ...prev.object.metadata, revision } });
+    } else {
+      if (prev) this.remove(prev);
+      entry = new Entry(object);
+      this.put(entry);
+      if (!prev) type = 'ADDED';
+      else if (type === 'ADDED') type = 'MODIFIED';
+    }
+    const event = new CacheEvent(type, revision, entry, prev);
+    this.record(event);
+    this.dispatch(event);
+  }
+
+  /** Moves the cache's revision forward (after every store event batch, whatever its kind). */
+  advance(revision: number): void {
+    if (revision > this.revision) this.revision = revision;
+  }
+
+  /** Names in sorted order (computed lazily after adds and removes). */
+  names(): string[] {
+    if (!this.sortedNames) this.sortedNames = [...this.objects.keys()].sort(compareNames);
+    return this.sortedNames;
+  }
+
+  /** Entries matching a filter, sorted by name, starting after `after`. Uses a field index when it can. */
+  *select(filter: WatchFilter, after?: string): Generator<Entry<T>> {
+    if (filter.name !== undefined) {
+      const e = this.objects.get(filter.name);
+      if (e && (after === undefined || compareNames(e.object.metadata.name, after) > 0) && this.matches(filter, e.object)) yield e;
+      return;
+    }
+    const indexed = this.indexedRequirement(filter);
+    let names: string[];
+    if (indexed) {
+      const set = this.objectIndex.get(indexed.field)!.get(indexed.value);
+      names = set ? [...set].sort(compareNames) : [];
+    } else {
+      names = this.names();
+    }
+    let i = 0;
+    if (after !== undefined) i = upperBound(names, after);
+    for (; i < names.length; i++) {
+      const e = this.objects.get(names[i]!);
+      if (e && this.matches(filter, e.object)) yield e;
+    }
+  }
+
+  matches(filter: WatchFilter, obj: T): boolean {
+    if (filter.name !== undefined && obj.metadata.name !== filter.name) return false;
+    if (filter.labels && !matchesLabels(filter.labels, obj.metadata.labels)) return false;
+    if (filter.fields) {
+      for (const r of filter.fields) {
+        const v = this.info.fields[r.field]?.(obj) ?? '';
+        if ((v === r.value) !== (r.op === '=')) return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Subscribes a sink. With `fromRevision` undefined, sends the current matching objects as
+   * ADDED and a BOOKMARK first; otherwise replays the events after `fromRevision`
+   * (TooOldError if they are no longer held). Synchronous, so nothing falls in between.
+   */
+  subscribe(filter: WatchFilter, sink: WatchSink<T>, fromRevision?: number): Subscription {
+    if (fromRevision === undefined) {
+      for (const e of this.select(filter)) sink.send(new CacheEvent('ADDED', e.revision, e, undefined), 'ADDED');
+      sink.bookmark(this.revision);
+    } else {
+      if (fromRevision < this.oldestResumable) throw new TooOldError(fromRevision, this.oldestResumable);
+      for (let i = upperBoundRevision(this.history, fromRevision); i < this.history.length; i++) {
+        const ev = this.history[i]!;
+        const type = this.effectiveType(filter, ev);
+        if (type) sink.send(ev, type);
+      }
+    }
+    const watcher: Watcher<T> = { filter, sink };
+    const idx = this.indexedRequirement(filter);
+    if (idx) {
+      watcher.indexKey = [idx.field, idx.value];
+      const byValue = this.watcherIndex.get(idx.field)!;
+      let set = byValue.get(idx.value);
+      if (!set) byValue.set(idx.value, (set = new Set()));
+      set.add(watcher);
+    } else {
+      this.unindexed.add(watcher);
+    }
+    this.watcherCount++;
+    let closed = false;
+    return {
+      close: () => {
+        if (closed) return;
+        closed = true;
+        this.watcherCount--;
+        if (watcher.indexKey) {
+          const [f, v] = watcher.indexKey;
+          const byValue = this.watcherIndex.get(f)!;
+          const set = byValue.get(v);
+          set?.delete(watcher);
+          if (set?.size === 0) byValue.delete(v);
+        } else {
+          this.unindexed.delete(watcher);
+        }
+      },
+    };
+  }
+
+  /** Sends a BOOKMARK at the current revision to every watcher. */
+  bookmarkAll(): void {
+    const rev = this.revision;
+    for (const w of this.unindexed) w.sink.bookmark(rev);
+    for (const byValue of this.watcherIndex.values()) for (const set of byValue.values()) for (const w of set) w.sink.bookmark(rev);
+  }
+
+  private dispatch(event: CacheEvent<T>): void {
+    for (const w of this.unindexed) {
+      const type = this.effectiveType(w.filter, event);
+      if (type) w.sink.send(event, type);
+    }
+    for (const [field, byValue] of this.watcherIndex) {
+      if (byValue.size === 0) continue;
+      const get = this.info.fields[field]!;
+      const now = get(event.entry.object) ?? '';
+      const before = event.prev ? (get(event.prev.object) ?? '') : undefined;
+      const targets = [byValue.get(now)];
+      if (before !== undefined && before !== now) targets.push(byValue.get(before));
+      for (const set of targets) {
+        if (!set) continue;
+        for (const w of set) {
+          const type = this.effectiveType(w.filter, event);
+          if (type) w.sink.send(event, type);
+        }
+      }
+    }
+  }
+
+  /**
+   * The event as a filtered watcher sees it: an object that starts matching arrives as ADDED,
+   * one that stops matching leaves as DELETED (a task moved off a machine, say).
+   */
+  effectiveType(filter: WatchFilter, event: CacheEvent<T>): EventType | undefined {
+    const wasIn = event.prev !== undefined && this.matches(filter, event.prev.object);
+    if (event.type === 'DELETED') return wasIn ? 'DELETED' : undefined;
+    const isIn = this.matches(filter, event.entry.object);
+    if (isIn) return wasIn ? 'MODIFIED' : 'ADDED';
+    return wasIn ? 'DELETED' : undefined;
+  }
+
+  private indexedRequirement(filter: WatchFilter): FieldRequirement | undefined {
+    return filter.fields?.find((r) => r.op === '=' && this.objectIndex.has(r.field));
+  }
+
+  private put(entry: Entry<T>): void {
+    const name = entry.object.metadata.name;
+    if (!this.objects.has(name)) this.sortedNames = null;
+    this.objects.set(name, entry);
+    for (const [field, byValue] of this.objectIndex) {
+      const v = this.info.fields[field]!(entry.object) ?? '';
+      let set = byValue.get(v);
+      if (!set) byValue.set(v, (set = new Set()));
+      set.add(name);
+    }
+  }
+
+  private remove(entry: Entry<T>): void {
+    const name = entry.object.metadata.name;
+    this.objects.delete(name);
+    this.sortedNames = null;
+    for (const [field, byValue] of this.objectIndex) {
+      const v = this.info.fields[field]!(entry.object) ?? '';
+      const set = byValue.get(v);
+      set?.delete(name);
+      if (set?.size === 0) byValue.delete(v);
+    }
+  }
+
+  private record(event: CacheEvent<T>): void {
+    this.history.push(event);
+    // Trim in chunks so the shift cost is amortised.
+    if (this.history.length > this.historyLimit * 1.1) {
+      const drop = this.history.length - this.historyLimit;
+      this.oldestResumable = Math.max(this.oldestResumable, this.history[drop - 1]!.revision);
+      this.history.splice(0, drop);
+    }
+  }
+}
+
+/** Plain code-unit order: names are ASCII, so this is the store's byte order too. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function upperBound(sorted: string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareNames(sorted[mid]!, key) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function upperBoundRevision(events: CacheEvent[], revision: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid]!.revision <= revision) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
