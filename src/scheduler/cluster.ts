@@ -1,0 +1,341 @@
+// The scheduler's picture of the cluster during one pass: machines indexed by name order, and the
+// "assumed" usage (resources, task counts, which services run where) that grows as placements are
+// made, so later placements in the pass see earlier ones. Feasibility checks and the text that
+// explains a failure live here too, so both always agree.
+import { globMatches } from './glob.js';
+import { formatBytes, formatCpuMilli } from './quantity.js';
+import type { MachineView, PlacementRequest, Strategy, TaskView } from './types.js';
+
+/** A placement request normalised once: selector canonicalised, conflict relevance known. */
+export interface Ask {
+  task: string;
+  service: string | undefined;
+  cpuMilli: number;
+  memoryBytes: number;
+  /** [key, accepted values] sorted by key; values sorted. */
+  selector: [string, string[]][];
+  selectorKey: string;
+  globs: string[];
+  /** false when no conflict glob anywhere can involve this task: conflict checks are skipped. */
+  hasConflicts: boolean;
+  machineOf: string | undefined;
+  pinned: string | undefined;
+  strategy: Strategy;
+}
+
+export type FailureKind = 'pinned' | 'unschedulable' | 'label' | 'machineOf' | 'conflict' | 'cpu' | 'memory';
+/** Why one machine cannot take a task; `free` is the machine's free amount for cpu/memory failures. */
+export interface Failure {
+  kind: FailureKind;
+  detail: string;
+  free: number;
+}
+
+const KIND_ORDER: FailureKind[] = ['pinned', 'unschedulable', 'label', 'machineOf', 'conflict', 'cpu', 'memory'];
+
+interface ConflictSource {
+  service: string;
+  glob: string;
+}
+
+export class Cluster {
+  readonly size: number;
+  /** Machine names in ascending order; a machine's index is its rank, the spread tie-break. */
+  readonly names: string[];
+  readonly index = new Map<string, number>();
+  readonly labels: Record<string, string>[];
+  readonly schedulable: Uint8Array;
+  readonly allocCpu: Float64Array;
+  readonly allocMem: Float64Array;
+  readonly usedCpu: Float64Array;
+  readonly usedMem: Float64Array;
+  readonly taskCount: Float64Array;
+  /** Per machine: service name → number of its tasks there. */
+  readonly servicesOn: (Map<string, number> | undefined)[];
+  /** Per machine: the conflict globs its tasks carry, with the service that carries each. */
+  readonly conflictsOn: (Map<string, ConflictSource> | undefined)[];
+  /** Service name → indexes of the machines running one of its tasks (insertion order). */
+  readonly machinesOf = new Map<string, Set<number>>();
+
+  private readonly labelClasses: { labels: Record<string, string>; machines: number[] }[] = [];
+  private readonly feasibleBySelector = new Map<string, Int32Array>();
+  private readonly knownGlobs = new Set<string>();
+  private readonly targetOfGlob = new Map<string, boolean>();
+
+  constructor(machines: readonly MachineView[], existing: readonly TaskView[], moreGlobs: Iterable<string> = []) {
+    const sorted = [...machines].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const n = (this.size = sorted.length);
+    this.names = sorted.map((m) => m.name);
+    this.labels = sorted.map((m) => m.labels);
+    this.schedulable = new Uint8Array(n);
+    this.allocCpu = new Float64Array(n);
+    this.allocMem = new Float64Array(n);
+    this.usedCpu = new Float64Array(n);
+    this.usedMem = new Float64Array(n);
+    this.taskCount = new Float64Array(n);
+    this.servicesOn = new Array(n).fill(undefined);
+    this.conflictsOn = new Array(n).fill(undefined);
+    const classOf = new Map<string, number[]>();
+    for (let i = 0; i < n; i++) {
+      const m = sorted[i];
+      if (this.index.has(m.name)) throw new Error(`machine "${m.name}" is listed twice`);
+      this.index.set(m.name, i);
+      this.schedulable[i] = m.schedulable ? 1 : 0;
+      this.allocCpu[i] = m.allocatable.cpuMilli;
+      this.allocMem[i] = m.allocatable.memoryBytes;
+      if (!m.schedulable) continue;
+      // Machines with the same labels form one class: a selector is evaluated once per class.
+      const sig = JSON.stringify(Object.entries(m.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      let members = classOf.get(sig);
+      if (members === undefined) {
+        members = [];
+        classOf.set(sig, members);
+        this.labelClasses.push({ labels: m.labels, machines: members });
+      }
+      members.push(i);
+    }
+    for (const g of moreGlobs) this.knownGlobs.add(g);
+    for (const t of existing) {
+      for (const g of t.conflicts ?? []) this.knownGlobs.add(g);
+      if (t.machine === undefined) continue;
+      const i = this.index.get(t.machine);
+      if (i === undefined) continue; // bound to a machine that is gone: uses nothing here
+      this.add(i, t.service, t.request.cpuMilli, t.request.memoryBytes, t.conflicts ?? []);
+    }
+  }
+
+  /** Normalises a request (selector canonicalised, whether conflicts can apply at all). */
+  ask(r: PlacementRequest): Ask {
+    const c = r.constraints;
+    const [selector, selectorKey] = canonicalSelector(c.machineSelector);
+    const globs = c.conflicts ?? [];
+    return {
+      task: r.task,
+      service: r.service,
+      cpuMilli: r.request.cpuMilli,
+      memoryBytes: r.request.memoryBytes,
+      selector,
+      selectorKey,
+      globs,
+      hasConflicts: globs.length > 0 || this.isConflictTarget(r.service),
+      machineOf: c.machineOf,
+      pinned: c.machine,
+      strategy: r.strategy ?? 'spread',
+    };
+  }
+
+  /** Records a task on machine i. */
+  add(i: number, service: string | undefined, cpuMilli: number, memoryBytes: number, globs: readonly string[]): void {
+    this.usedCpu[i] += cpuMilli;
+    this.usedMem[i] += memoryBytes;
+    this.taskCount[i] += 1;
+    if (service === undefined) return;
+    let services = this.servicesOn[i];
+    if (services === undefined) services = this.servicesOn[i] = new Map();
+    services.set(service, (services.get(service) ?? 0) + 1);
+    let where = this.machinesOf.get(service);
+    if (where === undefined) this.machinesOf.set(service, (where = new Set()));
+    where.add(i);
+    if (globs.length === 0) return;
+    let conflicts = this.conflictsOn[i];
+    if (conflicts === undefined) conflicts = this.conflictsOn[i] = new Map();
+    for (const glob of globs) {
+      const key = `${glob}\0${service}`;
+      if (!conflicts.has(key)) conflicts.set(key, { service, glob });
+    }
+  }
+
+  /** Schedulable machines matching a selector, ascending index; cached per selector. */
+  feasible(ask: Ask): Int32Array {
+    let found = this.feasibleBySelector.get(ask.selectorKey);
+    if (found === undefined) {
+      const out: number[] = [];
+      for (const cls of this.labelClasses) if (matchesSelector(ask.selector, cls.labels)) out.push(...cls.machines);
+      found = Int32Array.from(out).sort();
+      this.feasibleBySelector.set(ask.selectorKey, found);
+    }
+    return found;
+  }
+
+  fits(i: number, ask: Ask): boolean {
+    return (
+      (ask.cpuMilli === 0 || this.usedCpu[i] + ask.cpuMilli <= this.allocCpu[i]) &&
+      (ask.memoryBytes === 0 || this.usedMem[i] + ask.memoryBytes <= this.allocMem[i])
+    );
+  }
+
+  /**
+   * The conflict that keeps the task off machine i, described ("conflicts web-*" or
+   * `service "db" conflicts web*`), or undefined. Both directions: the task's globs against the
+   * services there, and the globs of the tasks there against the task's service.
+   * `ignoreOwn` leaves the task's own service out (a global service's own tasks).
+   */
+  conflict(i: number, ask: Ask, ignoreOwn = false): string | undefined {
+    if (!ask.hasConflicts) return undefined;
+    const services = this.servicesOn[i];
+    if (services !== undefined && ask.globs.length > 0) {
+      for (const glob of ask.globs) {
+        for (const other of services.keys()) {
+          if (ignoreOwn && other === ask.service) continue;
+          if (globMatches(glob, other)) return `conflicts ${glob}`;
+        }
+      }
+    }
+    const conflicts = this.conflictsOn[i];
+    if (conflicts !== undefined && ask.service !== undefined) {
+      for (const { service, glob } of conflicts.values()) {
+        if (ignoreOwn && service === ask.service) continue;
+        if (globMatches(glob, ask.service)) return `service "${service}" conflicts ${glob}`;
+      }
+    }
+    return undefined;
+  }
+
+  /** Every constraint, in the order a reason reports them; undefined when machine i can take the task. */
+  check(i: number, ask: Ask, global = false): Failure | undefined {
+    if (ask.pinned !== undefined && this.names[i] !== ask.pinned) return { kind: 'pinned', detail: ask.pinned, free: 0 };
+    // A global service's task already there stays: its usage is counted, and a cordoned or
+    // unready machine keeps what it runs (nothing new goes there).
+    const runsOwn = global && ask.service !== undefined && this.servicesOn[i]?.has(ask.service) === true;
+    if (!this.schedulable[i] && !runsOwn) return { kind: 'unschedulable', detail: '', free: 0 };
+    const labels = this.labels[i];
+    for (const [key, values] of ask.selector) {
+      const v = labels[key];
+      if (v === undefined || !values.includes(v)) return { kind: 'label', detail: describeLabel(key, values), free: 0 };
+    }
+    if (ask.machineOf !== undefined && !this.servicesOn[i]?.has(ask.machineOf)) return { kind: 'machineOf', detail: ask.machineOf, free: 0 };
+    const conflict = this.conflict(i, ask, global);
+    if (conflict !== undefined) return { kind: 'conflict', detail: conflict, free: 0 };
+    if (runsOwn) return undefined;
+    if (ask.cpuMilli > 0 && this.usedCpu[i] + ask.cpuMilli > this.allocCpu[i]) {
+      return { kind: 'cpu', detail: '', free: Math.max(0, this.allocCpu[i] - this.usedCpu[i]) };
+    }
+    if (ask.memoryBytes > 0 && this.usedMem[i] + ask.memoryBytes > this.allocMem[i]) {
+      return { kind: 'memory', detail: '', free: Math.max(0, this.allocMem[i] - this.usedMem[i]) };
+    }
+    return undefined;
+  }
+
+  /** Does machine a come before machine b in the strategy's order? */
+  before(a: number, b: number, strategy: Strategy): boolean {
+    if (strategy === 'spread') {
+      const ca = this.taskCount[a];
+      const cb = this.taskCount[b];
+      return ca < cb || (ca === cb && a < b);
+    }
+    const fa = this.allocCpu[a] - this.usedCpu[a];
+    const fb = this.allocCpu[b] - this.usedCpu[b];
+    if (fa !== fb) return fa < fb;
+    const ma = this.allocMem[a] - this.usedMem[a];
+    const mb = this.allocMem[b] - this.usedMem[b];
+    if (ma !== mb) return ma < mb;
+    return a < b;
+  }
+
+  /** Why no machine can take the task, per constraint. */
+  explain(ask: Ask): string {
+    if (this.size === 0) return 'no machines are registered';
+    if (ask.pinned !== undefined) {
+      const i = this.index.get(ask.pinned);
+      if (i === undefined) return `machine "${ask.pinned}" (pinned) is not registered`;
+      const f = this.check(i, ask);
+      return f === undefined ? `machine "${ask.pinned}" (pinned) fits` : `machine "${ask.pinned}" (pinned) ${describe(f, 1, f.free, ask)}`;
+    }
+    if (ask.machineOf !== undefined && (this.machinesOf.get(ask.machineOf)?.size ?? 0) === 0) {
+      return `no machine runs a task of service "${ask.machineOf}" (machineOf)`;
+    }
+    const failures: Failure[] = [];
+    for (let i = 0; i < this.size; i++) {
+      const f = this.check(i, ask);
+      if (f !== undefined) failures.push(f);
+    }
+    return `${this.size - failures.length}/${this.size} machines fit: ${summarise(failures, ask)}`;
+  }
+
+  /** Is the service matched by any conflict glob in play (so its placements need conflict checks)? */
+  private isConflictTarget(service: string | undefined): boolean {
+    if (service === undefined || this.knownGlobs.size === 0) return false;
+    let hit = this.targetOfGlob.get(service);
+    if (hit === undefined) {
+      hit = false;
+      for (const g of this.knownGlobs) {
+        if (globMatches(g, service)) {
+          hit = true;
+          break;
+        }
+      }
+      this.targetOfGlob.set(service, hit);
+    }
+    return hit;
+  }
+}
+
+type Selector = NonNullable<PlacementRequest['constraints']['machineSelector']>;
+const NO_SELECTOR: [[string, string[]][], string] = [[], '[]'];
+// Replicas of a service usually share their spec's selector object: canonicalise it once.
+const canonical = new WeakMap<Selector, [[string, string[]][], string]>();
+
+/** Keys sorted, each value a sorted list; and that as a string, the selector's cache key. */
+function canonicalSelector(sel: Selector | undefined): [[string, string[]][], string] {
+  if (sel === undefined) return NO_SELECTOR;
+  let found = canonical.get(sel);
+  if (found === undefined) {
+    const entries = Object.entries(sel)
+      .map(([k, v]): [string, string[]] => [k, typeof v === 'string' ? [v] : [...new Set(v)].sort()])
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    found = [entries, JSON.stringify(entries)];
+    canonical.set(sel, found);
+  }
+  return found;
+}
+
+export function matchesSelector(selector: readonly [string, string[]][], labels: Record<string, string>): boolean {
+  for (const [key, values] of selector) {
+    const v = labels[key];
+    if (v === undefined || !values.includes(v)) return false;
+  }
+  return true;
+}
+
+function describeLabel(key: string, values: string[]): string {
+  return values.length === 1 ? `${key}=${values[0]}` : `${key} in (${values.join(', ')})`;
+}
+
+/** "3 lack label region=eu, 2 have insufficient memory (need 64Mi, most free 32Mi)". */
+export function summarise(failures: readonly Failure[], ask: Ask): string {
+  const groups = new Map<string, { f: Failure; count: number; free: number }>();
+  for (const f of failures) {
+    const key = `${f.kind}\0${f.detail}`;
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, { f, count: 1, free: f.free });
+    else {
+      g.count++;
+      if (f.free > g.free) g.free = f.free;
+    }
+  }
+  return [...groups.values()]
+    .sort((a, b) => KIND_ORDER.indexOf(a.f.kind) - KIND_ORDER.indexOf(b.f.kind) || b.count - a.count || (a.f.detail < b.f.detail ? -1 : 1))
+    .map((g) => `${g.count} ${describe(g.f, g.count, g.free, ask)}`)
+    .join(', ');
+}
+
+function describe(f: Failure, count: number, free: number, ask: Ask): string {
+  const one = count === 1;
+  const most = one ? 'free' : 'most free';
+  switch (f.kind) {
+    case 'pinned':
+      return `${one ? 'is' : 'are'} not the pinned machine "${f.detail}"`;
+    case 'unschedulable':
+      return `${one ? 'is' : 'are'} unschedulable`;
+    case 'label':
+      return `${one ? 'lacks' : 'lack'} label ${f.detail}`;
+    case 'machineOf':
+      return `${one ? 'runs' : 'run'} no task of service "${f.detail}" (machineOf)`;
+    case 'conflict':
+      return `${one ? 'runs' : 'run'} a conflicting task (${f.detail})`;
+    case 'cpu':
+      return `${one ? 'has' : 'have'} insufficient cpu (need ${formatCpuMilli(ask.cpuMilli)}, ${most} ${formatCpuMilli(free)})`;
+    case 'memory':
+      return `${one ? 'has' : 'have'} insufficient memory (need ${formatBytes(ask.memoryBytes)}, ${most} ${formatBytes(free)})`;
+  }
+}
