@@ -34,13 +34,15 @@ export async function startTestServer(opts: Partial<ServerOptions> = {}): Promis
 }
 
 /** Resolves with fn()'s first truthy value; fails with `what` after the deadline. */
-export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
+
+export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     try {
       const v = await fn();
-      if (v) return v as NonNullable<T>;
+      if (v) return v as Truthy<T>;
     } catch (err) {
       last = err;
     }

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AnyObject, KindInfo } from './object.js';
+import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { TooOldError, WatchCache, type EventType } from './watch-cache.js';
+
+const info: KindInfo = {
+  kind: 'Task',
+  plural: 'tasks',
+  fields: { 'metadata.name': (o) => o.metadata.name, 'spec.machine': (o) => o.spec.machine ?? '' },
+  indexes: ['spec.machine'],
+};
+
+function task(name: string, revision: number, machine?: string, labels: Record<string, string> = {}): AnyObject {
+  return {
+    apiVersion: 'drover/v1',
+    kind: 'Task',
+    metadata: { name, uid: name, revision, generation: 1, labels, createdAt: '', updatedAt: '' },
+    spec: machine ? { machine } : {},
+    status: {},
+  };
+}
+
+function recorder() {
+  const seen: [EventType | 'BOOKMARK', string, number][] = [];
+  return {
+    seen,
+    sink: {
+      send: (ev: { name: string; revision: number }, type: EventType) => seen.push([type, ev.name, ev.revision]),
+      bookmark: (r: number) => seen.push(['BOOKMARK', '', r]),
+    },
+  };
+}
+
+describe('watch cache', () => {
+  it('sends the current state then a bookmark, then changes in order', () => {
+    const c = new WatchCache(info);
+    c.reset([task('b', 1), task('a', 2)], 2);
+    const r = recorder();
+    c.subscribe({}, r.sink);
+    c.apply('MODIFIED', task('a', 3, 'm1'), 3);
+    c.apply('DELETED', task('b', 4), 4);
+    assert.deepEqual(r.seen, [
+      ['ADDED', 'a', 2],
+      ['ADDED', 'b', 1],
+      ['BOOKMARK', '', 2],
+      ['MODIFIED', 'a', 3],
+      ['DELETED', 'b', 4],
+    ]);
+  });
+
+  it('resumes from a revision with only the later events', () => {
+    const c = new WatchCache(info);
+    c.reset([], 10);
+    for (let i = 11; i <= 15; i++) c.apply('ADDED', task(`t${i}`, i), i);
+    const r = recorder();
+    c.subscribe({}, r.sink, 13);
+    assert.deepEqual(
+      r.seen.map((s) => s[1]),
+      ['t14', 't15'],
+    );
+  });
+
+  it('refuses to resume from before its window', () => {
+    const c = new WatchCache(info, { historyEvents: 10 });
+    c.reset([], 1);
+    for (let i = 2; i <= 40; i++) c.apply('ADDED', task(`t${i}`, i), i);
+    assert.throws(() => c.subscribe({}, recorder().sink, 5), TooOldError);
+    assert.doesNotThrow(() => c.subscribe({}, recorder().sink, 39));
+  });
+
+  it('turns moves across a field selector into ADDED and DELETED, via the index', () => {
+    const c = new WatchCache(info);
+    c.reset([task('t', 1)], 1);
+    const m1 = recorder();
+    const m2 = recorder();
+    c.subscribe({ fields: parseFieldSelector('spec.machine=m1', ['spec.machine']) }, m1.sink, 1);
+    c.subscribe({ fields: parseFieldSelector('spec.machine=m2', ['spec.machine']) }, m2.sink, 1);
+    c.apply('MODIFIED', task('t', 2, 'm1'), 2);
+    c.apply('MODIFIED', task('t', 3, 'm1'), 3);
+    c.apply('MODIFIED', task('t', 4, 'm2'), 4);
+    assert.deepEqual(m1.seen, [
+      ['ADDED', 't', 2],
+      ['MODIFIED', 't', 3],
+      ['DELETED', 't', 4],
+    ]);
+    assert.deepEqual(m2.seen, [['ADDED', 't', 4]]);
+  });
+
+  it('filters by label selector and serves sorted pages from the index', () => {
+    const c = new WatchCache(info);
+    c.reset(
+      [task('c', 1, 'm1', { app: 'web' }), task('a', 2, 'm1', { app: 'web' }), task('b', 3, 'm2', { app: 'db' })],
+      3,
+    );
+    const web = [...c.select({ labels: parseLabelSelector('app=web') })].map((e) => e.object.metadata.name);
+    assert.deepEqual(web, ['a', 'c']);
+    const onM1 = [...c.select({ fields: parseFieldSelector('spec.machine=m1', ['spec.machine']) }, 'a')].map((e) => e.object.metadata.name);
+    assert.deepEqual(onM1, ['c']);
+  });
+
+  it('stops delivering after close', () => {
+    const c = new WatchCache(info);
+    c.reset([], 1);
+    const r = recorder();
+    const sub = c.subscribe({}, r.sink, 1);
+    sub.close();
+    c.apply('ADDED', task('x', 2), 2);
+    assert.equal(r.seen.length, 0);
+    assert.equal(c.watchers, 0);
+  });
+});
