@@ -7,7 +7,9 @@ import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import { kinds } from './api/kinds/registry.js';
 import { compactHandler } from './controllers/compact.js';
+import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { OperationsController } from './controllers/operations.js';
+import { WorkloadController } from './controllers/workloads.js';
 import { State } from './state/state.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
@@ -19,10 +21,16 @@ export interface ServerOptions {
   dataDir: string;
   /** Revisions of history the store keeps for watches and paged lists. */
   historyRevisions?: number;
+  /** Events each kind's watch cache keeps for resuming watches (older resumes answer 410). */
+  historyEvents?: number;
   logLevel?: string;
   logger?: Logger;
   /** A store to use instead of SQLite in dataDir (tests, etcd later). */
   store?: Store;
+  /** Seconds without heartbeats before a machine is NotReady and its tasks are replaced (default 15). */
+  machineGraceSeconds?: number;
+  /** Run no controllers (API only). */
+  controllers?: boolean;
 }
 
 export interface RunningServer {
@@ -48,16 +56,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const store =
     opts.store ??
     SqliteStore.open({ path: join(dataDir, 'state.db'), historyRevisions: opts.historyRevisions, logger: logger.child({ component: 'store' }) });
-  const state = await State.open({ store, kinds, onError: (err) => logger.error({ err }, 'store watch failed') });
+  const grace = opts.machineGraceSeconds ?? 15;
+  const state = await State.open({
+    store,
+    kinds,
+    historyEvents: opts.historyEvents,
+    machineGraceSeconds: grace,
+    onError: (err) => logger.error({ err }, 'store watch failed'),
+  });
   const operations = new OperationsController(state, { Compact: compactHandler(state) }, (err, op) =>
     logger.error({ err, operation: op }, 'operation status write failed'),
   );
   const app = await buildApp({
     state,
     logger,
-    config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000 },
+    config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace },
   });
-  operations.start();
+  const controllers = opts.controllers === false ? [] : [
+    operations,
+    new NodeLifecycleController(state, state.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
+    new WorkloadController(state, state.liveness, logger.child({ component: 'workloads' })),
+  ];
+  for (const c of controllers) c.start();
   await app.listen({ host, port });
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
@@ -69,7 +89,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     state,
     close: () =>
       (closing ??= (async () => {
-        await operations.close();
+        for (const c of controllers) await c.close();
         await app.close();
         await state.close();
         await store.close();

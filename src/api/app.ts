@@ -4,16 +4,18 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { State } from '../state/state.js';
 import { version } from '../version.js';
 import { registerDiscovery } from './discovery.js';
+import { registerHeartbeat } from './machine-heartbeat.js';
 import type { Kind } from './kinds/kind.js';
 import { kinds as allKinds } from './kinds/registry.js';
 import { registerOpenApi } from './openapi.js';
 import { allowAdministrators, anonymousAuthenticator, type Authenticator, type Authorizer } from './protocol/auth.js';
 import { registerParsers } from './protocol/content.js';
-import { registerErrorHandlers } from './protocol/errors.js';
+import { registerErrorHandlers, sendError, toApiError } from './protocol/errors.js';
 import { registerMetrics } from './protocol/metrics.js';
 import { registerKind } from './resources/handlers.js';
 import type { WatchTracker } from './resources/watch.js';
 import { registerSystem } from './system.js';
+import { registerTaskProxy } from './task-proxy.js';
 
 export interface AppOptions {
   state: State;
@@ -39,6 +41,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 1024, caseSensitive: true },
     return503OnClosing: true,
     forceCloseConnections: true,
+    // Bad percent-encoding and over-long path segments are answered by the router itself;
+    // without this they would skip the error envelope.
+    frameworkErrors: (err, req, reply) => sendError(req, reply, toApiError(err, req)),
   });
   const watches: WatchTracker = new Set();
   const authenticator = opts.authenticator ?? anonymousAuthenticator;
@@ -75,5 +80,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   for (const kind of kinds) {
     registerKind(app, kind, { state: opts.state, watches, maxWatchBufferedBytes: opts.maxWatchBufferedBytes ?? 16 * 1024 * 1024 });
   }
+  registerHeartbeat(app, opts.state);
+  registerTaskProxy(app, opts.state);
   return app;
 }

@@ -1,6 +1,7 @@
 // The drover command line. One file per command group; this one only wires them together.
 import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
+import { registerAgentCommand } from './agent.js';
 import { registerServerCommands } from './server.js';
 
 const program = new Command('drover')
@@ -10,6 +11,7 @@ const program = new Command('drover')
   .exitOverride();
 
 registerServerCommands(program);
+registerAgentCommand(program);
 program
   .command('version')
   .description('print the client version')

@@ -1,6 +1,7 @@
 // `drover server` and `drover dev`: run the control plane in the foreground until SIGINT/SIGTERM.
 import { InvalidArgumentError, type Command } from 'commander';
-import { startServer, type RunningServer } from '../server.js';
+import { startDev } from '../dev.js';
+import { startServer } from '../server.js';
 
 export function registerServerCommands(program: Command): void {
   program
@@ -18,15 +19,18 @@ export function registerServerCommands(program: Command): void {
 
   program
     .command('dev')
-    .description('run a server on SQLite for local development')
+    .description('run a server on SQLite plus local agents, for development: the quickest way to try drover')
+    .option('--agents <n>', 'number of local agents', toInt, 3)
     .option('--listen <host:port>', 'address to serve the API on', '127.0.0.1:8080')
-    .option('--data <dir>', 'directory for the store and local state', './drover-data')
+    .option('--data <dir>', 'directory for the store and the agents\' files', './drover-data')
+    .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'warn')
-    .action(async (opts: { listen: string; data: string; logLevel: string }) => {
-      const server = await startServer({ listen: opts.listen, dataDir: opts.data, logLevel: opts.logLevel });
-      console.log(`drover dev: API at ${server.url}/api/v1 (data in ${opts.data})`);
-      console.log(`  try: curl ${server.url}/api/v1   ·   curl ${server.url}/api/v1/machines?watch=true`);
-      await untilSignal(server);
+    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string }) => {
+      const dev = await startDev({ agents: opts.agents, listen: opts.listen, dataDir: opts.data, machineGraceSeconds: opts.machineGrace, logLevel: opts.logLevel });
+      console.log(`drover dev: API at ${dev.url}/api/v1 with ${opts.agents} agent${opts.agents === 1 ? '' : 's'} (data in ${opts.data})`);
+      console.log(`  try: curl ${dev.url}/api/v1/machines`);
+      console.log(`       curl -X POST ${dev.url}/api/v1/tasks -H 'content-type: application/json' -d '{"spec":{"template":{"command":["echo","hello"]}}}'`);
+      await untilSignal(dev);
     });
 }
 
@@ -35,7 +39,7 @@ function toInt(v: string): number {
   return Number(v);
 }
 
-function untilSignal(server: RunningServer): Promise<void> {
+function untilSignal(server: { close(): Promise<void> }): Promise<void> {
   return new Promise((resolve) => {
     const stop = (signal: string) => {
       console.error(`drover: ${signal}, shutting down`);

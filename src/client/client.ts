@@ -189,9 +189,10 @@ export class ResourceClient<T extends AnyObject> {
     return { object: res.body, created: res.status === 201 };
   }
 
-  async patch(name: string, patch: unknown, opts: WriteOptions & { type?: 'merge' | 'json' } = {}): Promise<T> {
+  async patch(name: string, patch: unknown, opts: WriteOptions & { type?: 'merge' | 'json'; subresource?: 'status' } = {}): Promise<T> {
     const contentType = opts.type === 'json' ? 'application/json-patch+json' : 'application/merge-patch+json';
-    return (await this.client.request<T>('PATCH', this.path(name), { body: patch, contentType, headers: ifMatch(opts) })).body;
+    const path = this.path(name, opts.subresource ? `/${opts.subresource}` : '');
+    return (await this.client.request<T>('PATCH', path, { body: patch, contentType, headers: ifMatch(opts) })).body;
   }
 
   async replaceStatus(name: string, status: T['status'], opts: WriteOptions = {}): Promise<T> {

@@ -42,6 +42,10 @@ export async function* watchStream<T extends AnyObject>(req: WatchRequest): Asyn
         delay = Math.min(delay * 2, maxDelay);
         continue;
       }
+      // A stream opened without a revision starts with the current state in name order, not
+      // revision order: no resume point until the BOOKMARK that ends it. A drop before then
+      // reopens from the current state again (ADDED events repeat; nothing is missed).
+      let initial = revision === undefined;
       try {
         for await (const line of lines(res.body!)) {
           const ev = JSON.parse(line) as { type: string; object?: AnyObject & { error?: { code: number; message: string } }; name?: string; revision?: number; patch?: unknown[] };
@@ -52,12 +56,13 @@ export async function* watchStream<T extends AnyObject>(req: WatchRequest): Asyn
             break;
           }
           const rev = ev.revision ?? ev.object?.metadata?.revision ?? revision ?? 0;
+          if (ev.type === 'BOOKMARK') initial = false;
+          if (!initial) revision = rev;
           if (ev.type === 'MODIFIED' && ev.patch) {
             yield { type: 'MODIFIED', object: { metadata: { name: ev.name, revision: rev } } as unknown as T, patch: ev.patch, revision: rev };
           } else {
             yield { type: ev.type as WatchEventType, object: ev.object as T, revision: rev };
           }
-          revision = rev;
           delay = minDelay;
         }
       } catch (err) {

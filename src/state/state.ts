@@ -1,6 +1,7 @@
 // The state layer: one watch on the store feeds a watch cache per kind, and a typed
 // repository per kind writes through the store. The only module that holds a Store.
 import { prefixEnd, type Store, type Watch, type WatchEvent } from '../store/store.js';
+import { Liveness } from './liveness.js';
 import type { AnyObject, KindInfo } from './object.js';
 import { Resources, decode } from './resources.js';
 import { WatchCache, type EventType } from './watch-cache.js';
@@ -14,6 +15,8 @@ export interface StateOptions {
   historyEvents?: number;
   /** Interval of BOOKMARK events to every watcher. */
   bookmarkIntervalMs?: number;
+  /** Seconds without a heartbeat before a machine counts as gone (default 15). */
+  machineGraceSeconds?: number;
   onError?: (err: Error) => void;
 }
 
@@ -25,15 +28,20 @@ export class State {
   private bookmarkTimer?: NodeJS.Timeout;
   private closed = false;
   revision = 0;
+  /** Machine heartbeats (keys on store leases under <prefix>/heartbeats/). */
+  readonly liveness: Liveness;
 
   private constructor(
     readonly store: Store,
     private readonly prefix: string,
-  ) {}
+    machineGraceSeconds: number,
+  ) {
+    this.liveness = new Liveness(store, `${prefix}heartbeats/`, machineGraceSeconds);
+  }
 
   static async open(options: StateOptions): Promise<State> {
     const prefix = (options.prefix ?? '/drover').replace(/\/+$/, '') + '/';
-    const state = new State(options.store, prefix);
+    const state = new State(options.store, prefix, options.machineGraceSeconds ?? 15);
     for (const info of options.kinds) {
       const cache = new WatchCache(info, { historyEvents: options.historyEvents });
       state.caches.set(info.plural, cache);
@@ -81,6 +89,7 @@ export class State {
   private async load(onError?: (err: Error) => void): Promise<void> {
     const all = await this.store.range(this.prefix, { end: prefixEnd(this.prefix) });
     const byKind = new Map<string, AnyObject[]>();
+    this.liveness.reset(all.kvs.filter((kv) => kv.key.startsWith(this.liveness.prefix)));
     for (const kv of all.kvs) {
       const plural = this.pluralOf(kv.key);
       if (!plural) continue;
@@ -101,7 +110,10 @@ export class State {
   private onEvents(events: WatchEvent[], revision: number): void {
     for (const ev of events) {
       const plural = this.pluralOf(ev.kv.key);
-      if (!plural) continue;
+      if (!plural) {
+        if (ev.kv.key.startsWith(this.liveness.prefix)) this.liveness.apply(ev);
+        continue;
+      }
       const cache = this.caches.get(plural)!;
       let type: EventType;
       let obj: AnyObject;

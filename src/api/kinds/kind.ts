@@ -29,6 +29,8 @@ export interface KindOptions<S extends TObject, St extends TObject> {
   verbs?: Verb[];
   /** Prefix of generated names when neither name nor generateName is given (else creation needs a name). */
   generatedNamePrefix?: string;
+  /** Refuses a status change the kind never allows (a message), e.g. leaving a terminal phase. */
+  statusTransition?: (current: ApiObject<Static<S>, Static<St>>['status'], next: ApiObject<Static<S>, Static<St>>['status']) => string | undefined;
   /** Creating one starts work: POST answers 202 Accepted and supports ?wait= (Operations). */
   async?: { isDone: (obj: AnyObject) => boolean };
 }

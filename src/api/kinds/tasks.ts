@@ -3,6 +3,12 @@ import { Condition, TaskTemplate } from './common.js';
 import { defineKind } from './kind.js';
 import { checkTemplate } from './template.js';
 
+/** Set on every bound task: its deletion waits until the agent has stopped it. */
+export const AGENT_FINALIZER = 'drover.io/agent';
+
+/** Phases the server never leaves once reached: a returning agent cannot revive a replaced task. */
+export const TERMINAL_PHASES: ReadonlySet<string> = new Set(['Succeeded', 'Failed', 'Lost']);
+
 export const TaskPhase = Type.Union(
   ['Pending', 'Scheduled', 'Starting', 'Running', 'Stopping', 'Stopped', 'Succeeded', 'Failed', 'Lost'].map((p) => Type.Literal(p)),
 );
@@ -49,6 +55,13 @@ export const tasks = defineKind({
   ),
   defaults: (spec) => ({ desiredState: 'running' as const, ...spec, template: { restartPolicy: 'never' as const, ...spec.template } }),
   validate: (task) => checkTemplate(task.spec.template, '/spec/template'),
+  statusTransition: (cur, next) => {
+    const from = cur?.phase;
+    if (from && TERMINAL_PHASES.has(from) && next?.phase !== from) {
+      return `its phase ${from} is final and cannot become ${next?.phase ?? 'unset'}; create a new task instead`;
+    }
+    return undefined;
+  },
   fields: {
     'spec.machine': (t) => t.spec.machine ?? '',
     'status.phase': (t) => t.status?.phase ?? 'Pending',

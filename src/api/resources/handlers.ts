@@ -1,14 +1,15 @@
 // The generic handlers every kind gets: list/watch/create on the collection, get/replace/
 // patch/delete on an item, and the /status subresource. A kind file never repeats these.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequest, Gone, NotFound, PreconditionFailed } from '../../errors.js';
+import { BadRequest, Conflict, Gone, NotFound, PreconditionFailed } from '../../errors.js';
 import type { AnyObject } from '../../state/object.js';
+import type { Preconditions } from '../../state/resources.js';
 import type { State } from '../../state/state.js';
 import type { WatchCache } from '../../state/watch-cache.js';
 import { CompactedError } from '../../store/store.js';
 import type { Kind } from '../kinds/kind.js';
 import { authorize } from '../protocol/auth.js';
-import { send } from '../protocol/content.js';
+import { responseFormat, send } from '../protocol/content.js';
 import { route } from '../protocol/routes.js';
 import { nameProblem } from './names.js';
 import { requireObjectBody, toObject, toStatus } from './objects.js';
@@ -40,6 +41,8 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
   const base = `/api/v1/${kind.plural}`;
   const can = (v: string) => kind.verbs.includes(v as never);
   const what = (name: string) => `${kind.kind.toLowerCase()} "${name}"`;
+  // Encoded: a URL parser reads a raw backslash (allowed in names, e.g. systemd's \x2d) as "/".
+  const locationOf = (name: string) => `${base}/${encodeURIComponent(name)}`;
 
   const nameOf = (req: FastifyRequest): string => {
     const name = (req.params as { name: string }).name;
@@ -88,6 +91,9 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     const filter = filterParams(q, kind);
     const limit = intParam(q, 'limit') || Infinity;
     const token = pageTokenParam(q);
+    if (token && token.r > cache.revision) {
+      throw new BadRequest('invalid pageToken: it names a revision this server has not reached; pass the nextPageToken of the previous page unchanged');
+    }
     const minRevision = intParam(q, 'revision');
     if (minRevision !== undefined && minRevision > cache.revision) {
       throw new BadRequest(`parameter revision ${minRevision} is newer than the server's current revision ${cache.revision}`);
@@ -122,21 +128,22 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     return send(req, reply, 200, Buffer.concat(parts));
   };
 
-  const respondAsync = async (req: FastifyRequest, reply: FastifyReply, obj: AnyObject, created: boolean) => {
+  const respondAsync = async (req: FastifyRequest, reply: FastifyReply, obj: AnyObject, created: boolean, waitMs: number | undefined) => {
     const isDone = kind.options.async!.isDone;
-    const waitMs = durationParam(req.query as Query, 'wait', MAX_WAIT_MS);
     let current: AnyObject | undefined = obj;
     if (waitMs && !isDone(obj)) current = (await waitFor(cache, obj.metadata.name, isDone, waitMs)) ?? obj;
-    if (created) reply.header('location', `${base}/${current.metadata.name}`);
+    if (created) reply.header('location', locationOf(current.metadata.name));
     return sendObject(req, reply, isDone(current) ? (created ? 201 : 200) : 202, current);
   };
 
   const create = async (req: FastifyRequest, reply: FastifyReply) => {
     authorize(req, 'create', kind.plural);
+    // Parsed before the create: a bad ?wait= must not leave work started behind its 400.
+    const waitMs = kind.options.async ? durationParam(req.query as Query, 'wait', MAX_WAIT_MS) : undefined;
     const obj = toObject(kind, req.body, { generateName: (p) => repo.generateName(p) });
     const created = await repo.create(obj);
-    if (kind.options.async) return respondAsync(req, reply, created, true);
-    reply.header('location', `${base}/${created.metadata.name}`);
+    if (kind.options.async) return respondAsync(req, reply, created, true, waitMs);
+    reply.header('location', locationOf(created.metadata.name));
     return sendObject(req, reply, 201, created);
   };
 
@@ -147,7 +154,7 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     authorize(req, 'get', kind.plural);
     const entry = cache.get(name);
     if (!entry) throw notFound(name);
-    if (kind.options.async && single(q, 'wait') !== undefined) return respondAsync(req, reply, entry.object, false);
+    if (kind.options.async && single(q, 'wait') !== undefined) return respondAsync(req, reply, entry.object, false, durationParam(q, 'wait', MAX_WAIT_MS));
     return sendObject(req, reply, 200, entry.object, entry.json);
   };
 
@@ -156,9 +163,9 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     const name = nameOf(req);
     const body = requireObjectBody(req.body);
     const obj = toObject(kind, body, { name });
-    const pre = preconditions(req, (body.metadata as { revision?: unknown } | undefined)?.revision);
+    const pre = preconditions(req, body.metadata as BodyMetadata | undefined);
     const { object, created } = await repo.apply(obj, pre);
-    if (created) reply.header('location', `${base}/${name}`);
+    if (created) reply.header('location', locationOf(name));
     return sendObject(req, reply, created ? 201 : 200, object);
   };
 
@@ -171,7 +178,7 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
       name,
       (cur) => {
         const patched = applyPatch(type, cur, req.body) as AnyObject;
-        checkPatchedRevision(patched, cur);
+        checkPatchedPreconditions(patched, cur);
         const obj = toObject(kind, patched, { name });
         return { ...obj, status: cur.status };
       },
@@ -192,12 +199,12 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     authorize(req, 'update', `${kind.plural}/status`);
     const name = nameOf(req);
     const body = requireObjectBody(req.body);
-    const meta = body.metadata as { name?: unknown; revision?: unknown } | undefined;
+    const meta = body.metadata as (BodyMetadata & { name?: unknown }) | undefined;
     if (meta?.name !== undefined && meta.name !== name) {
       throw new BadRequest(`the body's metadata.name "${String(meta.name)}" does not match the name in the URL "${name}"`);
     }
     const status = toStatus(kind, body.status);
-    const updated = await repo.update(name, (cur) => ({ ...cur, status }), preconditions(req, meta?.revision));
+    const updated = await repo.update(name, (cur) => ({ ...cur, status: allowedStatus(cur, status) }), preconditions(req, meta));
     return sendObject(req, reply, 200, updated);
   };
 
@@ -210,8 +217,8 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
       name,
       (cur) => {
         const patched = applyPatch(type, cur, req.body) as AnyObject;
-        checkPatchedRevision(patched, cur);
-        return { ...cur, status: toStatus(kind, patched.status) };
+        checkPatchedPreconditions(patched, cur);
+        return { ...cur, status: allowedStatus(cur, toStatus(kind, patched.status)) };
       },
       preconditions(req),
     );
@@ -219,26 +226,48 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
   };
 
   const notFound = (name: string) => new NotFound(`${what(name)} not found`);
+  const allowedStatus = (cur: AnyObject, next: Record<string, unknown>) => {
+    const refusal = kind.options.statusTransition?.(cur.status as never, next as never);
+    if (refusal) throw new Conflict(`${what(cur.metadata.name)}: ${refusal}`);
+    return next;
+  };
 
-  route(app, base, { GET: list, ...(can('create') ? { POST: create } : {}) });
+  route(app, base, { GET: list, ...(can('create') ? { POST: negotiated(create) } : {}) });
   route(app, `${base}/:name`, {
     GET: get,
-    ...(can('update') ? { PUT: replace } : {}),
-    ...(can('patch') ? { PATCH: patch } : {}),
-    ...(can('delete') ? { DELETE: remove } : {}),
+    ...(can('update') ? { PUT: negotiated(replace) } : {}),
+    ...(can('patch') ? { PATCH: negotiated(patch) } : {}),
+    ...(can('delete') ? { DELETE: negotiated(remove) } : {}),
   });
   route(app, `${base}/:name/status`, {
     GET: get,
-    ...(can('update') ? { PUT: putStatus } : {}),
-    ...(can('patch') ? { PATCH: patchStatus } : {}),
+    ...(can('update') ? { PUT: negotiated(putStatus) } : {}),
+    ...(can('patch') ? { PATCH: negotiated(patchStatus) } : {}),
   });
+}
+
+type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+/** Settles the answer's format before a write: a 406 after the write would hide that it happened. */
+function negotiated(handler: Handler): Handler {
+  return async (req, reply) => {
+    responseFormat(req);
+    return handler(req, reply);
+  };
 }
 
 const COMMA = Buffer.from(',');
 const END = Buffer.from(']}');
 
-/** If-Match, and metadata.revision in a body, both pin the revision a write applies to. */
-function preconditions(req: FastifyRequest, bodyRevision?: unknown): { revision?: number } {
+type BodyMetadata = { revision?: unknown; uid?: unknown };
+
+/**
+ * If-Match, and metadata.revision in a body, both pin the revision a write applies to;
+ * metadata.uid in a body pins the object's identity (an agent's report must not land on a
+ * recreated namesake), as in Kubernetes.
+ */
+function preconditions(req: FastifyRequest, body?: BodyMetadata): Preconditions {
+  const bodyRevision = body?.revision;
   let revision: number | undefined;
   const ifMatch = req.headers['if-match'];
   if (ifMatch !== undefined && ifMatch.trim() !== '*') {
@@ -255,16 +284,23 @@ function preconditions(req: FastifyRequest, bodyRevision?: unknown): { revision?
     }
     revision = bodyRevision;
   }
-  return revision === undefined ? {} : { revision };
+  const pre: Preconditions = revision === undefined ? {} : { revision };
+  if (body?.uid !== undefined && body.uid !== null) {
+    if (typeof body.uid !== 'string') throw new BadRequest('metadata.uid must be a string (the uid you read), or left out');
+    pre.uid = body.uid;
+  }
+  return pre;
 }
 
-/** A patch that sets metadata.revision asks for that revision, like If-Match. */
-function checkPatchedRevision(patched: AnyObject, current: AnyObject): void {
-  const r = (patched as { metadata?: { revision?: unknown } })?.metadata?.revision;
-  if (r !== undefined && r !== current.metadata.revision) {
-    throw new PreconditionFailed(
-      `${current.kind.toLowerCase()} "${current.metadata.name}" has changed: the patch expects revision ${String(r)}, it is now ${current.metadata.revision}`,
-    );
+/** A patch that sets metadata.revision (or metadata.uid) asks for that revision (or object), like If-Match. */
+function checkPatchedPreconditions(patched: AnyObject, current: AnyObject): void {
+  const meta = (patched as { metadata?: BodyMetadata })?.metadata;
+  const what = `${current.kind.toLowerCase()} "${current.metadata.name}"`;
+  if (meta?.uid !== undefined && meta.uid !== current.metadata.uid) {
+    throw new PreconditionFailed(`${what} has uid ${current.metadata.uid}, not ${String(meta.uid)}: it was deleted and recreated`);
+  }
+  if (meta?.revision !== undefined && meta.revision !== current.metadata.revision) {
+    throw new PreconditionFailed(`${what} has changed: the patch expects revision ${String(meta.revision)}, it is now ${current.metadata.revision}`);
   }
 }
 

@@ -1,0 +1,41 @@
+// What runs a task. The agent's runtime knows tasks and policies; a driver knows how to turn a
+// task template into processes, and how to find them again after an agent restart.
+import type { Task } from '../../client/client.js';
+import type { ExitStatus } from '../supervisor.js';
+
+export interface UnitState {
+  load: string;
+  active: string;
+  sub: string;
+}
+
+export interface Run {
+  /** The task's main process id, once known. */
+  readonly pid: number | undefined;
+  /** Resolves when the run has ended for good (all its processes gone). */
+  readonly exited: Promise<ExitStatus>;
+  /** Graceful stop: the driver's stop commands or SIGTERM, SIGKILL after `graceMs`. */
+  stop(graceMs: number): Promise<ExitStatus>;
+  signal(signal: NodeJS.Signals): boolean;
+  /** systemd-style state, for drivers that have one (unit). */
+  unitState?(): UnitState;
+  /** Stop watching without touching processes (agent shutdown). */
+  detach(): void;
+}
+
+export interface StartContext {
+  /** The task's directory in the agent's data dir (logs, run files). */
+  dir: string;
+  /** Environment every task gets (PATH, DROVER_TASK…). */
+  baseEnv: Record<string, string>;
+  /** Called when a unit's state moves while it starts or stops. */
+  onUnitState?: (state: UnitState) => void;
+}
+
+export interface Driver {
+  readonly name: string;
+  /** Starts a run; resolves once the main process runs (or the run ended already). */
+  start(task: Task, ctx: StartContext): Promise<Run>;
+  /** The run a previous agent left in `dir`, if any. */
+  adopt(task: Task, ctx: StartContext): Run | undefined;
+}

@@ -1,0 +1,38 @@
+// The exec driver: command + args + env + workingDir, one shim-supervised process group.
+import type { Task } from '../../client/client.js';
+import { Supervised } from '../supervisor.js';
+import type { Driver, Run, StartContext } from './driver.js';
+
+export class ExecDriver implements Driver {
+  readonly name = 'exec';
+  constructor(
+    private readonly shimPath: string,
+    private readonly logMaxBytes: number,
+  ) {}
+
+  async start(task: Task, ctx: StartContext): Promise<Run> {
+    const t = task.spec.template;
+    const argv = [...(t.command ?? []), ...(t.args ?? [])];
+    // Like systemd, a task without a working directory runs in /.
+    const run = await Supervised.start(ctx.dir, { argv, env: { ...ctx.baseEnv, ...t.env }, cwd: t.workingDir || '/' }, this.shimPath, this.logMaxBytes);
+    await run.waitStarted();
+    return execRun(run);
+  }
+
+  adopt(_task: Task, ctx: StartContext): Run | undefined {
+    const run = Supervised.adopt(ctx.dir);
+    return run && execRun(run);
+  }
+}
+
+export function execRun(run: Supervised): Run {
+  return {
+    get pid() {
+      return run.pid?.pid;
+    },
+    exited: run.exited,
+    stop: (graceMs) => run.stop(graceMs),
+    signal: (s) => run.signal(s),
+    detach: () => run.detach(),
+  };
+}

@@ -1,0 +1,106 @@
+// The agent's own small API, reached only by the server (which proxies users' log, kill and
+// exec requests to it, so users talk to one endpoint).
+import { spawn } from 'node:child_process';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { constants } from 'node:os';
+import { followLog, readLog, type LogQuery, type LogRecord } from './logs.js';
+import type { TaskRunner } from './task-runner.js';
+
+/** What the agent API needs of the agent. */
+export interface AgentView {
+  readonly id: string;
+  runnerByUid(uid: string): TaskRunner | undefined;
+}
+
+export async function buildAgentApp(agent: AgentView): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+
+  const runnerOf = (uid: string) => {
+    const r = agent.runnerByUid(uid);
+    if (!r) throw Object.assign(new Error(`task ${uid} is not on this machine (${agent.id})`), { statusCode: 404 });
+    return r;
+  };
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    const code = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    return reply.code(code).send({ error: { code, reason: code === 404 ? 'NotFound' : code === 409 ? 'Conflict' : code < 500 ? 'BadRequest' : 'Internal', message: err.message } });
+  });
+
+  app.get('/v1/tasks/:uid/log', async (req, reply) => {
+    const { uid } = req.params as { uid: string };
+    const q = req.query as Record<string, string | undefined>;
+    const runner = runnerOf(uid);
+    const query: LogQuery = {};
+    if (q.tail !== undefined) query.tail = Number(q.tail);
+    if (q.since) query.since = q.since;
+    if (q.stream === 'stdout' || q.stream === 'stderr') query.stream = q.stream;
+    const timestamps = q.timestamps === 'true';
+    const format = (r: LogRecord) => (timestamps ? `${r.time} ` : '') + r.text + (r.partial ? '' : '\n');
+    const { records, offset } = await readLog(runner.dir, query);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
+    for (const r of records) res.write(format(r));
+    if (q.follow !== 'true') return res.end();
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    // Follow until the client leaves or the task's run is over for good.
+    const check = setInterval(() => {
+      if (!agent.runnerByUid(uid) || (!runner.currentRun && runner.currentTask?.status?.phase && ['Succeeded', 'Failed', 'Stopped', 'Lost'].includes(runner.currentTask.status.phase))) abort.abort();
+    }, 250);
+    await followLog(runner.dir, offset, { stream: query.stream }, (r) => res.write(format(r)), abort.signal);
+    clearInterval(check);
+    res.end();
+  });
+
+  app.post('/v1/tasks/:uid/kill', async (req, reply) => {
+    const { uid } = req.params as { uid: string };
+    const body = (req.body ?? {}) as { signal?: string };
+    const signal = normalizeSignal(body.signal ?? 'SIGTERM');
+    const runner = runnerOf(uid);
+    if (!runner.signal(signal)) throw Object.assign(new Error(`task ${runner.name} has no running process to signal`), { statusCode: 409 });
+    return reply.send({ signal, pid: runner.pid ?? null });
+  });
+
+  app.post('/v1/tasks/:uid/exec', async (req, reply) => {
+    const { uid } = req.params as { uid: string };
+    const body = (req.body ?? {}) as { command?: unknown; stdin?: unknown };
+    if (!Array.isArray(body.command) || body.command.length === 0 || !body.command.every((a) => typeof a === 'string')) {
+      throw Object.assign(new Error('command must be a non-empty array of strings'), { statusCode: 400 });
+    }
+    const runner = runnerOf(uid);
+    const task = runner.currentTask;
+    if (!task) throw Object.assign(new Error('task is gone'), { statusCode: 404 });
+    const t = task.spec.template;
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', DROVER_TASK: task.metadata.name, DROVER_MACHINE: agent.id, ...t.env };
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+    const [cmd, ...args] = body.command as string[];
+    const child = spawn(cmd!, args, { cwd: t.workingDir || '/', env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const frame = (o: unknown) => res.write(JSON.stringify(o) + '\n');
+    child.stdout.on('data', (d: Buffer) => frame({ stream: 'stdout', data: d.toString('utf8') }));
+    child.stderr.on('data', (d: Buffer) => frame({ stream: 'stderr', data: d.toString('utf8') }));
+    if (typeof body.stdin === 'string') child.stdin.end(body.stdin);
+    else child.stdin.end();
+    res.on('close', () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    child.on('error', (err) => {
+      frame({ error: `cannot run ${cmd}: ${err.message}` });
+      frame({ exit: { code: 127, signal: null } });
+      res.end();
+    });
+    child.on('close', (code, signal) => {
+      frame({ exit: { code, signal } });
+      res.end();
+    });
+  });
+
+  return app;
+}
+
+function normalizeSignal(s: string): NodeJS.Signals {
+  const name = (/^\d+$/.test(s) ? Object.entries(constants.signals).find(([, n]) => n === Number(s))?.[0] : s.toUpperCase().startsWith('SIG') ? s.toUpperCase() : `SIG${s.toUpperCase()}`) as NodeJS.Signals | undefined;
+  if (!name || !(name in constants.signals)) throw Object.assign(new Error(`unknown signal "${s}"`), { statusCode: 400 });
+  return name;
+}

@@ -1,0 +1,119 @@
+// Task subresources served by the task's agent: /log, /kill and /exec. The server looks up the
+// machine's agent endpoint and streams the agent's answer back, so users only ever talk to the
+// server (as the Kubernetes API server does for the kubelet's logs and exec).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Machine, Task } from '../client/client.js';
+import { ApiError, BadRequest, Conflict, NotFound, Unavailable } from '../errors.js';
+import type { State } from '../state/state.js';
+import { authorize } from './protocol/auth.js';
+import { route } from './protocol/routes.js';
+import { nameProblem } from './resources/names.js';
+import { durationParam, intParam, single, type Query } from './resources/params.js';
+
+export function registerTaskProxy(app: FastifyInstance, state: State): void {
+  const target = (req: FastifyRequest): { task: Task; endpoint: string } => {
+    const { name } = req.params as { name: string };
+    const problem = nameProblem(name);
+    if (problem) throw new BadRequest(`invalid name in the URL: ${problem}`);
+    const task = state.resources<Task>('tasks').get(name);
+    if (!task) throw new NotFound(`task "${name}" not found`);
+    const machineName = task.spec.machine;
+    if (!machineName) throw new Conflict(`task "${name}" is not placed on a machine yet (phase ${task.status?.phase ?? 'Pending'})`);
+    const machine = state.resources<Machine>('machines').get(machineName);
+    const endpoint = machine?.status?.agentEndpoint;
+    if (!endpoint) throw new Unavailable(`the agent of machine ${machineName} has not published an endpoint; is it running?`);
+    return { task, endpoint };
+  };
+
+  const forward = async (req: FastifyRequest, reply: FastifyReply, url: string, init: RequestInit) => {
+    const abort = new AbortController();
+    reply.raw.on('close', () => abort.abort());
+    let res: Response;
+    try {
+      res = await fetch(url, { ...init, signal: abort.signal });
+    } catch (err) {
+      throw new Unavailable(`cannot reach the task's agent: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`);
+    }
+    if (!res.ok) {
+      const text = await res.text();
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { error: { message: string } }).error.message;
+      } catch {
+        // not the agent's error envelope
+      }
+      throw new ApiError(res.status === 404 ? 'NotFound' : res.status === 409 ? 'Conflict' : res.status === 400 ? 'BadRequest' : 'Unavailable', `the agent answered: ${message}`);
+    }
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': res.headers.get('content-type') ?? 'text/plain', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) reply.raw.write(chunk);
+    } catch {
+      // the client or the agent went away
+    }
+    reply.raw.end();
+  };
+
+  route(app, '/api/v1/tasks/:name/log', {
+    GET: async (req, reply) => {
+      authorize(req, 'get', 'tasks/log');
+      const q = req.query as Query;
+      const { task, endpoint } = target(req);
+      const params = new URLSearchParams();
+      const tail = intParam(q, 'tail');
+      if (tail !== undefined) params.set('tail', String(tail));
+      const since = single(q, 'since');
+      if (since) params.set('since', sinceToTime(q));
+      const stream = single(q, 'stream');
+      if (stream !== undefined) {
+        if (stream !== 'stdout' && stream !== 'stderr') throw new BadRequest(`parameter stream must be stdout or stderr, got "${stream}"`);
+        params.set('stream', stream);
+      }
+      if (single(q, 'follow') === 'true') params.set('follow', 'true');
+      if (single(q, 'timestamps') === 'true') params.set('timestamps', 'true');
+      return forward(req, reply, `${endpoint}/v1/tasks/${task.metadata.uid}/log?${params}`, { method: 'GET' });
+    },
+  });
+
+  route(app, '/api/v1/tasks/:name/kill', {
+    POST: async (req, reply) => {
+      authorize(req, 'update', 'tasks/kill');
+      const { task, endpoint } = target(req);
+      const body = (req.body ?? {}) as { signal?: unknown };
+      if (body.signal !== undefined && typeof body.signal !== 'string' && typeof body.signal !== 'number') {
+        throw new BadRequest('signal must be a name like "SIGTERM" or a number');
+      }
+      return forward(req, reply, `${endpoint}/v1/tasks/${task.metadata.uid}/kill`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ signal: body.signal === undefined ? 'SIGTERM' : String(body.signal) }),
+      });
+    },
+  });
+
+  route(app, '/api/v1/tasks/:name/exec', {
+    POST: async (req, reply) => {
+      authorize(req, 'update', 'tasks/exec');
+      const { task, endpoint } = target(req);
+      const body = (req.body ?? {}) as { command?: unknown; stdin?: unknown };
+      if (!Array.isArray(body.command) || body.command.length === 0 || !body.command.every((a) => typeof a === 'string')) {
+        throw new BadRequest('command must be a non-empty array of strings, e.g. {"command":["ls","-l"]}');
+      }
+      if (body.stdin !== undefined && typeof body.stdin !== 'string') throw new BadRequest('stdin must be a string');
+      if (task.status?.phase !== 'Running') throw new Conflict(`task "${task.metadata.name}" is not running (phase ${task.status?.phase ?? 'Pending'})`);
+      return forward(req, reply, `${endpoint}/v1/tasks/${task.metadata.uid}/exec`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ command: body.command, stdin: body.stdin }),
+      });
+    },
+  });
+}
+
+/** `since` as an RFC 3339 time, or a duration back from now ("10m", "30s"). */
+function sinceToTime(q: Query): string {
+  const v = single(q, 'since')!;
+  if (/^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v))) return new Date(Date.parse(v)).toISOString();
+  const ms = durationParam(q, 'since', 365 * 24 * 3_600_000);
+  return new Date(Date.now() - ms!).toISOString();
+}

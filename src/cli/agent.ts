@@ -1,0 +1,64 @@
+// `drover agent`: run the node agent in the foreground.
+import { InvalidArgumentError, type Command } from 'commander';
+import { startAgent } from '../agent/run.js';
+import { parseBytes, parseCpuMilli } from '../scheduler/index.js';
+
+export function parseLabels(v: string, prev: Record<string, string> = {}): Record<string, string> {
+  const out = { ...prev };
+  for (const pair of v.split(',')) {
+    if (!pair.trim()) continue;
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`labels are key=value pairs separated by commas, got "${pair}"`);
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+export function registerAgentCommand(program: Command): void {
+  program
+    .command('agent')
+    .description('run the node agent: register this machine, heartbeat, and run the tasks bound to it')
+    .requiredOption('--server <urls>', 'drover server URL(s), comma-separated', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--data <dir>', 'directory for task files, logs and the machine id', './drover-agent')
+    .option('--id <machine-id>', '32-hex machine id (default: kept in --data, else /etc/machine-id)')
+    .option('--hostname <name>', 'hostname to publish')
+    .option('--labels <k=v,...>', 'labels merged into the machine at registration', parseLabels)
+    .option('--cpu <cores>', 'cpu to offer (e.g. 4, 3500m)', (v) => {
+      try {
+        parseCpuMilli(v);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+      return v;
+    })
+    .option('--memory <bytes>', 'memory to offer (e.g. 8Gi)', (v) => {
+      try {
+        return parseBytes(v);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    })
+    .option('--listen <host:port>', 'address of the agent API the server uses for logs and exec', '127.0.0.1:0')
+    .option('--advertise <url>', 'URL the server should use to reach the agent API')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .action(async (opts) => {
+      const running = await startAgent({
+        server: opts.server,
+        dataDir: opts.data,
+        id: opts.id,
+        hostname: opts.hostname,
+        labels: opts.labels,
+        cpu: opts.cpu,
+        memory: opts.memory,
+        listen: opts.listen,
+        advertise: opts.advertise,
+        logLevel: opts.logLevel,
+      });
+      console.error(`drover agent ${running.id} serving ${running.endpoint}, connected to ${[opts.server].flat().join(', ')}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => void running.close(false).then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

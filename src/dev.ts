@@ -1,0 +1,68 @@
+// `drover dev`: a server on SQLite and N local agents in one process, each agent with its own
+// data dir, a random machine id (they share one host, so /etc/machine-id cannot tell them
+// apart) and distinct labels. Closing it stops every task it started.
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
+import { startAgent, type RunningAgent } from './agent/run.js';
+import { startServer, type RunningServer } from './server.js';
+
+export interface DevOptions {
+  agents: number;
+  listen?: string;
+  dataDir: string;
+  machineGraceSeconds?: number;
+  logLevel?: string;
+  heartbeatMs?: number;
+}
+
+export interface RunningDev {
+  url: string;
+  server: RunningServer;
+  agents: RunningAgent[];
+  close(): Promise<void>;
+}
+
+export async function startDev(opts: DevOptions): Promise<RunningDev> {
+  const dataDir = resolve(opts.dataDir);
+  const logger = pino({ level: opts.logLevel ?? 'warn' });
+  const server = await startServer({
+    listen: opts.listen,
+    dataDir: join(dataDir, 'server'),
+    logger: logger.child({ component: 'server' }),
+    machineGraceSeconds: opts.machineGraceSeconds,
+  });
+  const agents: RunningAgent[] = [];
+  try {
+    const started = await Promise.all(
+      Array.from({ length: opts.agents }, (_, i) =>
+        startAgent({
+          server: server.url,
+          dataDir: join(dataDir, 'agents', String(i + 1)),
+          // A fresh machine gets a random id (kept in its data dir for the next start).
+          systemMachineIdFile: '/nonexistent',
+          hostname: `dev-${i + 1}`,
+          labels: { 'drover.io/dev-agent': String(i + 1) },
+          heartbeatMs: opts.heartbeatMs,
+          logger: logger.child({ component: 'agent', agent: i + 1 }),
+        }),
+      ),
+    );
+    agents.push(...started);
+  } catch (err) {
+    await Promise.all(agents.map((a) => a.close(true)));
+    await server.close();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url: server.url,
+    server,
+    agents,
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.all(agents.map((a) => a.close(true)));
+        await server.close();
+      })()),
+  };
+}
+
