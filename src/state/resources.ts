@@ -3,6 +3,7 @@
 // server owns (uid, generation, timestamps) is maintained here, so controllers and handlers
 // cannot get it wrong.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { prefixEnd, type Store, type TxnResult } from '../store/store.js';
 import { AlreadyExists, Conflict, NotFound, PreconditionFailed } from '../errors.js';
 import type { AnyObject, KindInfo } from './object.js';
@@ -93,8 +94,11 @@ export class Resources<T extends AnyObject = AnyObject> {
       const current = this.mustGet(name);
       checkPreconditions(this.info.kind, current, pre);
       const next = mutate(current);
-      if (next === undefined || sameObject(next, current)) return current;
+      if (next === undefined) return current;
+      // Compared after stamping, so a write that differs only in server-owned metadata (a PUT
+      // of GET output) changes nothing and keeps the revision.
       const written = this.stamp(current, next);
+      if (sameObject(written, current)) return current;
       const key = this.key(name);
       const finishing = written.metadata.deletionTimestamp !== undefined && !(written.metadata.finalizers?.length);
       const res = await this.store.txn({
@@ -111,7 +115,7 @@ export class Resources<T extends AnyObject = AnyObject> {
   /** Creates the object, or replaces the spec side of an existing one; `created` says which. */
   async apply(input: T, pre: Preconditions = {}): Promise<{ object: T; created: boolean }> {
     if (!this.cache.get(input.metadata.name)) {
-      if (pre.revision !== undefined) throw new NotFound(`${this.info.kind.toLowerCase()} "${input.metadata.name}" not found`);
+      if (pre.revision !== undefined || pre.uid !== undefined) throw new NotFound(`${this.info.kind.toLowerCase()} "${input.metadata.name}" not found`);
       try {
         return { object: await this.create(input), created: true };
       } catch (err) {
@@ -168,7 +172,7 @@ export class Resources<T extends AnyObject = AnyObject> {
 
   /** Server-owned metadata of an updated object: kept from the current one, generation bumped on spec change. */
   private stamp(current: T, next: T): T {
-    const specChanged = JSON.stringify(next.spec) !== JSON.stringify(current.spec);
+    const specChanged = !sameJson(next.spec, current.spec);
     const metadata = {
       ...next.metadata,
       name: current.metadata.name,
@@ -201,8 +205,13 @@ function checkPreconditions(kind: string, current: AnyObject, pre: Preconditions
 
 /** Equal apart from server-owned metadata: such a write would change nothing. */
 function sameObject(a: AnyObject, b: AnyObject): boolean {
-  const strip = (o: AnyObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, revision: 0, updatedAt: '', generation: 0 } });
-  return strip(a) === strip(b);
+  const strip = (o: AnyObject) => ({ ...o, metadata: { ...o.metadata, revision: 0, updatedAt: '', generation: 0 } });
+  return sameJson(strip(a), strip(b));
+}
+
+/** Equal as JSON documents: key order does not matter (a client may send keys in any order), undefined fields are absent. */
+function sameJson(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a) ?? 'null'), JSON.parse(JSON.stringify(b) ?? 'null'));
 }
 
 /** The stored form: the object without its revision (the store's modRevision is the revision). */

@@ -59,13 +59,17 @@ export function responseFormat(req: FastifyRequest): Format {
   return best;
 }
 
-/** Sends an object, or JSON bytes that already encode it, in the requested format. */
+/**
+ * Sends an object, or JSON bytes that already encode it, in the requested format. A success
+ * the Accept header does not allow throws NotAcceptable (406); an error is still sent, as JSON.
+ */
 export function send(req: FastifyRequest, reply: FastifyReply, status: number, body: unknown | Buffer, format?: Format): FastifyReply {
   let f: Format;
   try {
     f = format ?? responseFormat(req);
-  } catch {
-    f = 'json'; // an error about the Accept header itself is still sent, as JSON
+  } catch (err) {
+    if (status < 400) throw err;
+    f = 'json';
   }
   reply.code(status);
   if (f === 'yaml') {

@@ -6,28 +6,33 @@ import { ApiError, NotFound, type Reason } from '../../errors.js';
 import { StoreUnavailableError } from '../../store/store.js';
 import { send } from './content.js';
 
-const fastifyCodes: Record<string, [Reason, (e: FastifyError) => string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: ['PayloadTooLarge', (e) => `the request body is larger than the limit of ${limitOf(e)}; send a smaller object`],
+const fastifyCodes: Record<string, [Reason, (e: FastifyError, req?: FastifyRequest) => string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['PayloadTooLarge', (_e, req) => `the request body is larger than ${limitOf(req)}; send a smaller object`],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [
     'UnsupportedMediaType',
-    (e) => `unsupported Content-Type ${mediaTypeOf(e)}: send application/json or application/yaml (PATCH: application/merge-patch+json or application/json-patch+json)`,
+    (_e, req) =>
+      `unsupported Content-Type ${mediaTypeOf(req)}: send application/json or application/yaml (PATCH: application/merge-patch+json or application/json-patch+json)`,
   ],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['BadRequest', () => 'the Content-Length header does not match the body'],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['BadRequest', () => 'the request body is empty: send a JSON object'],
   FST_ERR_BAD_URL: ['BadRequest', () => 'the URL is malformed (bad percent-encoding?)'],
+  FST_ERR_MAX_PARAM_LENGTH: ['BadRequest', () => 'a path segment of the URL is too long: names are at most 256 characters'],
   FST_ERR_CTP_INVALID_TYPE: ['BadRequest', () => 'the Content-Type header is malformed'],
 };
 
-function limitOf(e: FastifyError): string {
-  const m = /(\d+)/.exec(e.message);
-  return m ? `${Math.round(Number(m[1]) / 1024)} KiB` : '1 MiB';
+// Fastify's message does not say the limit; the route's options do (it is configurable).
+function limitOf(req?: FastifyRequest): string {
+  const bytes = req?.routeOptions.bodyLimit;
+  if (!bytes) return "the server's limit";
+  return `the limit of ${bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${Math.ceil(bytes / 1024)} KiB`}`;
 }
-function mediaTypeOf(e: FastifyError): string {
-  const m = /: (.*)$/.exec(e.message);
-  return m ? `"${m[1]}"` : '';
+// Fastify's error no longer names the media type; the request's header does.
+function mediaTypeOf(req?: FastifyRequest): string {
+  const type = req?.headers['content-type'];
+  return type ? `"${type.split(';')[0]!.trim().slice(0, 100)}"` : '(none)';
 }
 
-export function toApiError(err: unknown): ApiError {
+export function toApiError(err: unknown, req?: FastifyRequest): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof StoreUnavailableError) {
     const e = new ApiError('Unavailable', `the store is unavailable: ${err.message}; retry shortly`);
@@ -36,7 +41,7 @@ export function toApiError(err: unknown): ApiError {
   }
   const fe = err as FastifyError;
   const mapped = fe?.code ? fastifyCodes[fe.code] : undefined;
-  if (mapped) return new ApiError(mapped[0], mapped[1](fe));
+  if (mapped) return new ApiError(mapped[0], mapped[1](fe, req));
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new ApiError('BadRequest', fe.message);
   }
@@ -45,7 +50,7 @@ export function toApiError(err: unknown): ApiError {
 
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
-    const apiErr = toApiError(err);
+    const apiErr = toApiError(err, req);
     if (apiErr.code >= 500 && !(err instanceof ApiError)) req.log.error({ err, url: req.url, method: req.method }, 'request failed');
     return sendError(req, reply, apiErr);
   });

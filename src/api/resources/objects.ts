@@ -13,6 +13,8 @@ export function requireObjectBody(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+const READ_ONLY_METADATA = ['uid', 'revision', 'generation', 'createdAt', 'updatedAt', 'deletionTimestamp'] as const;
+
 export interface ToObjectOptions {
   /** Name from the URL (PUT/PATCH); the body's name must agree or be absent. */
   name?: string;
@@ -55,7 +57,9 @@ export function toObject(kind: Kind, body: unknown, opts: ToObjectOptions): AnyO
   const problem = nameProblem(meta.name);
   if (problem) throw new Invalid([{ path: '/metadata/name', message: problem }]);
   errs.push(...checkLabels(meta.labels, '/metadata/labels'));
-  delete (meta as Partial<AnyObject['metadata']>).revision;
+  // Read-only metadata in a body (GET output sent back) is ignored, as in Kubernetes: the state
+  // layer sets it. A client-sent deletionTimestamp would otherwise delete the object.
+  for (const f of READ_ONLY_METADATA) delete (meta as Partial<AnyObject['metadata']>)[f];
 
   let spec = (input.spec ?? {}) as Record<string, unknown>;
   if (kind.options.defaults) spec = (kind.options.defaults as (s: unknown) => Record<string, unknown>)(spec);

@@ -22,9 +22,14 @@ export interface WatchOptions {
 
 type Format = 'n' | 's';
 
-export function encodeEvent(ev: CacheEvent, type: EventType, format: Format, diff: boolean): Buffer {
+/**
+ * `initial`: one of the ADDED events of the current state sent before the first BOOKMARK. They
+ * come in name order, not revision order, so their revision is no place to resume from: an SSE
+ * frame of one carries no `id:` (the BOOKMARK after them does).
+ */
+export function encodeEvent(ev: CacheEvent, type: EventType, format: Format, diff: boolean, initial = false): Buffer {
   const useDiff = diff && type === 'MODIFIED' && ev.type === 'MODIFIED' && ev.prev !== undefined;
-  const key = format + type + (useDiff ? 'd' : '');
+  const key = format + type + (useDiff ? 'd' : '') + (initial ? 'i' : '');
   let buf = ev.memo.get(key);
   if (!buf) {
     let payload: Buffer;
@@ -38,7 +43,7 @@ export function encodeEvent(ev: CacheEvent, type: EventType, format: Format, dif
     } else {
       payload = Buffer.concat([Buffer.from(`{"type":"${type}","object":`), ev.entry.json, CLOSE]);
     }
-    buf = frame(payload, format, type, ev.revision);
+    buf = frame(payload, format, type, initial ? undefined : ev.revision);
     ev.memo.set(key, buf);
   }
   return buf;
@@ -48,9 +53,10 @@ const CLOSE = Buffer.from('}');
 const NL = Buffer.from('\n');
 const SSE_END = Buffer.from('\n\n');
 
-function frame(payload: Buffer, format: Format, type: string, revision: number): Buffer {
+function frame(payload: Buffer, format: Format, type: string, revision: number | undefined): Buffer {
   if (format === 'n') return Buffer.concat([payload, NL]);
-  return Buffer.concat([Buffer.from(`event: ${type}\nid: ${revision}\ndata: `), payload, SSE_END]);
+  const id = revision === undefined ? '' : `id: ${revision}\n`;
+  return Buffer.concat([Buffer.from(`event: ${type}\n${id}data: `), payload, SSE_END]);
 }
 
 /** Open watch responses, ended when the server closes (they would keep it open forever). */
@@ -81,6 +87,8 @@ export function serveWatch(
   tracker.add(raw);
 
   let lastRevision = opts.revision ?? 0;
+  // Without a revision the stream starts with the current state, which ends at the first BOOKMARK.
+  let initial = opts.revision === undefined;
   let sub: Subscription | undefined = undefined;
   let closed = false;
   const finish = () => {
@@ -111,10 +119,11 @@ export function serveWatch(
     filter,
     {
       send: (ev, type) => {
-        write(encodeEvent(ev, type, format, opts.diff));
-        lastRevision = ev.revision;
+        write(encodeEvent(ev, type, format, opts.diff, initial));
+        if (!initial) lastRevision = ev.revision;
       },
       bookmark: (revision) => {
+        initial = false;
         const body = `{"type":"BOOKMARK","object":{"apiVersion":"${API_VERSION}","kind":"${kind}","metadata":{"revision":${revision}}}}`;
         write(frame(Buffer.from(body), format, 'BOOKMARK', revision));
         lastRevision = revision;
