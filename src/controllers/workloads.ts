@@ -123,7 +123,8 @@ export class WorkloadController {
         else if (!t.metadata.deletionTimestamp) writes.push(() => this.deleteTask(t));
       }
       for (const adoptee of this.adoptable(svc)) {
-        owned.push(adoptee);
+        // Counted as the service's own, current task from now on (the write lands after planning).
+        owned.push(adopted(svc, adoptee));
         writes.push(() => this.adopt(svc, adoptee));
       }
       const request = safeTemplateRequest(svc.spec.template);
@@ -259,19 +260,7 @@ export class WorkloadController {
   }
 
   private adopt(svc: Service, t: Task): Promise<unknown> {
-    const hash = templateHash(svc.spec.template);
-    return this.updateTask(t, (cur) =>
-      ownerName(cur)
-        ? undefined
-        : {
-            ...cur,
-            metadata: {
-              ...cur.metadata,
-              labels: { ...cur.metadata.labels, [SERVICE_LABEL]: svc.metadata.name, [TEMPLATE_HASH_LABEL]: hash },
-              ownerReferences: [{ kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid, controller: true }],
-            },
-          },
-    );
+    return this.updateTask(t, (cur) => (ownerName(cur) ? undefined : adopted(svc, cur)));
   }
 
   private newTaskName(service: string, taken: Set<string>): string {
@@ -293,6 +282,18 @@ export class WorkloadController {
   private updateTask(t: Task, mutate: (cur: Task) => Task | undefined): Promise<unknown> {
     return this.state.resources<Task>('tasks').update(t.metadata.name, mutate, { uid: t.metadata.uid }).catch(ignoreGone);
   }
+}
+
+/** The task as its adopting service owns it: it counts as running the current template. */
+function adopted(svc: Service, t: Task): Task {
+  return {
+    ...t,
+    metadata: {
+      ...t.metadata,
+      labels: { ...t.metadata.labels, [SERVICE_LABEL]: svc.metadata.name, [TEMPLATE_HASH_LABEL]: templateHash(svc.spec.template) },
+      ownerReferences: [{ kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid, controller: true }],
+    },
+  };
 }
 
 function newTask(svc: Service, name: string, hash: string, desiredState: 'running' | 'loaded'): Task {
