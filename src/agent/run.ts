@@ -43,19 +43,19 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const logMax = opts.logMaxBytes ?? 10 * 1024 * 1024;
   const drivers = { exec: new ExecDriver(shim, logMax), unit: opts.unitDriver?.(shim, logMax) };
   // The agent API must be up before registration publishes its endpoint.
-  let agent!: Agent;
+  const ref: { agent?: Agent } = {};
   const app = await buildAgentApp({
     get id() {
-      return agent.id;
+      return ref.agent?.id ?? '';
     },
-    runnerByUid: (uid) => agent.runnerByUid(uid),
+    runnerByUid: (uid) => ref.agent?.runnerByUid(uid),
   });
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
   await app.listen({ host, port });
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const endpoint = opts.advertise ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
-  agent = new Agent({
+  const agent = new Agent({
     server: opts.server,
     dataDir: opts.dataDir,
     id: opts.id,
@@ -69,6 +69,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     logger,
     systemMachineIdFile: opts.systemMachineIdFile,
   });
+  ref.agent = agent;
   try {
     await agent.start();
   } catch (err) {

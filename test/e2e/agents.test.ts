@@ -182,6 +182,37 @@ describe('agents run services across machines', () => {
     assert.deepEqual(frames.at(-1), { exit: { code: 4, signal: null } });
     assert.equal(frames.filter((f) => f.stream === 'stdout').map((f) => f.data).join(''), `${c.marker}\n`);
   });
+
+  it('lets a new service adopt a running one-off task instead of starting another', async () => {
+    const template = { command: ['sleep', '303'], env: c.env() };
+    const t = await c.client.tasks.create({ metadata: { name: 'adoptee' }, spec: { template } });
+    const running = await until(async () => {
+      const cur = await c.client.tasks.get('adoptee');
+      return cur.status?.phase === 'Running' && cur;
+    }, 'the one-off to run');
+    await c.client.services.create({ metadata: { name: 'adopter' }, spec: { replicas: 1, adopt: ['adoptee'], template: { ...template, restartPolicy: 'never' } } });
+    const svc = await until(async () => {
+      const s = await c.client.services.get('adopter');
+      return s.status?.readyReplicas === 1 && s.status.replicas === 1 && s;
+    }, 'the service to count the adopted task');
+    assert.equal(svc.status?.updatedReplicas, 1);
+    const adopted = await c.client.tasks.get('adoptee');
+    assert.deepEqual(adopted.metadata.ownerReferences?.[0]?.name, 'adopter');
+    assert.equal(adopted.status?.pid, running.status?.pid, 'the same process, not a restart');
+    assert.equal((await tasksOf('adopter')).length, 1);
+    await c.client.services.delete('adopter');
+    await until(async () => !(await c.client.tasks.find(t.metadata.name)), 'the adopted task to go with its service');
+  });
+
+  it('keeps labels set through the API when a machine leaves and rejoins', async () => {
+    const agent = c.agents[1]!;
+    await c.client.machines.patch(agent.id, { metadata: { labels: { role: 'db' } } });
+    await agent.kill9();
+    await c.startAgent(1, { id: agent.id, dataDir: agent.dataDir });
+    const m = await c.client.machines.get(agent.id);
+    assert.equal(m.metadata.labels?.role, 'db');
+    assert.equal(m.metadata.labels?.agent, '1');
+  });
 });
 
 function readFileSafe(path: string): string {
@@ -191,4 +222,3 @@ function readFileSafe(path: string): string {
     return '';
   }
 }
-
