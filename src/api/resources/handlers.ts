@@ -169,23 +169,25 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     return sendObject(req, reply, created ? 201 : 200, object);
   };
 
-  const patch = async (req: FastifyRequest, reply: FastifyReply) => {
-    authorize(req, 'patch', kind.plural);
-    const name = nameOf(req);
-    const type = patchType(req.headers['content-type']);
-    if (!cache.get(name)) throw notFound(name);
-    const updated = await repo.update(
-      name,
-      (cur) => {
-        const patched = applyPatch(type, cur, req.body) as AnyObject;
-        checkPatchedPreconditions(patched, cur);
-        const obj = toObject(kind, patched, { name });
-        return { ...obj, status: cur.status };
-      },
-      preconditions(req),
-    );
-    return sendObject(req, reply, 200, updated);
-  };
+  /** PATCH of the main resource or of /status: the patch applies to the whole object as GET shows it. */
+  const patchWith =
+    (resource: string, next: (patched: AnyObject, cur: AnyObject, name: string) => AnyObject) => async (req: FastifyRequest, reply: FastifyReply) => {
+      authorize(req, 'patch', resource);
+      const name = nameOf(req);
+      const type = patchType(req.headers['content-type']);
+      if (!cache.get(name)) throw notFound(name);
+      const updated = await repo.update(
+        name,
+        (cur) => {
+          const patched = applyPatch(type, cur, req.body) as AnyObject;
+          checkPatchedPreconditions(patched, cur);
+          return next(patched, cur, name);
+        },
+        preconditions(req),
+      );
+      return sendObject(req, reply, 200, updated);
+    };
+  const patch = patchWith(kind.plural, (patched, cur, name) => ({ ...toObject(kind, patched, { name }), status: cur.status }));
 
   const remove = async (req: FastifyRequest, reply: FastifyReply) => {
     authorize(req, 'delete', kind.plural);
@@ -208,22 +210,7 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     return sendObject(req, reply, 200, updated);
   };
 
-  const patchStatus = async (req: FastifyRequest, reply: FastifyReply) => {
-    authorize(req, 'patch', `${kind.plural}/status`);
-    const name = nameOf(req);
-    const type = patchType(req.headers['content-type']);
-    if (!cache.get(name)) throw notFound(name);
-    const updated = await repo.update(
-      name,
-      (cur) => {
-        const patched = applyPatch(type, cur, req.body) as AnyObject;
-        checkPatchedPreconditions(patched, cur);
-        return { ...cur, status: allowedStatus(cur, toStatus(kind, patched.status)) };
-      },
-      preconditions(req),
-    );
-    return sendObject(req, reply, 200, updated);
-  };
+  const patchStatus = patchWith(`${kind.plural}/status`, (patched, cur) => ({ ...cur, status: allowedStatus(cur, toStatus(kind, patched.status)) }));
 
   const notFound = (name: string) => new NotFound(`${what(name)} not found`);
   const allowedStatus = (cur: AnyObject, next: Record<string, unknown>) => {
