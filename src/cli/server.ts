@@ -10,9 +10,16 @@ export function registerServerCommands(program: Command): void {
     .option('--listen <host:port>', 'address to serve the API on', '127.0.0.1:8080')
     .option('--data <dir>', 'directory for the store and local state', './drover-data')
     .option('--history <revisions>', 'store revisions kept for watches and paged lists', toInt, 10_000)
+    .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady and its tasks are replaced', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
-    .action(async (opts: { listen: string; data: string; history: number; logLevel: string }) => {
-      const server = await startServer({ listen: opts.listen, dataDir: opts.data, historyRevisions: opts.history, logLevel: opts.logLevel });
+    .action(async (opts: { listen: string; data: string; history: number; machineGrace: number; logLevel: string }) => {
+      const server = await startServer({
+        listen: opts.listen,
+        dataDir: opts.data,
+        historyRevisions: opts.history,
+        machineGraceSeconds: opts.machineGrace,
+        logLevel: opts.logLevel,
+      });
       console.error(`drover server listening on ${server.url} (data in ${opts.data})`);
       await untilSignal(server);
     });
