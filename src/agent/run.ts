@@ -6,6 +6,7 @@ import { parseListen } from '../server.js';
 import { Agent } from './agent.js';
 import type { Driver } from './drivers/driver.js';
 import { ExecDriver } from './drivers/exec.js';
+import { UnitDriver } from './drivers/unit.js';
 import { buildAgentApp } from './http.js';
 
 export interface StartAgentOptions {
@@ -26,7 +27,7 @@ export interface StartAgentOptions {
   shimPath?: string;
   logMaxBytes?: number;
   systemMachineIdFile?: string;
-  /** Extra drivers by name (the unit driver plugs in here). */
+  /** The driver for tasks with unit options (default: the systemd-like UnitDriver). */
   unitDriver?: (shimPath: string, logMaxBytes: number) => Driver;
 }
 
@@ -41,7 +42,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', base: { component: 'agent' } });
   const shim = opts.shimPath ?? defaultShimPath;
   const logMax = opts.logMaxBytes ?? 10 * 1024 * 1024;
-  const drivers = { exec: new ExecDriver(shim, logMax), unit: opts.unitDriver?.(shim, logMax) };
+  const drivers = { exec: new ExecDriver(shim, logMax), unit: opts.unitDriver?.(shim, logMax) ?? new UnitDriver({ shimPath: shim, logMaxBytes: logMax }) };
   // The agent API must be up before registration publishes its endpoint.
   const ref: { agent?: Agent } = {};
   const app = await buildAgentApp({

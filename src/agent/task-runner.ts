@@ -193,13 +193,15 @@ export class TaskRunner {
     this.run = undefined;
     const t = this.task;
     if (!t) return;
-    const policy = t.spec.template.restartPolicy ?? 'never';
+    const decision = this.ctx.driverFor(t).restartPolicy?.(t, status);
+    const policy = decision?.policy ?? t.spec.template.restartPolicy ?? 'never';
     const ok = status.code === 0;
     const exit = { exitCode: status.code, signal: status.signal, finishedAt: status.finishedAt.toISOString(), pid: null };
     const how = status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
     if (policy === 'always' || (policy === 'on-failure' && !ok)) {
       if (Date.now() - this.startedAt >= BACKOFF_RESET_MS) this.failures = 0;
-      const delay = Math.min(BACKOFF_MIN_MS * 2 ** this.failures, BACKOFF_MAX_MS);
+      // A driver's own delay (RestartSec=) is a floor: a crash loop still backs off.
+      const delay = Math.max(decision?.delayMs ?? 0, Math.min(BACKOFF_MIN_MS * 2 ** this.failures, BACKOFF_MAX_MS));
       this.failures++;
       this.restarts++;
       this.save(t);
@@ -264,6 +266,10 @@ export class TaskRunner {
   }
 
   private report(t: Task, status: Task['status']): void {
+    if (status?.unitState && status.unitState.hash === undefined) {
+      const hash = this.ctx.driverFor(t).unitHash?.(t);
+      if (hash) status = { ...status, unitState: { ...status.unitState, hash } };
+    }
     this.ctx.reporter.report(t.metadata.uid, t.metadata.name, status);
   }
 

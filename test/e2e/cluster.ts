@@ -30,7 +30,9 @@ export interface Cluster {
 }
 
 export async function startCluster(agentCount: number, opts: { machineGraceSeconds?: number; labels?: (i: number) => Record<string, string> } = {}): Promise<Cluster> {
-  const server = await startTestServer({ machineGraceSeconds: opts.machineGraceSeconds ?? 2 });
+  // A few seconds of grace: short enough for failover tests, long enough that a restarted agent
+  // on a loaded CI machine is back before its machine counts as lost.
+  const server = await startTestServer({ machineGraceSeconds: opts.machineGraceSeconds ?? 4 });
   const marker = `drover-e2e-${randomBytes(6).toString('hex')}`;
   const root = tempDir('drover-agents-');
   const cluster: Cluster = {

@@ -7,6 +7,15 @@ export interface UnitState {
   load: string;
   active: string;
   sub: string;
+  /** SHA-1 of the unit file (fleet's UnitState.hash), for unit tasks. */
+  hash?: string;
+}
+
+/** What to do when a run ends on its own: the driver's own restart rules (unit: Restart=). */
+export interface RestartDecision {
+  policy: 'always' | 'on-failure' | 'never';
+  /** The least delay before the restart (unit: RestartSec=); backoff may make it longer. */
+  delayMs?: number;
 }
 
 export interface Run {
@@ -38,4 +47,8 @@ export interface Driver {
   start(task: Task, ctx: StartContext): Promise<Run>;
   /** The run a previous agent left in `dir`, if any. */
   adopt(task: Task, ctx: StartContext): Run | undefined;
+  /** The restart policy for a run of `task` that ended with `exit`; when absent, the template's restartPolicy applies. */
+  restartPolicy?(task: Task, exit: ExitStatus): RestartDecision;
+  /** The hash reported with the task's unitState, for drivers that have one (unit). */
+  unitHash?(task: Task): string | undefined;
 }
