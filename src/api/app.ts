@@ -1,6 +1,7 @@
 // buildApp: the drover API server as a fastify instance, built from explicit options and not
 // listening yet (the caller decides where). Tests build the same app on port 0.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { registerFleet } from '../compat/fleet/index.js';
 import type { State } from '../state/state.js';
 import { version } from '../version.js';
 import { registerDiscovery } from './discovery.js';
@@ -82,5 +83,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
   registerHeartbeat(app, opts.state);
   registerTaskProxy(app, opts.state);
+  await registerFleet(app, { state: opts.state });
   return app;
 }
