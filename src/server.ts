@@ -1,6 +1,9 @@
 // Assembles a running drover server: store, state, controllers and the HTTP app. Used by
 // `drover server`, `drover dev` and tests (which listen on port 0).
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -10,7 +13,10 @@ import { compactHandler } from './controllers/compact.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { OperationsController } from './controllers/operations.js';
 import { WorkloadController } from './controllers/workloads.js';
+import { FencedStore } from './state/fenced-store.js';
+import { LeaderElection } from './state/leader.js';
 import { State } from './state/state.js';
+import { EtcdStore } from './store/etcd.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
 
@@ -31,12 +37,24 @@ export interface ServerOptions {
   machineGraceSeconds?: number;
   /** Run no controllers (API only). */
   controllers?: boolean;
+  /** Also serve the API (with the fleet façade fleetctl uses) on this unix socket, as fleetd does. */
+  fleetSocket?: string;
+  /** Keep cluster state in etcd instead of SQLite: several servers share it, one leader runs the controllers. */
+  etcd?: { endpoints: string[]; tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer } };
+  /** Key prefix of all state (default "/drover"). */
+  prefix?: string;
+  /** Elect a leader to run the controllers (default: on for etcd, off otherwise). */
+  leaderElection?: boolean;
+  /** Lease TTL of the leader in seconds (default 5). */
+  leaderTtlSeconds?: number;
 }
 
 export interface RunningServer {
   url: string;
   app: FastifyInstance;
   state: State;
+  /** The leader election when several servers share a store (etcd), else undefined. */
+  election?: LeaderElection;
   close(): Promise<void>;
 }
 
@@ -55,41 +73,97 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   mkdirSync(dataDir, { recursive: true });
   const store =
     opts.store ??
+    (opts.etcd ? await EtcdStore.open({ ...opts.etcd, logger: logger.child({ component: 'store' }) }) : undefined) ??
     SqliteStore.open({ path: join(dataDir, 'state.db'), historyRevisions: opts.historyRevisions, logger: logger.child({ component: 'store' }) });
   const grace = opts.machineGraceSeconds ?? 15;
   const state = await State.open({
     store,
     kinds,
+    prefix: opts.prefix,
     historyEvents: opts.historyEvents,
     machineGraceSeconds: grace,
     onError: (err) => logger.error({ err }, 'store watch failed'),
   });
-  const operations = new OperationsController(state, { Compact: compactHandler(state) }, (err, op) =>
-    logger.error({ err, operation: op }, 'operation status write failed'),
-  );
   const app = await buildApp({
     state,
     logger,
     config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace },
   });
-  const controllers = opts.controllers === false ? [] : [
-    operations,
-    new NodeLifecycleController(state, state.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
-    new WorkloadController(state, state.liveness, logger.child({ component: 'workloads' })),
+  const makeControllers = (st: State) => [
+    new OperationsController(st, { Compact: compactHandler(st) }, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
+    new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
+    new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
   ];
-  for (const c of controllers) c.start();
+  let controllers: ReturnType<typeof makeControllers> = [];
+  let leaderState: State | undefined;
+  let election: LeaderElection | undefined;
+  if (opts.controllers !== false && (opts.leaderElection ?? store.backend === 'etcd')) {
+    // Only the leader runs controllers, on a State whose every write is fenced with the leader's
+    // election revision; they start once that State's cache has reached the election.
+    const electionKey = `${(opts.prefix ?? '/drover').replace(/\/+$/, '')}/leader/controllers`;
+    election = new LeaderElection({
+      store,
+      key: electionKey,
+      ttlSeconds: opts.leaderTtlSeconds,
+      identity: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
+      logger: logger.child({ component: 'leader' }),
+      onElected: async (fence) => {
+        const fenced = await State.open({
+          store: new FencedStore(store, electionKey, fence),
+          kinds,
+          prefix: opts.prefix,
+          historyEvents: opts.historyEvents,
+          machineGraceSeconds: grace,
+          onError: (err) => logger.error({ err }, 'leader store watch failed'),
+        });
+        await fenced.waitForRevision(fence);
+        if (election?.fence !== fence) {
+          await fenced.close();
+          return;
+        }
+        leaderState = fenced;
+        controllers = makeControllers(fenced);
+        for (const c of controllers) c.start();
+      },
+      onDeposed: async () => {
+        const stopping = controllers;
+        const stoppingState = leaderState;
+        controllers = [];
+        leaderState = undefined;
+        for (const c of stopping) await c.close();
+        await stoppingState?.close();
+      },
+    });
+    election.start();
+  } else if (opts.controllers !== false) {
+    controllers = makeControllers(state);
+    for (const c of controllers) c.start();
+  }
   await app.listen({ host, port });
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  let socketServer: Server | undefined;
+  if (opts.fleetSocket) {
+    const path = opts.fleetSocket;
+    rmSync(path, { force: true });
+    socketServer = createServer((req, res) => app.routing(req, res));
+    await new Promise<void>((ok, fail) => socketServer!.once('error', fail).listen(path, () => ok()));
+  }
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closing: Promise<void> | undefined;
   return {
     url: `http://${urlHost}:${actualPort}`,
     app,
     state,
+    election,
     close: () =>
       (closing ??= (async () => {
+        if (election) await election.close();
         for (const c of controllers) await c.close();
+        if (socketServer) {
+          socketServer.closeAllConnections();
+          await new Promise<void>((ok) => socketServer!.close(() => ok()));
+        }
         await app.close();
         await state.close();
         await store.close();

@@ -1,0 +1,137 @@
+// Starts real etcd members (Debian's etcd-server) on free loopback ports with temp data dirs,
+// for tests that are about etcd. `etcdBinary()` is undefined when etcd is not installed, and the
+// tests then skip with the reason.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ETCD_PATH = process.env.DROVER_TEST_ETCD ?? '/usr/bin/etcd';
+
+/** Why etcd tests cannot run here, or undefined when they can. */
+export function etcdSkipReason(): string | undefined {
+  return existsSync(ETCD_PATH) ? undefined : `etcd not installed at ${ETCD_PATH} (apt-get install etcd-server)`;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface EtcdMember {
+  name: string;
+  clientUrl: string;
+  peerUrl: string;
+  dataDir: string;
+  process?: ChildProcess;
+  log: string;
+}
+
+export interface EtcdCluster {
+  members: EtcdMember[];
+  /** Client URLs of every member. */
+  endpoints: string[];
+  /** kill -9 of one member. */
+  kill(index: number): Promise<void>;
+  /** Restarts a killed member on its data dir. */
+  restart(index: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function waitHealthy(member: EtcdMember, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (member.process?.exitCode !== null && member.process?.exitCode !== undefined) {
+      throw new Error(`etcd ${member.name} exited with ${member.process.exitCode}: ${member.log.slice(-2000)}`);
+    }
+    try {
+      const res = await fetch(`${member.clientUrl}/health`);
+      const body = (await res.json()) as { health?: string };
+      if (body.health === 'true') return;
+      last = JSON.stringify(body);
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`etcd ${member.name} not healthy after ${timeoutMs} ms (${last}): ${member.log.slice(-2000)}`);
+}
+
+function launch(member: EtcdMember, initialCluster: string, state: 'new' | 'existing'): void {
+  const proc = spawn(
+    ETCD_PATH,
+    [
+      '--name', member.name,
+      '--data-dir', member.dataDir,
+      '--listen-client-urls', member.clientUrl,
+      '--advertise-client-urls', member.clientUrl,
+      '--listen-peer-urls', member.peerUrl,
+      '--initial-advertise-peer-urls', member.peerUrl,
+      '--initial-cluster', initialCluster,
+      '--initial-cluster-state', state,
+      '--initial-cluster-token', `drover-test-${process.pid}`,
+      // Tests only: faster elections on loopback.
+      '--heartbeat-interval', '50',
+      '--election-timeout', '500',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  member.process = proc;
+  proc.stderr!.setEncoding('utf8');
+  proc.stderr!.on('data', (chunk: string) => {
+    member.log = (member.log + chunk).slice(-20_000);
+  });
+}
+
+/** Starts an etcd cluster of `size` members on loopback and waits until every member is healthy. */
+export async function startEtcd(size = 1): Promise<EtcdCluster> {
+  const members: EtcdMember[] = [];
+  for (let i = 0; i < size; i++) {
+    members.push({
+      name: `n${i + 1}`,
+      clientUrl: `http://127.0.0.1:${await freePort()}`,
+      peerUrl: `http://127.0.0.1:${await freePort()}`,
+      dataDir: mkdtempSync(join(tmpdir(), 'drover-etcd-')),
+      log: '',
+    });
+  }
+  const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
+  for (const m of members) launch(m, initialCluster, 'new');
+  const cluster: EtcdCluster = {
+    members,
+    endpoints: members.map((m) => m.clientUrl),
+    async kill(index) {
+      const m = members[index]!;
+      const proc = m.process;
+      if (!proc || proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGKILL');
+      await exited;
+    },
+    async restart(index) {
+      const m = members[index]!;
+      launch(m, initialCluster, 'existing');
+      await waitHealthy(m, 20_000);
+    },
+    async stop() {
+      for (let i = 0; i < members.length; i++) await cluster.kill(i);
+      for (const m of members) rmSync(m.dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await Promise.all(members.map((m) => waitHealthy(m, 20_000)));
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
