@@ -1,5 +1,6 @@
 // `drover agent`: run the node agent in the foreground.
 import { InvalidArgumentError, type Command } from 'commander';
+import { hollowLabels, startHollowAgents } from '../agent/hollow.js';
 import { startAgent } from '../agent/run.js';
 import { parseBytes, parseCpuMilli } from '../scheduler/index.js';
 
@@ -41,7 +42,22 @@ export function registerAgentCommand(program: Command): void {
     .option('--listen <host:port>', 'address of the agent API the server uses for logs and exec', '127.0.0.1:0')
     .option('--advertise <url>', 'URL the server should use to reach the agent API')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .option('--hollow <n>', 'SIMULATION for benchmarks: run N hollow machines that report tasks as running without starting any process', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--hollow takes a machine count ≥ 1, got "${v}"`);
+      return n;
+    })
     .action(async (opts) => {
+      if (opts.hollow) {
+        const hollow = await startHollowAgents({ server: opts.server, count: opts.hollow, labels: (i) => ({ ...hollowLabels(i), ...opts.labels }), cpu: opts.cpu, memory: opts.memory, logLevel: opts.logLevel });
+        console.error(`drover agent: SIMULATION of ${opts.hollow} hollow machines (no processes are started), connected to ${[opts.server].flat().join(', ')}`);
+        await new Promise<void>((resolve) => {
+          const stop = () => void hollow.close().then(resolve);
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        return;
+      }
       const running = await startAgent({
         server: opts.server,
         dataDir: opts.data,

@@ -36,7 +36,8 @@ export function toObject(kind: Kind, body: unknown, opts: ToObjectOptions): AnyO
   if (input.kind !== undefined && input.kind !== kind.kind) {
     errs.push({ path: '/kind', message: `must be "${kind.kind}" on /api/v1/${kind.plural}, got ${JSON.stringify(input.kind)}` });
   }
-  if (!errs.length) for (const e of kind.checkInput.Errors(input)) errs.push(fieldError(e));
+  // Check first: the compiled check is cheap, walking Errors() costs ~7% of a create.
+  if (!errs.length && !kind.checkInput.Check(input)) for (const e of kind.checkInput.Errors(input)) errs.push(fieldError(e));
   if (errs.length) throw new Invalid(dedupe(errs));
 
   const meta = { ...((input.metadata as Record<string, unknown>) ?? {}) } as unknown as AnyObject['metadata'];
@@ -73,7 +74,7 @@ export function toObject(kind: Kind, body: unknown, opts: ToObjectOptions): AnyO
 export function toStatus(kind: Kind, status: unknown): Record<string, unknown> {
   if (status === undefined || status === null) return {};
   const errs: FieldError[] = [];
-  for (const e of kind.checkStatus.Errors(status)) errs.push(fieldError(e, '/status'));
+  if (!kind.checkStatus.Check(status)) for (const e of kind.checkStatus.Errors(status)) errs.push(fieldError(e, '/status'));
   if (errs.length) throw new Invalid(dedupe(errs));
   return status as Record<string, unknown>;
 }

@@ -1,0 +1,184 @@
+// `drover config`: contexts in ~/.config/drover/config.yaml (kubeconfig-like, much smaller), and
+// how every command finds its server: --server, then DROVER_SERVER, then --context or the
+// current context, then http://127.0.0.1:8080.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { parse, stringify } from 'yaml';
+import { Client } from '../client/client.js';
+import { UsageError } from './output.js';
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+export const DEV_CONTEXT = 'dev';
+
+export interface Context {
+  name: string;
+  server: string;
+}
+
+export interface CliConfig {
+  currentContext?: string;
+  contexts: Context[];
+}
+
+/** DROVER_CONFIG, else $XDG_CONFIG_HOME/drover/config.yaml, else ~/.config/drover/config.yaml. */
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.DROVER_CONFIG) return env.DROVER_CONFIG;
+  const base = env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  return join(base, 'drover', 'config.yaml');
+}
+
+export function readConfig(path = configPath()): CliConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { contexts: [] };
+    throw err;
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as Error).message}; fix or remove the file`);
+  }
+  const raw = (doc ?? {}) as { currentContext?: unknown; contexts?: unknown };
+  const contexts = Array.isArray(raw.contexts)
+    ? raw.contexts.filter((c): c is Context => !!c && typeof c.name === 'string' && typeof c.server === 'string').map((c) => ({ name: c.name, server: c.server }))
+    : [];
+  return { currentContext: typeof raw.currentContext === 'string' ? raw.currentContext : undefined, contexts };
+}
+
+export function writeConfig(config: CliConfig, path = configPath()): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  const doc: Record<string, unknown> = {};
+  if (config.currentContext) doc.currentContext = config.currentContext;
+  doc.contexts = config.contexts;
+  writeFileSync(tmp, stringify(doc), { mode: 0o600 });
+  renameSync(tmp, path); // atomic: a concurrent reader sees the old file or the new one
+}
+
+/** Creates or updates a context; `use` also makes it current. */
+export function setContext(name: string, server: string, use: boolean, path = configPath()): CliConfig {
+  const config = readConfig(path);
+  const existing = config.contexts.find((c) => c.name === name);
+  if (existing) existing.server = server;
+  else config.contexts.push({ name, server });
+  if (use || !config.currentContext) config.currentContext = name;
+  writeConfig(config, path);
+  return config;
+}
+
+/** Called by `drover dev` on start: a "dev" context for its URL, made current. */
+export function writeDevContext(url: string, path = configPath()): void {
+  setContext(DEV_CONTEXT, url, true, path);
+}
+
+export interface ServerChoice {
+  server: string;
+  /** Where it came from, for `drover config view` and error messages. */
+  source: string;
+}
+
+/** The server a command talks to. */
+export function resolveServer(opts: { server?: string; context?: string }, env: NodeJS.ProcessEnv = process.env): ServerChoice {
+  if (opts.server) return { server: opts.server, source: '--server' };
+  if (opts.context) {
+    const path = configPath(env);
+    const ctx = readConfig(path).contexts.find((c) => c.name === opts.context);
+    if (!ctx) throw new Error(`context "${opts.context}" not found in ${path}; see drover config view`);
+    return { server: ctx.server, source: `context "${ctx.name}"` };
+  }
+  if (env.DROVER_SERVER) return { server: env.DROVER_SERVER, source: 'DROVER_SERVER' };
+  const config = readConfig(configPath(env));
+  const ctx = config.contexts.find((c) => c.name === config.currentContext);
+  if (ctx) return { server: ctx.server, source: `context "${ctx.name}"` };
+  return { server: DEFAULT_SERVER, source: 'default' };
+}
+
+/** A client for the server the command line, environment and config file point at. */
+export function clientFor(cmd: Command): Client {
+  const { server } = resolveServer(cmd.optsWithGlobals<{ server?: string; context?: string }>());
+  return new Client({ server });
+}
+
+export function registerConfigCommands(program: Command): void {
+  const config = program.command('config').description('show and change contexts (named servers) in the drover config file');
+
+  config
+    .command('view')
+    .description('print the config file, its path, and the server commands would use now')
+    .action((_opts, cmd: Command) => {
+      const path = configPath();
+      const cfg = readConfig(path);
+      const chosen = resolveServer(cmd.optsWithGlobals());
+      process.stdout.write(`# ${path}\n${stringify({ currentContext: cfg.currentContext ?? null, contexts: cfg.contexts })}`);
+      process.stdout.write(`# in use: ${chosen.server} (from ${chosen.source})\n`);
+    });
+
+  config
+    .command('get-contexts')
+    .description('list contexts; * marks the current one')
+    .action(() => {
+      const cfg = readConfig();
+      const rows = cfg.contexts.map((c) => [c.name === cfg.currentContext ? '*' : '', c.name, c.server]);
+      const width = Math.max(4, ...rows.map((r) => r[1]!.length));
+      console.log(`CURRENT   ${'NAME'.padEnd(width)}   SERVER`);
+      for (const r of rows) console.log(`${r[0]!.padEnd(7)}   ${r[1]!.padEnd(width)}   ${r[2]}`);
+    });
+
+  config
+    .command('current-context')
+    .description('print the current context')
+    .action(() => {
+      const cfg = readConfig();
+      if (!cfg.currentContext) throw new Error('no current context; set one with drover config use-context NAME');
+      console.log(cfg.currentContext);
+    });
+
+  config
+    .command('use-context <name>')
+    .description('make a context current')
+    .action((name: string) => {
+      const path = configPath();
+      const cfg = readConfig(path);
+      if (!cfg.contexts.some((c) => c.name === name)) {
+        throw new Error(`context "${name}" not found in ${path}; create it with drover config set-context ${name} --server URL`);
+      }
+      cfg.currentContext = name;
+      writeConfig(cfg, path);
+      console.log(`switched to context "${name}"`);
+    });
+
+  config
+    .command('set-context <name>')
+    .description('create or update a context: drover config set-context NAME --server URL [--use]')
+    .option('--use', 'also make it the current context')
+    .action((name: string, _opts: unknown, cmd: Command) => {
+      // --server is the global option (it names the context's server here).
+      const opts = cmd.optsWithGlobals<{ server?: string; use?: boolean }>();
+      if (!opts.server) throw new UsageError('set-context needs --server URL, e.g. --server http://10.0.0.5:8080');
+      try {
+        new URL(opts.server);
+      } catch {
+        throw new Error(`--server must be a URL like http://127.0.0.1:8080, got "${opts.server}"`);
+      }
+      const cfg = setContext(name, opts.server, !!opts.use);
+      console.log(`context "${name}" set to ${opts.server}${cfg.currentContext === name ? ' (current)' : ''}`);
+    });
+
+  config
+    .command('delete-context <name>')
+    .description('remove a context')
+    .action((name: string) => {
+      const path = configPath();
+      const cfg = readConfig(path);
+      if (!cfg.contexts.some((c) => c.name === name)) throw new Error(`context "${name}" not found in ${path}`);
+      cfg.contexts = cfg.contexts.filter((c) => c.name !== name);
+      if (cfg.currentContext === name) delete cfg.currentContext;
+      writeConfig(cfg, path);
+      console.log(`context "${name}" deleted`);
+    });
+}

@@ -1,0 +1,123 @@
+// `drover get KIND [NAME]`: tables (kubectl's habits), json/yaml/name output, and -w to stream
+// changes as rows.
+import type { Command } from 'commander';
+import type { Client, Task } from '../client/client.js';
+import type { AnyObject } from '../state/object.js';
+import { clientFor } from './config.js';
+import { columnsFor, isLiveTask, parseRef, resolveKind, resourceOf, taskOrder, type CliKind, type TableContext } from './kinds.js';
+import { columnWidths, formatRow, listOf, parseFormat, printDocument, printTable, toYaml, type OutputFormat } from './output.js';
+import { resolveMachineName } from './machine-names.js';
+
+interface GetOptions {
+  selector?: string;
+  fieldSelector?: string;
+  output: string;
+  watch?: boolean;
+  noHeaders?: boolean;
+}
+
+export function registerGetCommand(program: Command): void {
+  program
+    .command('get')
+    .description('list resources or show one: get machines | services | tasks | operations [NAME], or get service/web')
+    .argument('<kind>', 'machines (machine, mach, node), services (svc), tasks (task, ps), operations (op); or KIND/NAME')
+    .argument('[name]', 'one object by name')
+    .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
+    .option('--field-selector <selector>', 'field selector, e.g. spec.machine=ID or status.phase=Running')
+    .option('-o, --output <format>', 'table, wide, json, yaml or name', 'table')
+    .option('-w, --watch', 'after the current state, print every change as it happens')
+    .option('--no-headers', 'omit the table header')
+    .action(async (kindArg: string, nameArg: string | undefined, opts: GetOptions, cmd: Command) => {
+      const format = parseFormat(opts.output);
+      let kind: CliKind;
+      let name = nameArg;
+      if (kindArg.includes('/')) {
+        const ref = parseRef(kindArg);
+        kind = ref.kind;
+        name = ref.name;
+      } else kind = resolveKind(kindArg);
+      const client = clientFor(cmd);
+      if (kind.plural === 'machines' && name) name = await resolveMachineName(client, name);
+      if (opts.watch) return watchObjects(client, kind, name, opts, format);
+      const res = resourceOf(client, kind);
+      if (name) {
+        const obj = await res.get(name);
+        return printObjects(client, kind, [obj], format, false, opts);
+      }
+      const list = await res.listAll({ labelSelector: opts.selector, fieldSelector: opts.fieldSelector });
+      let items = list.items;
+      if (kind.plural === 'tasks') items = [...(items as Task[])].sort(taskOrder);
+      if (items.length === 0 && (format === 'table' || format === 'wide')) {
+        console.error(`no ${kind.plural} found${opts.selector ? ` matching ${opts.selector}` : ''}`);
+        return;
+      }
+      return printObjects(client, kind, items, format, true, opts);
+    });
+}
+
+async function tableContext(client: Client, kind: CliKind): Promise<TableContext> {
+  const ctx: TableContext = { now: Date.now() };
+  if (kind.plural === 'machines') {
+    const counts = new Map<string, number>();
+    for (const t of (await client.tasks.listAll()).items) {
+      if (t.spec.machine && isLiveTask(t)) counts.set(t.spec.machine, (counts.get(t.spec.machine) ?? 0) + 1);
+    }
+    ctx.tasksPerMachine = counts;
+  }
+  return ctx;
+}
+
+export async function printObjects(client: Client, kind: CliKind, items: AnyObject[], format: OutputFormat, isList: boolean, opts: { noHeaders?: boolean } = {}): Promise<void> {
+  if (format === 'json' || format === 'yaml') return printDocument(isList ? listOf(kind.kind, items) : items[0], format);
+  if (format === 'name') {
+    for (const o of items) console.log(`${kind.singular}/${o.metadata.name}`);
+    return;
+  }
+  const cols = columnsFor(kind, format === 'wide');
+  const ctx = await tableContext(client, kind);
+  const rows = items.map((o) => cols.row(o, ctx));
+  if (opts.noHeaders) {
+    const widths = columnWidths(rows);
+    for (const r of rows) console.log(formatRow(r, widths, cols.colour));
+  } else printTable(cols.header, rows, cols.colour);
+}
+
+async function watchObjects(client: Client, kind: CliKind, name: string | undefined, opts: GetOptions, format: OutputFormat): Promise<void> {
+  const res = resourceOf(client, kind);
+  const cols = columnsFor(kind, format === 'wide');
+  let ctx = await tableContext(client, kind);
+  const initial: AnyObject[] = [];
+  let widths: number[] | undefined;
+  let isSynced = false; // the initial state (up to the first BOOKMARK) has been printed
+  const emit = (obj: AnyObject, type: string) => {
+    if (format === 'json') return void process.stdout.write(JSON.stringify({ type, object: obj }) + '\n');
+    if (format === 'yaml') return void process.stdout.write(`---\n${toYaml({ type, object: obj })}`);
+    if (format === 'name') return void console.log(`${kind.singular}/${obj.metadata.name}`);
+    const row = cols.row(obj, { ...ctx, now: Date.now() });
+    if (type === 'DELETED') row[cols.colour >= 0 ? cols.colour : row.length - 1] = 'Deleted';
+    widths ??= columnWidths([cols.header, row]);
+    console.log(formatRow(row, widths, cols.colour));
+  };
+  for await (const ev of res.watch({ name, labelSelector: opts.selector, fieldSelector: opts.fieldSelector })) {
+    if (ev.type === 'BOOKMARK') {
+      if (!isSynced) {
+        isSynced = true;
+        if (format === 'table' || format === 'wide') {
+          if (kind.plural === 'tasks') initial.sort((a, b) => taskOrder(a as Task, b as Task));
+          const rows = initial.map((o) => cols.row(o, ctx));
+          widths = columnWidths([cols.header, ...rows]);
+          if (!opts.noHeaders) console.log(formatRow(cols.header, widths));
+          for (const r of rows) console.log(formatRow(r, widths, cols.colour));
+        } else for (const o of initial) emit(o, 'ADDED');
+        initial.length = 0;
+      }
+      continue;
+    }
+    if (!isSynced) {
+      initial.push(ev.object);
+      continue;
+    }
+    if (kind.plural === 'machines') ctx = await tableContext(client, kind);
+    emit(ev.object, ev.type);
+  }
+}

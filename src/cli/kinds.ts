@@ -1,0 +1,195 @@
+// Kinds as the command line names them (kubectl habits: plural, singular, short names,
+// "service/web"), and the table columns that matter for each.
+import type { Client, Machine, Operation, ResourceClient, Service, Task } from '../client/client.js';
+import type { AnyObject } from '../state/object.js';
+import { age, UsageError } from './output.js';
+
+export interface CliKind {
+  kind: string;
+  plural: string;
+  /** Lower-case kind, as in "service/web". */
+  singular: string;
+}
+
+// The names the server's kinds declare (src/api/kinds/*.ts shortNames), kept here so the CLI
+// starts without loading the server's schemas.
+const cliKinds: { kind: string; plural: string; aliases: string[] }[] = [
+  { kind: 'Machine', plural: 'machines', aliases: ['machine', 'mach', 'node', 'nodes'] },
+  { kind: 'Service', plural: 'services', aliases: ['service', 'svc'] },
+  { kind: 'Task', plural: 'tasks', aliases: ['task', 'ps', 'process', 'processes'] },
+  { kind: 'Operation', plural: 'operations', aliases: ['operation', 'op', 'ops'] },
+];
+
+export function resolveKind(arg: string): CliKind {
+  const a = arg.toLowerCase();
+  for (const k of cliKinds) {
+    if (a === k.plural || a === k.kind.toLowerCase() || k.aliases.includes(a)) return { kind: k.kind, plural: k.plural, singular: k.kind.toLowerCase() };
+  }
+  throw new UsageError(`unknown kind "${arg}"; use one of ${cliKinds.map((k) => k.plural).join(', ')} (or a short name like svc, node, op)`);
+}
+
+/** The kind of a manifest's `kind` field ("Service"). */
+export function kindOfManifest(kind: string): CliKind | undefined {
+  const k = cliKinds.find((c) => c.kind === kind);
+  return k && { kind: k.kind, plural: k.plural, singular: k.kind.toLowerCase() };
+}
+
+export function resourceOf(client: Client, kind: CliKind): ResourceClient<AnyObject> {
+  return client.resource<AnyObject>(kind.plural);
+}
+
+/** "service/web" → kind and name; "web" alone needs `defaultKind`. */
+export function parseRef(arg: string, defaultKind?: string): { kind: CliKind; name: string } {
+  const slash = arg.indexOf('/');
+  if (slash > 0) return { kind: resolveKind(arg.slice(0, slash)), name: arg.slice(slash + 1) };
+  if (!defaultKind) throw new UsageError(`expected KIND/NAME like service/web, got "${arg}"`);
+  return { kind: resolveKind(defaultKind), name: arg };
+}
+
+const ownerOf = (t: AnyObject) => t.metadata.ownerReferences?.find((r) => r.controller)?.name ?? t.metadata.ownerReferences?.[0]?.name ?? '';
+
+/** The Ready condition as a word, with cordoning as kubectl shows it. */
+export function machineStatus(m: Machine): string {
+  const ready = m.status?.conditions?.find((c) => c.type === 'Ready');
+  let s = ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown';
+  if (m.spec?.unschedulable) s += ',SchedulingDisabled';
+  if (m.spec?.maintenance) s += ',Maintenance';
+  return s;
+}
+
+export const isLiveTask = (t: Task) => !['Succeeded', 'Failed', 'Lost'].includes(t.status?.phase ?? '') && !t.metadata.deletionTimestamp;
+
+export function labelsText(labels: Record<string, string> | undefined): string {
+  const entries = Object.entries(labels ?? {});
+  return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(',') : '<none>';
+}
+
+export function shortId(id: string | undefined): string {
+  if (!id) return '<none>';
+  return /^[0-9a-f]{32}$/.test(id) ? id.slice(0, 8) : id;
+}
+
+export function templateText(t: Task['spec']['template'] | undefined): string {
+  if (!t) return '';
+  if (t.command) return [...t.command, ...(t.args ?? [])].join(' ');
+  const exec = t.unit?.find((o) => o.section === 'Service' && o.name === 'ExecStart');
+  return exec ? exec.value : t.unit ? '<unit>' : '';
+}
+
+export interface TableContext {
+  /** Live tasks per machine name (machines' TASKS column). */
+  tasksPerMachine?: Map<string, number>;
+  now: number;
+}
+
+export interface Columns {
+  header: string[];
+  row(obj: AnyObject, ctx: TableContext): string[];
+  /** Index of the column to colour. */
+  colour: number;
+}
+
+export function columnsFor(kind: CliKind, wide: boolean): Columns {
+  switch (kind.plural) {
+    case 'machines':
+      return {
+        header: ['NAME', 'STATUS', 'ADDRESS', 'CPU', 'MEMORY', 'TASKS', 'LABELS', 'AGE', ...(wide ? ['HOSTNAME', 'VERSION'] : [])],
+        colour: 1,
+        row: (o, ctx) => {
+          const m = o as Machine;
+          const cap = m.status?.allocatable ?? m.status?.capacity;
+          return [
+            m.metadata.name,
+            machineStatus(m),
+            m.status?.address ?? '<none>',
+            String(cap?.cpu ?? '-'),
+            bytesText(cap?.memory),
+            String(ctx.tasksPerMachine?.get(m.metadata.name) ?? 0),
+            labelsText(m.metadata.labels),
+            age(m.metadata.createdAt, ctx.now),
+            ...(wide ? [m.status?.hostname ?? '', m.status?.agentVersion ?? ''] : []),
+          ];
+        },
+      };
+    case 'services':
+      return {
+        header: ['NAME', 'READY', 'DESIRED', 'STATE', 'AGE', ...(wide ? ['UP-TO-DATE', 'TARGET', 'COMMAND'] : [])],
+        colour: 3,
+        row: (o, ctx) => {
+          const s = o as Service;
+          return [
+            s.metadata.name,
+            String(s.status?.readyReplicas ?? 0),
+            s.spec.global ? `${s.status?.desiredReplicas ?? '-'} (global)` : String(s.spec.replicas ?? 1),
+            s.status?.state ?? (s.spec.desiredState === 'inactive' ? 'inactive' : 'pending'),
+            age(s.metadata.createdAt, ctx.now),
+            ...(wide ? [String(s.status?.updatedReplicas ?? 0), s.spec.desiredState ?? 'running', templateText(s.spec.template)] : []),
+          ];
+        },
+      };
+    case 'tasks':
+      return {
+        header: ['NAME', 'SERVICE', 'MACHINE', 'PHASE', 'RESTARTS', 'AGE', ...(wide ? ['PID', 'EXIT', 'COMMAND'] : [])],
+        colour: 3,
+        row: (o, ctx) => {
+          const t = o as Task;
+          const phase = t.metadata.deletionTimestamp && isLiveTask({ ...t, metadata: { ...t.metadata, deletionTimestamp: undefined } }) ? 'Terminating' : (t.status?.phase ?? 'Pending');
+          return [
+            t.metadata.name,
+            ownerOf(t) || '<none>',
+            wide ? (t.spec.machine ?? '<none>') : shortId(t.spec.machine),
+            phase,
+            String(t.status?.restarts ?? 0),
+            age(t.metadata.createdAt, ctx.now),
+            ...(wide ? [t.status?.pid ? String(t.status.pid) : '-', t.status?.exitCode ?? t.status?.signal ?? '-', templateText(t.spec.template)].map(String) : []),
+          ];
+        },
+      };
+    case 'operations':
+      return {
+        header: ['NAME', 'TYPE', 'TARGET', 'PHASE', 'PROGRESS', 'AGE', ...(wide ? ['MESSAGE'] : [])],
+        colour: 3,
+        row: (o, ctx) => {
+          const op = o as Operation;
+          const p = op.status?.progress;
+          return [
+            op.metadata.name,
+            op.spec.type,
+            op.spec.target ? `${op.spec.target.kind.toLowerCase()}/${op.spec.target.name}` : '<none>',
+            op.status?.phase ?? 'Pending',
+            p ? `${p.completed}/${p.total}` : '-',
+            age(op.metadata.createdAt, ctx.now),
+            ...(wide ? [op.status?.error ?? p?.message ?? ''] : []),
+          ];
+        },
+      };
+    default:
+      return {
+        header: ['NAME', 'AGE'],
+        colour: -1,
+        row: (o, ctx) => [o.metadata.name, age(o.metadata.createdAt, ctx.now)],
+      };
+  }
+}
+
+/** Task order for ps and get tasks: running first, then by service and name. */
+export function taskOrder(a: Task, b: Task): number {
+  const rank = (t: Task) => (t.status?.phase === 'Running' ? 0 : isLiveTask(t) ? 1 : 2);
+  return rank(a) - rank(b) || ownerOf(a).localeCompare(ownerOf(b)) || a.metadata.name.localeCompare(b.metadata.name);
+}
+
+export { ownerOf };
+
+/** Memory as people read it: 25276510208 → 23.5Gi; strings ("64Mi") as given. */
+export function bytesText(v: number | string | undefined): string {
+  if (v === undefined) return '-';
+  if (typeof v === 'string') return v;
+  const units = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi'];
+  let n = v;
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 || n >= 100 ? Math.round(n) : n.toFixed(1).replace(/\.0$/, '')}${units[i]}`;
+}

@@ -1,0 +1,94 @@
+// Runs the built `drover` binary as a child process, the way an operator does, with its config
+// file in a temp dir (never the user's) and without colour.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/paths.js';
+import { tempDir } from '../helpers.js';
+
+export const droverBin = join(packageRoot, 'bin', 'drover.js');
+
+export interface DroverResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface DroverOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+const configDir = tempDir('drover-cli-config-');
+
+/** The environment every CLI test starts from: a private config file, no colour, no server set. */
+export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DROVER_CONFIG: join(configDir, 'config.yaml'), NO_COLOR: '1' };
+  delete env.DROVER_SERVER;
+  delete env.XDG_CONFIG_HOME;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+export function startDrover(args: string[], opts: DroverOptions = {}): ChildProcess {
+  return spawn(process.execPath, [droverBin, ...args], { env: baseEnv(opts.env), cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+export function drover(args: string[], opts: DroverOptions = {}): Promise<DroverResult> {
+  const child = startDrover(args, opts);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin!.end(opts.input ?? '');
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A drover command against `server`; fails the test with its output unless it exits 0. */
+export function cli(server: string) {
+  const run = (args: string[], opts: DroverOptions = {}) => drover(['--server', server, ...args], opts);
+  return {
+    run,
+    ok: async (args: string[], opts: DroverOptions = {}): Promise<string> => {
+      const r = await run(args, opts);
+      if (r.code !== 0) throw new Error(`drover ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      return r.stdout;
+    },
+  };
+}
+
+/** Collects a long-running command's output until `until` is satisfied, then kills it. */
+export async function streamUntil(child: ChildProcess, isDone: (stdout: string) => boolean, timeoutMs = 15_000): Promise<string> {
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out after ${timeoutMs} ms; stdout so far:\n${stdout}\nstderr:\n${stderr}`));
+    }, timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (isDone(stdout)) {
+        clearTimeout(timer);
+        child.kill('SIGTERM');
+        resolve(stdout);
+      }
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      if (isDone(stdout)) resolve(stdout);
+      else reject(new Error(`exited before the expected output; stdout:\n${stdout}\nstderr:\n${stderr}`));
+    });
+  });
+}
