@@ -16,7 +16,10 @@ const selected = names.length ? benchmarks.filter((b) => names.includes(b.name))
 const rows: Row[] = [];
 for (const b of selected) {
   console.error(`running ${b.name}${quick ? ' (quick)' : ''}…`);
-  rows.push(...(await b.run({ quick })));
+  const got = await b.run({ quick });
+  // Each benchmark's rows as soon as it ends, so an interrupted run keeps what it measured.
+  for (const r of got) console.error(`  ${r.metric}: ${r.value.toFixed(2)} ${r.unit}${r.baseline ? ` vs ${r.baseline.value.toFixed(2)} (${r.baseline.name})` : ''}${r.ratio === undefined ? '' : `, ratio ${r.ratio.toFixed(2)}`}`);
+  rows.push(...got);
 }
 printTable(rows);
 if (!quick && names.length === 0) {

@@ -1,4 +1,10 @@
+import { apiRead, apiWrite } from './api.js';
+import { coldStart } from './cold-start.js';
+import { converge } from './converge.js';
+import { fleet } from './fleet.js';
 import type { Row } from './report.js';
+import { schedule } from './schedule.js';
+import { watchFanout } from './watch-fanout.js';
 
 export interface Benchmark {
   name: string;
@@ -7,4 +13,12 @@ export interface Benchmark {
 }
 
 /** Every benchmark, in the order a full run executes them. */
-export const benchmarks: Benchmark[] = [];
+export const benchmarks: Benchmark[] = [
+  { name: 'api-read', description: 'GET one object vs. bare node:http, c=64', run: apiRead },
+  { name: 'api-write', description: 'creates vs. etcd 3.4 puts, c=64', run: apiWrite },
+  { name: 'schedule', description: 'hollow machines: submit → all tasks bound', run: schedule },
+  { name: 'converge', description: 'service PUT → Running on a local agent vs. spawn', run: converge },
+  { name: 'watch-fanout', description: 'watchers in child processes: write ack → event parsed', run: watchFanout },
+  { name: 'cold-start', description: 'drover dev --agents 3 → 3 Ready machines', run: coldStart },
+  { name: 'fleet', description: 'schedule and read workloads through /fleet/v1', run: fleet },
+];

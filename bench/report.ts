@@ -39,6 +39,8 @@ export function writeResults(rows: Row[]): string {
   let commit = 'unknown';
   try {
     commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
+    // Uncommitted changes were measured too: say so.
+    if (execSync('git status --porcelain --untracked-files=no', { encoding: 'utf8' }).trim()) commit += '-dirty';
   } catch {
     // not a git checkout
   }

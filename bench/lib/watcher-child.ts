@@ -1,0 +1,68 @@
+// A watch-fanout client process (argv: server URL, watchers, revision). Every watcher is a real
+// client watch that parses every event; parse times are kept per event and turned into
+// latencies once the parent sends the write acknowledgement times (same host, same clock).
+import { setMaxListeners } from 'node:events';
+import { Client, type Task } from '../../src/client/client.js';
+import { nowMs } from './util.js';
+
+const [url, watchersArg, revisionArg] = process.argv.slice(2);
+const watchers = Number(watchersArg);
+const client = new Client({ server: url! });
+const abort = new AbortController();
+setMaxListeners(0, abort.signal);
+/** Per watcher: event index → parse time (0: not seen). */
+const seen: Float64Array[] = [];
+let probes = 0;
+let capacity = 0;
+
+process.on('message', (m: { expect?: number; acks?: number[]; sends?: number[]; stop?: boolean }) => {
+  if (m.expect !== undefined) {
+    capacity = m.expect;
+    for (let w = 0; w < watchers; w++) seen[w] = new Float64Array(capacity);
+  }
+  if (m.acks) {
+    // Latency histograms in 0.1 ms buckets (sparse), and how many events never arrived. An event
+    // parsed before the writer saw its ack counts as 0 ms after the ack.
+    const hist = new Map<number, number>();
+    const fromSend = new Map<number, number>();
+    let lost = 0;
+    for (const s of seen) {
+      for (let i = 0; i < m.acks.length; i++) {
+        if (s[i] === 0) {
+          lost++;
+          continue;
+        }
+        const b = Math.max(0, Math.round((s[i]! - m.acks[i]!) * 10));
+        hist.set(b, (hist.get(b) ?? 0) + 1);
+        const f = Math.max(0, Math.round((s[i]! - m.sends![i]!) * 10));
+        fromSend.set(f, (fromSend.get(f) ?? 0) + 1);
+      }
+    }
+    process.send!({ hist: [...hist], fromSend: [...fromSend], lost });
+  }
+  if (m.stop) {
+    abort.abort();
+    setTimeout(() => process.exit(0), 100);
+  }
+});
+
+for (let w = 0; w < watchers; w++) {
+  void (async () => {
+    try {
+      for await (const ev of client.tasks.watch({ revision: Number(revisionArg), labelSelector: 'app=fanout', signal: abort.signal })) {
+        if (ev.type !== 'ADDED') continue;
+        const t = nowMs();
+        const name = (ev.object as Task).metadata.name;
+        if (name === 'fanout-probe') {
+          if (++probes === watchers) process.send!({ ready: true });
+          continue;
+        }
+        const i = Number(name.slice('fanout-'.length));
+        if (i < capacity && seen[w]![i] === 0) seen[w]![i] = t;
+      }
+    } catch (err) {
+      if (!abort.signal.aborted) console.error(`watcher ${w}: ${String(err)}`);
+    }
+  })();
+}
+process.send!({ started: true });
