@@ -85,6 +85,7 @@ export class Agent {
     await this.syncing;
     await Promise.all([...this.runners.values()].map((r) => r.close(stopTasks)));
     if (stopTasks) await Promise.race([this.reporter.drained(), new Promise((r) => setTimeout(r, 2_000))]);
+    this.reporter.close();
   }
 
   /** Registers (or re-registers) the Machine by merge-patch, so labels set through the API survive. */

@@ -21,8 +21,16 @@ export class StatusReporter {
     private readonly onError: (err: unknown, task: string) => void,
   ) {}
 
+  private closed = false;
+
+  /** Stops sending: queued reports are dropped, retries end. */
+  close(): void {
+    this.closed = true;
+  }
+
   /** Queues a status change for the task with this uid. */
   report(uid: string, name: string, status: Status): void {
+    if (this.closed) return;
     let p = this.pending.get(uid);
     if (!p) this.pending.set(uid, (p = { name, status: {}, sending: false }));
     p.status = { ...p.status, ...status };
@@ -40,7 +48,7 @@ export class StatusReporter {
 
   private async flush(uid: string): Promise<void> {
     const p = this.pending.get(uid)!;
-    for (let attempt = 0; Object.keys(p.status).length > 0; attempt++) {
+    for (let attempt = 0; Object.keys(p.status).length > 0 && !this.closed; attempt++) {
       const status = p.status;
       p.status = {};
       try {

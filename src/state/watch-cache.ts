@@ -152,6 +152,11 @@ export class WatchCache<T extends AnyObject = AnyObject> {
     if (revision > this.revision) this.revision = revision;
   }
 
+  /** Every cached object, in no particular order: for controllers that scan all, without a sort. */
+  *values(): IterableIterator<T> {
+    for (const e of this.objects.values()) yield e.object;
+  }
+
   /** Names in sorted order (computed lazily after adds and removes). */
   names(): string[] {
     if (!this.sortedNames) this.sortedNames = [...this.objects.keys()].sort(compareNames);
