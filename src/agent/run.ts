@@ -3,30 +3,23 @@
 import { pino, type Logger } from 'pino';
 import { shimPath as defaultShimPath } from '../paths.js';
 import { parseListen } from '../server.js';
-import { Agent } from './agent.js';
+import { Agent, type AgentOptions } from './agent.js';
 import type { Driver } from './drivers/driver.js';
 import { ExecDriver } from './drivers/exec.js';
 import { UnitDriver } from './drivers/unit.js';
 import { buildAgentApp } from './http.js';
 
-export interface StartAgentOptions {
-  server: string | string[];
-  dataDir: string;
-  id?: string;
-  hostname?: string;
-  labels?: Record<string, string>;
-  cpu?: string;
-  memory?: number;
+/** The agent's own options, plus where its API listens and how it logs and supervises. */
+export interface StartAgentOptions
+  extends Pick<AgentOptions, 'server' | 'dataDir' | 'id' | 'hostname' | 'labels' | 'cpu' | 'memory' | 'heartbeatMs' | 'systemMachineIdFile'> {
   /** Where the agent API listens (default 127.0.0.1:0). */
   listen?: string;
   /** Address the server should use to reach the agent API, if not the listen address. */
   advertise?: string;
-  heartbeatMs?: number;
   logLevel?: string;
   logger?: Logger;
   shimPath?: string;
   logMaxBytes?: number;
-  systemMachineIdFile?: string;
   /** The driver for tasks with unit options (default: the systemd-like UnitDriver). */
   unitDriver?: (shimPath: string, logMaxBytes: number) => Driver;
 }
