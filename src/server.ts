@@ -10,6 +10,7 @@ import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import { kinds } from './api/kinds/registry.js';
 import { compactHandler } from './controllers/compact.js';
+import { drainHandler } from './controllers/drain.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { OperationsController } from './controllers/operations.js';
 import { WorkloadController } from './controllers/workloads.js';
@@ -90,7 +91,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace },
   });
   const makeControllers = (st: State) => [
-    new OperationsController(st, { Compact: compactHandler(st) }, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
+    new OperationsController(st, { Compact: compactHandler(st), Drain: drainHandler(st) }, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
     new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
     new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
   ];

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { Client } from '../client/client.js';
 import { clientFor } from './config.js';
 import { printObjects } from './get.js';
-import { isLiveTask, parseRef, resourceOf } from './kinds.js';
+import { parseRef, resourceOf } from './kinds.js';
 import { resolveMachineName } from './machine-names.js';
 import { parseDuration, parseFormat, ProgressLine, sleep, UsageError } from './output.js';
 
@@ -96,35 +96,32 @@ export function registerMachineCommands(program: Command): void {
     .action(async (arg: string, opts: { force?: boolean; timeout: string }, cmd: Command) => {
       const client = clientFor(cmd);
       const timeoutMs = parseDuration(opts.timeout, '--timeout');
-      const name = await setUnschedulable(client, stripKind(arg), true);
-      const onMachine = async () => (await client.tasks.listAll({ fieldSelector: `spec.machine=${name}` })).items.filter(isLiveTask);
-      const tasks = await onMachine();
-      const owned = tasks.filter((t) => t.metadata.ownerReferences?.length);
-      const oneOff = tasks.filter((t) => !t.metadata.ownerReferences?.length);
-      if (oneOff.length && !opts.force) {
-        console.error(`warning: leaving ${oneOff.length} one-off task${oneOff.length === 1 ? '' : 's'} (${oneOff.map((t) => t.metadata.name).join(', ')}); use --force to delete them`);
-      }
-      const evict = opts.force ? tasks : owned;
-      for (const t of evict) {
-        await client.tasks.delete(t.metadata.name).catch((err: { code?: number }) => {
-          if (err.code !== 404) throw err;
-        });
-        console.log(`evicting task/${t.metadata.name}`);
-      }
-      const names = new Set(evict.map((t) => t.metadata.name));
+      const name = await resolveMachineName(client, stripKind(arg));
+      // The work happens on the server as a Drain operation; this shows its progress.
+      let op = await client.operations.create({
+        spec: { type: 'Drain', target: { kind: 'Machine', name }, params: { force: !!opts.force, timeoutSeconds: Math.ceil(timeoutMs / 1000) } },
+      });
+      console.log(`machine/${name} cordoned`);
       const progress = new ProgressLine();
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const left = (await client.tasks.listAll({ fieldSelector: `spec.machine=${name}` })).items.filter((t) => names.has(t.metadata.name));
-        if (left.length === 0) break;
+      const deadline = Date.now() + timeoutMs + 5_000;
+      let shown = '';
+      while (op.status?.phase !== 'Succeeded' && op.status?.phase !== 'Failed') {
         if (Date.now() > deadline) {
           progress.done();
-          throw new Error(`timed out after ${opts.timeout}: ${left.length} task${left.length === 1 ? '' : 's'} still stopping on ${name} (${left.map((t) => t.metadata.name).join(', ')})`);
+          throw new Error(`timed out after ${opts.timeout} waiting for operation/${op.metadata.name}`);
         }
-        progress.update(`drain ${name}: ${names.size - left.length}/${names.size} tasks gone`);
-        await sleep(200);
+        const message = op.status?.progress?.message;
+        if (message && message !== shown) progress.update(`drain ${name} (operation/${op.metadata.name}): ${(shown = message)}`);
+        op = (await client.request<typeof op>('GET', `/api/v1/operations/${encodeURIComponent(op.metadata.name)}`, { query: { wait: '1s' } })).body;
+        await sleep(50);
       }
-      progress.done(`drain ${name}: ${names.size}/${names.size} tasks gone`);
+      progress.done();
+      if (op.status.phase === 'Failed') throw new Error(`drain of ${name} failed: ${op.status.error ?? 'unknown error'}`);
+      const result = (op.status.result ?? {}) as { evicted?: string[]; kept?: string[] };
+      for (const t of result.evicted ?? []) console.log(`evicting task/${t}`);
+      if (result.kept?.length) {
+        console.error(`warning: left ${result.kept.length} one-off task${result.kept.length === 1 ? '' : 's'} (${result.kept.join(', ')}); use --force to delete them`);
+      }
       console.log(`machine/${name} drained`);
     });
 }

@@ -15,7 +15,10 @@ export const operations = defineKind({
   async: { isDone: (op) => terminal.has(op.status?.phase) },
   spec: Type.Object(
     {
-      type: Type.Union([Type.Literal('Compact')], { description: 'Compact: discard store history up to params.revision (default: all but the last 1,000 revisions)' }),
+      type: Type.Union([Type.Literal('Compact'), Type.Literal('Drain')], {
+        description:
+          'Compact: discard store history up to params.revision (default: all but the last 1,000 revisions). Drain: cordon target Machine and move the tasks services own there elsewhere (params.force: one-off tasks too; params.timeoutSeconds, default 120)',
+      }),
       target: Type.Optional(Type.Object({ kind: Type.String(), name: Type.String() }, { additionalProperties: false })),
       params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     },

@@ -1,0 +1,50 @@
+// The Drain operation: cordon a machine, then delete the tasks services own there so the
+// workload controller places replacements elsewhere, and report progress until they are gone.
+// One-off tasks stay unless params.force (nothing would replace them).
+import { TERMINAL_PHASES } from '../api/kinds/tasks.js';
+import type { Machine, Task } from '../client/client.js';
+import { NotFound, PreconditionFailed } from '../errors.js';
+import type { State } from '../state/state.js';
+import type { OperationHandler } from './operations.js';
+
+const POLL_MS = 100;
+
+export function drainHandler(state: State): OperationHandler {
+  return async (op, progress) => {
+    const params = (op.spec.params ?? {}) as { force?: unknown; timeoutSeconds?: unknown };
+    const target = op.spec.target as { kind?: string; name?: string } | undefined;
+    if (target?.kind !== 'Machine' || !target.name) throw new Error('a Drain needs spec.target {kind: Machine, name: <machine>}');
+    const machine = target.name;
+    const machines = state.resources<Machine>('machines');
+    if (!machines.get(machine)) throw new Error(`machine "${machine}" not found`);
+    await machines.update(machine, (m) => (m.spec?.unschedulable ? undefined : { ...m, spec: { ...m.spec, unschedulable: true } }));
+
+    const tasks = state.resources<Task>('tasks');
+    const live = tasks
+      .list({ fields: [{ field: 'spec.machine', op: '=', value: machine }] })
+      .filter((t) => !TERMINAL_PHASES.has(t.status?.phase ?? '') && !t.metadata.deletionTimestamp);
+    const owned = (t: Task) => !!t.metadata.ownerReferences?.some((r) => r.controller);
+    const evict = params.force === true ? live : live.filter(owned);
+    const kept = live.filter((t) => !evict.includes(t)).map((t) => t.metadata.name);
+    for (const t of evict) {
+      await tasks.delete(t.metadata.name, { uid: t.metadata.uid }).catch((err) => {
+        if (!(err instanceof NotFound || err instanceof PreconditionFailed)) throw err;
+      });
+    }
+    const timeoutMs = (typeof params.timeoutSeconds === 'number' && params.timeoutSeconds > 0 ? params.timeoutSeconds : 120) * 1000;
+    const deadline = Date.now() + timeoutMs;
+    const uids = new Set(evict.map((t) => t.metadata.uid));
+    for (let last = -1; ; ) {
+      const left = [...uids].filter((uid) => evict.some((t) => t.metadata.uid === uid && tasks.get(t.metadata.name)?.metadata.uid === uid));
+      const gone = uids.size - left.length;
+      if (gone !== last) {
+        await progress(gone, uids.size, `${gone}/${uids.size} tasks moved off ${machine}`);
+        last = gone;
+      }
+      if (left.length === 0) break;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s with ${left.length} task(s) still stopping on ${machine}`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    return { machine, evicted: evict.map((t) => t.metadata.name), kept };
+  };
+}
