@@ -56,10 +56,19 @@ export function registerMetrics(app: FastifyInstance, state: State): Registry {
     },
   });
 
+  // prom-client hashes the label set on every inc/observe; keeping the labelled children per
+  // (method, route, code) made this hook cost a third as much on GET (api-read bench).
+  const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: req.method, route, code: reply.statusCode });
-    latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    const key = `${req.method} ${route} ${reply.statusCode}`;
+    let c = children.get(key);
+    if (!c) {
+      c = { count: requests.labels(req.method, route, String(reply.statusCode)), time: latency.labels(req.method, route) };
+      children.set(key, c);
+    }
+    c.count.inc();
+    c.time.observe(reply.elapsedTime / 1000);
     done();
   });
   return registry;
