@@ -204,6 +204,15 @@ export function interpretService(options: readonly UnitOption[], opts: Interpret
 
   for (const a of assignments) {
     const warn = (message: string) => warnings.push({ line: a.line, section: a.section, name: a.name, message });
+    /** Specifiers expanded, or undefined (with a warning: systemd ignores the setting). */
+    const resolveOrWarn = (text: string): string | undefined => {
+      try {
+        return resolve(text);
+      } catch (err) {
+        warn(`${(err as Error).message}; ignoring`);
+        return undefined;
+      }
+    };
     const fail = (message: string): never => {
       throw new UnitFileError(`line ${a.line}: ${a.name}=${a.value}: ${message}`, { line: a.line, section: a.section, name: a.name });
     };
@@ -287,13 +296,8 @@ export function interpretService(options: readonly UnitOption[], opts: Interpret
           unit.environmentFiles = [];
           break;
         }
-        let path: string;
-        try {
-          path = resolve(value);
-        } catch (err) {
-          warn(`${(err as Error).message}; ignoring`);
-          break;
-        }
+        const path = resolveOrWarn(value);
+        if (path === undefined) break;
         const ignoreMissing = path.startsWith('-');
         const checked = simplifyAbsolutePath(ignoreMissing ? path.slice(1) : path);
         if ('problem' in checked) warn(`${checked.problem}, ignoring: ${JSON.stringify(path)}`);
@@ -346,13 +350,8 @@ export function interpretService(options: readonly UnitOption[], opts: Interpret
           unit.pidFile = undefined;
           break;
         }
-        let path: string;
-        try {
-          path = resolve(value);
-        } catch (err) {
-          warn(`${(err as Error).message}; ignoring`);
-          break;
-        }
+        const path = resolveOrWarn(value);
+        if (path === undefined) break;
         // a relative PIDFile= is relative to /run; /var/run is /run
         const checked = simplifyAbsolutePath(path.startsWith('/') ? path : `/run/${path}`);
         if ('problem' in checked) warn(`${checked.problem}, ignoring: ${JSON.stringify(path)}`);
