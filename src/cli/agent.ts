@@ -2,7 +2,16 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { hollowLabels, startHollowAgents } from '../agent/hollow.js';
 import { startAgent } from '../agent/run.js';
+import { parseServerUrls } from '../client/server-urls.js';
 import { parseBytes, parseCpuMilli } from '../scheduler/index.js';
+
+function serverUrlsOption(v: string): string[] {
+  try {
+    return parseServerUrls(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
 
 export function parseLabels(v: string, prev: Record<string, string> = {}): Record<string, string> {
   const out = { ...prev };
@@ -19,7 +28,7 @@ export function registerAgentCommand(program: Command): void {
   program
     .command('agent')
     .description('run the node agent: register this machine, heartbeat, and run the tasks bound to it')
-    .requiredOption('--server <urls>', 'drover server URL(s), comma-separated', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .requiredOption('--server <urls>', 'drover server URL(s), comma-separated', serverUrlsOption)
     .option('--data <dir>', 'directory for task files, logs and the machine id', './drover-agent')
     .option('--id <machine-id>', '32-hex machine id (default: kept in --data, else /etc/machine-id)')
     .option('--hostname <name>', 'hostname to publish')

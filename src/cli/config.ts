@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { parse, stringify } from 'yaml';
 import { Client } from '../client/client.js';
+import { parseServerUrls } from '../client/server-urls.js';
 import { UsageError } from './output.js';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
@@ -100,8 +101,13 @@ export function resolveServer(opts: { server?: string; context?: string }, env: 
 
 /** A client for the server the command line, environment and config file point at. */
 export function clientFor(cmd: Command): Client {
-  const { server } = resolveServer(cmd.optsWithGlobals<{ server?: string; context?: string }>());
-  return new Client({ server });
+  const { server, source } = resolveServer(cmd.optsWithGlobals<{ server?: string; context?: string }>());
+  // Several URLs (comma-separated) fail over in turn, like the agents' --server.
+  try {
+    return new Client({ server: parseServerUrls(server, source) });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 export function registerConfigCommands(program: Command): void {
@@ -161,9 +167,9 @@ export function registerConfigCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<{ server?: string; use?: boolean }>();
       if (!opts.server) throw new UsageError('set-context needs --server URL, e.g. --server http://10.0.0.5:8080');
       try {
-        new URL(opts.server);
-      } catch {
-        throw new Error(`--server must be a URL like http://127.0.0.1:8080, got "${opts.server}"`);
+        parseServerUrls(opts.server);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
       }
       const cfg = setContext(name, opts.server, !!opts.use);
       console.log(`context "${name}" set to ${opts.server}${cfg.currentContext === name ? ' (current)' : ''}`);

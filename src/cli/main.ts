@@ -16,7 +16,7 @@ import { registerVersionCommands } from './version.js';
 const program = new Command('drover')
   .description('drover: a cluster control plane — desired state, agents that converge machines on it, one API')
   .version(version, '-V, --version', 'print the version')
-  .option('--server <url>', 'API server URL (default: $DROVER_SERVER, then the current context, then http://127.0.0.1:8080)')
+  .option('--server <url[,url…]>', 'API server URL, or several separated by commas to fail over between (default: $DROVER_SERVER, then the current context, then http://127.0.0.1:8080)')
   .option('--context <name>', 'use this context from the config file')
   // Options before the command word belong to drover, after it to the command: `drover agent
   // --server URL` keeps its own --server. Client commands accept --server/--context too (below).

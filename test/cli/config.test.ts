@@ -60,6 +60,12 @@ describe('drover config and server resolution', () => {
     r = await drover(['get', 'machines', '-o', 'json'], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), { apiVersion: 'drover/v1', kind: 'MachineList', items: [] });
+    r = await drover(['config', 'set-context', 'pair', '--server', 'http://10.0.0.5:8080,http://10.0.0.6:8080'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    r = await drover(['config', 'set-context', 'broken', '--server', 'ftp://10.0.0.5'], { env });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^error: --server: "ftp:\/\/10\.0\.0\.5" uses ftp/);
+    assert.ok(!readConfig(join(dir, 'drover', 'config.yaml')).contexts.some((c) => c.name === 'broken'), 'a rejected context is not written');
     r = await drover(['config', 'use-context', 'missing'], { env });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: context "missing" not found/);
@@ -75,6 +81,29 @@ describe('drover config and server resolution', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: cannot reach the drover server at http:\/\/127\.0\.0\.1:1/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it('several servers, comma-separated, fail over from an unreachable one; bad URLs are usage errors', async () => {
+    const created = await drover(['--server', `http://127.0.0.1:1,${server.url}`, 'run', 'failover-probe', '--', '/bin/true']);
+    assert.equal(created.code, 0, created.stderr);
+    // The same list from DROVER_SERVER and from a context.
+    const viaEnv = await drover(['get', 'tasks', 'failover-probe', '-o', 'json'], { env: { DROVER_SERVER: `http://127.0.0.1:1, ${server.url}/` } });
+    assert.equal(viaEnv.code, 0, viaEnv.stderr);
+    assert.equal(JSON.parse(viaEnv.stdout).metadata.name, 'failover-probe');
+    const cfg = join(tempDir(), 'config.yaml');
+    writeDevContext(`http://127.0.0.1:1,${server.url}`, cfg);
+    const viaContext = await drover(['get', 'tasks', 'failover-probe', '-o', 'name'], { env: { DROVER_CONFIG: cfg } });
+    assert.equal(viaContext.code, 0, viaContext.stderr);
+    assert.match(viaContext.stdout, /failover-probe/);
+    // All unreachable: one message naming every server.
+    const down = await drover(['--server', 'http://127.0.0.1:1,http://127.0.0.1:2', 'get', 'tasks']);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /cannot reach the drover server at http:\/\/127\.0\.0\.1:1, http:\/\/127\.0\.0\.1:2/);
+    for (const bad of ['ftp://x', 'not a url', ',']) {
+      const r = await drover(['--server', bad, 'get', 'tasks']);
+      assert.equal(r.code, 2, `--server ${bad}: ${r.stderr}`);
+      assert.match(r.stderr, /^error: --server/);
+    }
   });
 
   it('version prints client and server; --client needs no server', async () => {
