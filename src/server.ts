@@ -1,9 +1,10 @@
 // Assembles a running drover server: store, state, controllers and the HTTP app. Used by
 // `drover server`, `drover dev` and tests (which listen on port 0).
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -72,6 +73,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8080');
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  // Checked before anything starts, so a refused socket path leaves nothing running.
+  if (opts.fleetSocket) await removeStaleSocket(opts.fleetSocket);
   const store =
     opts.store ??
     (opts.etcd ? await EtcdStore.open({ ...opts.etcd, logger: logger.child({ component: 'store' }) }) : undefined) ??
@@ -146,7 +149,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let socketServer: Server | undefined;
   if (opts.fleetSocket) {
     const path = opts.fleetSocket;
-    rmSync(path, { force: true });
     socketServer = createServer((req, res) => app.routing(req, res));
     await new Promise<void>((ok, fail) => socketServer!.once('error', fail).listen(path, () => ok()));
   }
@@ -170,4 +172,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         await store.close();
       })()),
   };
+}
+
+/** Removes a socket file left by a dead server; refuses to take over a live one or any other file. */
+async function removeStaleSocket(path: string): Promise<void> {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return; // nothing there
+  }
+  if (!stat.isSocket()) throw new Error(`--fleet-socket ${path} exists and is not a socket; remove it or choose another path`);
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => (probe.destroy(), resolve(true)));
+    probe.once('error', () => resolve(false));
+  });
+  if (live) throw new Error(`--fleet-socket ${path} is in use by another process (another drover or fleetd?); stop it or choose another path`);
+  rmSync(path, { force: true });
 }

@@ -21,6 +21,7 @@ export function registerServerCommands(program: Command): void {
     .option('--etcd-cert <file>', 'client certificate (PEM) for etcd')
     .option('--etcd-key <file>', 'client private key (PEM) for etcd')
     .option('--leader-ttl <seconds>', 'lease TTL of the controller leader on etcd', toInt, 5)
+    .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
     .action(async (opts: ServerCommandOptions) => {
       const server = await startServer({
         listen: opts.listen,
@@ -28,9 +29,10 @@ export function registerServerCommands(program: Command): void {
         historyRevisions: opts.history,
         machineGraceSeconds: opts.machineGrace,
         logLevel: opts.logLevel,
+        ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
         ...storeOptions(opts),
       });
-      console.error(`drover server listening on ${server.url} (${opts.store === 'sqlite' ? `data in ${opts.data}` : `state in ${opts.store} under ${opts.etcdPrefix}`})`);
+      console.error(`drover server listening on ${server.url}${opts.fleetSocket ? ` and ${opts.fleetSocket}` : ''} (${opts.store === 'sqlite' ? `data in ${opts.data}` : `state in ${opts.store} under ${opts.etcdPrefix}`})`);
       await untilSignal(server);
     });
 
@@ -65,6 +67,7 @@ interface ServerCommandOptions {
   etcdCert?: string;
   etcdKey?: string;
   leaderTtl: number;
+  fleetSocket?: string;
 }
 
 function storeOptions(opts: ServerCommandOptions): { etcd?: { endpoints: string[]; tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer } }; prefix?: string; leaderTtlSeconds?: number } {

@@ -1,6 +1,8 @@
 // fleet's routing (api/mux.go, each resource's ServeHTTP): both prefixes, 404/405 as fleetd
 // sends them, the discovery document, and the unix socket.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -76,5 +78,35 @@ describe('fleet routing', () => {
       req.end();
     });
     assert.equal(JSON.parse(body).name, 'alpha.service');
+  });
+
+  test('a live socket is not taken over, nor a file that is not a socket; a stale one is replaced', async () => {
+    await assert.rejects(startTestServer({ controllers: false, fleetSocket: socket }), /is in use by another process/);
+    // The running server still answers on it.
+    const status = await new Promise<number>((resolve, reject) => {
+      request({ socketPath: socket, path: '/fleet/v1/units' }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject).end();
+    });
+    assert.equal(status, 200);
+    const dir = tempDir('drover-fleet-sock-');
+    const plain = join(dir, 'not-a-socket');
+    writeFileSync(plain, 'keep me');
+    await assert.rejects(startTestServer({ controllers: false, fleetSocket: plain }), /exists and is not a socket/);
+    assert.equal(readFileSync(plain, 'utf8'), 'keep me');
+    // A socket file nobody listens on (left by a killed server) is removed and served again.
+    const stale = join(dir, 'stale.sock');
+    const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((ok) => holder.stdout!.once('data', ok));
+    holder.kill('SIGKILL');
+    await new Promise((ok) => holder.once('exit', ok));
+    assert.ok(lstatSync(stale).isSocket(), 'the killed process left its socket file');
+    const second = await startTestServer({ controllers: false, fleetSocket: stale });
+    try {
+      const code = await new Promise<number>((resolve, reject) => {
+        request({ socketPath: stale, path: '/fleet/v1/units' }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject).end();
+      });
+      assert.equal(code, 200);
+    } finally {
+      await second.close();
+    }
   });
 });
