@@ -28,6 +28,8 @@ export interface AgentOptions {
   logger: Logger;
   /** Use this machine id file instead of /etc/machine-id (tests, `drover dev`). */
   systemMachineIdFile?: string;
+  /** Connection pool for the agent's requests (see ClientOptions.dispatcher); hollow machines share one. */
+  dispatcher?: object;
 }
 
 export class Agent {
@@ -50,7 +52,7 @@ export class Agent {
     this.id = resolveMachineId(dataDir, opts.id, opts.systemMachineIdFile);
     this.tasksDir = join(dataDir, 'tasks');
     mkdirSync(this.tasksDir, { recursive: true });
-    this.client = new Client({ server: opts.server });
+    this.client = new Client({ server: opts.server, dispatcher: opts.dispatcher });
     this.reporter = new StatusReporter(this.client, (err, task) => opts.logger.warn({ err: String(err), task }, 'status report failed'));
     this.synced = new Promise((r) => (this.markSynced = r));
   }

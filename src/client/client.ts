@@ -57,6 +57,11 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Extra headers on every request (e.g. authorization). */
   headers?: Record<string, string>;
+  /**
+   * Connection pool (an undici dispatcher, as Node's fetch takes it) for ordinary requests;
+   * watches keep their own connections. Hollow machines share one bounded pool.
+   */
+  dispatcher?: object;
 }
 
 export interface RequestOptions {
@@ -110,7 +115,9 @@ export class Client {
     for (let i = 0; i < this.servers.length; i++) {
       const base = this.servers[(this.current + i) % this.servers.length]!;
       try {
-        const res = await fetch(base + url.pathname + url.search, { method, headers, body, signal });
+        const init: RequestInit = { method, headers, body, signal };
+        if (this.options.dispatcher && !opts.stream) Object.assign(init, { dispatcher: this.options.dispatcher });
+        const res = await fetch(base + url.pathname + url.search, init);
         this.current = (this.current + i) % this.servers.length;
         return res;
       } catch (err) {
