@@ -140,13 +140,20 @@ async function one(scale: Scale, quick: boolean): Promise<Row[]> {
 }
 
 export async function schedule({ quick }: { quick: boolean }): Promise<Row[]> {
-  const scales: Scale[] = quick
-    ? [{ machines: 200, tasks: 4_000, deadlineMs: 8_000 }]
-    : [
-        { machines: 500, tasks: 10_000, deadlineMs: 20_000 },
-        { machines: 2_000, tasks: 40_000, deadlineMs: 30_000 },
-        { machines: 5_000, tasks: 100_000, deadlineMs: 45_000 },
-      ];
+  // BENCH_SCHEDULE_SCALES=machines/tasks,…: other scales (profiling one of them, say).
+  const custom = process.env.BENCH_SCHEDULE_SCALES?.split(',').map((s): Scale => {
+    const [machines, tasks] = s.split('/').map(Number);
+    return { machines: machines!, tasks: tasks!, deadlineMs: 60_000 };
+  });
+  const scales: Scale[] =
+    custom ??
+    (quick
+      ? [{ machines: 200, tasks: 4_000, deadlineMs: 8_000 }]
+      : [
+          { machines: 500, tasks: 10_000, deadlineMs: 20_000 },
+          { machines: 2_000, tasks: 40_000, deadlineMs: 30_000 },
+          { machines: 5_000, tasks: 100_000, deadlineMs: 45_000 },
+        ]);
   const rows: Row[] = [];
   for (const s of scales) rows.push(...(await one(s, quick)));
   return rows;

@@ -2,20 +2,25 @@
 // included) to machines. Each pass plans every queued service (pure: planService), places all
 // new and pending tasks together (pure: placeTasks), then writes everything at once, so the
 // store's group commit turns a pass into a few transactions, and new tasks are created already
-// bound (one write, not two).
+// bound (one write, not two). The tasks are seen through an index kept from the cache's events
+// (WorkloadIndex), so a pass costs what its dirty services own plus, when it places anything,
+// one walk over the bound tasks' requests.
 import type { Logger } from 'pino';
 import { API_VERSION } from '../api/kinds/common.js';
 import { AGENT_FINALIZER, TERMINAL_PHASES } from '../api/kinds/tasks.js';
 import type { Machine, Service, Task } from '../client/client.js';
 import { AlreadyExists, NotFound, PreconditionFailed } from '../errors.js';
-import { globalPlacements, parseBytes, parseCpuMilli, placeTasks, resourceRequest } from '../scheduler/index.js';
+import { globalPlacements, parseBytes, parseCpuMilli, placeTasks } from '../scheduler/index.js';
 import type { MachineView, PlacementRequest, TaskView } from '../scheduler/index.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
 import type { Subscription } from '../state/watch-cache.js';
 import { setCondition } from './conditions.js';
 import { isLive, planService, SERVICE_LABEL, TEMPLATE_HASH_LABEL, templateHash } from './service-plan.js';
+import { ownerName, templateRequest, WorkloadIndex } from './workload-index.js';
 import { WorkQueue } from './work-queue.js';
+
+export { ownerName };
 
 const ALL = '*';
 const PENDING = 'pending';
@@ -28,6 +33,9 @@ export class WorkloadController {
   private readonly subs: Subscription[] = [];
   private unlisten?: () => void;
   private timer?: NodeJS.Timeout;
+  private readonly index = new WorkloadIndex();
+  /** The machines as the scheduler sees them; rebuilt only after a machine or liveness change. */
+  private machineList?: MachineView[];
 
   constructor(
     private readonly state: State,
@@ -46,6 +54,7 @@ export class WorkloadController {
         {
           send: (ev) => {
             const t = ev.entry.object as Task;
+            this.index.apply(ev.prev?.object as Task | undefined, ev.type === 'DELETED' ? undefined : t);
             // Agents report often (pids, unit states); only what the plan looks at queues a pass.
             if (ev.prev && !plannerRelevantChange(ev.prev.object as Task, t)) return;
             const owner = ownerName(t) ?? (ev.prev ? ownerName(ev.prev.object as Task) : undefined);
@@ -55,9 +64,9 @@ export class WorkloadController {
           bookmark: noop,
         },
       ),
-      this.state.cache('machines').subscribe({}, { send: () => this.queue.add(ALL), bookmark: noop }),
+      this.state.cache('machines').subscribe({}, { send: () => this.machinesChanged(), bookmark: noop }),
     );
-    this.unlisten = this.liveness.onChange(() => this.queue.add(ALL));
+    this.unlisten = this.liveness.onChange(() => this.machinesChanged());
     this.queue.add(ALL);
     // Time passes without events: minReadySeconds ends, unplaceable tasks may fit now.
     this.timer = setInterval(() => this.queue.add(ALL), 5_000);
@@ -71,6 +80,11 @@ export class WorkloadController {
     this.queue.close();
   }
 
+  private machinesChanged(): void {
+    this.machineList = undefined;
+    this.queue.add(ALL);
+  }
+
   /** Resolves when no pass is running or queued (tests, benchmarks). */
   idle(): Promise<void> {
     return this.queue.idle();
@@ -82,39 +96,20 @@ export class WorkloadController {
     const now = Date.now();
     const all = keys.includes(ALL);
     const machineViews = this.machineViews();
-    // Unsorted: a pass scans everything anyway, and sorting 100k names each pass was ~12% of it.
-    const allTasks = [...this.state.cache('tasks').values()] as Task[];
-    const serviceOf = (t: Task) => ownerName(t);
-    const existing: TaskView[] = [];
-    for (const t of allTasks) {
-      if (!t.spec.machine || !isLive(t)) continue;
-      const svc = serviceOf(t);
-      existing.push({
-        name: t.metadata.name,
-        service: svc,
-        machine: t.spec.machine,
-        request: safeRequest(t),
-        conflicts: svc ? services.get(svc)?.spec.constraints?.conflicts : undefined,
-      });
-    }
+    const conflictsOf = (svc: string) => services.get(svc)?.spec.constraints?.conflicts;
+    // Bound live tasks as the scheduler counts them: one walk, and only if this pass needs it.
+    let existingList: TaskView[] | undefined;
+    const existing = () => (existingList ??= [...this.index.existing(conflictsOf)]);
 
     const writes: (() => Promise<unknown>)[] = [];
     const requests: PlacementRequest[] = [];
     const newTasks = new Map<string, Task>();
     const taken = new Set<string>();
     const names = all ? services.list().map((s) => s.metadata.name) : keys.filter((k) => k.startsWith('svc:')).map((k) => k.slice(4));
-    const byOwner = new Map<string, Task[]>();
-    for (const t of allTasks) {
-      const o = serviceOf(t);
-      if (!o) continue;
-      let list = byOwner.get(o);
-      if (!list) byOwner.set(o, (list = []));
-      list.push(t);
-    }
 
     for (const name of new Set(names)) {
       const svc = services.get(name);
-      const ownedByName = byOwner.get(name) ?? [];
+      const ownedByName = this.index.owned(name);
       if (!svc || svc.metadata.deletionTimestamp) {
         for (const t of ownedByName) if (!t.metadata.deletionTimestamp) writes.push(() => this.deleteTask(t));
         continue;
@@ -130,10 +125,10 @@ export class WorkloadController {
         owned.push(adopted(svc, adoptee));
         writes.push(() => this.adopt(svc, adoptee));
       }
-      const request = safeTemplateRequest(svc.spec.template);
+      const request = templateRequest(svc.spec.template);
       let global: { machines: string[]; excluded: string | undefined } | undefined;
       if (svc.spec.global) {
-        global = globalPlacements({ service: name, request, constraints: svc.spec.constraints ?? {} }, machineViews, existing);
+        global = globalPlacements({ service: name, request, constraints: svc.spec.constraints ?? {} }, machineViews, existing());
       }
       const plan = planService(svc, owned, { now, globalMachines: global?.machines, globalExcluded: global?.excluded });
       const hash = templateHash(svc.spec.template);
@@ -169,28 +164,27 @@ export class WorkloadController {
       }
     }
 
-    // Pending tasks (unplaced earlier, or one-off) are placed in the same pass.
-    const pending = new Map<string, Task>();
-    for (const t of allTasks) {
-      if (t.spec.machine || !isLive(t)) {
-        if (t.metadata.deletionTimestamp && t.metadata.finalizers?.includes(AGENT_FINALIZER) && (!t.spec.machine || !this.liveness.isAlive(t.spec.machine))) {
-          // No agent will ever stop it: finish the deletion here.
-          writes.push(() => this.updateTask(t, (cur) => ({ ...cur, metadata: { ...cur.metadata, finalizers: cur.metadata.finalizers?.filter((f) => f !== AGENT_FINALIZER) } })));
-        }
-        continue;
+    for (const t of this.index.finalizing.values()) {
+      if (!t.spec.machine || !this.liveness.isAlive(t.spec.machine)) {
+        // No agent will ever stop it: finish the deletion here.
+        writes.push(() => this.updateTask(t, (cur) => ({ ...cur, metadata: { ...cur.metadata, finalizers: cur.metadata.finalizers?.filter((f) => f !== AGENT_FINALIZER) } })));
       }
-      const svc = serviceOf(t) ? services.get(serviceOf(t)!) : undefined;
-      pending.set(t.metadata.name, t);
+    }
+    // Pending tasks (unplaced earlier, or one-off) are placed in the same pass.
+    const pending = new Map(this.index.pending);
+    for (const t of pending.values()) {
+      const owner = ownerName(t);
+      const svc = owner ? services.get(owner) : undefined;
       requests.push({
         task: t.metadata.name,
-        service: serviceOf(t),
-        request: safeRequest(t),
+        service: owner,
+        request: templateRequest(t.spec.template),
         constraints: svc?.spec.constraints ?? {},
         strategy: svc?.spec.strategy,
       });
     }
 
-    const result = requests.length ? placeTasks(requests, machineViews, existing) : { placements: [], unplaced: [] };
+    const result = requests.length ? placeTasks(requests, machineViews, existing()) : { placements: [], unplaced: [] };
     for (const p of result.placements) {
       const fresh = newTasks.get(p.task);
       if (fresh) {
@@ -237,7 +231,9 @@ export class WorkloadController {
   }
 
   private machineViews(): MachineView[] {
-    return ([...this.state.cache('machines').values()] as Machine[]).map((m) => {
+    // The same array pass after pass until a machine changes: the scheduler keeps its
+    // per-machine-list work (sorting, label classes, selector matches) keyed by it.
+    return (this.machineList ??= ([...this.state.cache('machines').values()] as Machine[]).map((m) => {
       let allocatable = allocatables.get(m);
       if (!allocatable) {
         allocatable = {
@@ -252,7 +248,7 @@ export class WorkloadController {
         allocatable,
         schedulable: !m.spec?.unschedulable && !m.metadata.deletionTimestamp && this.liveness.isAlive(m.metadata.name),
       };
-    });
+    }));
   }
 
   /** One-off tasks named in spec.adopt that are still running and have no owner. */
@@ -317,10 +313,6 @@ function newTask(svc: Service, name: string, hash: string, desiredState: 'runnin
   };
 }
 
-export function ownerName(t: Task): string | undefined {
-  return t.metadata.ownerReferences?.find((r) => r.controller)?.name;
-}
-
 function ownerUid(t: Task): string | undefined {
   return t.metadata.ownerReferences?.find((r) => r.controller)?.uid;
 }
@@ -340,27 +332,7 @@ function plannerRelevantChange(before: Task, after: Task): boolean {
   );
 }
 
-function safeRequest(t: Task) {
-  return safeTemplateRequest(t.spec.template);
-}
-
-// Cached objects are never mutated, so a parsed request can be kept per template object
-// (re-parsing every task's quantities on every pass was ~6% of it).
-const requests = new WeakMap<object, ReturnType<typeof resourceRequest>>();
 const allocatables = new WeakMap<object, MachineView['allocatable']>();
-
-function safeTemplateRequest(template: Task['spec']['template']) {
-  let r = requests.get(template);
-  if (!r) {
-    try {
-      r = resourceRequest(template.resources);
-    } catch {
-      r = { cpuMilli: 0, memoryBytes: 0 };
-    }
-    requests.set(template, r);
-  }
-  return r;
-}
 
 function quantity(parse: () => number): number {
   try {
