@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { Client, type Machine, type Task } from '../client/client.js';
+import { Client, type Machine, type Pool, type Task } from '../client/client.js';
 import { ApiError } from '../errors.js';
 import { version } from '../version.js';
 import type { Driver } from './drivers/driver.js';
@@ -29,7 +29,7 @@ export interface AgentOptions {
   /** Use this machine id file instead of /etc/machine-id (tests, `drover dev`). */
   systemMachineIdFile?: string;
   /** Connection pool for the agent's requests (see ClientOptions.dispatcher); hollow machines share one. */
-  dispatcher?: object;
+  dispatcher?: Pool;
 }
 
 export class Agent {

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import type { Task } from '../client/client.js';
+import type { Pool, Task } from '../client/client.js';
 import { Agent } from './agent.js';
 import type { Driver, Run } from './drivers/driver.js';
 import { randomMachineId } from './machine-id.js';
@@ -78,7 +78,7 @@ export interface HollowAgentsOptions {
    * startHollowAgents makes a bounded one. Thousands of machines each opening sockets for a
    * burst of status reports cost the server and the fleet more in connects than in requests.
    */
-  dispatcher?: object & { close?(): Promise<void> };
+  dispatcher?: Pool & { destroy?(): Promise<void> };
 }
 
 /** Sockets per server in the fleet's shared pool: enough to keep one server core busy. */
@@ -88,11 +88,11 @@ const POOL_CONNECTIONS = 64;
  * A bounded connection pool of the undici that Node's fetch bundles (Node does not export its
  * Agent class, but the global dispatcher is one; undici is no dependency of ours).
  */
-export async function sharedPool(connections = POOL_CONNECTIONS): Promise<(object & { close(): Promise<void> }) | undefined> {
+export async function sharedPool(connections = POOL_CONNECTIONS): Promise<(Pool & { destroy(): Promise<void> }) | undefined> {
   await fetch('data:,').catch(() => {}); // loads the bundled undici, which installs its global dispatcher
   const global = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')] as object | undefined;
-  const Pool = global?.constructor as (new (opts: { connections: number }) => object & { close(): Promise<void> }) | undefined;
-  return Pool && (Pool as unknown) !== Object ? new Pool({ connections }) : undefined;
+  const UndiciAgent = global?.constructor as (new (opts: { connections: number }) => Pool & { destroy(): Promise<void> }) | undefined;
+  return UndiciAgent && (UndiciAgent as unknown) !== Object ? new UndiciAgent({ connections }) : undefined;
 }
 
 export interface HollowAgents {
@@ -145,7 +145,8 @@ export function createHollowAgents(opts: HollowAgentsOptions): HollowAgents & { 
   const close = async () => {
     closed = true; // machines not yet started stay unstarted
     await Promise.all(agents.map((a) => a.close(false)));
-    await opts.dispatcher?.close?.().catch(() => {});
+    // Reports still queued in the pool are dropped, as a closing agent's reporter drops them.
+    await opts.dispatcher?.destroy?.().catch(() => {});
     if (ownRoot) rmSync(root, { recursive: true, force: true });
   };
   const start = async () => {

@@ -5,7 +5,7 @@
 // task (rebuilding this per pass was most of the server's CPU at 40k tasks).
 import { AGENT_FINALIZER } from '../api/kinds/tasks.js';
 import type { Task } from '../client/client.js';
-import { resourceRequest, type ResourceAmounts, type TaskView } from '../scheduler/index.js';
+import { resourceRequest, type Cluster, type ResourceAmounts, type TaskView } from '../scheduler/index.js';
 import { isLive } from './service-plan.js';
 
 export class WorkloadIndex {
@@ -17,6 +17,11 @@ export class WorkloadIndex {
   readonly finalizing = new Map<string, Task>();
   /** Bound live tasks as the scheduler counts them, grouped by owning service ('' for none). */
   private readonly bound = new Map<string, Map<string, TaskView>>();
+  /** The scheduler's usage of the bound tasks, kept current task by task while set. */
+  usage: Cluster | undefined;
+
+  /** `conflictsOf` gives a service's current conflict globs (the bound tasks carry them to the scheduler). */
+  constructor(private readonly conflictsOf: (service: string) => string[] | undefined) {}
 
   /** Applies one change: `prev` is the object before it (undefined when added), `next` after (undefined when deleted). */
   apply(prev: Task | undefined, next: Task | undefined): void {
@@ -32,11 +37,11 @@ export class WorkloadIndex {
 
   /**
    * Bound live tasks for the scheduler, each carrying its service's current conflict globs
-   * (looked up per service, so a change of a service's conflicts is seen at once).
+   * (looked up again here: a usage built from them must be dropped when a service's change).
    */
-  *existing(conflictsOf: (service: string) => string[] | undefined): Generator<TaskView> {
+  *existing(): Generator<TaskView> {
     for (const [service, views] of this.bound) {
-      const conflicts = service === '' ? undefined : conflictsOf(service);
+      const conflicts = service === '' ? undefined : this.conflictsOf(service);
       for (const v of views.values()) {
         v.conflicts = conflicts;
         yield v;
@@ -61,7 +66,9 @@ export class WorkloadIndex {
     const key = owner ?? '';
     let views = this.bound.get(key);
     if (!views) this.bound.set(key, (views = new Map()));
-    views.set(name, { name, service: owner, machine: t.spec.machine, request: templateRequest(t.spec.template) });
+    const view: TaskView = { name, service: owner, machine: t.spec.machine, request: templateRequest(t.spec.template), conflicts: owner === undefined ? undefined : this.conflictsOf(owner) };
+    views.set(name, view);
+    this.usage?.addTask(view);
   }
 
   private remove(t: Task): void {
@@ -75,7 +82,11 @@ export class WorkloadIndex {
     this.pending.delete(name);
     const key = owner ?? '';
     const views = this.bound.get(key);
-    if (views?.delete(name) && views.size === 0) this.bound.delete(key);
+    const view = views?.get(name);
+    if (view === undefined) return;
+    views!.delete(name);
+    if (views!.size === 0) this.bound.delete(key);
+    this.usage?.removeTask(view);
   }
 }
 

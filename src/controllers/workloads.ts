@@ -10,8 +10,8 @@ import { API_VERSION } from '../api/kinds/common.js';
 import { AGENT_FINALIZER, TERMINAL_PHASES } from '../api/kinds/tasks.js';
 import type { Machine, Service, Task } from '../client/client.js';
 import { AlreadyExists, NotFound, PreconditionFailed } from '../errors.js';
-import { globalPlacements, parseBytes, parseCpuMilli, placeTasks } from '../scheduler/index.js';
-import type { MachineView, PlacementRequest, TaskView } from '../scheduler/index.js';
+import { Cluster, globalPlacements, parseBytes, parseCpuMilli, placeTasks } from '../scheduler/index.js';
+import type { MachineView, PlacementRequest } from '../scheduler/index.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
 import type { Subscription } from '../state/watch-cache.js';
@@ -33,7 +33,7 @@ export class WorkloadController {
   private readonly subs: Subscription[] = [];
   private unlisten?: () => void;
   private timer?: NodeJS.Timeout;
-  private readonly index = new WorkloadIndex();
+  private readonly index = new WorkloadIndex((svc) => this.state.resources<Service>('services').get(svc)?.spec.constraints?.conflicts);
   /** The machines as the scheduler sees them; rebuilt only after a machine or liveness change. */
   private machineList?: MachineView[];
 
@@ -48,7 +48,18 @@ export class WorkloadController {
   start(): void {
     const noop = () => {};
     this.subs.push(
-      this.state.cache('services').subscribe({}, { send: (ev) => this.queue.add(`svc:${ev.name}`), bookmark: noop }),
+      this.state.cache('services').subscribe(
+        {},
+        {
+          send: (ev) => {
+            // The usage carries each bound task's service conflicts: rebuilt when those change.
+            const before = conflictsKey(ev.prev?.object as Service | undefined);
+            if (before !== conflictsKey(ev.type === 'DELETED' ? undefined : (ev.entry.object as Service))) this.index.usage = undefined;
+            this.queue.add(`svc:${ev.name}`);
+          },
+          bookmark: noop,
+        },
+      ),
       this.state.cache('tasks').subscribe(
         {},
         {
@@ -64,7 +75,19 @@ export class WorkloadController {
           bookmark: noop,
         },
       ),
-      this.state.cache('machines').subscribe({}, { send: () => this.machinesChanged(), bookmark: noop }),
+      this.state.cache('machines').subscribe(
+        {},
+        {
+          send: (ev) => {
+            // Conditions (Ready) and addresses change often and place nothing: each rebuild of
+            // the usage costs O(tasks), and thousands of registering machines' Ready writes
+            // trickling in during a big submit made every pass pay it.
+            if (ev.type === 'MODIFIED' && ev.prev && schedulingView(ev.prev.object as Machine) === schedulingView(ev.entry.object as Machine)) return;
+            this.machinesChanged();
+          },
+          bookmark: noop,
+        },
+      ),
     );
     this.unlisten = this.liveness.onChange(() => this.machinesChanged());
     this.queue.add(ALL);
@@ -82,6 +105,7 @@ export class WorkloadController {
 
   private machinesChanged(): void {
     this.machineList = undefined;
+    this.index.usage = undefined;
     this.queue.add(ALL);
   }
 
@@ -95,11 +119,9 @@ export class WorkloadController {
     const tasks = this.state.resources<Task>('tasks');
     const now = Date.now();
     const all = keys.includes(ALL);
-    const machineViews = this.machineViews();
-    const conflictsOf = (svc: string) => services.get(svc)?.spec.constraints?.conflicts;
-    // Bound live tasks as the scheduler counts them: one walk, and only if this pass needs it.
-    let existingList: TaskView[] | undefined;
-    const existing = () => (existingList ??= [...this.index.existing(conflictsOf)]);
+    // The bound tasks' usage over the machines, kept current as tasks change (built again only
+    // after a machine or a service's conflicts changed); the scheduler forks it per call.
+    const usage = () => (this.index.usage ??= new Cluster(this.machineViews(), this.index.existing()));
 
     const writes: (() => Promise<unknown>)[] = [];
     const requests: PlacementRequest[] = [];
@@ -128,7 +150,7 @@ export class WorkloadController {
       const request = templateRequest(svc.spec.template);
       let global: { machines: string[]; excluded: string | undefined } | undefined;
       if (svc.spec.global) {
-        global = globalPlacements({ service: name, request, constraints: svc.spec.constraints ?? {} }, machineViews, existing());
+        global = globalPlacements({ service: name, request, constraints: svc.spec.constraints ?? {} }, this.machineViews(), usage());
       }
       const plan = planService(svc, owned, { now, globalMachines: global?.machines, globalExcluded: global?.excluded });
       const hash = templateHash(svc.spec.template);
@@ -155,7 +177,7 @@ export class WorkloadController {
       finished.sort((a, b) => (a.status?.finishedAt ?? '').localeCompare(b.status?.finishedAt ?? ''));
       const lost = finished.filter((t) => t.status?.phase === 'Lost');
       for (const t of new Set([...lost, ...finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))])) writes.push(() => this.deleteTask(t));
-      if (JSON.stringify(stripTimes(plan.status)) !== JSON.stringify(stripTimes(svc.status ?? {}))) {
+      if (withoutTimes(plan.status) !== withoutTimes(svc.status ?? {})) {
         writes.push(() =>
           services
             .update(name, (cur) => ({ ...cur, status: { ...plan.status, conditions: mergeConditions(cur.status?.conditions, plan.status.conditions) } }), { uid: svc.metadata.uid })
@@ -184,7 +206,7 @@ export class WorkloadController {
       });
     }
 
-    const result = requests.length ? placeTasks(requests, machineViews, existing()) : { placements: [], unplaced: [] };
+    const result = requests.length ? placeTasks(requests, this.machineViews(), usage()) : { placements: [], unplaced: [] };
     for (const p of result.placements) {
       const fresh = newTasks.get(p.task);
       if (fresh) {
@@ -347,8 +369,18 @@ function ignoreGone(err: unknown): void {
   throw err;
 }
 
-function stripTimes(status: object): unknown {
-  return JSON.parse(JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' ? undefined : v)));
+/** What of a machine the scheduler sees (besides liveness), as a string to compare. */
+function schedulingView(m: Machine): string {
+  return JSON.stringify([m.metadata.labels, m.status?.allocatable?.cpu, m.status?.allocatable?.memory, m.spec?.unschedulable, m.metadata.deletionTimestamp]);
+}
+
+function conflictsKey(svc: Service | undefined): string {
+  return JSON.stringify(svc?.spec.constraints?.conflicts ?? []);
+}
+
+/** The status as JSON without condition timestamps, to tell whether a write would change anything. */
+function withoutTimes(status: object): string {
+  return JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' ? undefined : v));
 }
 
 /** Keeps lastTransitionTime of conditions whose status did not change. */

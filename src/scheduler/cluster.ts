@@ -36,6 +36,7 @@ const KIND_ORDER: FailureKind[] = ['pinned', 'unschedulable', 'label', 'machineO
 interface ConflictSource {
   service: string;
   glob: string;
+  count: number;
 }
 
 /** What a pass needs of the machines alone: built once per machine list (see shapeOf). */
@@ -107,16 +108,27 @@ export class Cluster {
   readonly taskCount: Float64Array;
   /** Per machine: service name → number of its tasks there. */
   readonly servicesOn: (Map<string, number> | undefined)[];
-  /** Per machine: the conflict globs its tasks carry, with the service that carries each. */
+  /** Per machine: the conflict globs its tasks carry, with the service that carries each and how many tasks do. */
   readonly conflictsOn: (Map<string, ConflictSource> | undefined)[];
-  /** Service name → indexes of the machines running one of its tasks (insertion order). */
-  readonly machinesOf = new Map<string, Set<number>>();
+  /** Service name → indexes of the machines running one of its tasks. */
+  readonly machinesOf: Map<string, Set<number>>;
 
   private readonly shape: Shape;
-  private readonly knownGlobs = new Set<string>();
+  private readonly knownGlobs: Set<string>;
   private readonly targetOfGlob = new Map<string, boolean>();
+  // Copy-on-write of what a fork shares with its base: which per-machine maps and per-service
+  // sets are this cluster's own (a fork copies one before its first change).
+  private readonly ownServices: Uint8Array;
+  private readonly ownConflicts: Uint8Array;
+  private readonly ownMachinesOf: Set<string> | undefined;
 
-  constructor(machines: readonly MachineView[], existing: Iterable<TaskView>, moreGlobs: Iterable<string> = []) {
+  /**
+   * The machines with the usage of `existing` tasks; or, given a Cluster built over the same
+   * machine list, a fork of it: its usage copied in O(machines), its maps shared until changed.
+   * A controller keeps one base current with add/remove as tasks come and go and forks it for
+   * each pass, instead of re-adding every bound task per pass (O(tasks), most of a pass at 40k).
+   */
+  constructor(machines: readonly MachineView[], existing: Iterable<TaskView> | Cluster, moreGlobs: Iterable<string> = []) {
     const shape = (this.shape = shapeOf(machines));
     const n = (this.size = shape.names.length);
     this.names = shape.names;
@@ -125,19 +137,105 @@ export class Cluster {
     this.schedulable = shape.schedulable;
     this.allocCpu = shape.allocCpu;
     this.allocMem = shape.allocMem;
+    if (existing instanceof Cluster) {
+      if (existing.shape !== shape) throw new Error('a cluster can only be forked over the machine list it was built from');
+      this.usedCpu = existing.usedCpu.slice();
+      this.usedMem = existing.usedMem.slice();
+      this.taskCount = existing.taskCount.slice();
+      this.servicesOn = existing.servicesOn.slice();
+      this.conflictsOn = existing.conflictsOn.slice();
+      this.machinesOf = new Map(existing.machinesOf);
+      this.knownGlobs = new Set(existing.knownGlobs);
+      this.ownServices = new Uint8Array(n);
+      this.ownConflicts = new Uint8Array(n);
+      this.ownMachinesOf = new Set();
+      for (const g of moreGlobs) this.knownGlobs.add(g);
+      return;
+    }
     this.usedCpu = new Float64Array(n);
     this.usedMem = new Float64Array(n);
     this.taskCount = new Float64Array(n);
     this.servicesOn = new Array(n).fill(undefined);
     this.conflictsOn = new Array(n).fill(undefined);
-    for (const g of moreGlobs) this.knownGlobs.add(g);
-    for (const t of existing) {
-      for (const g of t.conflicts ?? []) this.knownGlobs.add(g);
-      if (t.machine === undefined) continue;
-      const i = this.index.get(t.machine);
-      if (i === undefined) continue; // bound to a machine that is gone: uses nothing here
-      this.add(i, t.service, t.request.cpuMilli, t.request.memoryBytes, t.conflicts ?? []);
+    this.machinesOf = new Map();
+    this.knownGlobs = new Set(moreGlobs);
+    this.ownServices = new Uint8Array(n).fill(1);
+    this.ownConflicts = new Uint8Array(n).fill(1);
+    this.ownMachinesOf = undefined;
+    for (const t of existing) this.addTask(t);
+  }
+
+  /** Records a bound task (a TaskView) on its machine; one bound to a machine not in the list uses nothing here. */
+  addTask(t: TaskView): void {
+    for (const g of t.conflicts ?? []) this.knownGlobs.add(g);
+    const i = t.machine === undefined ? undefined : this.index.get(t.machine);
+    if (i !== undefined) this.add(i, t.service, t.request.cpuMilli, t.request.memoryBytes, t.conflicts ?? []);
+  }
+
+  /** Forgets a task recorded by addTask (with the same view). */
+  removeTask(t: TaskView): void {
+    const i = t.machine === undefined ? undefined : this.index.get(t.machine);
+    if (i === undefined) return;
+    this.usedCpu[i] -= t.request.cpuMilli;
+    this.usedMem[i] -= t.request.memoryBytes;
+    this.taskCount[i] -= 1;
+    const service = t.service;
+    if (service === undefined) return;
+    const services = this.writableServices(i);
+    const left = (services.get(service) ?? 1) - 1;
+    if (left > 0) services.set(service, left);
+    else {
+      services.delete(service);
+      const where = this.writableMachinesOf(service);
+      where.delete(i);
+      if (where.size === 0) this.machinesOf.delete(service);
     }
+    const globs = t.conflicts ?? [];
+    if (globs.length === 0) return;
+    const conflicts = this.writableConflicts(i);
+    for (const glob of globs) {
+      const key = `${glob}\0${service}`;
+      const e = conflicts.get(key);
+      if (e === undefined) continue;
+      if (e.count > 1) conflicts.set(key, { ...e, count: e.count - 1 });
+      else conflicts.delete(key);
+    }
+  }
+
+  private writableServices(i: number): Map<string, number> {
+    let services = this.servicesOn[i];
+    if (services === undefined) {
+      services = this.servicesOn[i] = new Map();
+      this.ownServices[i] = 1;
+    } else if (!this.ownServices[i]) {
+      services = this.servicesOn[i] = new Map(services);
+      this.ownServices[i] = 1;
+    }
+    return services;
+  }
+
+  private writableConflicts(i: number): Map<string, ConflictSource> {
+    let conflicts = this.conflictsOn[i];
+    if (conflicts === undefined) {
+      conflicts = this.conflictsOn[i] = new Map();
+      this.ownConflicts[i] = 1;
+    } else if (!this.ownConflicts[i]) {
+      conflicts = this.conflictsOn[i] = new Map(conflicts);
+      this.ownConflicts[i] = 1;
+    }
+    return conflicts;
+  }
+
+  private writableMachinesOf(service: string): Set<number> {
+    let where = this.machinesOf.get(service);
+    if (where === undefined) {
+      this.machinesOf.set(service, (where = new Set()));
+      this.ownMachinesOf?.add(service);
+    } else if (this.ownMachinesOf !== undefined && !this.ownMachinesOf.has(service)) {
+      this.machinesOf.set(service, (where = new Set(where)));
+      this.ownMachinesOf.add(service);
+    }
+    return where;
   }
 
   /** Normalises a request (selector canonicalised, whether conflicts can apply at all). */
@@ -166,18 +264,16 @@ export class Cluster {
     this.usedMem[i] += memoryBytes;
     this.taskCount[i] += 1;
     if (service === undefined) return;
-    let services = this.servicesOn[i];
-    if (services === undefined) services = this.servicesOn[i] = new Map();
-    services.set(service, (services.get(service) ?? 0) + 1);
-    let where = this.machinesOf.get(service);
-    if (where === undefined) this.machinesOf.set(service, (where = new Set()));
-    where.add(i);
+    const services = this.writableServices(i);
+    const had = services.get(service) ?? 0;
+    services.set(service, had + 1);
+    if (had === 0) this.writableMachinesOf(service).add(i);
     if (globs.length === 0) return;
-    let conflicts = this.conflictsOn[i];
-    if (conflicts === undefined) conflicts = this.conflictsOn[i] = new Map();
+    const conflicts = this.writableConflicts(i);
     for (const glob of globs) {
       const key = `${glob}\0${service}`;
-      if (!conflicts.has(key)) conflicts.set(key, { service, glob });
+      const e = conflicts.get(key);
+      conflicts.set(key, e === undefined ? { service, glob, count: 1 } : { ...e, count: e.count + 1 });
     }
   }
 
