@@ -22,6 +22,9 @@ interface Scale {
 const MACHINE_CPU = '32';
 const MACHINE_MEMORY = 64 * 2 ** 30;
 
+/** Services submitted at once (like the API benchmarks' load, and many users or a CI at once). */
+const SUBMITTERS = 64;
+
 type ServiceInput = { metadata: { name: string }; spec: Service['spec'] };
 
 /** Deterministic services summing to `tasks` replicas: sizes 1–100, a third pinned to a zone, some with conflicts. */
@@ -91,7 +94,7 @@ async function one(scale: Scale, quick: boolean): Promise<Row[]> {
     let next = 0;
     let submitted = 0;
     await Promise.all(
-      Array.from({ length: 16 }, async () => {
+      Array.from({ length: SUBMITTERS }, async () => {
         while (next < list.length && !late()) {
           const svc = list[next++]!;
           // A starved server times requests out: retry until the deadline, then report what was bound.
@@ -115,10 +118,11 @@ async function one(scale: Scale, quick: boolean): Promise<Row[]> {
     const rate = Math.min(bound, scale.tasks) / (ms / 1000);
     const partial = bound < scale.tasks ? ` (only ${bound.toLocaleString('en-US')} bound after ${scale.deadlineMs / 1000} s)` : '';
     const rssMiB = server.peakRssBytes() / 2 ** 20;
+    const revision = (await client.services.list({ limit: 1 }).catch(() => undefined))?.metadata.revision ?? NaN;
     console.error(
       `schedule ${label}: ${registered ? 'registered' : 'NOT all registered'} in ${Math.round(registerMs)} ms, ` +
         `${submitted} of ${list.length} services submitted in ${Math.round(submitMs)} ms, ${bound} bound in ${Math.round(ms)} ms; ` +
-        `pure scheduler ${Math.round(pure.rate)}/s (${pure.placed} placed)`,
+        `pure scheduler ${Math.round(pure.rate)}/s (${pure.placed} placed); store revision ${revision} (${(revision / scale.tasks).toFixed(1)} writes per task)`,
     );
     return [
       {

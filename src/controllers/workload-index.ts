@@ -24,7 +24,7 @@ export class WorkloadIndex {
   constructor(private readonly conflictsOf: (service: string) => string[] | undefined) {}
 
   /** Applies one change: `prev` is the object before it (undefined when added), `next` after (undefined when deleted). */
-  apply(prev: Task | undefined, next: Task | undefined): void {
+  change(prev: Task | undefined, next: Task | undefined): void {
     if (prev) this.remove(prev);
     if (next) this.add(next);
   }
@@ -36,17 +36,23 @@ export class WorkloadIndex {
   }
 
   /**
-   * Bound live tasks for the scheduler, each carrying its service's current conflict globs
-   * (looked up again here: a usage built from them must be dropped when a service's change).
+   * A service's conflict globs changed (or it was created or deleted): its bound tasks carry
+   * the new ones from now on, in the usage too. O(its tasks), not a rebuild of the usage.
    */
-  *existing(): Generator<TaskView> {
-    for (const [service, views] of this.bound) {
-      const conflicts = service === '' ? undefined : this.conflictsOf(service);
-      for (const v of views.values()) {
-        v.conflicts = conflicts;
-        yield v;
-      }
+  conflictsChanged(service: string): void {
+    const views = this.bound.get(service);
+    if (views === undefined) return;
+    const conflicts = this.conflictsOf(service);
+    for (const v of views.values()) {
+      this.usage?.removeTask(v);
+      v.conflicts = conflicts;
+      this.usage?.addTask(v);
     }
+  }
+
+  /** Bound live tasks for the scheduler, each carrying its service's current conflict globs. */
+  *existing(): Generator<TaskView> {
+    for (const views of this.bound.values()) yield* views.values();
   }
 
   private add(t: Task): void {

@@ -52,9 +52,9 @@ export class WorkloadController {
         {},
         {
           send: (ev) => {
-            // The usage carries each bound task's service conflicts: rebuilt when those change.
+            // Bound tasks carry their service's conflicts to the scheduler: follow a change.
             const before = conflictsKey(ev.prev?.object as Service | undefined);
-            if (before !== conflictsKey(ev.type === 'DELETED' ? undefined : (ev.entry.object as Service))) this.index.usage = undefined;
+            if (before !== conflictsKey(ev.type === 'DELETED' ? undefined : (ev.entry.object as Service))) this.index.conflictsChanged(ev.name);
             this.queue.add(`svc:${ev.name}`);
           },
           bookmark: noop,
@@ -65,7 +65,7 @@ export class WorkloadController {
         {
           send: (ev) => {
             const t = ev.entry.object as Task;
-            this.index.apply(ev.prev?.object as Task | undefined, ev.type === 'DELETED' ? undefined : t);
+            this.index.change(ev.prev?.object as Task | undefined, ev.type === 'DELETED' ? undefined : t);
             // Agents report often (pids, unit states); only what the plan looks at queues a pass.
             if (ev.prev && !plannerRelevantChange(ev.prev.object as Task, t)) return;
             const owner = ownerName(t) ?? (ev.prev ? ownerName(ev.prev.object as Task) : undefined);
