@@ -119,10 +119,12 @@ async function one(scale: Scale, quick: boolean): Promise<Row[]> {
     const partial = bound < scale.tasks ? ` (only ${bound.toLocaleString('en-US')} bound after ${scale.deadlineMs / 1000} s)` : '';
     const rssMiB = server.peakRssBytes() / 2 ** 20;
     const revision = (await client.services.list({ limit: 1 }).catch(() => undefined))?.metadata.revision ?? NaN;
+    // Machines judged lost during the run (their heartbeats late) make the run replace tasks.
+    const notReady = (await client.machines.list({ fieldSelector: 'status.ready=False' }).catch(() => undefined))?.items.length ?? NaN;
     console.error(
       `schedule ${label}: ${registered ? 'registered' : 'NOT all registered'} in ${Math.round(registerMs)} ms, ` +
         `${submitted} of ${list.length} services submitted in ${Math.round(submitMs)} ms, ${bound} bound in ${Math.round(ms)} ms; ` +
-        `pure scheduler ${Math.round(pure.rate)}/s (${pure.placed} placed); store revision ${revision} (${(revision / scale.tasks).toFixed(1)} writes per task)`,
+        `pure scheduler ${Math.round(pure.rate)}/s (${pure.placed} placed); store revision ${revision} (${(revision / scale.tasks).toFixed(1)} writes per task), ${notReady} machines NotReady`,
     );
     return [
       {

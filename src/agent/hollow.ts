@@ -79,10 +79,14 @@ export interface HollowAgentsOptions {
    * burst of status reports cost the server and the fleet more in connects than in requests.
    */
   dispatcher?: Pool & { destroy?(): Promise<void> };
+  /** Connection pool shared by every machine's heartbeats (default: `dispatcher`); see AgentOptions. */
+  heartbeatDispatcher?: Pool & { destroy?(): Promise<void> };
 }
 
 /** Sockets per server in the fleet's shared pool: enough to keep one server core busy. */
 const POOL_CONNECTIONS = 64;
+/** Sockets per server for the fleet's heartbeats (5,000 machines beat ~500 times a second). */
+const HEARTBEAT_CONNECTIONS = 8;
 
 /**
  * A bounded connection pool of the undici that Node's fetch bundles (Node does not export its
@@ -107,7 +111,11 @@ export function hollowLabels(i: number): Record<string, string> {
 
 /** Starts `count` hollow machines against `server`; resolves once all have registered. */
 export async function startHollowAgents(opts: HollowAgentsOptions): Promise<HollowAgents> {
-  const hollow = createHollowAgents({ ...opts, dispatcher: opts.dispatcher ?? (await sharedPool()) });
+  const hollow = createHollowAgents({
+    ...opts,
+    dispatcher: opts.dispatcher ?? (await sharedPool()),
+    heartbeatDispatcher: opts.heartbeatDispatcher ?? (await sharedPool(HEARTBEAT_CONNECTIONS)),
+  });
   await hollow.start();
   return hollow;
 }
@@ -138,6 +146,7 @@ export function createHollowAgents(opts: HollowAgentsOptions): HollowAgents & { 
         drivers: { exec: driver, unit: driver },
         logger: logger.child({ machine: i + 1 }),
         dispatcher: opts.dispatcher,
+        heartbeatDispatcher: opts.heartbeatDispatcher,
       }),
     );
   }
@@ -147,6 +156,7 @@ export function createHollowAgents(opts: HollowAgentsOptions): HollowAgents & { 
     await Promise.all(agents.map((a) => a.close(false)));
     // Reports still queued in the pool are dropped, as a closing agent's reporter drops them.
     await opts.dispatcher?.destroy?.().catch(() => {});
+    await opts.heartbeatDispatcher?.destroy?.().catch(() => {});
     if (ownRoot) rmSync(root, { recursive: true, force: true });
   };
   const start = async () => {
