@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startHollowAgents } from '../src/agent/hollow.js';
 import type { Row } from './report.js';
+import { startHollowFleet } from './lib/hollow-fleet.js';
 import { benchDir, startServerChild, until } from './lib/util.js';
 
 function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
@@ -24,9 +24,10 @@ async function put(url: string, body: unknown): Promise<void> {
 /** Submits `count` single-task workloads with `submit(i)` at concurrency 16; ms until all bound. */
 async function scheduleThrough(count: number, machines: number, submit: (url: string, i: number) => Promise<void>): Promise<number> {
   const server = await startServerChild({ controllers: true, machineGraceSeconds: 60 });
-  let bound = 0;
-  const hollow = await startHollowAgents({ server: server.url, count: machines, heartbeatMs: 10_000, logLevel: 'error', onStart: () => bound++ });
+  // The hollow machines run in a child process, off the event loop that submits.
+  const hollow = startHollowFleet({ server: server.url, machines });
   try {
+    await hollow.registered;
     const t0 = performance.now();
     let next = 0;
     await Promise.all(
@@ -34,7 +35,7 @@ async function scheduleThrough(count: number, machines: number, submit: (url: st
         while (next < count) await submit(server.url, next++);
       }),
     );
-    await until(() => bound >= count, 120_000, `${count} units bound (${bound} so far)`, 10);
+    await until(() => hollow.started() >= count, 120_000, `${count} units bound`, 10);
     return performance.now() - t0;
   } finally {
     await hollow.close();

@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { Client, type Machine, type Task } from '../client/client.js';
+import { Client, type Machine, type Pool, type Task } from '../client/client.js';
 import { ApiError } from '../errors.js';
 import { version } from '../version.js';
 import type { Driver } from './drivers/driver.js';
@@ -28,11 +28,21 @@ export interface AgentOptions {
   logger: Logger;
   /** Use this machine id file instead of /etc/machine-id (tests, `drover dev`). */
   systemMachineIdFile?: string;
+  /** Connection pool for the agent's requests (see ClientOptions.dispatcher); hollow machines share one. */
+  dispatcher?: Pool;
+  /** Connection pool for heartbeats alone (default: the one above), so queued reports never delay them. */
+  heartbeatDispatcher?: Pool;
 }
 
 export class Agent {
   readonly id: string;
   readonly client: Client;
+  /**
+   * Heartbeats go through their own client, like the kubelet's separate lease client: behind a
+   * burst of status reports on a shared, bounded pool they waited past the grace period, and
+   * machines that were fine were declared lost.
+   */
+  private readonly heartbeatClient: Client;
   private readonly runners = new Map<string, TaskRunner>();
   private readonly reporter: StatusReporter;
   private readonly abort = new AbortController();
@@ -50,7 +60,8 @@ export class Agent {
     this.id = resolveMachineId(dataDir, opts.id, opts.systemMachineIdFile);
     this.tasksDir = join(dataDir, 'tasks');
     mkdirSync(this.tasksDir, { recursive: true });
-    this.client = new Client({ server: opts.server });
+    this.client = new Client({ server: opts.server, dispatcher: opts.dispatcher });
+    this.heartbeatClient = new Client({ server: opts.server, dispatcher: opts.heartbeatDispatcher ?? opts.dispatcher });
     this.reporter = new StatusReporter(this.client, (err, task) => opts.logger.warn({ err: String(err), task }, 'status report failed'));
     this.synced = new Promise((r) => (this.markSynced = r));
   }
@@ -129,7 +140,7 @@ export class Agent {
 
   private async beat(): Promise<void> {
     try {
-      const res = await this.client.request<{ graceSeconds?: number }>('POST', `/api/v1/machines/${this.id}/heartbeat`);
+      const res = await this.heartbeatClient.request<{ graceSeconds?: number }>('POST', `/api/v1/machines/${this.id}/heartbeat`);
       if (typeof res.body?.graceSeconds === 'number' && res.body.graceSeconds > 0) this.graceSeconds = res.body.graceSeconds;
     } catch (err) {
       if (!this.closed) this.log.warn({ err: String(err) }, 'heartbeat failed');

@@ -2,11 +2,11 @@
 // each a real Agent (registration, heartbeats, list + watch of its tasks, coalesced status
 // reports) whose driver reports processes as started without spawning anything. A SIMULATION for
 // benchmarks and scale tests only: `drover dev` never runs it.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import type { Task } from '../client/client.js';
+import type { Pool, Task } from '../client/client.js';
 import { Agent } from './agent.js';
 import type { Driver, Run } from './drivers/driver.js';
 import { randomMachineId } from './machine-id.js';
@@ -58,7 +58,9 @@ function hollowRun(pid: number): Run {
 export interface HollowAgentsOptions {
   server: string | string[];
   count: number;
-  /** Root for the machines' data dirs (default: a new temp dir, removed on close). */
+  /** Index of the first machine (hostnames, default labels) when a fleet is split across processes. */
+  first?: number;
+  /** Root for the machines' data dirs (default: a new dir in /dev/shm or the temp dir, removed on close). */
   dataDir?: string;
   /** Labels for machine i (default: zone-a…d and rack-0…9 spread across machines). */
   labels?: (i: number) => Record<string, string>;
@@ -71,6 +73,30 @@ export interface HollowAgentsOptions {
   logLevel?: string;
   /** Called whenever a hollow run starts (benchmarks count bound tasks here). */
   onStart?: (task: Task) => void;
+  /**
+   * Connection pool shared by every machine's requests (watches keep their own connections);
+   * startHollowAgents makes a bounded one. Thousands of machines each opening sockets for a
+   * burst of status reports cost the server and the fleet more in connects than in requests.
+   */
+  dispatcher?: Pool & { destroy?(): Promise<void> };
+  /** Connection pool shared by every machine's heartbeats (default: `dispatcher`); see AgentOptions. */
+  heartbeatDispatcher?: Pool & { destroy?(): Promise<void> };
+}
+
+/** Sockets per server in the fleet's shared pool: enough to keep one server core busy. */
+const POOL_CONNECTIONS = 64;
+/** Sockets per server for the fleet's heartbeats (5,000 machines beat ~500 times a second). */
+const HEARTBEAT_CONNECTIONS = 8;
+
+/**
+ * A bounded connection pool of the undici that Node's fetch bundles (Node does not export its
+ * Agent class, but the global dispatcher is one; undici is no dependency of ours).
+ */
+export async function sharedPool(connections = POOL_CONNECTIONS): Promise<(Pool & { destroy(): Promise<void> }) | undefined> {
+  await fetch('data:,').catch(() => {}); // loads the bundled undici, which installs its global dispatcher
+  const global = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')] as object | undefined;
+  const UndiciAgent = global?.constructor as (new (opts: { connections: number }) => Pool & { destroy(): Promise<void> }) | undefined;
+  return UndiciAgent && (UndiciAgent as unknown) !== Object ? new UndiciAgent({ connections }) : undefined;
 }
 
 export interface HollowAgents {
@@ -85,7 +111,11 @@ export function hollowLabels(i: number): Record<string, string> {
 
 /** Starts `count` hollow machines against `server`; resolves once all have registered. */
 export async function startHollowAgents(opts: HollowAgentsOptions): Promise<HollowAgents> {
-  const hollow = createHollowAgents(opts);
+  const hollow = createHollowAgents({
+    ...opts,
+    dispatcher: opts.dispatcher ?? (await sharedPool()),
+    heartbeatDispatcher: opts.heartbeatDispatcher ?? (await sharedPool(HEARTBEAT_CONNECTIONS)),
+  });
   await hollow.start();
   return hollow;
 }
@@ -94,10 +124,14 @@ export async function startHollowAgents(opts: HollowAgentsOptions): Promise<Holl
 export function createHollowAgents(opts: HollowAgentsOptions): HollowAgents & { start(): Promise<void> } {
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'warn', base: { component: 'hollow-agent', simulation: true } });
   const ownRoot = opts.dataDir === undefined;
-  const root = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'drover-hollow-'));
+  // Simulated machines keep their task files in memory when they can: the benchmark measures the
+  // control plane, not the bench host's disk (mkdir + write + rm per task was a third of the fleet's CPU).
+  const root = opts.dataDir ?? mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'drover-hollow-'));
   const driver = new HollowDriver({ onStart: opts.onStart });
   const agents: Agent[] = [];
-  for (let i = 0; i < opts.count; i++) {
+  const first = opts.first ?? 0;
+  for (let n = 0; n < opts.count; n++) {
+    const i = first + n;
     const id = randomMachineId();
     agents.push(
       new Agent({
@@ -111,6 +145,8 @@ export function createHollowAgents(opts: HollowAgentsOptions): HollowAgents & { 
         heartbeatMs: opts.heartbeatMs,
         drivers: { exec: driver, unit: driver },
         logger: logger.child({ machine: i + 1 }),
+        dispatcher: opts.dispatcher,
+        heartbeatDispatcher: opts.heartbeatDispatcher,
       }),
     );
   }
@@ -118,6 +154,9 @@ export function createHollowAgents(opts: HollowAgentsOptions): HollowAgents & { 
   const close = async () => {
     closed = true; // machines not yet started stay unstarted
     await Promise.all(agents.map((a) => a.close(false)));
+    // Reports still queued in the pool are dropped, as a closing agent's reporter drops them.
+    await opts.dispatcher?.destroy?.().catch(() => {});
+    await opts.heartbeatDispatcher?.destroy?.().catch(() => {});
     if (ownRoot) rmSync(root, { recursive: true, force: true });
   };
   const start = async () => {

@@ -104,7 +104,8 @@ export function planService(svc: Service, owned: Task[], ctx: PlanContext): Serv
   const desired = spec.replicas ?? 1;
   if (oldTasks.length === 0) {
     if (newTasks.length < desired) for (let i = newTasks.length; i < desired; i++) plan.create.push({});
-    else plan.delete.push(...[...newTasks].sort(order).slice(0, newTasks.length - desired));
+    // Sorted only when some must go: a steady service is planned on every report of its tasks.
+    else if (newTasks.length > desired) plan.delete.push(...[...newTasks].sort(order).slice(0, newTasks.length - desired));
   } else if (spec.paused) {
     // A paused rollout only replaces what was lost.
     for (let i = live.length; i < desired; i++) plan.create.push({});

@@ -2,20 +2,25 @@
 // included) to machines. Each pass plans every queued service (pure: planService), places all
 // new and pending tasks together (pure: placeTasks), then writes everything at once, so the
 // store's group commit turns a pass into a few transactions, and new tasks are created already
-// bound (one write, not two).
+// bound (one write, not two). The tasks are seen through an index kept from the cache's events
+// (WorkloadIndex), so a pass costs what its dirty services own plus, when it places anything,
+// one walk over the bound tasks' requests.
 import type { Logger } from 'pino';
 import { API_VERSION } from '../api/kinds/common.js';
 import { AGENT_FINALIZER, TERMINAL_PHASES } from '../api/kinds/tasks.js';
 import type { Machine, Service, Task } from '../client/client.js';
 import { AlreadyExists, NotFound, PreconditionFailed } from '../errors.js';
-import { globalPlacements, parseBytes, parseCpuMilli, placeTasks, resourceRequest } from '../scheduler/index.js';
-import type { MachineView, PlacementRequest, TaskView } from '../scheduler/index.js';
+import { Cluster, globalPlacements, parseBytes, parseCpuMilli, placeTasks } from '../scheduler/index.js';
+import type { MachineView, PlacementRequest } from '../scheduler/index.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
 import type { Subscription } from '../state/watch-cache.js';
 import { setCondition } from './conditions.js';
 import { isLive, planService, SERVICE_LABEL, TEMPLATE_HASH_LABEL, templateHash } from './service-plan.js';
+import { ownerName, templateRequest, WorkloadIndex } from './workload-index.js';
 import { WorkQueue } from './work-queue.js';
+
+export { ownerName };
 
 const ALL = '*';
 const PENDING = 'pending';
@@ -28,6 +33,9 @@ export class WorkloadController {
   private readonly subs: Subscription[] = [];
   private unlisten?: () => void;
   private timer?: NodeJS.Timeout;
+  private readonly index = new WorkloadIndex((svc) => this.state.resources<Service>('services').get(svc)?.spec.constraints?.conflicts);
+  /** The machines as the scheduler sees them; rebuilt only after a machine or liveness change. */
+  private machineList?: MachineView[];
 
   constructor(
     private readonly state: State,
@@ -40,12 +48,24 @@ export class WorkloadController {
   start(): void {
     const noop = () => {};
     this.subs.push(
-      this.state.cache('services').subscribe({}, { send: (ev) => this.queue.add(`svc:${ev.name}`), bookmark: noop }),
+      this.state.cache('services').subscribe(
+        {},
+        {
+          send: (ev) => {
+            // Bound tasks carry their service's conflicts to the scheduler: follow a change.
+            const before = conflictsKey(ev.prev?.object as Service | undefined);
+            if (before !== conflictsKey(ev.type === 'DELETED' ? undefined : (ev.entry.object as Service))) this.index.conflictsChanged(ev.name);
+            this.queue.add(`svc:${ev.name}`);
+          },
+          bookmark: noop,
+        },
+      ),
       this.state.cache('tasks').subscribe(
         {},
         {
           send: (ev) => {
             const t = ev.entry.object as Task;
+            this.index.change(ev.prev?.object as Task | undefined, ev.type === 'DELETED' ? undefined : t);
             // Agents report often (pids, unit states); only what the plan looks at queues a pass.
             if (ev.prev && !plannerRelevantChange(ev.prev.object as Task, t)) return;
             const owner = ownerName(t) ?? (ev.prev ? ownerName(ev.prev.object as Task) : undefined);
@@ -55,9 +75,21 @@ export class WorkloadController {
           bookmark: noop,
         },
       ),
-      this.state.cache('machines').subscribe({}, { send: () => this.queue.add(ALL), bookmark: noop }),
+      this.state.cache('machines').subscribe(
+        {},
+        {
+          send: (ev) => {
+            // Conditions (Ready) and addresses change often and place nothing: each rebuild of
+            // the usage costs O(tasks), and thousands of registering machines' Ready writes
+            // trickling in during a big submit made every pass pay it.
+            if (ev.type === 'MODIFIED' && ev.prev && schedulingView(ev.prev.object as Machine) === schedulingView(ev.entry.object as Machine)) return;
+            this.machinesChanged();
+          },
+          bookmark: noop,
+        },
+      ),
     );
-    this.unlisten = this.liveness.onChange(() => this.queue.add(ALL));
+    this.unlisten = this.liveness.onChange(() => this.machinesChanged());
     this.queue.add(ALL);
     // Time passes without events: minReadySeconds ends, unplaceable tasks may fit now.
     this.timer = setInterval(() => this.queue.add(ALL), 5_000);
@@ -71,6 +103,12 @@ export class WorkloadController {
     this.queue.close();
   }
 
+  private machinesChanged(): void {
+    this.machineList = undefined;
+    this.index.usage = undefined;
+    this.queue.add(ALL);
+  }
+
   /** Resolves when no pass is running or queued (tests, benchmarks). */
   idle(): Promise<void> {
     return this.queue.idle();
@@ -81,40 +119,19 @@ export class WorkloadController {
     const tasks = this.state.resources<Task>('tasks');
     const now = Date.now();
     const all = keys.includes(ALL);
-    const machineViews = this.machineViews();
-    // Unsorted: a pass scans everything anyway, and sorting 100k names each pass was ~12% of it.
-    const allTasks = [...this.state.cache('tasks').values()] as Task[];
-    const serviceOf = (t: Task) => ownerName(t);
-    const existing: TaskView[] = [];
-    for (const t of allTasks) {
-      if (!t.spec.machine || !isLive(t)) continue;
-      const svc = serviceOf(t);
-      existing.push({
-        name: t.metadata.name,
-        service: svc,
-        machine: t.spec.machine,
-        request: safeRequest(t),
-        conflicts: svc ? services.get(svc)?.spec.constraints?.conflicts : undefined,
-      });
-    }
+    // The bound tasks' usage over the machines, kept current as tasks change (built again only
+    // after a machine or a service's conflicts changed); the scheduler forks it per call.
+    const usage = () => (this.index.usage ??= new Cluster(this.machineViews(), this.index.existing()));
 
     const writes: (() => Promise<unknown>)[] = [];
     const requests: PlacementRequest[] = [];
     const newTasks = new Map<string, Task>();
     const taken = new Set<string>();
     const names = all ? services.list().map((s) => s.metadata.name) : keys.filter((k) => k.startsWith('svc:')).map((k) => k.slice(4));
-    const byOwner = new Map<string, Task[]>();
-    for (const t of allTasks) {
-      const o = serviceOf(t);
-      if (!o) continue;
-      let list = byOwner.get(o);
-      if (!list) byOwner.set(o, (list = []));
-      list.push(t);
-    }
 
     for (const name of new Set(names)) {
       const svc = services.get(name);
-      const ownedByName = byOwner.get(name) ?? [];
+      const ownedByName = this.index.owned(name);
       if (!svc || svc.metadata.deletionTimestamp) {
         for (const t of ownedByName) if (!t.metadata.deletionTimestamp) writes.push(() => this.deleteTask(t));
         continue;
@@ -130,10 +147,10 @@ export class WorkloadController {
         owned.push(adopted(svc, adoptee));
         writes.push(() => this.adopt(svc, adoptee));
       }
-      const request = safeTemplateRequest(svc.spec.template);
+      const request = templateRequest(svc.spec.template);
       let global: { machines: string[]; excluded: string | undefined } | undefined;
       if (svc.spec.global) {
-        global = globalPlacements({ service: name, request, constraints: svc.spec.constraints ?? {} }, machineViews, existing);
+        global = globalPlacements({ service: name, request, constraints: svc.spec.constraints ?? {} }, this.machineViews(), usage());
       }
       const plan = planService(svc, owned, { now, globalMachines: global?.machines, globalExcluded: global?.excluded });
       const hash = templateHash(svc.spec.template);
@@ -160,7 +177,7 @@ export class WorkloadController {
       finished.sort((a, b) => (a.status?.finishedAt ?? '').localeCompare(b.status?.finishedAt ?? ''));
       const lost = finished.filter((t) => t.status?.phase === 'Lost');
       for (const t of new Set([...lost, ...finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))])) writes.push(() => this.deleteTask(t));
-      if (JSON.stringify(stripTimes(plan.status)) !== JSON.stringify(stripTimes(svc.status ?? {}))) {
+      if (withoutTimes(plan.status) !== withoutTimes(svc.status ?? {})) {
         writes.push(() =>
           services
             .update(name, (cur) => ({ ...cur, status: { ...plan.status, conditions: mergeConditions(cur.status?.conditions, plan.status.conditions) } }), { uid: svc.metadata.uid })
@@ -169,28 +186,27 @@ export class WorkloadController {
       }
     }
 
-    // Pending tasks (unplaced earlier, or one-off) are placed in the same pass.
-    const pending = new Map<string, Task>();
-    for (const t of allTasks) {
-      if (t.spec.machine || !isLive(t)) {
-        if (t.metadata.deletionTimestamp && t.metadata.finalizers?.includes(AGENT_FINALIZER) && (!t.spec.machine || !this.liveness.isAlive(t.spec.machine))) {
-          // No agent will ever stop it: finish the deletion here.
-          writes.push(() => this.updateTask(t, (cur) => ({ ...cur, metadata: { ...cur.metadata, finalizers: cur.metadata.finalizers?.filter((f) => f !== AGENT_FINALIZER) } })));
-        }
-        continue;
+    for (const t of this.index.finalizing.values()) {
+      if (!t.spec.machine || !this.liveness.isAlive(t.spec.machine)) {
+        // No agent will ever stop it: finish the deletion here.
+        writes.push(() => this.updateTask(t, (cur) => ({ ...cur, metadata: { ...cur.metadata, finalizers: cur.metadata.finalizers?.filter((f) => f !== AGENT_FINALIZER) } })));
       }
-      const svc = serviceOf(t) ? services.get(serviceOf(t)!) : undefined;
-      pending.set(t.metadata.name, t);
+    }
+    // Pending tasks (unplaced earlier, or one-off) are placed in the same pass.
+    const pending = new Map(this.index.pending);
+    for (const t of pending.values()) {
+      const owner = ownerName(t);
+      const svc = owner ? services.get(owner) : undefined;
       requests.push({
         task: t.metadata.name,
-        service: serviceOf(t),
-        request: safeRequest(t),
+        service: owner,
+        request: templateRequest(t.spec.template),
         constraints: svc?.spec.constraints ?? {},
         strategy: svc?.spec.strategy,
       });
     }
 
-    const result = requests.length ? placeTasks(requests, machineViews, existing) : { placements: [], unplaced: [] };
+    const result = requests.length ? placeTasks(requests, this.machineViews(), usage()) : { placements: [], unplaced: [] };
     for (const p of result.placements) {
       const fresh = newTasks.get(p.task);
       if (fresh) {
@@ -237,7 +253,9 @@ export class WorkloadController {
   }
 
   private machineViews(): MachineView[] {
-    return ([...this.state.cache('machines').values()] as Machine[]).map((m) => {
+    // The same array pass after pass until a machine changes: the scheduler keeps its
+    // per-machine-list work (sorting, label classes, selector matches) keyed by it.
+    return (this.machineList ??= ([...this.state.cache('machines').values()] as Machine[]).map((m) => {
       let allocatable = allocatables.get(m);
       if (!allocatable) {
         allocatable = {
@@ -252,7 +270,7 @@ export class WorkloadController {
         allocatable,
         schedulable: !m.spec?.unschedulable && !m.metadata.deletionTimestamp && this.liveness.isAlive(m.metadata.name),
       };
-    });
+    }));
   }
 
   /** One-off tasks named in spec.adopt that are still running and have no owner. */
@@ -317,10 +335,6 @@ function newTask(svc: Service, name: string, hash: string, desiredState: 'runnin
   };
 }
 
-export function ownerName(t: Task): string | undefined {
-  return t.metadata.ownerReferences?.find((r) => r.controller)?.name;
-}
-
 function ownerUid(t: Task): string | undefined {
   return t.metadata.ownerReferences?.find((r) => r.controller)?.uid;
 }
@@ -340,27 +354,7 @@ function plannerRelevantChange(before: Task, after: Task): boolean {
   );
 }
 
-function safeRequest(t: Task) {
-  return safeTemplateRequest(t.spec.template);
-}
-
-// Cached objects are never mutated, so a parsed request can be kept per template object
-// (re-parsing every task's quantities on every pass was ~6% of it).
-const requests = new WeakMap<object, ReturnType<typeof resourceRequest>>();
 const allocatables = new WeakMap<object, MachineView['allocatable']>();
-
-function safeTemplateRequest(template: Task['spec']['template']) {
-  let r = requests.get(template);
-  if (!r) {
-    try {
-      r = resourceRequest(template.resources);
-    } catch {
-      r = { cpuMilli: 0, memoryBytes: 0 };
-    }
-    requests.set(template, r);
-  }
-  return r;
-}
 
 function quantity(parse: () => number): number {
   try {
@@ -375,8 +369,18 @@ function ignoreGone(err: unknown): void {
   throw err;
 }
 
-function stripTimes(status: object): unknown {
-  return JSON.parse(JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' ? undefined : v)));
+/** What of a machine the scheduler sees (besides liveness), as a string to compare. */
+function schedulingView(m: Machine): string {
+  return JSON.stringify([m.metadata.labels, m.status?.allocatable?.cpu, m.status?.allocatable?.memory, m.spec?.unschedulable, m.metadata.deletionTimestamp]);
+}
+
+function conflictsKey(svc: Service | undefined): string {
+  return JSON.stringify(svc?.spec.constraints?.conflicts ?? []);
+}
+
+/** The status as JSON without condition timestamps, to tell whether a write would change anything. */
+function withoutTimes(status: object): string {
+  return JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' ? undefined : v));
 }
 
 /** Keeps lastTransitionTime of conditions whose status did not change. */

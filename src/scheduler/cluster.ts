@@ -36,13 +36,69 @@ const KIND_ORDER: FailureKind[] = ['pinned', 'unschedulable', 'label', 'machineO
 interface ConflictSource {
   service: string;
   glob: string;
+  count: number;
+}
+
+/** What a pass needs of the machines alone: built once per machine list (see shapeOf). */
+interface Shape {
+  names: string[];
+  index: Map<string, number>;
+  labels: Record<string, string>[];
+  schedulable: Uint8Array;
+  allocCpu: Float64Array;
+  allocMem: Float64Array;
+  labelClasses: { labels: Record<string, string>; machines: number[] }[];
+  feasibleBySelector: Map<string, Int32Array>;
+}
+
+// A controller passes the same (unchanged) machine list to pass after pass: sorting it, classing
+// its labels and matching selectors was a fifth of a pass at 2,000 machines. Keyed by the array,
+// so a new or changed list is a new shape; callers never mutate a list they have passed.
+const shapes = new WeakMap<readonly MachineView[], Shape>();
+
+function shapeOf(machines: readonly MachineView[]): Shape {
+  let shape = shapes.get(machines);
+  if (shape !== undefined) return shape;
+  const sorted = [...machines].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const n = sorted.length;
+  shape = {
+    names: sorted.map((m) => m.name),
+    index: new Map(),
+    labels: sorted.map((m) => m.labels),
+    schedulable: new Uint8Array(n),
+    allocCpu: new Float64Array(n),
+    allocMem: new Float64Array(n),
+    labelClasses: [],
+    feasibleBySelector: new Map(),
+  };
+  const classOf = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const m = sorted[i];
+    if (shape.index.has(m.name)) throw new Error(`machine "${m.name}" is listed twice`);
+    shape.index.set(m.name, i);
+    shape.schedulable[i] = m.schedulable ? 1 : 0;
+    shape.allocCpu[i] = m.allocatable.cpuMilli;
+    shape.allocMem[i] = m.allocatable.memoryBytes;
+    if (!m.schedulable) continue;
+    // Machines with the same labels form one class: a selector is evaluated once per class.
+    const sig = JSON.stringify(Object.entries(m.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    let members = classOf.get(sig);
+    if (members === undefined) {
+      members = [];
+      classOf.set(sig, members);
+      shape.labelClasses.push({ labels: m.labels, machines: members });
+    }
+    members.push(i);
+  }
+  shapes.set(machines, shape);
+  return shape;
 }
 
 export class Cluster {
   readonly size: number;
   /** Machine names in ascending order; a machine's index is its rank, the spread tie-break. */
   readonly names: string[];
-  readonly index = new Map<string, number>();
+  readonly index: Map<string, number>;
   readonly labels: Record<string, string>[];
   readonly schedulable: Uint8Array;
   readonly allocCpu: Float64Array;
@@ -52,56 +108,134 @@ export class Cluster {
   readonly taskCount: Float64Array;
   /** Per machine: service name → number of its tasks there. */
   readonly servicesOn: (Map<string, number> | undefined)[];
-  /** Per machine: the conflict globs its tasks carry, with the service that carries each. */
+  /** Per machine: the conflict globs its tasks carry, with the service that carries each and how many tasks do. */
   readonly conflictsOn: (Map<string, ConflictSource> | undefined)[];
-  /** Service name → indexes of the machines running one of its tasks (insertion order). */
-  readonly machinesOf = new Map<string, Set<number>>();
+  /** Service name → indexes of the machines running one of its tasks. */
+  readonly machinesOf: Map<string, Set<number>>;
 
-  private readonly labelClasses: { labels: Record<string, string>; machines: number[] }[] = [];
-  private readonly feasibleBySelector = new Map<string, Int32Array>();
-  private readonly knownGlobs = new Set<string>();
+  private readonly shape: Shape;
+  private readonly knownGlobs: Set<string>;
   private readonly targetOfGlob = new Map<string, boolean>();
+  // Copy-on-write of what a fork shares with its base: which per-machine maps and per-service
+  // sets are this cluster's own (a fork copies one before its first change).
+  private readonly ownServices: Uint8Array;
+  private readonly ownConflicts: Uint8Array;
+  private readonly ownMachinesOf: Set<string> | undefined;
 
-  constructor(machines: readonly MachineView[], existing: readonly TaskView[], moreGlobs: Iterable<string> = []) {
-    const sorted = [...machines].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const n = (this.size = sorted.length);
-    this.names = sorted.map((m) => m.name);
-    this.labels = sorted.map((m) => m.labels);
-    this.schedulable = new Uint8Array(n);
-    this.allocCpu = new Float64Array(n);
-    this.allocMem = new Float64Array(n);
+  /**
+   * The machines with the usage of `existing` tasks; or, given a Cluster built over the same
+   * machine list, a fork of it: its usage copied in O(machines), its maps shared until changed.
+   * A controller keeps one base current with add/remove as tasks come and go and forks it for
+   * each pass, instead of re-adding every bound task per pass (O(tasks), most of a pass at 40k).
+   */
+  constructor(machines: readonly MachineView[], existing: Iterable<TaskView> | Cluster, moreGlobs: Iterable<string> = []) {
+    const shape = (this.shape = shapeOf(machines));
+    const n = (this.size = shape.names.length);
+    this.names = shape.names;
+    this.index = shape.index;
+    this.labels = shape.labels;
+    this.schedulable = shape.schedulable;
+    this.allocCpu = shape.allocCpu;
+    this.allocMem = shape.allocMem;
+    if (existing instanceof Cluster) {
+      if (existing.shape !== shape) throw new Error('a cluster can only be forked over the machine list it was built from');
+      this.usedCpu = existing.usedCpu.slice();
+      this.usedMem = existing.usedMem.slice();
+      this.taskCount = existing.taskCount.slice();
+      this.servicesOn = existing.servicesOn.slice();
+      this.conflictsOn = existing.conflictsOn.slice();
+      this.machinesOf = new Map(existing.machinesOf);
+      this.knownGlobs = new Set(existing.knownGlobs);
+      this.ownServices = new Uint8Array(n);
+      this.ownConflicts = new Uint8Array(n);
+      this.ownMachinesOf = new Set();
+      for (const g of moreGlobs) this.knownGlobs.add(g);
+      return;
+    }
     this.usedCpu = new Float64Array(n);
     this.usedMem = new Float64Array(n);
     this.taskCount = new Float64Array(n);
     this.servicesOn = new Array(n).fill(undefined);
     this.conflictsOn = new Array(n).fill(undefined);
-    const classOf = new Map<string, number[]>();
-    for (let i = 0; i < n; i++) {
-      const m = sorted[i];
-      if (this.index.has(m.name)) throw new Error(`machine "${m.name}" is listed twice`);
-      this.index.set(m.name, i);
-      this.schedulable[i] = m.schedulable ? 1 : 0;
-      this.allocCpu[i] = m.allocatable.cpuMilli;
-      this.allocMem[i] = m.allocatable.memoryBytes;
-      if (!m.schedulable) continue;
-      // Machines with the same labels form one class: a selector is evaluated once per class.
-      const sig = JSON.stringify(Object.entries(m.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      let members = classOf.get(sig);
-      if (members === undefined) {
-        members = [];
-        classOf.set(sig, members);
-        this.labelClasses.push({ labels: m.labels, machines: members });
-      }
-      members.push(i);
+    this.machinesOf = new Map();
+    this.knownGlobs = new Set(moreGlobs);
+    this.ownServices = new Uint8Array(n).fill(1);
+    this.ownConflicts = new Uint8Array(n).fill(1);
+    this.ownMachinesOf = undefined;
+    for (const t of existing) this.addTask(t);
+  }
+
+  /** Records a bound task (a TaskView) on its machine; one bound to a machine not in the list uses nothing here. */
+  addTask(t: TaskView): void {
+    for (const g of t.conflicts ?? []) this.knownGlobs.add(g);
+    const i = t.machine === undefined ? undefined : this.index.get(t.machine);
+    if (i !== undefined) this.add(i, t.service, t.request.cpuMilli, t.request.memoryBytes, t.conflicts ?? []);
+  }
+
+  /** Forgets a task recorded by addTask (with the same view). */
+  removeTask(t: TaskView): void {
+    const i = t.machine === undefined ? undefined : this.index.get(t.machine);
+    if (i === undefined) return;
+    this.usedCpu[i] -= t.request.cpuMilli;
+    this.usedMem[i] -= t.request.memoryBytes;
+    this.taskCount[i] -= 1;
+    const service = t.service;
+    if (service === undefined) return;
+    const services = this.writableServices(i);
+    const left = (services.get(service) ?? 1) - 1;
+    if (left > 0) services.set(service, left);
+    else {
+      services.delete(service);
+      const where = this.writableMachinesOf(service);
+      where.delete(i);
+      if (where.size === 0) this.machinesOf.delete(service);
     }
-    for (const g of moreGlobs) this.knownGlobs.add(g);
-    for (const t of existing) {
-      for (const g of t.conflicts ?? []) this.knownGlobs.add(g);
-      if (t.machine === undefined) continue;
-      const i = this.index.get(t.machine);
-      if (i === undefined) continue; // bound to a machine that is gone: uses nothing here
-      this.add(i, t.service, t.request.cpuMilli, t.request.memoryBytes, t.conflicts ?? []);
+    const globs = t.conflicts ?? [];
+    if (globs.length === 0) return;
+    const conflicts = this.writableConflicts(i);
+    for (const glob of globs) {
+      const key = `${glob}\0${service}`;
+      const e = conflicts.get(key);
+      if (e === undefined) continue;
+      if (e.count > 1) conflicts.set(key, { ...e, count: e.count - 1 });
+      else conflicts.delete(key);
     }
+  }
+
+  private writableServices(i: number): Map<string, number> {
+    let services = this.servicesOn[i];
+    if (services === undefined) {
+      services = this.servicesOn[i] = new Map();
+      this.ownServices[i] = 1;
+    } else if (!this.ownServices[i]) {
+      services = this.servicesOn[i] = new Map(services);
+      this.ownServices[i] = 1;
+    }
+    return services;
+  }
+
+  private writableConflicts(i: number): Map<string, ConflictSource> {
+    let conflicts = this.conflictsOn[i];
+    if (conflicts === undefined) {
+      conflicts = this.conflictsOn[i] = new Map();
+      this.ownConflicts[i] = 1;
+    } else if (!this.ownConflicts[i]) {
+      conflicts = this.conflictsOn[i] = new Map(conflicts);
+      this.ownConflicts[i] = 1;
+    }
+    return conflicts;
+  }
+
+  private writableMachinesOf(service: string): Set<number> {
+    let where = this.machinesOf.get(service);
+    if (where === undefined) {
+      this.machinesOf.set(service, (where = new Set()));
+      this.ownMachinesOf?.add(service);
+    } else if (this.ownMachinesOf !== undefined && !this.ownMachinesOf.has(service)) {
+      this.machinesOf.set(service, (where = new Set(where)));
+      this.ownMachinesOf.add(service);
+    }
+    return where;
   }
 
   /** Normalises a request (selector canonicalised, whether conflicts can apply at all). */
@@ -130,29 +264,28 @@ export class Cluster {
     this.usedMem[i] += memoryBytes;
     this.taskCount[i] += 1;
     if (service === undefined) return;
-    let services = this.servicesOn[i];
-    if (services === undefined) services = this.servicesOn[i] = new Map();
-    services.set(service, (services.get(service) ?? 0) + 1);
-    let where = this.machinesOf.get(service);
-    if (where === undefined) this.machinesOf.set(service, (where = new Set()));
-    where.add(i);
+    const services = this.writableServices(i);
+    const had = services.get(service) ?? 0;
+    services.set(service, had + 1);
+    if (had === 0) this.writableMachinesOf(service).add(i);
     if (globs.length === 0) return;
-    let conflicts = this.conflictsOn[i];
-    if (conflicts === undefined) conflicts = this.conflictsOn[i] = new Map();
+    const conflicts = this.writableConflicts(i);
     for (const glob of globs) {
       const key = `${glob}\0${service}`;
-      if (!conflicts.has(key)) conflicts.set(key, { service, glob });
+      const e = conflicts.get(key);
+      conflicts.set(key, e === undefined ? { service, glob, count: 1 } : { ...e, count: e.count + 1 });
     }
   }
 
   /** Schedulable machines matching a selector, ascending index; cached per selector. */
   feasible(ask: Ask): Int32Array {
-    let found = this.feasibleBySelector.get(ask.selectorKey);
+    // Labels and schedulability only: shared by every pass over the same machine list.
+    let found = this.shape.feasibleBySelector.get(ask.selectorKey);
     if (found === undefined) {
       const out: number[] = [];
-      for (const cls of this.labelClasses) if (matchesSelector(ask.selector, cls.labels)) out.push(...cls.machines);
+      for (const cls of this.shape.labelClasses) if (matchesSelector(ask.selector, cls.labels)) out.push(...cls.machines);
       found = Int32Array.from(out).sort();
-      this.feasibleBySelector.set(ask.selectorKey, found);
+      this.shape.feasibleBySelector.set(ask.selectorKey, found);
     }
     return found;
   }

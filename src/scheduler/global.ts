@@ -10,7 +10,7 @@ import type { GlobalRequest, GlobalResult, MachineView, TaskView } from './types
  * placeTasks request pinned to the machine, so the pass accounts for it — and removes the tasks
  * on machines left out.
  */
-export function globalPlacements(request: GlobalRequest, machines: readonly MachineView[], existing: readonly TaskView[]): GlobalResult {
+export function globalPlacements(request: GlobalRequest, machines: readonly MachineView[], existing: Iterable<TaskView> | Cluster): GlobalResult {
   const cluster = new Cluster(machines, existing, request.constraints.conflicts ?? []);
   if (cluster.size === 0) return { machines: [], excluded: 'no machines are registered' };
   const ask = cluster.ask({ task: '', service: request.service, request: request.request, constraints: request.constraints });

@@ -1,6 +1,7 @@
 // The scheduler: pure placement functions over plain data (no I/O). Controllers build the
 // views from the watch cache, call these, and write the bindings.
 export { placeTasks } from './place.js';
+export { Cluster } from './cluster.js';
 export { globalPlacements } from './global.js';
 export { parseCpuMilli, parseBytes, resourceRequest, formatCpuMilli, formatBytes } from './quantity.js';
 export { globMatches } from './glob.js';

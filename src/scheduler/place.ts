@@ -10,7 +10,7 @@ import type { MachineView, Placement, PlacementRequest, PlacementResult, TaskVie
  * A request whose machineOf target is placed later in the same pass is retried after the others.
  * Deterministic: the same input gives the same output.
  */
-export function placeTasks(requests: readonly PlacementRequest[], machines: readonly MachineView[], existing: readonly TaskView[]): PlacementResult {
+export function placeTasks(requests: readonly PlacementRequest[], machines: readonly MachineView[], existing: Iterable<TaskView> | Cluster): PlacementResult {
   const cluster = new Cluster(
     machines,
     existing,
