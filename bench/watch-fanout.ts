@@ -31,8 +31,8 @@ function message<T>(child: ChildProcess, key: string): Promise<T> {
 }
 
 /** Creates one task; resolves on the acknowledgement. A keep-alive pool: fetch costs the writer more CPU per request. */
-function post(url: URL, agent: Agent, name: string): Promise<void> {
-  const body = JSON.stringify({ metadata: { name, labels: { app: 'fanout' } }, spec: { template: { command: ['/bin/true'] } } });
+function post(url: URL, agent: Agent, name: string, app = 'fanout'): Promise<void> {
+  const body = JSON.stringify({ metadata: { name, labels: { app } }, spec: { template: { command: ['/bin/true'] } } });
   return new Promise((resolve, reject) => {
     const req = request(
       { host: url.hostname, port: url.port, path: '/api/v1/tasks', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
@@ -82,6 +82,10 @@ async function one(c: Case, backend: 'SQLite' | 'etcd', etcd?: EtcdProcess): Pro
     children.forEach((ch, p) => ch.send({ start: { url: server.url, watchers: Math.min(per, c.watchers - p * per), revision: rev, expect: total } }));
     await post(url, agent, 'fanout-probe');
     await withDeadline(Promise.all(ready), 30_000, `${c.watchers} watches to see the probe`);
+    // Open the writer's connections and warm the server's create path with writes no watcher
+    // selects: in the measured window, new connections met a busy server's full accept queue
+    // (SYN retries: acks of ~5 s for the writes that opened them).
+    await Promise.all(Array.from({ length: 64 }, (_, i) => post(url, agent, `warm-${i}`, 'warm-up')));
 
     // Fixed-rate schedule: write i is due at t0 + i / rate, whatever the earlier writes are
     // doing (acknowledgements are not awaited before the next write), so a slow server shows
