@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import type { Row } from './report.js';
-import { benchDir, ETCD_BIN, nowMs, percentile, sortNumbers, startEtcd, startServerChild, withDeadline, type EtcdProcess } from './lib/util.js';
+import { benchDir, ETCD_BIN, nowMs, percentile, sortNumbers, startEtcd, startServerChild, withDeadline, type EtcdProcess, type ServerChild } from './lib/util.js';
 
 interface Case {
   watchers: number;
@@ -31,7 +31,7 @@ function message<T>(child: ChildProcess, key: string): Promise<T> {
 }
 
 /** Creates one task; resolves on the acknowledgement. A keep-alive pool: fetch costs the writer more CPU per request. */
-function post(url: URL, agent: Agent, name: string, app = 'fanout'): Promise<void> {
+function post(url: URL, agent: Agent, name: string, app: string): Promise<void> {
   const body = JSON.stringify({ metadata: { name, labels: { app } }, spec: { template: { command: ['/bin/true'] } } });
   return new Promise((resolve, reject) => {
     const req = request(
@@ -62,14 +62,13 @@ function merge(hists: [number, number][][]): { count: number; q(p: number): numb
   };
 }
 
-async function one(c: Case, backend: 'SQLite' | 'etcd', etcd?: EtcdProcess): Promise<Row[]> {
+/** One case on a running server; `app` labels (and names) this case's writes apart from earlier cases'. */
+async function one(c: Case, backend: 'SQLite' | 'etcd', server: ServerChild, app: string): Promise<Row[]> {
   const total = c.writesPerSecond * c.seconds;
   const per = Math.ceil(c.watchers / c.processes);
-  // Watcher processes start while the server does.
   const children: ChildProcess[] = [];
   for (let p = 0; p < c.processes; p++) children.push(fork(join(benchDir, 'lib', 'watcher-child.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const started = children.map((ch) => message(ch, 'started'));
-  const server = await startServerChild({ controllers: false, ...(etcd ? { etcd: { endpoints: etcd.endpoints } } : {}) });
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   try {
     const url = new URL(server.url);
@@ -79,13 +78,13 @@ async function one(c: Case, backend: 'SQLite' | 'etcd', etcd?: EtcdProcess): Pro
     // start from `rev`, so one opened after the probe still sees it).
     const ready = children.map((ch) => message(ch, 'ready'));
     const complete = children.map((ch) => message(ch, 'complete'));
-    children.forEach((ch, p) => ch.send({ start: { url: server.url, watchers: Math.min(per, c.watchers - p * per), revision: rev, expect: total } }));
-    await post(url, agent, 'fanout-probe');
+    children.forEach((ch, p) => ch.send({ start: { url: server.url, watchers: Math.min(per, c.watchers - p * per), revision: rev, expect: total, app } }));
+    await post(url, agent, `${app}-probe`, app);
     await withDeadline(Promise.all(ready), 30_000, `${c.watchers} watches to see the probe`);
     // Open the writer's connections and warm the server's create path with writes no watcher
     // selects: in the measured window, new connections met a busy server's full accept queue
     // (SYN retries: acks of ~5 s for the writes that opened them).
-    await Promise.all(Array.from({ length: 64 }, (_, i) => post(url, agent, `warm-${i}`, 'warm-up')));
+    await Promise.all(Array.from({ length: 64 }, (_, i) => post(url, agent, `${app}-warm-${i}`, 'warm-up')));
 
     // Fixed-rate schedule: write i is due at t0 + i / rate, whatever the earlier writes are
     // doing (acknowledgements are not awaited before the next write), so a slow server shows
@@ -104,7 +103,7 @@ async function one(c: Case, backend: 'SQLite' | 'etcd', etcd?: EtcdProcess): Pro
         maxLagMs = Math.max(maxLagMs, now - (t0 + (idx * 1000) / c.writesPerSecond));
         const start = (sends[idx] = nowMs());
         writes.push(
-          post(url, agent, `fanout-${idx}`).then(() => {
+          post(url, agent, `${app}-${idx}`, app).then(() => {
             acks[idx] = nowMs();
             ackLatency.push(acks[idx]! - start);
           }),
@@ -154,31 +153,40 @@ async function one(c: Case, backend: 'SQLite' | 'etcd', etcd?: EtcdProcess): Pro
     agent.destroy();
     for (const ch of children) if (ch.connected) ch.send({ stop: true });
     await Promise.all(children.map((ch) => (ch.exitCode !== null || ch.signalCode !== null ? undefined : new Promise((r) => ch.once('exit', r)))));
-    await server.close();
   }
 }
 
 export async function watchFanout({ quick }: { quick: boolean }): Promise<Row[]> {
   const cases: Case[] = quick
     ? [
-        { watchers: 200, processes: 2, writesPerSecond: 100, seconds: 2 },
+        { watchers: 200, processes: 2, writesPerSecond: 100, seconds: 1 },
         { watchers: 50, processes: 1, writesPerSecond: 1_000, seconds: 1 },
       ]
     : [
         { watchers: 1_000, processes: 8, writesPerSecond: 100, seconds: 10 },
         { watchers: 100, processes: 4, writesPerSecond: 1_000, seconds: 10 },
       ];
+  // One server per backend serves its cases one after another (each case labels its own writes).
   const rows: Row[] = [];
-  for (const c of cases) rows.push(...(await one(c, 'SQLite')));
-  const etcd = await startEtcd();
-  if (!etcd) {
-    console.error(`watch-fanout: skipping the etcd cases: ${ETCD_BIN} not found (apt-get install etcd-server)`);
-    return rows;
-  }
+  const run = async (backend: 'SQLite' | 'etcd', etcd?: EtcdProcess) => {
+    const server = await startServerChild({ controllers: false, ...(etcd ? { etcd: { endpoints: etcd.endpoints } } : {}) });
+    try {
+      for (const [k, c] of cases.entries()) rows.push(...(await one(c, backend, server, `fanout${k}`)));
+    } finally {
+      await server.close();
+    }
+  };
+  // etcd starts while the SQLite server does (idle by the time anything is measured).
+  const etcdStarting = startEtcd();
+  let etcd: EtcdProcess | undefined;
   try {
-    for (const c of cases) rows.push(...(await one(c, 'etcd', etcd)));
+    await run('SQLite');
+    etcd = await etcdStarting;
+    if (!etcd) console.error(`watch-fanout: skipping the etcd cases: ${ETCD_BIN} not found (apt-get install etcd-server)`);
+    else await run('etcd', etcd);
   } finally {
-    await etcd.close();
+    etcd ??= await etcdStarting.catch(() => undefined);
+    await etcd?.close();
   }
   return rows;
 }

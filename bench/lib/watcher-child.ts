@@ -10,8 +10,10 @@ interface Start {
   url: string;
   watchers: number;
   revision: number;
-  /** Events each watcher should see (the measured writes, named fanout-0 … fanout-N-1). */
+  /** Events each watcher should see (the measured writes, named <app>-0 … <app>-N-1). */
   expect: number;
+  /** The label app=<app> every write of this case carries; the probe is <app>-probe. */
+  app: string;
 }
 
 const abort = new AbortController();
@@ -47,7 +49,7 @@ process.on('message', (m: { start?: Start; acks?: number[]; sends?: number[]; st
   }
 });
 
-function start({ url, watchers, revision, expect }: Start): void {
+function start({ url, watchers, revision, expect, app }: Start): void {
   const client = new Client({ server: url });
   let probes = 0;
   let complete = 0;
@@ -56,15 +58,15 @@ function start({ url, watchers, revision, expect }: Start): void {
     void (async () => {
       let count = 0;
       try {
-        for await (const ev of client.tasks.watch({ revision, labelSelector: 'app=fanout', signal: abort.signal })) {
+        for await (const ev of client.tasks.watch({ revision, labelSelector: `app=${app}`, signal: abort.signal })) {
           if (ev.type !== 'ADDED') continue;
           const t = nowMs();
           const name = (ev.object as Task).metadata.name;
-          if (name === 'fanout-probe') {
+          if (name === `${app}-probe`) {
             if (++probes === watchers) process.send!({ ready: true });
             continue;
           }
-          const i = Number(name.slice('fanout-'.length));
+          const i = Number(name.slice(app.length + 1));
           if (i < expect && seen[w]![i] === 0) {
             seen[w]![i] = t;
             // Every watcher of this process has everything: the parent need not wait longer.
