@@ -109,11 +109,15 @@ export async function apiWrite({ quick }: { quick: boolean }): Promise<Row[]> {
   const warm = quick ? 0.5 : 1;
   // Everything starts at once (process start is not what is measured); etcd, when installed,
   // serves both the put baseline and a second drover server.
-  const etcdStarting = startEtcd();
-  const [sqliteServer, etcd] = await Promise.all([startServerChild({ controllers: false }), etcdStarting]);
+  let etcd: EtcdProcess | undefined;
   let etcdServer: ServerChild | undefined;
+  const etcdSide = startEtcd().then(async (e) => {
+    etcd = e;
+    if (e) etcdServer = await startServerChild({ controllers: false, etcd: { endpoints: e.endpoints } });
+  });
+  const sqliteServer = await startServerChild({ controllers: false });
   try {
-    etcdServer = etcd ? await startServerChild({ controllers: false, etcd: { endpoints: etcd.endpoints } }) : undefined;
+    await etcdSide;
     const sqlite = await createRate(sqliteServer, duration, warm);
     await sqliteServer.close();
     const label = `create ${sqlite.objectBytes} B objects, c=64 (fsync'd)`;
@@ -132,6 +136,7 @@ export async function apiWrite({ quick }: { quick: boolean }): Promise<Row[]> {
     ];
   } finally {
     await sqliteServer.close();
+    await etcdSide.catch(() => undefined);
     await etcdServer?.close();
     await etcd?.close();
   }

@@ -63,12 +63,16 @@ function merge(hists: [number, number][][]): { count: number; q(p: number): numb
 }
 
 /** One case on a running server; `app` labels (and names) this case's writes apart from earlier cases'. */
-async function one(c: Case, backend: 'SQLite' | 'etcd', server: ServerChild, app: string): Promise<Row[]> {
-  const total = c.writesPerSecond * c.seconds;
-  const per = Math.ceil(c.watchers / c.processes);
+/** A case's watcher processes, forked early: they wait idle (on IPC) until their case starts. */
+function forkWatchers(c: Case): { children: ChildProcess[]; started: Promise<unknown>[] } {
   const children: ChildProcess[] = [];
   for (let p = 0; p < c.processes; p++) children.push(fork(join(benchDir, 'lib', 'watcher-child.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-  const started = children.map((ch) => message(ch, 'started'));
+  return { children, started: children.map((ch) => message(ch, 'started')) };
+}
+
+async function one(c: Case, backend: 'SQLite' | 'etcd', server: ServerChild, app: string, { children, started }: ReturnType<typeof forkWatchers>): Promise<Row[]> {
+  const total = c.writesPerSecond * c.seconds;
+  const per = Math.ceil(c.watchers / c.processes);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   try {
     const url = new URL(server.url);
@@ -169,11 +173,18 @@ export async function watchFanout({ quick }: { quick: boolean }): Promise<Row[]>
   // One server per backend serves its cases one after another (each case labels its own writes).
   const rows: Row[] = [];
   const run = async (backend: 'SQLite' | 'etcd', etcd?: EtcdProcess) => {
-    const server = await startServerChild({ controllers: false, ...(etcd ? { etcd: { endpoints: etcd.endpoints } } : {}) });
+    // Every process of this backend's cases starts while the server does.
+    const watchers = cases.map(forkWatchers);
     try {
-      for (const [k, c] of cases.entries()) rows.push(...(await one(c, backend, server, `fanout${k}`)));
+      const server = await startServerChild({ controllers: false, ...(etcd ? { etcd: { endpoints: etcd.endpoints } } : {}) });
+      try {
+        for (const [k, c] of cases.entries()) rows.push(...(await one(c, backend, server, `fanout${k}`, watchers[k]!)));
+      } finally {
+        await server.close();
+      }
     } finally {
-      await server.close();
+      // Processes of a case that never ran (an earlier one failed).
+      for (const { children } of watchers) for (const ch of children) if (ch.exitCode === null && ch.signalCode === null) ch.kill();
     }
   };
   // etcd starts while the SQLite server does (idle by the time anything is measured).
