@@ -163,8 +163,3 @@ export async function startEtcd(): Promise<EtcdProcess | undefined> {
   }
   return { endpoints: [url], close };
 }
-
-/** Milliseconds since `t0` (performance.now()), for progress lines. */
-export function sinceMs(t0: number): number {
-  return Math.round(performance.now() - t0);
-}
