@@ -105,7 +105,7 @@ async function etcdPutRate(etcd: EtcdProcess, valueBytes: number, durationS: num
 }
 
 export async function apiWrite({ quick }: { quick: boolean }): Promise<Row[]> {
-  const duration = quick ? 1.5 : 10;
+  const duration = quick ? 1 : 10;
   const warm = quick ? 0.5 : 1;
   // Everything starts at once (process start is not what is measured); etcd, when installed,
   // serves both the put baseline and a second drover server.
