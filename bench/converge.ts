@@ -7,7 +7,7 @@ import { Client, type Task } from '../src/client/client.js';
 import { SERVICE_LABEL } from '../src/controllers/service-plan.js';
 import { startServer } from '../src/server.js';
 import type { Row } from './report.js';
-import { percentile, sortNumbers, tempDir } from './lib/util.js';
+import { percentile, sortNumbers, tempDir, withDeadline } from './lib/util.js';
 
 const COMMAND = ['/bin/sleep', '3600'];
 
@@ -54,7 +54,7 @@ export async function converge({ quick }: { quick: boolean }): Promise<Row[]> {
       const isRunning = new Promise<void>((r) => running.set(name, r));
       const t0 = performance.now();
       await client.services.replace({ metadata: { name }, spec: { replicas: 1, template: { command: COMMAND } } });
-      await Promise.race([isRunning, new Promise((_, reject) => setTimeout(() => reject(new Error(`service ${name} not Running after 10 s`)), 10_000))]);
+      await withDeadline(isRunning, 10_000, `service ${name} to be Running`);
       drover.push(performance.now() - t0);
       direct.push(await spawnMs());
     }

@@ -14,9 +14,13 @@ if (unknown.length) {
 }
 const selected = names.length ? benchmarks.filter((b) => names.includes(b.name)) : benchmarks;
 const rows: Row[] = [];
+const started = performance.now();
+const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 for (const b of selected) {
   console.error(`running ${b.name}${quick ? ' (quick)' : ''}…`);
+  const t0 = performance.now();
   const got = await b.run({ quick });
+  console.error(`${b.name} took ${seconds(t0)} s`);
   // Each benchmark's rows as soon as it ends, so an interrupted run keeps what it measured.
   for (const r of got) console.error(`  ${r.metric}: ${r.value.toFixed(2)} ${r.unit}${r.baseline ? ` vs ${r.baseline.value.toFixed(2)} (${r.baseline.name})` : ''}${r.ratio === undefined ? '' : `, ratio ${r.ratio.toFixed(2)}`}`);
   rows.push(...got);
@@ -26,3 +30,6 @@ if (!quick && names.length === 0) {
   const file = writeResults(rows);
   console.error(`results written to ${file}`);
 }
+console.error(`total ${seconds(started)} s for ${selected.length} benchmark${selected.length === 1 ? '' : 's'}${quick ? ' (quick)' : ''}`);
+// Done: a timer or socket a benchmark left behind must not hold the run open.
+process.exit(0);

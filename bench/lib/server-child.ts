@@ -1,16 +1,18 @@
 // A drover server in its own process for the benchmarks (argv: dataDir, controllers, grace
-// seconds). It reports its URL over IPC and, on request, starts a bare node:http server in the
+// seconds, and optionally {"endpoints": [...], "prefix": "..."} to keep state in etcd). It reports its URL over IPC and, on request, starts a bare node:http server in the
 // same process that answers with the exact bytes drover serves for one path (api-read baseline).
 import { createServer } from 'node:http';
 import { startServer } from '../../src/server.js';
 
-const [dataDir, controllers, grace] = process.argv.slice(2);
+const [dataDir, controllers, grace, etcdArg] = process.argv.slice(2);
+const etcd = etcdArg ? (JSON.parse(etcdArg) as { endpoints: string[]; prefix: string }) : undefined;
 const server = await startServer({
   listen: '127.0.0.1:0',
   dataDir: dataDir!,
   logLevel: 'error',
   controllers: controllers === 'true',
   machineGraceSeconds: Number(grace),
+  ...(etcd ? { etcd: { endpoints: etcd.endpoints }, prefix: etcd.prefix } : {}),
 });
 process.send!({ url: server.url });
 process.on('message', (m: { bare?: string }) => {

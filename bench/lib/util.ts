@@ -1,7 +1,9 @@
 // Shared pieces of the benchmarks: a drover server in a child process (so its CPU and RSS are
-// its own), temp dirs, percentiles, and waiting on a condition with a deadline.
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// its own), on SQLite or on an etcd the bench starts, temp dirs, percentiles, and waiting on a
+// condition with a deadline.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,9 +27,21 @@ export interface ServerChild {
   close(): Promise<void>;
 }
 
-export async function startServerChild(opts: { controllers: boolean; machineGraceSeconds?: number; execArgv?: string[] }): Promise<ServerChild> {
+export interface ServerChildOptions {
+  controllers: boolean;
+  machineGraceSeconds?: number;
+  execArgv?: string[];
+  /** Keep state in this etcd (under a fresh key prefix) instead of SQLite in a temp dir. */
+  etcd?: { endpoints: string[] };
+}
+
+let prefixes = 0;
+
+export async function startServerChild(opts: ServerChildOptions): Promise<ServerChild> {
   const dir = tempDir('server');
-  const child = fork(join(benchDir, 'lib', 'server-child.js'), [dir.path, String(opts.controllers), String(opts.machineGraceSeconds ?? 15)], {
+  const etcd = opts.etcd ? { endpoints: opts.etcd.endpoints, prefix: `/bench-${process.pid}-${++prefixes}` } : undefined;
+  const args = [dir.path, String(opts.controllers), String(opts.machineGraceSeconds ?? 15), ...(etcd ? [JSON.stringify(etcd)] : [])];
+  const child = fork(join(benchDir, 'lib', 'server-child.js'), args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // BENCH_SERVER_PROF=dir: CPU-profile the server process (node --cpu-prof) into dir.
     execArgv: opts.execArgv ?? (process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : []),
@@ -40,6 +54,7 @@ export async function startServerChild(opts: { controllers: boolean; machineGrac
     const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : 0;
   };
+  let closing: Promise<void> | undefined;
   return {
     url,
     child,
@@ -50,12 +65,16 @@ export async function startServerChild(opts: { controllers: boolean; machineGrac
       }),
     peakRssBytes: () => status('VmHWM'),
     rssBytes: () => status('VmRSS'),
-    close: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      dir.remove();
-    },
+    // Idempotent: a benchmark may stop a server early and again in its cleanup.
+    close: () =>
+      (closing ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill('SIGTERM');
+          await exited;
+        }
+        dir.remove();
+      })()),
   };
 }
 
@@ -79,4 +98,68 @@ export async function until(cond: () => boolean | Promise<boolean>, deadlineMs: 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one host. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
+}
+
+/** `p`, or a rejection naming `what` after `ms`; the timer never outlives the race. */
+export async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const ETCD_BIN = '/usr/bin/etcd';
+
+export interface EtcdProcess {
+  endpoints: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Debian's etcd 3.4 on loopback (free ports, a temp data dir), answering when this resolves;
+ * undefined when it is not installed. Single member, fsync'd like any etcd.
+ */
+export async function startEtcd(): Promise<EtcdProcess | undefined> {
+  if (!existsSync(ETCD_BIN)) return undefined;
+  const dir = tempDir('etcd');
+  const [client, peer] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${client}`;
+  const peerUrl = `http://127.0.0.1:${peer}`;
+  const proc = spawn(
+    ETCD_BIN,
+    ['--data-dir', dir.path, '--listen-client-urls', url, '--advertise-client-urls', url, '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `default=${peerUrl}`, '--log-level', 'error'],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise((r) => proc.once('exit', r));
+  const close = async () => {
+    if (proc.exitCode === null) proc.kill('SIGTERM');
+    await exited;
+    dir.remove();
+  };
+  try {
+    await until(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`etcd exited with code ${proc.exitCode}`);
+        return fetch(`${url}/health`).then((r) => r.ok, () => false);
+      },
+      15_000,
+      'etcd to answer',
+      50,
+    );
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { endpoints: [url], close };
 }

@@ -8,15 +8,20 @@ import { matchesLabels, type FieldRequirement, type LabelSelector } from './sele
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-/** A cached object with its JSON encoding, computed at most once. */
+/** A cached object with its JSON encoding and HTTP entity tag, each computed at most once. */
 export class Entry<T extends AnyObject = AnyObject> {
   private encoded?: Buffer;
+  private tag?: string;
   constructor(readonly object: T) {}
   get revision(): number {
     return this.object.metadata.revision;
   }
   get json(): Buffer {
     return (this.encoded ??= Buffer.from(JSON.stringify(this.object)));
+  }
+  /** `"<revision>"`, the ETag of every single-object response. */
+  get etag(): string {
+    return (this.tag ??= `"${this.object.metadata.revision}"`);
   }
 }
 

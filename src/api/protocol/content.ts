@@ -42,7 +42,21 @@ export type Format = 'json' | 'yaml';
 export function responseFormat(req: FastifyRequest): Format {
   const accept = req.headers.accept;
   if (!accept) return 'json';
-  let best: Format | undefined;
+  let best = negotiated.get(accept);
+  if (best === undefined) {
+    best = negotiate(accept);
+    // Clients send one of a handful of Accept values: remember them, but not unboundedly.
+    if (negotiated.size >= 256) negotiated.clear();
+    negotiated.set(accept, best);
+  }
+  if (!best) throw new ApiError('NotAcceptable', `cannot answer with "${accept}": accept application/json or application/yaml`);
+  return best;
+}
+
+const negotiated = new Map<string, Format | null>();
+
+function negotiate(accept: string): Format | null {
+  let best: Format | null = null;
   let bestQ = -1;
   for (const part of accept.split(',')) {
     const [type = '', ...params] = part.trim().toLowerCase().split(';');
@@ -55,7 +69,6 @@ export function responseFormat(req: FastifyRequest): Format {
       bestQ = q;
     }
   }
-  if (!best) throw new ApiError('NotAcceptable', `cannot answer with "${accept}": accept application/json or application/yaml`);
   return best;
 }
 

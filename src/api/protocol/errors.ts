@@ -51,7 +51,7 @@ export function toApiError(err: unknown, req?: FastifyRequest): ApiError {
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
     const apiErr = toApiError(err, req);
-    if (apiErr.code >= 500 && !(err instanceof ApiError)) req.log.error({ err, url: req.url, method: req.method }, 'request failed');
+    if (apiErr.code >= 500 && !(err instanceof ApiError)) req.log.error({ err, reqId: req.id, url: req.url, method: req.method }, 'request failed');
     return sendError(req, reply, apiErr);
   });
   app.setNotFoundHandler((req, reply) =>
