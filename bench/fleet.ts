@@ -49,7 +49,7 @@ export async function fleet({ quick }: { quick: boolean }): Promise<Row[]> {
     return [];
   }
   const rows: Row[] = [];
-  const duration = quick ? 3 : 10;
+  const duration = quick ? 2 : 10;
   const unit = (i: number) => ({
     desiredState: 'launched',
     options: [
@@ -71,7 +71,7 @@ export async function fleet({ quick }: { quick: boolean }): Promise<Row[]> {
   } finally {
     await server.close();
   }
-  const count = quick ? 300 : 5_000;
+  const count = quick ? 200 : 5_000;
   const machines = quick ? 50 : 500;
   const viaFleet = await scheduleThrough(count, machines, (url, i) => put(`${url}/fleet/v1/units/u-${i}.service`, unit(i)));
   const viaNative = await scheduleThrough(count, machines, (url, i) =>

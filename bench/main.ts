@@ -2,7 +2,7 @@
 // baseline measured in the same run (ratios decide on these noisy machines). Only a full run
 // (no names, no --quick) records results under bench/results/.
 import { benchmarks } from './registry.js';
-import { printTable, writeResults, type Row } from './report.js';
+import { formatRatio, printTable, writeResults, type Row } from './report.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -22,7 +22,7 @@ for (const b of selected) {
   const got = await b.run({ quick });
   console.error(`${b.name} took ${seconds(t0)} s`);
   // Each benchmark's rows as soon as it ends, so an interrupted run keeps what it measured.
-  for (const r of got) console.error(`  ${r.metric}: ${r.value.toFixed(2)} ${r.unit}${r.baseline ? ` vs ${r.baseline.value.toFixed(2)} (${r.baseline.name})` : ''}${r.ratio === undefined ? '' : `, ratio ${r.ratio.toFixed(2)}`}`);
+  for (const r of got) console.error(`  ${r.metric}: ${r.value.toFixed(2)} ${r.unit}${r.baseline ? ` vs ${r.baseline.value.toFixed(2)} (${r.baseline.name})` : ''}${r.ratio === undefined ? '' : `, ratio ${formatRatio(r.ratio)}`}`);
   rows.push(...got);
 }
 printTable(rows);

@@ -23,10 +23,15 @@ function markdown(rows: Row[]): string {
   const lines = ['| benchmark | metric | value | baseline | ratio | target | met |', '|---|---|---|---|---|---|---|'];
   for (const r of rows) {
     const base = r.baseline ? `${fmt(r.baseline.value)} ${r.unit} (${r.baseline.name})` : '';
-    const ratio = r.ratio === undefined ? '' : `ratio ${r.ratio.toFixed(2)}`;
+    const ratio = r.ratio === undefined ? '' : `ratio ${formatRatio(r.ratio)}`;
     lines.push(`| ${r.benchmark} | ${r.metric} | ${fmt(r.value)} ${r.unit} | ${base} | ${ratio} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'NO'} |`);
   }
   return lines.join('\n');
+}
+
+/** Two decimals, or three significant figures for small ratios (end-to-end vs. a pure core is ~0.01). */
+export function formatRatio(r: number): string {
+  return Math.abs(r) >= 0.1 || r === 0 ? r.toFixed(2) : r.toPrecision(3);
 }
 
 function fmt(v: number): string {

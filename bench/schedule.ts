@@ -84,7 +84,9 @@ async function one(scale: Scale, quick: boolean): Promise<Row[]> {
   // Registration is not what is measured, but a slow one must not eat the run: after its
   // deadline the submit starts anyway (machines still registering join as they come).
   const registerDeadlineMs = quick ? 10_000 : 40_000;
-  const registered = await Promise.race([fleet.registered.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), registerDeadlineMs))]);
+  let registerTimer: NodeJS.Timeout | undefined;
+  const registered = await Promise.race([fleet.registered.then(() => true), new Promise<false>((r) => (registerTimer = setTimeout(() => r(false), registerDeadlineMs)))]);
+  clearTimeout(registerTimer); // a pending timer would hold the run open after the last benchmark
   const registerMs = performance.now() - t0reg;
   const registerNote = registered ? '' : ` (registration of ${scale.machines} unfinished after ${registerDeadlineMs / 1000} s)`;
   try {
