@@ -27,6 +27,8 @@ export class Resources<T extends AnyObject = AnyObject> {
     readonly cache: WatchCache<T>,
     private readonly prefix: string,
     private readonly waitForRevision: (revision: number) => Promise<void>,
+    /** Brings the cache up to the store for this name (a no-op where the cache never lags). */
+    private readonly syncName: (name: string) => Promise<void> = () => Promise.resolve(),
   ) {}
 
   key(name: string): string {
@@ -39,6 +41,17 @@ export class Resources<T extends AnyObject = AnyObject> {
 
   entry(name: string): Entry<T> | undefined {
     return this.cache.get(name);
+  }
+
+  /**
+   * The object as of now even when this server's cache lags (another server just wrote it):
+   * a cache miss is checked against the store before it counts as "not found".
+   */
+  async getCurrent(name: string): Promise<T | undefined> {
+    const cached = this.cache.get(name)?.object;
+    if (cached) return cached;
+    await this.syncName(name);
+    return this.cache.get(name)?.object;
   }
 
   list(filter: WatchFilter = {}): T[] {
@@ -91,7 +104,7 @@ export class Resources<T extends AnyObject = AnyObject> {
    */
   async update(name: string, mutate: Mutation<T>, pre: Preconditions = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const current = this.mustGet(name);
+      const current = await this.mustGet(name);
       checkPreconditions(this.info.kind, current, pre);
       const next = mutate(current);
       if (next === undefined) return current;
@@ -136,7 +149,7 @@ export class Resources<T extends AnyObject = AnyObject> {
    */
   async delete(name: string, pre: Preconditions = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const current = this.mustGet(name);
+      const current = await this.mustGet(name);
       checkPreconditions(this.info.kind, current, pre);
       if (current.metadata.finalizers?.length) {
         if (current.metadata.deletionTimestamp) return current;
@@ -157,8 +170,8 @@ export class Resources<T extends AnyObject = AnyObject> {
     }
   }
 
-  private mustGet(name: string): T {
-    const cur = this.cache.get(name)?.object;
+  private async mustGet(name: string): Promise<T> {
+    const cur = await this.getCurrent(name);
     if (!cur) throw new NotFound(`${this.info.kind.toLowerCase()} "${name}" not found`);
     return cur;
   }

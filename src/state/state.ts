@@ -1,6 +1,6 @@
 // The state layer: one watch on the store feeds a watch cache per kind, and a typed
 // repository per kind writes through the store. The only module that holds a Store.
-import { prefixEnd, type Store, type Watch, type WatchEvent } from '../store/store.js';
+import { prefixEnd, StoreUnavailableError, type Store, type Watch, type WatchEvent } from '../store/store.js';
 import { Liveness } from './liveness.js';
 import type { AnyObject, KindInfo } from './object.js';
 import { Resources, decode } from './resources.js';
@@ -18,13 +18,28 @@ export interface StateOptions {
   /** Seconds without a heartbeat before a machine counts as gone (default 15). */
   machineGraceSeconds?: number;
   onError?: (err: Error) => void;
+  /**
+   * Make reads without a revision current across servers: wait until the cache reflects a quorum
+   * read of the store (default: on when the store's watches lag its writes, i.e. etcd).
+   */
+  consistentReads?: boolean;
+  /** How long a consistent read waits for the cache before answering 503 (default 5,000). */
+  syncTimeoutMs?: number;
+}
+
+/** Waits for the cache: resolved when `isReached()` holds after an event batch. */
+interface CacheWaiter {
+  isReached(): boolean;
+  resolve(): void;
 }
 
 export class State {
   private readonly caches = new Map<string, WatchCache>();
   private readonly repos = new Map<string, Resources>();
   private watch?: Watch;
-  private revisionWaiters: { revision: number; resolve: () => void }[] = [];
+  private waiters: CacheWaiter[] = [];
+  private consistentReads = false;
+  private syncTimeoutMs = 5_000;
   private bookmarkTimer?: NodeJS.Timeout;
   private closed = false;
   revision = 0;
@@ -45,8 +60,13 @@ export class State {
     for (const info of options.kinds) {
       const cache = new WatchCache(info, { historyEvents: options.historyEvents });
       state.caches.set(info.plural, cache);
-      state.repos.set(info.plural, new Resources(info, options.store, cache, `${prefix}${info.plural}/`, (r) => state.waitForRevision(r)));
+      state.repos.set(
+        info.plural,
+        new Resources(info, options.store, cache, `${prefix}${info.plural}/`, (r) => state.waitForRevision(r), (name) => state.syncObject(info.plural, name)),
+      );
     }
+    state.consistentReads = (options.consistentReads ?? options.store.backend === 'etcd') && options.store.rangeStat !== undefined;
+    state.syncTimeoutMs = options.syncTimeoutMs ?? 5_000;
     await state.load(options.onError);
     state.bookmarkTimer = setInterval(() => {
       for (const c of state.caches.values()) c.bookmarkAll();
@@ -72,7 +92,58 @@ export class State {
   /** Resolves once every cache reflects `revision` (immediately on SQLite, where events precede acks). */
   waitForRevision(revision: number): Promise<void> {
     if (this.revision >= revision) return Promise.resolve();
-    return new Promise((resolve) => this.revisionWaiters.push({ revision, resolve }));
+    return new Promise((resolve) => this.waiters.push({ isReached: () => this.revision >= revision, resolve }));
+  }
+
+  /**
+   * Read-your-writes across servers for one object, as Kubernetes' consistent reads: a quorum
+   * read of its key, then a wait until the cache reflects it. Both ends are writes inside the
+   * prefix (the key's last put, or the delete the cache has yet to see), so the wait ends as
+   * soon as this server's watch delivers them, whatever else is written to etcd.
+   */
+  async syncObject(plural: string, name: string): Promise<void> {
+    if (!this.consistentReads) return;
+    const cache = this.cache(plural);
+    const kv = await this.store.get(`${this.prefix}${plural}/${name}`);
+    if (kv) {
+      await this.waitUntil(() => this.revision >= kv.modRevision, kv.modRevision);
+    } else {
+      const stale = cache.get(name);
+      if (stale) await this.waitUntil(() => cache.get(name) !== stale, 0);
+    }
+  }
+
+  /**
+   * Read-your-writes across servers for a list of a kind. The store's revision may come from
+   * keys outside the prefix, which this server's watch never delivers; the newest modRevision
+   * and the count of the kind's keys do not: once the cache has reached that modRevision, only
+   * deletes can be missing, and those show in the count.
+   */
+  async syncKind(plural: string): Promise<void> {
+    if (!this.consistentReads) return;
+    const cache = this.cache(plural);
+    const from = `${this.prefix}${plural}/`;
+    const stat = await this.store.rangeStat!(from, prefixEnd(from));
+    await this.waitUntil(() => this.revision >= stat.revision || (this.revision >= stat.newestModRevision && cache.size === stat.count), stat.newestModRevision);
+  }
+
+  private waitUntil(isReached: () => boolean, target: number): Promise<void> {
+    if (isReached()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter: CacheWaiter = {
+        isReached,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        const behind = target > this.revision ? ` (it is at revision ${this.revision}, the store at ${target} or later)` : '';
+        reject(new StoreUnavailableError(`this server's cache has not caught up with the store within ${this.syncTimeoutMs} ms${behind}; retry, or use another server`));
+      }, this.syncTimeoutMs);
+      this.waiters.push(waiter);
+    });
   }
 
   async compact(revision: number): Promise<void> {
@@ -131,13 +202,13 @@ export class State {
     }
     this.revision = revision;
     for (const c of this.caches.values()) c.advance(revision);
-    if (this.revisionWaiters.length) {
-      const still: typeof this.revisionWaiters = [];
-      for (const w of this.revisionWaiters) {
-        if (w.revision <= revision) w.resolve();
+    if (this.waiters.length) {
+      const still: CacheWaiter[] = [];
+      for (const w of this.waiters) {
+        if (w.isReached()) w.resolve();
         else still.push(w);
       }
-      this.revisionWaiters = still;
+      this.waiters = still;
     }
   }
 

@@ -6,7 +6,7 @@ import type { AnyObject } from '../../state/object.js';
 import type { Preconditions } from '../../state/resources.js';
 import type { State } from '../../state/state.js';
 import type { WatchCache } from '../../state/watch-cache.js';
-import { CompactedError } from '../../store/store.js';
+import { CompactedError, StoreUnavailableError } from '../../store/store.js';
 import type { Kind } from '../kinds/kind.js';
 import { authorize } from '../protocol/auth.js';
 import { responseFormat, send } from '../protocol/content.js';
@@ -33,6 +33,18 @@ export interface ResourceContext {
 }
 
 const MAX_WAIT_MS = 5 * 60_000;
+
+/**
+ * A read without a revision is current (see State.syncObject); when the store cannot answer
+ * (etcd lost quorum) it is served from the cache instead, so reads keep working while writes cannot.
+ */
+async function consistent(sync: Promise<void>): Promise<void> {
+  try {
+    await sync;
+  } catch (err) {
+    if (!(err instanceof StoreUnavailableError)) throw err;
+  }
+}
 
 export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceContext): void {
   const { state } = ctx;
@@ -98,6 +110,7 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     if (minRevision !== undefined && minRevision > cache.revision) {
       throw new BadRequest(`parameter revision ${minRevision} is newer than the server's current revision ${cache.revision}`);
     }
+    if (!token) await consistent(state.syncKind(kind.plural));
     let revision = cache.revision;
     let items: Buffer[] = [];
     let lastName: string | undefined;
@@ -152,6 +165,7 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     const q = req.query as Query;
     if (boolParam(q, 'watch')) return watch(req, reply, name);
     authorize(req, 'get', kind.plural);
+    await consistent(state.syncObject(kind.plural, name));
     const entry = cache.get(name);
     if (!entry) throw notFound(name);
     if (kind.options.async && single(q, 'wait') !== undefined) return respondAsync(req, reply, entry.object, false, durationParam(q, 'wait', MAX_WAIT_MS));
@@ -175,7 +189,7 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
       authorize(req, 'patch', resource);
       const name = nameOf(req);
       const type = patchType(req.headers['content-type']);
-      if (!cache.get(name)) throw notFound(name);
+      if (!(await repo.getCurrent(name))) throw notFound(name);
       const updated = await repo.update(
         name,
         (cur) => {
