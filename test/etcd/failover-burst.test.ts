@@ -3,46 +3,19 @@
 // server acknowledged may be lost, a new leader must take over within 2× the lease TTL, and no
 // task may be scheduled twice (by the dying leader and its successor) or run on two machines.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startHollowAgents, type HollowAgents } from '../../src/agent/hollow.js';
 import { Client, type Service, type Task } from '../../src/client/client.js';
 import { EtcdStore } from '../../src/store/etcd.js';
 import { until } from '../helpers.js';
 import { etcdSkipReason, startEtcd, type EtcdCluster } from './etcd-process.js';
+import { isCompiled, spawnServer, type ServerProcess } from './server-process.js';
 
 const skip = etcdSkipReason();
 if (skip) console.log(`# skipping the etcd failover burst test: ${skip}`);
-
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '..', '..', '..', 'bin', 'drover.js');
-const compiled = here.includes(join('dist', 'test'));
-
-interface ServerProcess {
-  proc: ChildProcess;
-  url: Promise<string>;
-  stderr: string;
-}
-
-/** Starts `drover server` on port 0; its URL comes from the line it prints once listening. */
-function spawnServer(args: string[]): ServerProcess {
-  const proc = spawn(process.execPath, [bin, 'server', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const server: ServerProcess = { proc, stderr: '', url: Promise.resolve('') };
-  proc.stderr!.setEncoding('utf8');
-  server.url = new Promise((resolve, reject) => {
-    proc.stderr!.on('data', (chunk: string) => {
-      server.stderr = (server.stderr + chunk).slice(-20_000);
-      const m = /listening on (http:\/\/\S+)/.exec(server.stderr);
-      if (m) resolve(m[1]!);
-    });
-    proc.once('exit', (code) => reject(new Error(`drover server exited with ${code} before listening: ${server.stderr}`)));
-  });
-  return server;
-}
 
 const ownerOf = (t: Task) => t.metadata.ownerReferences?.find((r) => r.controller)?.name;
 
@@ -58,7 +31,7 @@ describe('kill -9 of the leading server during a scheduling burst', { skip }, ()
   });
 
   it('loses no acknowledged write, elects a new leader within 2× the TTL, and schedules every task exactly once', async (t) => {
-    if (!compiled) {
+    if (!isCompiled) {
       t.skip('spawns bin/drover.js: runs from the compiled tests (npm test)');
       return;
     }

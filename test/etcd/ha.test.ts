@@ -12,6 +12,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { EtcdStore } from '../../src/store/etcd.js';
 import { until } from '../helpers.js';
 import { etcdSkipReason, startEtcd, type EtcdCluster } from './etcd-process.js';
+import { isCompiled, spawnServer, type ServerProcess } from './server-process.js';
 
 const skip = etcdSkipReason();
 if (skip) console.log(`# skipping etcd HA tests: ${skip}`);
@@ -177,6 +178,57 @@ describe('drover servers on etcd', { skip }, () => {
       assert.ok(procs.some((p) => p !== leader && p.pid === pidOf(next)));
     } finally {
       for (const p of procs) p.kill('SIGKILL');
+      await store.close();
+    }
+  });
+});
+
+describe('a leader that is stopped (SIGTERM)', { skip }, () => {
+  let etcd: EtcdCluster;
+  const dirs: string[] = [];
+  before(async () => {
+    etcd = await startEtcd(1);
+  });
+  after(async () => {
+    await etcd?.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resigns on the way out: another server leads well before the lease TTL would have run out', async (t) => {
+    if (!isCompiled) {
+      t.skip('spawns bin/drover.js: runs from the compiled tests (npm test)');
+      return;
+    }
+    const prefix = `/drover-term-${Date.now()}`;
+    // A long TTL: only a resignation (the lease revoked) explains a takeover well within it.
+    const ttlSeconds = 20;
+    const servers: ServerProcess[] = [];
+    const store = await EtcdStore.open({ endpoints: etcd.endpoints });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const dir = mkdtempSync(join(tmpdir(), 'drover-term-'));
+        dirs.push(dir);
+        servers.push(spawnServer(['--data', dir, '--store', `etcd://${etcd.endpoints[0]!.replace('http://', '')}`, '--etcd-prefix', prefix, '--leader-ttl', String(ttlSeconds), '--log-level', 'error']));
+      }
+      await Promise.all(servers.map((s) => s.url));
+      const leaderKey = `${prefix}/leader/controllers`;
+      const pidOf = (value: string) => Number(value.split('/')[1]);
+      const first = await until(async () => (await store.get(leaderKey))?.value, 'a first leader', 20_000);
+      const leader = servers.find((s) => s.proc.pid === pidOf(first));
+      assert.ok(leader, `the leader ${first} is one of the servers`);
+      const stoppedAt = Date.now();
+      leader.proc.kill('SIGTERM');
+      const next = await until(async () => {
+        const kv = await store.get(leaderKey);
+        return kv && kv.value !== first ? kv.value : undefined;
+      }, 'a new leader', ttlSeconds * 1000);
+      const takeoverMs = Date.now() - stoppedAt;
+      console.log(`# new leader ${takeoverMs} ms after SIGTERM to the leader (lease TTL ${ttlSeconds} s)`);
+      assert.ok(takeoverMs < (ttlSeconds * 1000) / 4, `took over after ${takeoverMs} ms: the stopped leader did not resign`);
+      assert.equal(pidOf(next), servers.find((s) => s !== leader)!.proc.pid);
+      assert.equal(await leader.exited, 0, `the stopped server exits cleanly: ${leader.stderr}`);
+    } finally {
+      for (const s of servers) s.proc.kill('SIGKILL');
       await store.close();
     }
   });
