@@ -1,6 +1,7 @@
 // The state layer: one watch on the store feeds a watch cache per kind, and a typed
 // repository per kind writes through the store. The only module that holds a Store.
-import { prefixEnd, StoreUnavailableError, type Store, type Watch, type WatchEvent } from '../store/store.js';
+import { prefixEnd, StoreUnavailableError, type RangeStat, type Store, type Watch, type WatchEvent } from '../store/store.js';
+import { Coalesced } from './coalesced.js';
 import { Liveness } from './liveness.js';
 import type { AnyObject, KindInfo } from './object.js';
 import { Resources, decode } from './resources.js';
@@ -25,6 +26,13 @@ export interface StateOptions {
   consistentReads?: boolean;
   /** How long a consistent read waits for the cache before answering 503 (default 5,000). */
   syncTimeoutMs?: number;
+  /** How long a consistent read waits for the store's answer before serving from the cache (default 2,000). */
+  quorumReadTimeoutMs?: number;
+}
+
+/** A consistent read found this server's cache too far behind the store (503: retry, or ask another server). */
+export class CacheBehindError extends StoreUnavailableError {
+  override name = 'CacheBehindError';
 }
 
 /** Waits for the cache: resolved when `isReached()` holds after an event batch. */
@@ -40,6 +48,9 @@ export class State {
   private waiters: CacheWaiter[] = [];
   private consistentReads = false;
   private syncTimeoutMs = 5_000;
+  private quorumReadTimeoutMs = 2_000;
+  /** One stat read of each kind at a time; lists arriving meanwhile share the next one. */
+  private readonly kindStats = new Map<string, Coalesced<RangeStat>>();
   private bookmarkTimer?: NodeJS.Timeout;
   private closed = false;
   revision = 0;
@@ -67,6 +78,11 @@ export class State {
     }
     state.consistentReads = (options.consistentReads ?? options.store.backend === 'etcd') && options.store.rangeStat !== undefined;
     state.syncTimeoutMs = options.syncTimeoutMs ?? 5_000;
+    state.quorumReadTimeoutMs = options.quorumReadTimeoutMs ?? 2_000;
+    for (const info of options.kinds) {
+      const from = `${prefix}${info.plural}/`;
+      state.kindStats.set(info.plural, new Coalesced(() => options.store.rangeStat!(from, prefixEnd(from))));
+    }
     await state.load(options.onError);
     state.bookmarkTimer = setInterval(() => {
       for (const c of state.caches.values()) c.bookmarkAll();
@@ -104,7 +120,7 @@ export class State {
   async syncObject(plural: string, name: string): Promise<void> {
     if (!this.consistentReads) return;
     const cache = this.cache(plural);
-    const kv = await this.store.get(`${this.prefix}${plural}/${name}`);
+    const kv = await this.quorumRead(this.store.get(`${this.prefix}${plural}/${name}`));
     if (kv) {
       await this.waitUntil(() => this.revision >= kv.modRevision, kv.modRevision);
     } else {
@@ -114,17 +130,28 @@ export class State {
   }
 
   /**
-   * Read-your-writes across servers for a list of a kind. The store's revision may come from
-   * keys outside the prefix, which this server's watch never delivers; the newest modRevision
-   * and the count of the kind's keys do not: once the cache has reached that modRevision, only
-   * deletes can be missing, and those show in the count.
+   * Read-your-writes across servers for a list of a kind; returns the store revision the
+   * cache's objects of that kind are now current with (at least the cache's revision). That
+   * revision may come from keys outside the prefix, which this server's watch never delivers;
+   * the newest modRevision and the count of the kind's keys do not: once the cache has reached
+   * that modRevision, only deletes can be missing, and those show in the count.
    */
-  async syncKind(plural: string): Promise<void> {
-    if (!this.consistentReads) return;
+  async syncKind(plural: string): Promise<number> {
+    if (!this.consistentReads) return this.revision;
     const cache = this.cache(plural);
-    const from = `${this.prefix}${plural}/`;
-    const stat = await this.store.rangeStat!(from, prefixEnd(from));
+    const stat = await this.quorumRead(this.kindStats.get(plural)!.run());
     await this.waitUntil(() => this.revision >= stat.revision || (this.revision >= stat.newestModRevision && cache.size === stat.count), stat.newestModRevision);
+    return Math.max(stat.revision, this.revision);
+  }
+
+  /** A quorum read with a short deadline: past it the store counts as unavailable (reads then fall back to the cache). */
+  private quorumRead<T>(read: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError(`the store did not answer a quorum read within ${this.quorumReadTimeoutMs} ms`)), this.quorumReadTimeoutMs);
+    });
+    read.catch(() => undefined); // settles after a lost race: nobody waits for it then
+    return Promise.race([read, deadline]).finally(() => clearTimeout(timer));
   }
 
   private waitUntil(isReached: () => boolean, target: number): Promise<void> {
@@ -140,7 +167,7 @@ export class State {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         const behind = target > this.revision ? ` (it is at revision ${this.revision}, the store at ${target} or later)` : '';
-        reject(new StoreUnavailableError(`this server's cache has not caught up with the store within ${this.syncTimeoutMs} ms${behind}; retry, or use another server`));
+        reject(new CacheBehindError(`this server's cache has not caught up with the store within ${this.syncTimeoutMs} ms${behind}; retry, or use another server`));
       }, this.syncTimeoutMs);
       this.waiters.push(waiter);
     });

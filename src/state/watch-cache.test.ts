@@ -33,6 +33,23 @@ function recorder() {
 }
 
 describe('watch cache', () => {
+  it('a resume from a revision the cache has not reached yet skips what it delivers up to there', () => {
+    const c = new WatchCache(info);
+    c.reset([task('a', 1)], 1);
+    const r = recorder();
+    c.subscribe({}, r.sink, 3);
+    const apply = (type: EventType, o: AnyObject) => (c.apply(type, o, o.metadata.revision), c.advance(o.metadata.revision));
+    apply('ADDED', task('b', 2));
+    c.bookmarkAll();
+    apply('DELETED', task('b', 3));
+    apply('MODIFIED', task('a', 4));
+    c.bookmarkAll();
+    assert.deepEqual(r.seen, [
+      ['MODIFIED', 'a', 4],
+      ['BOOKMARK', '', 4],
+    ]);
+  });
+
   it('sends the current state then a bookmark, then changes in order', () => {
     const c = new WatchCache(info);
     c.reset([task('b', 1), task('a', 2)], 2);

@@ -209,6 +209,7 @@ export class WatchCache<T extends AnyObject = AnyObject> {
       sink.bookmark(this.revision);
     } else {
       if (fromRevision < this.oldestResumable) throw new TooOldError(fromRevision, this.oldestResumable);
+      if (fromRevision > this.revision) sink = skipThrough(sink, fromRevision);
       for (let i = upperBoundRevision(this.history, fromRevision); i < this.history.length; i++) {
         const ev = this.history[i]!;
         const type = this.effectiveType(filter, ev);
@@ -324,6 +325,21 @@ export class WatchCache<T extends AnyObject = AnyObject> {
       this.history.splice(0, drop);
     }
   }
+}
+
+/**
+ * A sink resuming from a revision this cache has yet to reach (another server issued it, and
+ * the caller checked the store has it): what the cache delivers up to there was seen already.
+ */
+function skipThrough<T extends AnyObject>(sink: WatchSink<T>, revision: number): WatchSink<T> {
+  return {
+    send: (event, type) => {
+      if (event.revision > revision) sink.send(event, type);
+    },
+    bookmark: (r) => {
+      if (r >= revision) sink.bookmark(r);
+    },
+  };
 }
 
 /** Plain code-unit order: names are ASCII, so this is the store's byte order too. */

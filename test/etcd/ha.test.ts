@@ -127,6 +127,36 @@ describe('drover servers on etcd', { skip }, () => {
         const list = (await (await fetch(`${b.url}/api/v1/services`)).json()) as { items: { metadata: { labels: Record<string, string> } }[] };
         assert.equal(list.items[0]?.metadata.labels.version, String(i), `list ${i} on B shows the write on A`);
       }
+      // A client failing over mid-way: a watch resumed on B from a revision A gave it, and the
+      // next page of a list A started, even if B's cache has not reached that revision yet.
+      const onA = (await (await fetch(`${a.url}/api/v1/services/ryw`)).json()) as { metadata: { revision: number } };
+      const watched = fetch(`${b.url}/api/v1/services?watch=true&revision=${onA.metadata.revision}`);
+      assert.equal((await put(50)).status, 200);
+      const stream = await watched;
+      assert.equal(stream.status, 200, 'a watch on B resumes from a revision A gave');
+      const reader = stream.body!.getReader();
+      let text = '';
+      while (!text.includes('\n')) {
+        const chunk = await reader.read();
+        if (chunk.done) throw new Error(`the resumed watch ended after ${JSON.stringify(text)}`);
+        text += new TextDecoder().decode(chunk.value);
+      }
+      await reader.cancel();
+      const first = JSON.parse(text.split('\n')[0]!) as { type: string; object: { metadata: { labels: Record<string, string> } } };
+      assert.deepEqual([first.type, first.object.metadata.labels.version], ['MODIFIED', '50'], 'the resumed watch starts with the write after the revision');
+      const second = await fetch(`${a.url}/api/v1/services`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ metadata: { name: 'ryw2' }, spec: { replicas: 0, template: { command: ['true'] } } }),
+      });
+      assert.equal(second.status, 201);
+      const page1 = (await (await fetch(`${a.url}/api/v1/services?limit=1`)).json()) as { metadata: { nextPageToken: string }; items: { metadata: { name: string } }[] };
+      const page2 = await fetch(`${b.url}/api/v1/services?limit=1&pageToken=${encodeURIComponent(page1.metadata.nextPageToken)}`);
+      assert.equal(page2.status, 200, await page2.clone().text());
+      const names = [...page1.items, ...((await page2.json()) as { items: { metadata: { name: string } }[] }).items].map((i) => i.metadata.name);
+      assert.deepEqual(names, ['ryw', 'ryw2']);
+      assert.equal((await fetch(`${a.url}/api/v1/services/ryw2`, { method: 'DELETE' })).status, 200);
+
       // A delete on A is gone on B at once, even right after an unrelated write outside the prefix.
       assert.equal((await fetch(`${a.url}/api/v1/services/ryw`, { method: 'DELETE' })).status, 200);
       await outsider.put(`/outside-${prefix}`, 'last');

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequest, Conflict, Gone, NotFound, PreconditionFailed } from '../../errors.js';
 import type { AnyObject } from '../../state/object.js';
 import type { Preconditions } from '../../state/resources.js';
-import type { State } from '../../state/state.js';
+import { CacheBehindError, type State } from '../../state/state.js';
 import type { WatchCache } from '../../state/watch-cache.js';
 import { CompactedError, StoreUnavailableError } from '../../store/store.js';
 import type { Kind } from '../kinds/kind.js';
@@ -35,14 +35,16 @@ export interface ResourceContext {
 const MAX_WAIT_MS = 5 * 60_000;
 
 /**
- * A read without a revision is current (see State.syncObject); when the store cannot answer
- * (etcd lost quorum) it is served from the cache instead, so reads keep working while writes cannot.
+ * A read without a revision is current (see State.syncObject/syncKind); when the store cannot
+ * answer (etcd lost quorum) it is served from the cache instead, so reads keep working while
+ * writes cannot. A cache that cannot catch up answers 503.
  */
-async function consistent(sync: Promise<void>): Promise<void> {
+async function consistent<T>(sync: Promise<T>): Promise<T | undefined> {
   try {
-    await sync;
+    return await sync;
   } catch (err) {
-    if (!(err instanceof StoreUnavailableError)) throw err;
+    if (err instanceof StoreUnavailableError && !(err instanceof CacheBehindError)) return undefined;
+    throw err;
   }
 }
 
@@ -68,7 +70,10 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     return send(req, reply, code, bytes ?? obj);
   };
 
-  const watch = (req: FastifyRequest, reply: FastifyReply, name?: string) => {
+  /** The newest revision this server can vouch for: its cache's, or after a consistent read (several servers) the store's. */
+  const currentRevision = async (): Promise<number> => Math.max(cache.revision, (await consistent(state.syncKind(kind.plural))) ?? 0);
+
+  const watch = async (req: FastifyRequest, reply: FastifyReply, name?: string) => {
     authorize(req, 'watch', kind.plural);
     const q = req.query as Query;
     const filter = filterParams(q, kind);
@@ -77,8 +82,10 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     let revision = intParam(q, 'revision');
     if (revision === undefined && typeof lastEventId === 'string' && /^\d+$/.test(lastEventId)) revision = Number(lastEventId);
     if (revision === 0) revision = undefined;
+    // A revision from another server (a client failing over) may be ahead of this cache.
     if (revision !== undefined && revision > cache.revision) {
-      throw new BadRequest(`parameter revision ${revision} is newer than the server's current revision ${cache.revision}`);
+      const current = await currentRevision();
+      if (revision > current) throw new BadRequest(`parameter revision ${revision} is newer than the server's current revision ${current}`);
     }
     serveWatch(
       req,
@@ -103,14 +110,16 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     const filter = filterParams(q, kind);
     const limit = intParam(q, 'limit') || Infinity;
     const token = pageTokenParam(q);
-    if (token && token.r > cache.revision) {
+    // A first page is current; a later one is read at its token's revision, which another
+    // server may have issued before this cache got there.
+    const current = !token || token.r > cache.revision ? await currentRevision() : cache.revision;
+    if (token && token.r > current) {
       throw new BadRequest('invalid pageToken: it names a revision this server has not reached; pass the nextPageToken of the previous page unchanged');
     }
     const minRevision = intParam(q, 'revision');
-    if (minRevision !== undefined && minRevision > cache.revision) {
-      throw new BadRequest(`parameter revision ${minRevision} is newer than the server's current revision ${cache.revision}`);
+    if (minRevision !== undefined && minRevision > current) {
+      throw new BadRequest(`parameter revision ${minRevision} is newer than the server's current revision ${current}`);
     }
-    if (!token) await consistent(state.syncKind(kind.plural));
     let revision = cache.revision;
     let items: Buffer[] = [];
     let lastName: string | undefined;
