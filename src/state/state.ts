@@ -1,6 +1,7 @@
 // The state layer: one watch on the store feeds a watch cache per kind, and a typed
 // repository per kind writes through the store. The only module that holds a Store.
 import { prefixEnd, StoreUnavailableError, type RangeStat, type Store, type Watch, type WatchEvent } from '../store/store.js';
+import { BatchedGets } from './batched-gets.js';
 import { Coalesced } from './coalesced.js';
 import { Liveness } from './liveness.js';
 import type { AnyObject, KindInfo } from './object.js';
@@ -51,6 +52,7 @@ export class State {
   private quorumReadTimeoutMs = 2_000;
   /** One stat read of each kind at a time; lists arriving meanwhile share the next one. */
   private readonly kindStats = new Map<string, Coalesced<RangeStat>>();
+  private readonly quorumGets: BatchedGets;
   private bookmarkTimer?: NodeJS.Timeout;
   private closed = false;
   revision = 0;
@@ -63,6 +65,7 @@ export class State {
     machineGraceSeconds: number,
   ) {
     this.liveness = new Liveness(store, `${prefix}heartbeats/`, machineGraceSeconds);
+    this.quorumGets = new BatchedGets(store);
   }
 
   static async open(options: StateOptions): Promise<State> {
@@ -120,7 +123,7 @@ export class State {
   async syncObject(plural: string, name: string): Promise<void> {
     if (!this.consistentReads) return;
     const cache = this.cache(plural);
-    const kv = await this.quorumRead(this.store.get(`${this.prefix}${plural}/${name}`));
+    const kv = await this.quorumRead(this.quorumGets.get(`${this.prefix}${plural}/${name}`));
     if (kv) {
       await this.waitUntil(() => this.revision >= kv.modRevision, kv.modRevision);
     } else {
