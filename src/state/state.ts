@@ -50,6 +50,7 @@ export class State {
   private consistentReads = false;
   private syncTimeoutMs = 5_000;
   private quorumReadTimeoutMs = 2_000;
+  private isStoreUnavailable = false;
   /** One stat read of each kind at a time; lists arriving meanwhile share the next one. */
   private readonly kindStats = new Map<string, Coalesced<RangeStat>>();
   private readonly quorumGets: BatchedGets;
@@ -147,13 +148,26 @@ export class State {
     return Math.max(stat.revision, this.revision);
   }
 
-  /** A quorum read with a short deadline: past it the store counts as unavailable (reads then fall back to the cache). */
+  /**
+   * A quorum read with a short deadline: past it the store counts as unavailable and the read
+   * is served from the cache. While it is unavailable, reads do not wait at all: their quorum
+   * reads still go out (queued behind the one in flight), and the first that succeeds ends it.
+   */
   private quorumRead<T>(read: Promise<T>): Promise<T> {
+    const timeoutMs = this.isStoreUnavailable ? 0 : this.quorumReadTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreUnavailableError(`the store did not answer a quorum read within ${this.quorumReadTimeoutMs} ms`)), this.quorumReadTimeoutMs);
+      timer = setTimeout(() => {
+        this.isStoreUnavailable = true;
+        reject(new StoreUnavailableError(`the store did not answer a quorum read within ${this.quorumReadTimeoutMs} ms`));
+      }, timeoutMs);
     });
-    read.catch(() => undefined); // settles after a lost race: nobody waits for it then
+    read.then(
+      () => (this.isStoreUnavailable = false),
+      (err: unknown) => {
+        if (err instanceof StoreUnavailableError) this.isStoreUnavailable = true;
+      },
+    );
     return Promise.race([read, deadline]).finally(() => clearTimeout(timer));
   }
 
