@@ -78,9 +78,12 @@ describe('kill -9 of the leading server during a scheduling burst', { skip }, ()
 
       // Three writers, each preferring a different server (the leader included), all able to fail over.
       const clients = urls.map((_, i) => new Client({ server: [...urls.slice(i), ...urls.slice(0, i)], timeoutMs: 15_000 }));
-      const total = 45;
+      // 45 services of 1–3 replicas and, every fourth write, a one-off task (15).
+      const total = 60;
+      const isOneOff = (i: number) => i % 4 === 3;
       const replicasOf = (i: number) => 1 + (i % 3);
       const acknowledged = new Map<string, number>();
+      const acknowledgedTasks = new Set<string>();
       const failed: string[] = [];
       let next = 0;
       let killedAt = 0;
@@ -88,16 +91,21 @@ describe('kill -9 of the leading server during a scheduling burst', { skip }, ()
       const writer = async (client: Client) => {
         while (next < total) {
           const i = next++;
-          const name = `burst-${i}`;
-          const spec = { replicas: replicasOf(i), template: { command: ['sleep', 'infinity'], resources: { cpu: '10m', memory: '1Mi' } } };
+          const name = isOneOff(i) ? `oneoff-${i}` : `burst-${i}`;
+          const template = { command: ['sleep', 'infinity'], resources: { cpu: '10m', memory: '1Mi' } };
           try {
             // PUT is idempotent: a retry on another server after a dropped connection is safe.
-            await client.services.replace({ metadata: { name }, spec });
-            acknowledged.set(name, spec.replicas);
+            if (isOneOff(i)) {
+              await client.tasks.replace({ metadata: { name }, spec: { template } });
+              acknowledgedTasks.add(name);
+            } else {
+              await client.services.replace({ metadata: { name }, spec: { replicas: replicasOf(i), template } });
+              acknowledged.set(name, replicasOf(i));
+            }
           } catch (err) {
             failed.push(`${name}: ${(err as Error).message}`);
           }
-          if (acknowledged.size === 15 && !killedAt) {
+          if (acknowledged.size + acknowledgedTasks.size === 20 && !killedAt) {
             killedAt = Date.now();
             leader.proc.kill('SIGKILL');
             takeover = until(async () => {
@@ -117,23 +125,25 @@ describe('kill -9 of the leading server during a scheduling burst', { skip }, ()
       const survivors = urls.filter((_, i) => servers[i] !== leader);
       const client = new Client({ server: survivors });
       assert.deepEqual(failed, [], 'every write succeeded (on another server if need be)');
-      assert.equal(acknowledged.size, total);
+      assert.equal(acknowledged.size + acknowledgedTasks.size, total);
       const services = (await client.services.listAll()).items as Service[];
       for (const [name] of acknowledged) assert.ok(services.some((s) => s.metadata.name === name), `acknowledged service ${name} exists`);
+      const oneOffRunning = (tasks: Task[]) => [...acknowledgedTasks].every((name) => tasks.some((t) => t.metadata.name === name && t.status?.phase === 'Running'));
 
       const running = (tasks: Task[], name: string) => tasks.filter((t) => ownerOf(t) === name && t.status?.phase === 'Running');
       let last: Task[] = [];
       const converged = await until(
         async () => {
           const tasks = (last = (await client.tasks.listAll()).items as Task[]);
-          return [...acknowledged].every(([name, replicas]) => running(tasks, name).length === replicas) ? tasks : undefined;
+          return [...acknowledged].every(([name, replicas]) => running(tasks, name).length === replicas) && oneOffRunning(tasks) ? tasks : undefined;
         },
-        'every service running its replicas',
+        'every service running its replicas and every one-off task running',
         30_000,
       ).catch((err: Error) => {
         const behind = [...acknowledged].filter(([name, replicas]) => running(last, name).length !== replicas);
         const show = (name: string) => last.filter((t) => ownerOf(t) === name).map((t) => `${t.metadata.name}@${t.spec.machine ?? '-'}:${t.status?.phase ?? '?'}`).join(' ');
-        throw new Error(`${err.message}; not converged: ${behind.map(([name, replicas]) => `${name} (${replicas}): ${show(name)}`).join('; ')}`);
+        const idle = [...acknowledgedTasks].filter((name) => !last.some((t) => t.metadata.name === name && t.status?.phase === 'Running'));
+        throw new Error(`${err.message}; not converged: ${behind.map(([name, replicas]) => `${name} (${replicas}): ${show(name)}`).join('; ')}; one-off tasks not running: ${idle.join(', ')}`);
       });
       const convergedMs = Date.now() - killedAt;
 
@@ -142,13 +152,15 @@ describe('kill -9 of the leading server during a scheduling burst', { skip }, ()
         assert.equal(owned.length, replicas, `service ${name} has ${owned.length} tasks, not ${replicas}: ${owned.map((o) => o.metadata.name).join(', ')}`);
         assert.equal(startedBy.get(name)?.size, replicas, `the machines started ${[...(startedBy.get(name) ?? [])].join(', ')} for ${name}, ${replicas} replicas`);
       }
+      assert.equal(converged.length, [...acknowledged.values()].reduce((a, b) => a + b, 0) + acknowledgedTasks.size, 'no task beyond the replicas and the one-off tasks');
       for (const task of converged) {
         assert.ok(task.spec.machine, `task ${task.metadata.name} is bound`);
-        assert.equal(task.metadata.ownerReferences?.filter((r) => r.controller).length, 1, `task ${task.metadata.name} has one owner`);
+        const owners = acknowledgedTasks.has(task.metadata.name) ? 0 : 1;
+        assert.equal(task.metadata.ownerReferences?.filter((r) => r.controller).length ?? 0, owners, `task ${task.metadata.name} has ${owners} owner(s)`);
         assert.deepEqual([...(startedOn.get(task.metadata.name) ?? [])], [task.spec.machine], `task ${task.metadata.name} ran only on its machine`);
       }
       for (const [name, machines] of startedOn) assert.equal(machines.size, 1, `task ${name} started on ${[...machines].join(' and ')}`);
-      console.log(`# new leader after ${takeoverMs} ms (TTL ${ttlSeconds} s); all ${total} services converged ${convergedMs} ms after the kill; test ${Date.now() - started} ms`);
+      console.log(`# new leader after ${takeoverMs} ms (TTL ${ttlSeconds} s); all ${total} services and tasks converged ${convergedMs} ms after the kill; test ${Date.now() - started} ms`);
       assert.ok(takeoverMs <= 2 * ttlSeconds * 1000, `took over after ${takeoverMs} ms, more than 2× the TTL`);
     } finally {
       await hollow?.close();
