@@ -27,8 +27,11 @@ export class Resources<T extends AnyObject = AnyObject> {
     readonly cache: WatchCache<T>,
     private readonly prefix: string,
     private readonly waitForRevision: (revision: number) => Promise<void>,
-    /** Brings the cache up to the store for this name (a no-op where the cache never lags). */
-    private readonly syncName: (name: string) => Promise<void> = () => Promise.resolve(),
+    /**
+     * Brings the cache up to the store for this name: after a cache miss, or a compare-and-swap
+     * that failed at store revision `revision` because the cached object is stale.
+     */
+    private readonly catchUp: (name: string, revision?: number) => Promise<void> = (_name, revision) => (revision ? waitForRevision(revision) : Promise.resolve()),
   ) {}
 
   key(name: string): string {
@@ -50,7 +53,7 @@ export class Resources<T extends AnyObject = AnyObject> {
   async getCurrent(name: string): Promise<T | undefined> {
     const cached = this.cache.get(name)?.object;
     if (cached) return cached;
-    await this.syncName(name);
+    await this.catchUp(name);
     return this.cache.get(name)?.object;
   }
 
@@ -121,7 +124,7 @@ export class Resources<T extends AnyObject = AnyObject> {
       if (res.succeeded) return this.committed(written, res);
       if (pre.revision !== undefined) throw this.stale(name, pre.revision);
       if (attempt >= MAX_RETRIES) throw new Conflict(`${this.info.kind.toLowerCase()} "${name}" is changing too fast; try again`);
-      await this.waitForRevision(res.revision);
+      await this.catchUp(name, res.revision);
     }
   }
 
@@ -166,7 +169,7 @@ export class Resources<T extends AnyObject = AnyObject> {
       }
       if (pre.revision !== undefined) throw this.stale(name, pre.revision);
       if (attempt >= MAX_RETRIES) throw new Conflict(`${this.info.kind.toLowerCase()} "${name}" is changing too fast; try again`);
-      await this.waitForRevision(res.revision);
+      await this.catchUp(name, res.revision);
     }
   }
 

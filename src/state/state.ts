@@ -77,7 +77,7 @@ export class State {
       state.caches.set(info.plural, cache);
       state.repos.set(
         info.plural,
-        new Resources(info, options.store, cache, `${prefix}${info.plural}/`, (r) => state.waitForRevision(r), (name) => state.syncObject(info.plural, name)),
+        new Resources(info, options.store, cache, `${prefix}${info.plural}/`, (r) => state.waitForRevision(r), (name, r) => state.catchUp(info.plural, name, r)),
       );
     }
     state.consistentReads = (options.consistentReads ?? options.store.backend === 'etcd') && options.store.rangeStat !== undefined;
@@ -113,6 +113,17 @@ export class State {
   waitForRevision(revision: number): Promise<void> {
     if (this.revision >= revision) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ isReached: () => this.revision >= revision, resolve }));
+  }
+
+  /**
+   * After a cache miss, or a compare-and-swap that failed at store revision `revision`: resolves
+   * once the cache holds the store's version of the object. With consistent reads that is
+   * syncObject, not a wait for `revision`: on etcd that revision may belong to a key outside the
+   * prefix, which this cache never sees (the wait would never end).
+   */
+  catchUp(plural: string, name: string, revision?: number): Promise<void> {
+    if (this.consistentReads) return this.syncObject(plural, name);
+    return revision ? this.waitForRevision(revision) : Promise.resolve();
   }
 
   /**
