@@ -55,6 +55,7 @@ export class State {
   private readonly kindStats = new Map<string, Coalesced<RangeStat>>();
   private readonly quorumGets: BatchedGets;
   private bookmarkTimer?: NodeJS.Timeout;
+  private reloadTimer?: NodeJS.Timeout;
   private closed = false;
   revision = 0;
   /** Machine heartbeats (keys on store leases under <prefix>/heartbeats/). */
@@ -209,11 +210,13 @@ export class State {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.bookmarkTimer);
+    clearTimeout(this.reloadTimer);
     this.watch?.close();
   }
 
   private async load(onError?: (err: Error) => void): Promise<void> {
     const all = await this.store.range(this.prefix, { end: prefixEnd(this.prefix) });
+    if (this.closed) return;
     const byKind = new Map<string, AnyObject[]>();
     this.liveness.reset(all.kvs.filter((kv) => kv.key.startsWith(this.liveness.prefix)));
     for (const kv of all.kvs) {
@@ -223,14 +226,38 @@ export class State {
       if (!list) byKind.set(plural, (list = []));
       list.push(decode(kv.value, kv.modRevision));
     }
-    for (const [plural, cache] of this.caches) cache.reset(byKind.get(plural) ?? [], all.revision);
-    this.revision = all.revision;
+    const isFirst = this.watch === undefined;
+    for (const [plural, cache] of this.caches) {
+      if (isFirst) cache.reset(byKind.get(plural) ?? [], all.revision);
+      else cache.replace(byKind.get(plural) ?? [], all.revision);
+    }
+    if (all.revision > this.revision) this.revision = all.revision;
+    this.resolveWaiters();
     this.watch = this.store.watch(
       this.prefix,
       { end: prefixEnd(this.prefix), startRevision: all.revision + 1 },
       (events, revision) => this.onEvents(events, revision),
-      (err) => onError?.(err),
+      (err) => {
+        onError?.(err);
+        this.reload(onError);
+      },
     );
+  }
+
+  /**
+   * The store's watch failed (on etcd: its history was compacted past us after a long
+   * disconnect, or etcd went away): list again and watch from there, as Kubernetes' reflectors
+   * do, retrying until it works or the state is closed.
+   */
+  private reload(onError?: (err: Error) => void, delayMs = 100): void {
+    if (this.closed) return;
+    this.reloadTimer = setTimeout(() => {
+      if (this.closed) return;
+      this.load(onError).catch((err: unknown) => {
+        onError?.(err instanceof Error ? err : new Error(String(err)));
+        this.reload(onError, Math.min(delayMs * 2, 5_000));
+      });
+    }, delayMs);
   }
 
   private onEvents(events: WatchEvent[], revision: number): void {
@@ -257,14 +284,17 @@ export class State {
     }
     this.revision = revision;
     for (const c of this.caches.values()) c.advance(revision);
-    if (this.waiters.length) {
-      const still: CacheWaiter[] = [];
-      for (const w of this.waiters) {
-        if (w.isReached()) w.resolve();
-        else still.push(w);
-      }
-      this.waiters = still;
+    this.resolveWaiters();
+  }
+
+  private resolveWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const still: CacheWaiter[] = [];
+    for (const w of this.waiters) {
+      if (w.isReached()) w.resolve();
+      else still.push(w);
     }
+    this.waiters = still;
   }
 
   private pluralOf(key: string): string | undefined {

@@ -126,6 +126,24 @@ export class WatchCache<T extends AnyObject = AnyObject> {
     this.oldestResumable = revision;
   }
 
+  /**
+   * Takes a fresh list at `revision` after the store's watch was lost (history compacted past
+   * it, say): the differences from the cached state become events at that revision, so every
+   * watcher and controller sees the changes it missed, collapsed, and resumes keep working.
+   */
+  replace(objects: T[], revision: number): void {
+    const listed = new Set<string>();
+    for (const o of objects) {
+      const name = o.metadata.name;
+      listed.add(name);
+      const cached = this.objects.get(name);
+      if (!cached) this.apply('ADDED', o, revision);
+      else if (cached.revision !== o.metadata.revision) this.apply('MODIFIED', o, revision);
+    }
+    for (const [name, e] of [...this.objects]) if (!listed.has(name)) this.apply('DELETED', e.object, revision);
+    this.advance(revision);
+  }
+
   /** Applies one committed change. Called in revision order. */
   apply(type: EventType, object: T, revision: number): void {
     const name = object.metadata.name;
