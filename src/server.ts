@@ -12,6 +12,7 @@ import { buildApp } from './api/app.js';
 import { kinds } from './api/kinds/registry.js';
 import { compactHandler } from './controllers/compact.js';
 import { drainHandler } from './controllers/drain.js';
+import { HistoryCompactor } from './controllers/history-compactor.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { OperationsController } from './controllers/operations.js';
 import { WorkloadController } from './controllers/workloads.js';
@@ -27,8 +28,10 @@ export interface ServerOptions {
   listen?: string;
   /** Directory for the SQLite file and other local state. */
   dataDir: string;
-  /** Revisions of history the store keeps for watches and paged lists. */
+  /** Revisions of history the store keeps for watches and paged lists (default 10,000; on etcd the leader compacts to it). */
   historyRevisions?: number;
+  /** How often the leader compacts etcd's history to `historyRevisions` (default 5 minutes; SQLite compacts itself). */
+  compactionIntervalMs?: number;
   /** Events each kind's watch cache keeps for resuming watches (older resumes answer 410). */
   historyEvents?: number;
   logLevel?: string;
@@ -97,6 +100,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     new OperationsController(st, { Compact: compactHandler(st), Drain: drainHandler(st) }, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
     new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
     new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
+    // SQLite keeps its window by itself; etcd keeps everything until told.
+    ...(store.backend === 'etcd'
+      ? [new HistoryCompactor(st.store, logger.child({ component: 'compactor' }), { windowRevisions: opts.historyRevisions, intervalMs: opts.compactionIntervalMs })]
+      : []),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   let leaderState: State | undefined;

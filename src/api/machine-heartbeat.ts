@@ -16,7 +16,7 @@ export function registerHeartbeat(app: FastifyInstance, state: State): void {
       const { name } = req.params as { name: string };
       const problem = nameProblem(name);
       if (problem) throw new BadRequest(`invalid name in the URL: ${problem}`);
-      if (!state.cache('machines').get(name)) throw new NotFound(`machine "${name}" not found; register it first (POST /api/v1/machines)`);
+      if (!(await state.resources('machines').getCurrent(name))) throw new NotFound(`machine "${name}" not found; register it first (POST /api/v1/machines)`);
       await state.liveness.heartbeat(name);
       // The agent paces its heartbeats by the grace period it is told.
       return send(req, reply, 200, { kind: 'Heartbeat', machine: name, graceSeconds: state.liveness.graceSeconds });

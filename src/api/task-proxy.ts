@@ -11,15 +11,17 @@ import { nameProblem } from './resources/names.js';
 import { durationParam, intParam, single, type Query } from './resources/params.js';
 
 export function registerTaskProxy(app: FastifyInstance, state: State): void {
-  const target = (req: FastifyRequest): { task: Task; endpoint: string } => {
+  // Current even right after another server bound the task (consistent reads, see State.syncObject).
+  const target = async (req: FastifyRequest): Promise<{ task: Task; endpoint: string }> => {
     const { name } = req.params as { name: string };
     const problem = nameProblem(name);
     if (problem) throw new BadRequest(`invalid name in the URL: ${problem}`);
+    await state.syncObject('tasks', name);
     const task = state.resources<Task>('tasks').get(name);
     if (!task) throw new NotFound(`task "${name}" not found`);
     const machineName = task.spec.machine;
     if (!machineName) throw new Conflict(`task "${name}" is not placed on a machine yet (phase ${task.status?.phase ?? 'Pending'})`);
-    const machine = state.resources<Machine>('machines').get(machineName);
+    const machine = await state.resources<Machine>('machines').getCurrent(machineName);
     const endpoint = machine?.status?.agentEndpoint;
     if (!endpoint) throw new Unavailable(`the agent of machine ${machineName} has not published an endpoint; is it running?`);
     return { task, endpoint };
@@ -58,7 +60,7 @@ export function registerTaskProxy(app: FastifyInstance, state: State): void {
     GET: async (req, reply) => {
       authorize(req, 'get', 'tasks/log');
       const q = req.query as Query;
-      const { task, endpoint } = target(req);
+      const { task, endpoint } = await target(req);
       const params = new URLSearchParams();
       const tail = intParam(q, 'tail');
       if (tail !== undefined) params.set('tail', String(tail));
@@ -78,7 +80,7 @@ export function registerTaskProxy(app: FastifyInstance, state: State): void {
   route(app, '/api/v1/tasks/:name/kill', {
     POST: async (req, reply) => {
       authorize(req, 'update', 'tasks/kill');
-      const { task, endpoint } = target(req);
+      const { task, endpoint } = await target(req);
       const body = (req.body ?? {}) as { signal?: unknown };
       if (body.signal !== undefined && typeof body.signal !== 'string' && typeof body.signal !== 'number') {
         throw new BadRequest('signal must be a name like "SIGTERM" or a number');
@@ -94,7 +96,7 @@ export function registerTaskProxy(app: FastifyInstance, state: State): void {
   route(app, '/api/v1/tasks/:name/exec', {
     POST: async (req, reply) => {
       authorize(req, 'update', 'tasks/exec');
-      const { task, endpoint } = target(req);
+      const { task, endpoint } = await target(req);
       const body = (req.body ?? {}) as { command?: unknown; stdin?: unknown };
       if (!Array.isArray(body.command) || body.command.length === 0 || !body.command.every((a) => typeof a === 'string')) {
         throw new BadRequest('command must be a non-empty array of strings, e.g. {"command":["ls","-l"]}');

@@ -12,7 +12,7 @@ export function registerServerCommands(program: Command): void {
     .description('run the drover API server (SQLite in --data, or etcd with --store etcd://…)')
     .option('--listen <host:port>', 'address to serve the API on', '127.0.0.1:8080')
     .option('--data <dir>', 'directory for the store and local state', './drover-data')
-    .option('--history <revisions>', 'store revisions kept for watches and paged lists', toInt, 10_000)
+    .option('--history <revisions>', 'store revisions kept for watches and paged lists (on etcd the leader compacts to it)', toInt, 10_000)
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady and its tasks are replaced', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
     .option('--store <url>', 'cluster state: sqlite (in --data, the default) or etcd://host:port[,host:port…]', 'sqlite')
@@ -22,11 +22,13 @@ export function registerServerCommands(program: Command): void {
     .option('--etcd-key <file>', 'client private key (PEM) for etcd')
     .option('--leader-ttl <seconds>', 'lease TTL of the controller leader on etcd', toInt, 5)
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
+    .option('--etcd-compaction-interval <seconds>', 'how often the leader compacts etcd history to --history revisions', toInt, 300)
     .action(async (opts: ServerCommandOptions) => {
       const server = await startServer({
         listen: opts.listen,
         dataDir: opts.data,
         historyRevisions: opts.history,
+        compactionIntervalMs: opts.etcdCompactionInterval * 1000,
         machineGraceSeconds: opts.machineGrace,
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
@@ -68,6 +70,7 @@ interface ServerCommandOptions {
   etcdKey?: string;
   leaderTtl: number;
   fleetSocket?: string;
+  etcdCompactionInterval: number;
 }
 
 function storeOptions(opts: ServerCommandOptions): { etcd?: { endpoints: string[]; tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer } }; prefix?: string; leaderTtlSeconds?: number } {

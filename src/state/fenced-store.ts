@@ -8,6 +8,7 @@ import {
   type KeyValue,
   type RangeOptions,
   type RangeResult,
+  type RangeStat,
   type Store,
   type TxnRequest,
   type TxnResult,
@@ -44,6 +45,9 @@ export class FencedStore implements Store {
   }
   range(key: string, options?: RangeOptions): Promise<RangeResult> {
     return this.inner.range(key, options);
+  }
+  get rangeStat(): ((key: string, end: string) => Promise<RangeStat>) | undefined {
+    return this.inner.rangeStat?.bind(this.inner);
   }
 
   async txn(request: TxnRequest): Promise<TxnResult> {

@@ -27,6 +27,11 @@ export class Resources<T extends AnyObject = AnyObject> {
     readonly cache: WatchCache<T>,
     private readonly prefix: string,
     private readonly waitForRevision: (revision: number) => Promise<void>,
+    /**
+     * Brings the cache up to the store for this name: after a cache miss, or a compare-and-swap
+     * that failed at store revision `revision` because the cached object is stale.
+     */
+    private readonly catchUp: (name: string, revision?: number) => Promise<void> = (_name, revision) => (revision ? waitForRevision(revision) : Promise.resolve()),
   ) {}
 
   key(name: string): string {
@@ -39,6 +44,17 @@ export class Resources<T extends AnyObject = AnyObject> {
 
   entry(name: string): Entry<T> | undefined {
     return this.cache.get(name);
+  }
+
+  /**
+   * The object as of now even when this server's cache lags (another server just wrote it):
+   * a cache miss is checked against the store before it counts as "not found".
+   */
+  async getCurrent(name: string): Promise<T | undefined> {
+    const cached = this.cache.get(name)?.object;
+    if (cached) return cached;
+    await this.catchUp(name);
+    return this.cache.get(name)?.object;
   }
 
   list(filter: WatchFilter = {}): T[] {
@@ -91,7 +107,7 @@ export class Resources<T extends AnyObject = AnyObject> {
    */
   async update(name: string, mutate: Mutation<T>, pre: Preconditions = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const current = this.mustGet(name);
+      const current = await this.mustGet(name);
       checkPreconditions(this.info.kind, current, pre);
       const next = mutate(current);
       if (next === undefined) return current;
@@ -108,7 +124,7 @@ export class Resources<T extends AnyObject = AnyObject> {
       if (res.succeeded) return this.committed(written, res);
       if (pre.revision !== undefined) throw this.stale(name, pre.revision);
       if (attempt >= MAX_RETRIES) throw new Conflict(`${this.info.kind.toLowerCase()} "${name}" is changing too fast; try again`);
-      await this.waitForRevision(res.revision);
+      await this.catchUp(name, res.revision);
     }
   }
 
@@ -136,7 +152,7 @@ export class Resources<T extends AnyObject = AnyObject> {
    */
   async delete(name: string, pre: Preconditions = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const current = this.mustGet(name);
+      const current = await this.mustGet(name);
       checkPreconditions(this.info.kind, current, pre);
       if (current.metadata.finalizers?.length) {
         if (current.metadata.deletionTimestamp) return current;
@@ -153,12 +169,12 @@ export class Resources<T extends AnyObject = AnyObject> {
       }
       if (pre.revision !== undefined) throw this.stale(name, pre.revision);
       if (attempt >= MAX_RETRIES) throw new Conflict(`${this.info.kind.toLowerCase()} "${name}" is changing too fast; try again`);
-      await this.waitForRevision(res.revision);
+      await this.catchUp(name, res.revision);
     }
   }
 
-  private mustGet(name: string): T {
-    const cur = this.cache.get(name)?.object;
+  private async mustGet(name: string): Promise<T> {
+    const cur = await this.getCurrent(name);
     if (!cur) throw new NotFound(`${this.info.kind.toLowerCase()} "${name}" not found`);
     return cur;
   }

@@ -1,6 +1,8 @@
 // The state layer: one watch on the store feeds a watch cache per kind, and a typed
 // repository per kind writes through the store. The only module that holds a Store.
-import { prefixEnd, type Store, type Watch, type WatchEvent } from '../store/store.js';
+import { prefixEnd, StoreUnavailableError, type RangeStat, type Store, type Watch, type WatchEvent } from '../store/store.js';
+import { BatchedGets } from './batched-gets.js';
+import { Coalesced } from './coalesced.js';
 import { Liveness } from './liveness.js';
 import type { AnyObject, KindInfo } from './object.js';
 import { Resources, decode } from './resources.js';
@@ -18,14 +20,42 @@ export interface StateOptions {
   /** Seconds without a heartbeat before a machine counts as gone (default 15). */
   machineGraceSeconds?: number;
   onError?: (err: Error) => void;
+  /**
+   * Make reads without a revision current across servers: wait until the cache reflects a quorum
+   * read of the store (default: on when the store's watches lag its writes, i.e. etcd).
+   */
+  consistentReads?: boolean;
+  /** How long a consistent read waits for the cache before answering 503 (default 5,000). */
+  syncTimeoutMs?: number;
+  /** How long a consistent read waits for the store's answer before serving from the cache (default 2,000). */
+  quorumReadTimeoutMs?: number;
+}
+
+/** A consistent read found this server's cache too far behind the store (503: retry, or ask another server). */
+export class CacheBehindError extends StoreUnavailableError {
+  override name = 'CacheBehindError';
+}
+
+/** Waits for the cache: resolved when `isReached()` holds after an event batch. */
+interface CacheWaiter {
+  isReached(): boolean;
+  resolve(): void;
 }
 
 export class State {
   private readonly caches = new Map<string, WatchCache>();
   private readonly repos = new Map<string, Resources>();
   private watch?: Watch;
-  private revisionWaiters: { revision: number; resolve: () => void }[] = [];
+  private waiters: CacheWaiter[] = [];
+  private syncReads = false;
+  private syncTimeoutMs = 5_000;
+  private quorumReadTimeoutMs = 2_000;
+  private isStoreUnavailable = false;
+  /** One stat read of each kind at a time; lists arriving meanwhile share the next one. */
+  private readonly kindStats = new Map<string, Coalesced<RangeStat>>();
+  private readonly quorumGets: BatchedGets;
   private bookmarkTimer?: NodeJS.Timeout;
+  private reloadTimer?: NodeJS.Timeout;
   private closed = false;
   revision = 0;
   /** Machine heartbeats (keys on store leases under <prefix>/heartbeats/). */
@@ -37,6 +67,7 @@ export class State {
     machineGraceSeconds: number,
   ) {
     this.liveness = new Liveness(store, `${prefix}heartbeats/`, machineGraceSeconds);
+    this.quorumGets = new BatchedGets(store);
   }
 
   static async open(options: StateOptions): Promise<State> {
@@ -45,7 +76,17 @@ export class State {
     for (const info of options.kinds) {
       const cache = new WatchCache(info, { historyEvents: options.historyEvents });
       state.caches.set(info.plural, cache);
-      state.repos.set(info.plural, new Resources(info, options.store, cache, `${prefix}${info.plural}/`, (r) => state.waitForRevision(r)));
+      state.repos.set(
+        info.plural,
+        new Resources(info, options.store, cache, `${prefix}${info.plural}/`, (r) => state.waitForRevision(r), (name, r) => state.catchUp(info.plural, name, r)),
+      );
+    }
+    state.syncReads = (options.consistentReads ?? options.store.backend === 'etcd') && options.store.rangeStat !== undefined;
+    state.syncTimeoutMs = options.syncTimeoutMs ?? 5_000;
+    state.quorumReadTimeoutMs = options.quorumReadTimeoutMs ?? 2_000;
+    for (const info of options.kinds) {
+      const from = `${prefix}${info.plural}/`;
+      state.kindStats.set(info.plural, new Coalesced(() => options.store.rangeStat!(from, prefixEnd(from))));
     }
     await state.load(options.onError);
     state.bookmarkTimer = setInterval(() => {
@@ -69,10 +110,101 @@ export class State {
     return [...this.caches.values()].map((c) => c.info);
   }
 
+  /** Whether reads wait for a quorum read of the store first (etcd: the cache may lag other servers' writes). */
+  get consistentReads(): boolean {
+    return this.syncReads;
+  }
+
   /** Resolves once every cache reflects `revision` (immediately on SQLite, where events precede acks). */
   waitForRevision(revision: number): Promise<void> {
     if (this.revision >= revision) return Promise.resolve();
-    return new Promise((resolve) => this.revisionWaiters.push({ revision, resolve }));
+    return new Promise((resolve) => this.waiters.push({ isReached: () => this.revision >= revision, resolve }));
+  }
+
+  /**
+   * After a cache miss, or a compare-and-swap that failed at store revision `revision`: resolves
+   * once the cache holds the store's version of the object. With consistent reads that is
+   * syncObject, not a wait for `revision`: on etcd that revision may belong to a key outside the
+   * prefix, which this cache never sees (the wait would never end).
+   */
+  catchUp(plural: string, name: string, revision?: number): Promise<void> {
+    if (this.syncReads) return this.syncObject(plural, name);
+    return revision ? this.waitForRevision(revision) : Promise.resolve();
+  }
+
+  /**
+   * Read-your-writes across servers for one object, as Kubernetes' consistent reads: a quorum
+   * read of its key, then a wait until the cache reflects it. Both ends are writes inside the
+   * prefix (the key's last put, or the delete the cache has yet to see), so the wait ends as
+   * soon as this server's watch delivers them, whatever else is written to etcd.
+   */
+  async syncObject(plural: string, name: string): Promise<void> {
+    if (!this.syncReads) return;
+    const cache = this.cache(plural);
+    const kv = await this.quorumRead(this.quorumGets.get(`${this.prefix}${plural}/${name}`));
+    if (kv) {
+      await this.waitUntil(() => this.revision >= kv.modRevision, kv.modRevision);
+    } else {
+      const stale = cache.get(name);
+      if (stale) await this.waitUntil(() => cache.get(name) !== stale, 0);
+    }
+  }
+
+  /**
+   * Read-your-writes across servers for a list of a kind; returns the store revision the
+   * cache's objects of that kind are now current with (at least the cache's revision). That
+   * revision may come from keys outside the prefix, which this server's watch never delivers;
+   * the newest modRevision and the count of the kind's keys do not: once the cache has reached
+   * that modRevision, only deletes can be missing, and those show in the count.
+   */
+  async syncKind(plural: string): Promise<number> {
+    if (!this.syncReads) return this.revision;
+    const cache = this.cache(plural);
+    const stat = await this.quorumRead(this.kindStats.get(plural)!.run());
+    await this.waitUntil(() => this.revision >= stat.revision || (this.revision >= stat.newestModRevision && cache.size === stat.count), stat.newestModRevision);
+    return Math.max(stat.revision, this.revision);
+  }
+
+  /**
+   * A quorum read with a short deadline: past it the store counts as unavailable and the read
+   * is served from the cache. While it is unavailable, reads do not wait at all: their quorum
+   * reads still go out (queued behind the one in flight), and the first that succeeds ends it.
+   */
+  private quorumRead<T>(read: Promise<T>): Promise<T> {
+    const timeoutMs = this.isStoreUnavailable ? 0 : this.quorumReadTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.isStoreUnavailable = true;
+        reject(new StoreUnavailableError(`the store did not answer a quorum read within ${this.quorumReadTimeoutMs} ms`));
+      }, timeoutMs);
+    });
+    read.then(
+      () => (this.isStoreUnavailable = false),
+      (err: unknown) => {
+        if (err instanceof StoreUnavailableError) this.isStoreUnavailable = true;
+      },
+    );
+    return Promise.race([read, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  private waitUntil(isReached: () => boolean, target: number): Promise<void> {
+    if (isReached()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter: CacheWaiter = {
+        isReached,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        const behind = target > this.revision ? ` (it is at revision ${this.revision}, the store at ${target} or later)` : '';
+        reject(new CacheBehindError(`this server's cache has not caught up with the store within ${this.syncTimeoutMs} ms${behind}; retry, or use another server`));
+      }, this.syncTimeoutMs);
+      this.waiters.push(waiter);
+    });
   }
 
   async compact(revision: number): Promise<void> {
@@ -83,11 +215,13 @@ export class State {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.bookmarkTimer);
+    clearTimeout(this.reloadTimer);
     this.watch?.close();
   }
 
   private async load(onError?: (err: Error) => void): Promise<void> {
     const all = await this.store.range(this.prefix, { end: prefixEnd(this.prefix) });
+    if (this.closed) return;
     const byKind = new Map<string, AnyObject[]>();
     this.liveness.reset(all.kvs.filter((kv) => kv.key.startsWith(this.liveness.prefix)));
     for (const kv of all.kvs) {
@@ -97,14 +231,38 @@ export class State {
       if (!list) byKind.set(plural, (list = []));
       list.push(decode(kv.value, kv.modRevision));
     }
-    for (const [plural, cache] of this.caches) cache.reset(byKind.get(plural) ?? [], all.revision);
-    this.revision = all.revision;
+    const isFirst = this.watch === undefined;
+    for (const [plural, cache] of this.caches) {
+      if (isFirst) cache.reset(byKind.get(plural) ?? [], all.revision);
+      else cache.replace(byKind.get(plural) ?? [], all.revision);
+    }
+    if (all.revision > this.revision) this.revision = all.revision;
+    this.resolveWaiters();
     this.watch = this.store.watch(
       this.prefix,
       { end: prefixEnd(this.prefix), startRevision: all.revision + 1 },
       (events, revision) => this.onEvents(events, revision),
-      (err) => onError?.(err),
+      (err) => {
+        onError?.(err);
+        this.reload(onError);
+      },
     );
+  }
+
+  /**
+   * The store's watch failed (on etcd: its history was compacted past us after a long
+   * disconnect, or etcd went away): list again and watch from there, as Kubernetes' reflectors
+   * do, retrying until it works or the state is closed.
+   */
+  private reload(onError?: (err: Error) => void, delayMs = 100): void {
+    if (this.closed) return;
+    this.reloadTimer = setTimeout(() => {
+      if (this.closed) return;
+      this.load(onError).catch((err: unknown) => {
+        onError?.(err instanceof Error ? err : new Error(String(err)));
+        this.reload(onError, Math.min(delayMs * 2, 5_000));
+      });
+    }, delayMs);
   }
 
   private onEvents(events: WatchEvent[], revision: number): void {
@@ -131,14 +289,17 @@ export class State {
     }
     this.revision = revision;
     for (const c of this.caches.values()) c.advance(revision);
-    if (this.revisionWaiters.length) {
-      const still: typeof this.revisionWaiters = [];
-      for (const w of this.revisionWaiters) {
-        if (w.revision <= revision) w.resolve();
-        else still.push(w);
-      }
-      this.revisionWaiters = still;
+    this.resolveWaiters();
+  }
+
+  private resolveWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const still: CacheWaiter[] = [];
+    for (const w of this.waiters) {
+      if (w.isReached()) w.resolve();
+      else still.push(w);
     }
+    this.waiters = still;
   }
 
   private pluralOf(key: string): string | undefined {

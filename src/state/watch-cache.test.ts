@@ -33,6 +33,41 @@ function recorder() {
 }
 
 describe('watch cache', () => {
+  it('replace turns a fresh list into the events a watcher missed, at the list revision, and resumes still work', () => {
+    const c = new WatchCache(info);
+    c.reset([task('a', 1), task('b', 2), task('c', 3)], 3);
+    const live = recorder();
+    c.subscribe({}, live.sink, 3);
+    c.replace([task('a', 1), task('b', 7), task('d', 8)], 9);
+    assert.deepEqual(live.seen, [
+      ['MODIFIED', 'b', 9],
+      ['ADDED', 'd', 9],
+      ['DELETED', 'c', 9],
+    ]);
+    assert.equal(c.revision, 9);
+    assert.deepEqual([...c.select({})].map((e) => [e.object.metadata.name, e.revision]), [['a', 1], ['b', 7], ['d', 8]]);
+    const resumed = recorder();
+    c.subscribe({}, resumed.sink, 3);
+    assert.deepEqual(resumed.seen, live.seen);
+  });
+
+  it('a resume from a revision the cache has not reached yet skips what it delivers up to there', () => {
+    const c = new WatchCache(info);
+    c.reset([task('a', 1)], 1);
+    const r = recorder();
+    c.subscribe({}, r.sink, 3);
+    const apply = (type: EventType, o: AnyObject) => (c.apply(type, o, o.metadata.revision), c.advance(o.metadata.revision));
+    apply('ADDED', task('b', 2));
+    c.bookmarkAll();
+    apply('DELETED', task('b', 3));
+    apply('MODIFIED', task('a', 4));
+    c.bookmarkAll();
+    assert.deepEqual(r.seen, [
+      ['MODIFIED', 'a', 4],
+      ['BOOKMARK', '', 4],
+    ]);
+  });
+
   it('sends the current state then a bookmark, then changes in order', () => {
     const c = new WatchCache(info);
     c.reset([task('b', 1), task('a', 2)], 2);

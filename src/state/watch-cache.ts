@@ -131,6 +131,24 @@ export class WatchCache<T extends AnyObject = AnyObject> {
     this.oldestResumable = revision;
   }
 
+  /**
+   * Takes a fresh list at `revision` after the store's watch was lost (history compacted past
+   * it, say): the differences from the cached state become events at that revision, so every
+   * watcher and controller sees the changes it missed, collapsed, and resumes keep working.
+   */
+  replace(objects: T[], revision: number): void {
+    const listed = new Set<string>();
+    for (const o of objects) {
+      const name = o.metadata.name;
+      listed.add(name);
+      const cached = this.objects.get(name);
+      if (!cached) this.apply('ADDED', o, revision);
+      else if (cached.revision !== o.metadata.revision) this.apply('MODIFIED', o, revision);
+    }
+    for (const [name, e] of [...this.objects]) if (!listed.has(name)) this.apply('DELETED', e.object, revision);
+    this.advance(revision);
+  }
+
   /** Applies one committed change. Called in revision order. */
   apply(type: EventType, object: T, revision: number): void {
     const name = object.metadata.name;
@@ -214,6 +232,7 @@ export class WatchCache<T extends AnyObject = AnyObject> {
       sink.bookmark(this.revision);
     } else {
       if (fromRevision < this.oldestResumable) throw new TooOldError(fromRevision, this.oldestResumable);
+      if (fromRevision > this.revision) sink = skipThrough(sink, fromRevision);
       for (let i = upperBoundRevision(this.history, fromRevision); i < this.history.length; i++) {
         const ev = this.history[i]!;
         const type = this.effectiveType(filter, ev);
@@ -329,6 +348,21 @@ export class WatchCache<T extends AnyObject = AnyObject> {
       this.history.splice(0, drop);
     }
   }
+}
+
+/**
+ * A sink resuming from a revision this cache has yet to reach (another server issued it, and
+ * the caller checked the store has it): what the cache delivers up to there was seen already.
+ */
+function skipThrough<T extends AnyObject>(sink: WatchSink<T>, revision: number): WatchSink<T> {
+  return {
+    send: (event, type) => {
+      if (event.revision > revision) sink.send(event, type);
+    },
+    bookmark: (r) => {
+      if (r >= revision) sink.bookmark(r);
+    },
+  };
 }
 
 /** Plain code-unit order: names are ASCII, so this is the store's byte order too. */

@@ -22,6 +22,7 @@ import {
   type OpResult,
   type RangeOptions,
   type RangeResult,
+  type RangeStat,
   type Store,
   type TxnRequest,
   type TxnResult,
@@ -31,7 +32,7 @@ import {
   type WatchOptions,
 } from './store.js';
 
-const { Etcd3, CompareResult, CompareTarget } = etcd3;
+const { Etcd3, CompareResult, CompareTarget, SortOrder, SortTarget } = etcd3;
 
 /** etcd's default --max-txn-ops: a larger transaction cannot stay atomic, so it is refused. */
 export const MAX_TXN_OPS = 128;
@@ -360,6 +361,15 @@ export class EtcdStore implements Store {
     if (startRevision > 0) builder = builder.startRevision(String(startRevision));
     // watcher(), not create(): the Watcher exists (and can be cancelled) before etcd confirms it.
     return builder.watcher();
+  }
+
+  async rangeStat(key: string, end: string): Promise<RangeStat> {
+    // etcd sorts the whole range before applying the limit, so the count stays the full count.
+    const res = await this.call(() =>
+      this.client.kv.range({ key: enc(key), range_end: enc(end), keys_only: true, limit: 1, sort_order: SortOrder.Descend, sort_target: SortTarget.Mod }),
+    );
+    const newest = res.kvs?.[0];
+    return { revision: this.see(res.header), count: num(res.count), newestModRevision: newest ? num(newest.mod_revision) : 0 };
   }
 
   /** @internal True when reads at `revision` fail because history was compacted. */

@@ -37,6 +37,12 @@ export interface RangeResult {
   revision: number;
 }
 
+export interface RangeStat {
+  revision: number;
+  count: number;
+  newestModRevision: number;
+}
+
 export type Compare =
   | { key: string; target: 'modRevision' | 'createRevision' | 'version'; op: '=' | '!=' | '<' | '>'; value: number }
   | { key: string; target: 'value'; op: '=' | '!='; value: string }
@@ -107,6 +113,14 @@ export interface Store {
    * with `CompactedError` through `onError` (and nothing is delivered).
    */
   watch(key: string, options: WatchOptions, listener: WatchListener, onError?: (err: Error) => void): Watch;
+
+  /**
+   * Backends whose watches lag their writes (etcd): one quorum read of [key, end) giving the
+   * store revision, the number of keys and the newest modRevision among them (0 when none). A
+   * watch cache of that range is current once it reflects that modRevision and holds that many
+   * keys: after the newest put only deletes can have happened. Absent where watches never lag.
+   */
+  rangeStat?(key: string, end: string): Promise<RangeStat>;
 
   /** Discards history at or below `revision`; reads and watches from there throw `CompactedError`. */
   compact(revision: number): Promise<void>;

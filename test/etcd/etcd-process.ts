@@ -2,7 +2,8 @@
 // for tests that are about etcd. `etcdBinary()` is undefined when etcd is not installed, and the
 // tests then skip with the reason.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,17 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** PEM files for serving clients over TLS; with `clientCertAuth`, clients must present a certificate the CA signed. */
+export interface EtcdTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  clientCertAuth?: boolean;
+  /** A client certificate and key for the health check when `clientCertAuth` is on. */
+  clientCertFile?: string;
+  clientKeyFile?: string;
+}
+
 export interface EtcdMember {
   name: string;
   clientUrl: string;
@@ -46,7 +58,33 @@ export interface EtcdCluster {
   stop(): Promise<void>;
 }
 
-async function waitHealthy(member: EtcdMember, timeoutMs: number): Promise<void> {
+function healthOverTls(url: string, tls: EtcdTls): Promise<{ health?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        ca: readFileSync(tls.caFile),
+        ...(tls.clientCertFile ? { cert: readFileSync(tls.clientCertFile), key: readFileSync(tls.clientKeyFile!) } : {}),
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body) as { health?: string });
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function waitHealthy(member: EtcdMember, timeoutMs: number, tls?: EtcdTls): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
@@ -54,8 +92,7 @@ async function waitHealthy(member: EtcdMember, timeoutMs: number): Promise<void>
       throw new Error(`etcd ${member.name} exited with ${member.process.exitCode}: ${member.log.slice(-2000)}`);
     }
     try {
-      const res = await fetch(`${member.clientUrl}/health`);
-      const body = (await res.json()) as { health?: string };
+      const body = tls ? await healthOverTls(`${member.clientUrl}/health`, tls) : ((await (await fetch(`${member.clientUrl}/health`)).json()) as { health?: string });
       if (body.health === 'true') return;
       last = JSON.stringify(body);
     } catch (err) {
@@ -66,7 +103,10 @@ async function waitHealthy(member: EtcdMember, timeoutMs: number): Promise<void>
   throw new Error(`etcd ${member.name} not healthy after ${timeoutMs} ms (${last}): ${member.log.slice(-2000)}`);
 }
 
-function launch(member: EtcdMember, initialCluster: string, state: 'new' | 'existing'): void {
+function launch(member: EtcdMember, initialCluster: string, state: 'new' | 'existing', tls?: EtcdTls): void {
+  const tlsArgs = tls
+    ? ['--cert-file', tls.certFile, '--key-file', tls.keyFile, '--trusted-ca-file', tls.caFile, ...(tls.clientCertAuth ? ['--client-cert-auth'] : [])]
+    : [];
   const proc = spawn(
     ETCD_PATH,
     [
@@ -82,6 +122,7 @@ function launch(member: EtcdMember, initialCluster: string, state: 'new' | 'exis
       // Tests only: faster elections on loopback.
       '--heartbeat-interval', '50',
       '--election-timeout', '500',
+      ...tlsArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -93,19 +134,21 @@ function launch(member: EtcdMember, initialCluster: string, state: 'new' | 'exis
 }
 
 /** Starts an etcd cluster of `size` members on loopback and waits until every member is healthy. */
-export async function startEtcd(size = 1): Promise<EtcdCluster> {
+export async function startEtcd(size = 1, options: { tls?: EtcdTls } = {}): Promise<EtcdCluster> {
+  const { tls } = options;
+  const scheme = tls ? 'https' : 'http';
   const members: EtcdMember[] = [];
   for (let i = 0; i < size; i++) {
     members.push({
       name: `n${i + 1}`,
-      clientUrl: `http://127.0.0.1:${await freePort()}`,
+      clientUrl: `${scheme}://127.0.0.1:${await freePort()}`,
       peerUrl: `http://127.0.0.1:${await freePort()}`,
       dataDir: mkdtempSync(join(tmpdir(), 'drover-etcd-')),
       log: '',
     });
   }
   const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
-  for (const m of members) launch(m, initialCluster, 'new');
+  for (const m of members) launch(m, initialCluster, 'new', tls);
   const cluster: EtcdCluster = {
     members,
     endpoints: members.map((m) => m.clientUrl),
@@ -119,8 +162,8 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
     },
     async restart(index) {
       const m = members[index]!;
-      launch(m, initialCluster, 'existing');
-      await waitHealthy(m, 20_000);
+      launch(m, initialCluster, 'existing', tls);
+      await waitHealthy(m, 20_000, tls);
     },
     async stop() {
       for (let i = 0; i < members.length; i++) await cluster.kill(i);
@@ -128,7 +171,7 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
     },
   };
   try {
-    await Promise.all(members.map((m) => waitHealthy(m, 20_000)));
+    await Promise.all(members.map((m) => waitHealthy(m, 20_000, tls)));
   } catch (err) {
     await cluster.stop();
     throw err;

@@ -12,6 +12,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { EtcdStore } from '../../src/store/etcd.js';
 import { until } from '../helpers.js';
 import { etcdSkipReason, startEtcd, type EtcdCluster } from './etcd-process.js';
+import { isCompiled, spawnServer, type ServerProcess } from './server-process.js';
 
 const skip = etcdSkipReason();
 if (skip) console.log(`# skipping etcd HA tests: ${skip}`);
@@ -74,10 +75,13 @@ describe('drover servers on etcd', { skip }, () => {
         body: JSON.stringify({ metadata: { name: 'from-a' }, spec: { template: { command: ['true'] } } }),
       });
       assert.equal(created.status, 201, await created.clone().text());
+      // A third server serves it at once: a read without a revision waits until its cache has
+      // caught up with a quorum read of the store.
+      const onC = await fetch(`${servers[2]!.url}/api/v1/tasks/from-a`);
+      assert.equal(onC.status, 200, await onC.clone().text());
+      const listOnC = (await (await fetch(`${servers[2]!.url}/api/v1/tasks`)).json()) as { items: { metadata: { name: string } }[] };
+      assert.ok(listOnC.items.some((t) => t.metadata.name === 'from-a'), 'a list on server C has it too');
       await seen;
-      // A third server serves it too once its watch has delivered it. (Reading your own write on
-      // another server at once needs a quorum read in the read path: not done yet.)
-      await until(async () => (await fetch(`${servers[2]!.url}/api/v1/tasks/from-a`)).status === 200, 'server C to serve the object', 10_000);
       await until(() => servers.filter((s) => s.election?.isLeader).length === 1, 'one leader among the three servers', 10_000);
       const store = await EtcdStore.open({ endpoints: etcd.endpoints });
       try {
@@ -88,6 +92,80 @@ describe('drover servers on etcd', { skip }, () => {
       }
     } finally {
       for (const s of servers) await s.close();
+    }
+  });
+
+  it('read-your-writes across servers: a GET or list on B right after a write on A shows it, 50 times over', async () => {
+    const prefix = `/drover-ryw-${Date.now()}`;
+    const servers: RunningServer[] = [];
+    // Writes outside drover's prefix move etcd's revision without ever reaching the servers'
+    // watches: a consistent read must not wait for them.
+    const outsider = await EtcdStore.open({ endpoints: etcd.endpoints });
+    try {
+      for (let i = 0; i < 2; i++) {
+        servers.push(
+          await startServer({ listen: '127.0.0.1:0', dataDir: tempDir(), logLevel: 'silent', etcd: { endpoints: etcd.endpoints }, prefix, controllers: false }),
+        );
+      }
+      const [a, b] = servers as [RunningServer, RunningServer];
+      const put = (version: number) =>
+        fetch(`${a.url}/api/v1/services/ryw`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ metadata: { name: 'ryw', labels: { version: String(version) } }, spec: { replicas: 0, template: { command: ['true'] } } }),
+        });
+      for (let i = 0; i < 50; i++) {
+        const written = await put(i);
+        assert.ok(written.status === 200 || written.status === 201, await written.clone().text());
+        const revision = ((await written.json()) as { metadata: { revision: number } }).metadata.revision;
+        if (i % 10 === 0) await outsider.put(`/outside-${prefix}`, String(i));
+        const read = await fetch(`${b.url}/api/v1/services/ryw`);
+        assert.equal(read.status, 200, `read ${i}: ${await read.clone().text()}`);
+        const body = (await read.json()) as { metadata: { revision: number; labels: Record<string, string> } };
+        assert.equal(body.metadata.labels.version, String(i), `read ${i} on B shows the write on A`);
+        assert.ok(body.metadata.revision >= revision);
+        const list = (await (await fetch(`${b.url}/api/v1/services`)).json()) as { items: { metadata: { labels: Record<string, string> } }[] };
+        assert.equal(list.items[0]?.metadata.labels.version, String(i), `list ${i} on B shows the write on A`);
+      }
+      // A client failing over mid-way: a watch resumed on B from a revision A gave it, and the
+      // next page of a list A started, even if B's cache has not reached that revision yet.
+      const onA = (await (await fetch(`${a.url}/api/v1/services/ryw`)).json()) as { metadata: { revision: number } };
+      const watched = fetch(`${b.url}/api/v1/services?watch=true&revision=${onA.metadata.revision}`);
+      assert.equal((await put(50)).status, 200);
+      const stream = await watched;
+      assert.equal(stream.status, 200, 'a watch on B resumes from a revision A gave');
+      const reader = stream.body!.getReader();
+      let text = '';
+      while (!text.includes('\n')) {
+        const chunk = await reader.read();
+        if (chunk.done) throw new Error(`the resumed watch ended after ${JSON.stringify(text)}`);
+        text += new TextDecoder().decode(chunk.value);
+      }
+      await reader.cancel();
+      const first = JSON.parse(text.split('\n')[0]!) as { type: string; object: { metadata: { labels: Record<string, string> } } };
+      assert.deepEqual([first.type, first.object.metadata.labels.version], ['MODIFIED', '50'], 'the resumed watch starts with the write after the revision');
+      const second = await fetch(`${a.url}/api/v1/services`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ metadata: { name: 'ryw2' }, spec: { replicas: 0, template: { command: ['true'] } } }),
+      });
+      assert.equal(second.status, 201);
+      const page1 = (await (await fetch(`${a.url}/api/v1/services?limit=1`)).json()) as { metadata: { nextPageToken: string }; items: { metadata: { name: string } }[] };
+      const page2 = await fetch(`${b.url}/api/v1/services?limit=1&pageToken=${encodeURIComponent(page1.metadata.nextPageToken)}`);
+      assert.equal(page2.status, 200, await page2.clone().text());
+      const names = [...page1.items, ...((await page2.json()) as { items: { metadata: { name: string } }[] }).items].map((i) => i.metadata.name);
+      assert.deepEqual(names, ['ryw', 'ryw2']);
+      assert.equal((await fetch(`${a.url}/api/v1/services/ryw2`, { method: 'DELETE' })).status, 200);
+
+      // A delete on A is gone on B at once, even right after an unrelated write outside the prefix.
+      assert.equal((await fetch(`${a.url}/api/v1/services/ryw`, { method: 'DELETE' })).status, 200);
+      await outsider.put(`/outside-${prefix}`, 'last');
+      assert.equal((await fetch(`${b.url}/api/v1/services/ryw`)).status, 404);
+      const empty = (await (await fetch(`${b.url}/api/v1/services`)).json()) as { items: unknown[] };
+      assert.deepEqual(empty.items, []);
+    } finally {
+      for (const s of servers) await s.close();
+      await outsider.close();
     }
   });
 
@@ -130,6 +208,57 @@ describe('drover servers on etcd', { skip }, () => {
       assert.ok(procs.some((p) => p !== leader && p.pid === pidOf(next)));
     } finally {
       for (const p of procs) p.kill('SIGKILL');
+      await store.close();
+    }
+  });
+});
+
+describe('a leader that is stopped (SIGTERM)', { skip }, () => {
+  let etcd: EtcdCluster;
+  const dirs: string[] = [];
+  before(async () => {
+    etcd = await startEtcd(1);
+  });
+  after(async () => {
+    await etcd?.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resigns on the way out: another server leads well before the lease TTL would have run out', async (t) => {
+    if (!isCompiled) {
+      t.skip('spawns bin/drover.js: runs from the compiled tests (npm test)');
+      return;
+    }
+    const prefix = `/drover-term-${Date.now()}`;
+    // A long TTL: only a resignation (the lease revoked) explains a takeover well within it.
+    const ttlSeconds = 20;
+    const servers: ServerProcess[] = [];
+    const store = await EtcdStore.open({ endpoints: etcd.endpoints });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const dir = mkdtempSync(join(tmpdir(), 'drover-term-'));
+        dirs.push(dir);
+        servers.push(spawnServer(['--data', dir, '--store', `etcd://${etcd.endpoints[0]!.replace('http://', '')}`, '--etcd-prefix', prefix, '--leader-ttl', String(ttlSeconds), '--log-level', 'error']));
+      }
+      await Promise.all(servers.map((s) => s.url));
+      const leaderKey = `${prefix}/leader/controllers`;
+      const pidOf = (value: string) => Number(value.split('/')[1]);
+      const first = await until(async () => (await store.get(leaderKey))?.value, 'a first leader', 20_000);
+      const leader = servers.find((s) => s.proc.pid === pidOf(first));
+      assert.ok(leader, `the leader ${first} is one of the servers`);
+      const stoppedAt = Date.now();
+      leader.proc.kill('SIGTERM');
+      const next = await until(async () => {
+        const kv = await store.get(leaderKey);
+        return kv && kv.value !== first ? kv.value : undefined;
+      }, 'a new leader', ttlSeconds * 1000);
+      const takeoverMs = Date.now() - stoppedAt;
+      console.log(`# new leader ${takeoverMs} ms after SIGTERM to the leader (lease TTL ${ttlSeconds} s)`);
+      assert.ok(takeoverMs < (ttlSeconds * 1000) / 4, `took over after ${takeoverMs} ms: the stopped leader did not resign`);
+      assert.equal(pidOf(next), servers.find((s) => s !== leader)!.proc.pid);
+      assert.equal(await leader.exited, 0, `the stopped server exits cleanly: ${leader.stderr}`);
+    } finally {
+      for (const s of servers) s.proc.kill('SIGKILL');
       await store.close();
     }
   });

@@ -4,9 +4,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequest, Conflict, Gone, NotFound, PreconditionFailed } from '../../errors.js';
 import type { AnyObject } from '../../state/object.js';
 import type { Preconditions } from '../../state/resources.js';
-import type { State } from '../../state/state.js';
+import { CacheBehindError, type State } from '../../state/state.js';
 import type { WatchCache } from '../../state/watch-cache.js';
-import { CompactedError } from '../../store/store.js';
+import { CompactedError, StoreUnavailableError } from '../../store/store.js';
 import type { Kind } from '../kinds/kind.js';
 import { authorize } from '../protocol/auth.js';
 import { responseFormat, send } from '../protocol/content.js';
@@ -34,6 +34,20 @@ export interface ResourceContext {
 
 const MAX_WAIT_MS = 5 * 60_000;
 
+/**
+ * A read without a revision is current (see State.syncObject/syncKind); when the store cannot
+ * answer (etcd lost quorum) it is served from the cache instead, so reads keep working while
+ * writes cannot. A cache that cannot catch up answers 503.
+ */
+async function consistent<T>(sync: Promise<T>): Promise<T | undefined> {
+  try {
+    return await sync;
+  } catch (err) {
+    if (err instanceof StoreUnavailableError && !(err instanceof CacheBehindError)) return undefined;
+    throw err;
+  }
+}
+
 export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceContext): void {
   const { state } = ctx;
   const repo = state.resources(kind.plural);
@@ -56,7 +70,10 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     return send(req, reply, code, bytes ?? obj);
   };
 
-  const watch = (req: FastifyRequest, reply: FastifyReply, name?: string) => {
+  /** The newest revision this server can vouch for: its cache's, or after a consistent read (several servers) the store's. */
+  const currentRevision = async (): Promise<number> => Math.max(cache.revision, (await consistent(state.syncKind(kind.plural))) ?? 0);
+
+  const watch = async (req: FastifyRequest, reply: FastifyReply, name?: string) => {
     authorize(req, 'watch', kind.plural);
     const q = req.query as Query;
     const filter = filterParams(q, kind);
@@ -65,8 +82,10 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     let revision = intParam(q, 'revision');
     if (revision === undefined && typeof lastEventId === 'string' && /^\d+$/.test(lastEventId)) revision = Number(lastEventId);
     if (revision === 0) revision = undefined;
+    // A revision from another server (a client failing over) may be ahead of this cache.
     if (revision !== undefined && revision > cache.revision) {
-      throw new BadRequest(`parameter revision ${revision} is newer than the server's current revision ${cache.revision}`);
+      const current = await currentRevision();
+      if (revision > current) throw new BadRequest(`parameter revision ${revision} is newer than the server's current revision ${current}`);
     }
     serveWatch(
       req,
@@ -91,12 +110,15 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     const filter = filterParams(q, kind);
     const limit = intParam(q, 'limit') || Infinity;
     const token = pageTokenParam(q);
-    if (token && token.r > cache.revision) {
+    // A first page is current; a later one is read at its token's revision, which another
+    // server may have issued before this cache got there.
+    const current = !token || token.r > cache.revision ? await currentRevision() : cache.revision;
+    if (token && token.r > current) {
       throw new BadRequest('invalid pageToken: it names a revision this server has not reached; pass the nextPageToken of the previous page unchanged');
     }
     const minRevision = intParam(q, 'revision');
-    if (minRevision !== undefined && minRevision > cache.revision) {
-      throw new BadRequest(`parameter revision ${minRevision} is newer than the server's current revision ${cache.revision}`);
+    if (minRevision !== undefined && minRevision > current) {
+      throw new BadRequest(`parameter revision ${minRevision} is newer than the server's current revision ${current}`);
     }
     let revision = cache.revision;
     let items: Buffer[] = [];
@@ -147,15 +169,22 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     return sendObject(req, reply, 201, created);
   };
 
-  // Not async: GET of a cached object is the hottest path, and answers without awaiting anything.
+  // GET of a cached object is the hottest path: on SQLite (the cache is current when a write is
+  // acknowledged) it answers without awaiting anything; on etcd it first makes the read current
+  // across servers (State.syncObject).
   const get = (req: FastifyRequest, reply: FastifyReply) => {
     const name = (req.params as { name: string }).name;
     // A cached object's name was checked when it was written; only a miss needs checking.
-    const entry = cache.get(name);
-    if (!entry) nameOf(req);
+    if (!cache.get(name)) nameOf(req);
     const q = req.query as Query;
     if (boolParam(q, 'watch')) return watch(req, reply, name);
     authorize(req, 'get', kind.plural);
+    if (state.consistentReads) return consistent(state.syncObject(kind.plural, name)).then(() => answerGet(req, reply, name, q));
+    return answerGet(req, reply, name, q);
+  };
+
+  const answerGet = (req: FastifyRequest, reply: FastifyReply, name: string, q: Query) => {
+    const entry = cache.get(name);
     if (!entry) throw notFound(name);
     if (kind.options.async && single(q, 'wait') !== undefined) return respondAsync(req, reply, entry.object, false, durationParam(q, 'wait', MAX_WAIT_MS));
     reply.header('etag', entry.etag);
@@ -179,7 +208,7 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
       authorize(req, 'patch', resource);
       const name = nameOf(req);
       const type = patchType(req.headers['content-type']);
-      if (!cache.get(name)) throw notFound(name);
+      if (!(await repo.getCurrent(name))) throw notFound(name);
       const updated = await repo.update(
         name,
         (cur) => {
