@@ -25,8 +25,11 @@ describe('a drover server when etcd members die', { skip }, () => {
     try {
       server = await startServer({ listen: '127.0.0.1:0', dataDir: dir, logLevel: 'silent', controllers: false, etcd: { endpoints: etcd.endpoints }, prefix: `/quorum-${Date.now()}` });
       const url = server.url;
+      // Every request has a deadline: a server stuck on etcd must fail this test quickly and say so,
+      // not hold it until the runner's timeout.
+      const signal = () => AbortSignal.timeout(30_000);
       const create = (name: string) =>
-        fetch(`${url}/api/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name }, spec: { template: { command: ['true'] } } }) });
+        fetch(`${url}/api/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name }, spec: { template: { command: ['true'] } } }), signal: signal() });
       assert.equal((await create('before')).status, 201);
 
       await etcd.kill(0);
@@ -43,13 +46,13 @@ describe('a drover server when etcd members die', { skip }, () => {
       const body = (await refused.json()) as { error: { reason: string; message: string } };
       assert.equal(body.error.reason, 'Unavailable');
       console.log(`# write without quorum refused after ${refusedMs} ms: ${body.error.message}`);
-      const read = await fetch(`${url}/api/v1/tasks/one-down-4`);
+      const read = await fetch(`${url}/api/v1/tasks/one-down-4`, { signal: signal() });
       assert.equal(read.status, 200, 'reads keep serving from the cache');
 
       await Promise.all([etcd.restart(0), etcd.restart(1)]);
-      const recovered = await until(async () => (await create('recovered')).status === 201 || (await fetch(`${url}/api/v1/tasks/recovered`)).status === 200, 'writes to work again', 20_000);
+      const recovered = await until(async () => (await create('recovered')).status === 201 || (await fetch(`${url}/api/v1/tasks/recovered`, { signal: signal() })).status === 200, 'writes to work again', 20_000);
       assert.ok(recovered);
-      await until(async () => (await fetch(`${url}/api/v1/tasks/recovered`)).status === 200, 'the recovered write in the cache', 10_000);
+      await until(async () => (await fetch(`${url}/api/v1/tasks/recovered`, { signal: signal() })).status === 200, 'the recovered write in the cache', 10_000);
     } finally {
       await server?.close();
       rmSync(dir, { recursive: true, force: true });
