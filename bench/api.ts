@@ -72,7 +72,7 @@ async function createRate(server: ServerChild, durationS: number, warmS: number)
   const opts = { url: `${server.url}/api/v1/tasks`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), connections: CONCURRENCY };
   await cannon({ ...opts, duration: warmS });
   const r = await cannon({ ...opts, duration: durationS });
-  if (r.non2xx || r.errors) throw new Error(`api-write: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+  if (r.non2xx || r.errors) throw new Error(`api-write: ${r.non2xx} non-2xx answers (by status: ${JSON.stringify(r.statusCodeStats)}), ${r.errors} errors`);
   return { rate: rate(r), objectBytes };
 }
 

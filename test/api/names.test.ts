@@ -94,6 +94,26 @@ describe('names', () => {
     assert.equal(await storeRevision(s.url), rev);
   });
 
+  it('a generated name that another create took meanwhile is drawn again, not answered with 409', async () => {
+    assert.equal((await send(`${api}/services`, 'POST', { metadata: { name: 'drawn-taken' }, spec: serviceSpec() })).status, 201);
+    // Two creates in flight can draw the same name before either is written; force that draw.
+    const repo = s.server.state.resources('services');
+    const real = repo.generateName.bind(repo);
+    const draws = ['drawn-taken', 'drawn-taken'];
+    repo.generateName = (prefix: string) => draws.shift() ?? real(prefix);
+    try {
+      const res = await send(`${api}/services`, 'POST', { metadata: { generateName: 'drawn-' }, spec: serviceSpec() });
+      assert.equal(res.status, 201, res.text);
+      assert.match(res.json().metadata.name, /^drawn-[a-z0-9]{5}$/);
+      assert.notEqual(res.json().metadata.name, 'drawn-taken');
+      assert.equal(draws.length, 0, 'it drew again after each collision');
+      // A name the client chose is its own: a collision stays a 409.
+      assertError(await send(`${api}/services`, 'POST', { metadata: { name: 'drawn-taken' }, spec: serviceSpec() }), 409, 'AlreadyExists');
+    } finally {
+      repo.generateName = real;
+    }
+  });
+
   it('label values are free text up to 256 characters; keys are restricted', async () => {
     const free = { 'fleet.example/role': 'web server, "front" tier: ünïcode ok', empty: '', max: 'v'.repeat(256) };
     const ok = await send(`${api}/machines`, 'POST', { metadata: { name: 'labelled', labels: free } });

@@ -1,7 +1,7 @@
 // The generic handlers every kind gets: list/watch/create on the collection, get/replace/
 // patch/delete on an item, and the /status subresource. A kind file never repeats these.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequest, Conflict, Gone, NotFound, PreconditionFailed } from '../../errors.js';
+import { AlreadyExists, BadRequest, Conflict, Gone, NotFound, PreconditionFailed } from '../../errors.js';
 import type { AnyObject } from '../../state/object.js';
 import type { Preconditions } from '../../state/resources.js';
 import { CacheBehindError, type State } from '../../state/state.js';
@@ -158,12 +158,29 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
     return sendObject(req, reply, isDone(current) ? (created ? 201 : 200) : 202, current);
   };
 
+  /**
+   * A generated name is checked against the cache, but two creates in flight together (or on two
+   * servers) can draw the same one: the loser draws again instead of answering 409 to a client
+   * that never chose the name.
+   */
+  const createWithName = async (obj: AnyObject, generatedFrom: string | undefined): Promise<AnyObject> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await repo.create(obj);
+      } catch (err) {
+        if (!(err instanceof AlreadyExists) || generatedFrom === undefined || attempt >= 5) throw err;
+        obj = { ...obj, metadata: { ...obj.metadata, name: repo.generateName(generatedFrom) } };
+      }
+    }
+  };
+
   const create = async (req: FastifyRequest, reply: FastifyReply) => {
     authorize(req, 'create', kind.plural);
     // Parsed before the create: a bad ?wait= must not leave work started behind its 400.
     const waitMs = kind.options.async ? durationParam(req.query as Query, 'wait', MAX_WAIT_MS) : undefined;
-    const obj = toObject(kind, req.body, { generateName: (p) => repo.generateName(p) });
-    const created = await repo.create(obj);
+    let generatedFrom: string | undefined;
+    const obj = toObject(kind, req.body, { generateName: (p) => repo.generateName((generatedFrom = p)) });
+    const created = await createWithName(obj, generatedFrom);
     if (kind.options.async) return respondAsync(req, reply, created, true, waitMs);
     reply.header('location', locationOf(created.metadata.name));
     return sendObject(req, reply, 201, created);
