@@ -47,23 +47,37 @@ export async function* watchStream<T extends AnyObject>(req: WatchRequest): Asyn
       // reopens from the current state again (ADDED events repeat; nothing is missed).
       let initial = revision === undefined;
       try {
-        for await (const line of lines(res.body!)) {
-          const ev = JSON.parse(line) as { type: string; object?: AnyObject & { error?: { code: number; message: string } }; name?: string; revision?: number; patch?: unknown[] };
-          if (ev.type === 'ERROR') {
-            // The server dropped us (we fell behind): resume from the revision it names.
-            const r = ev.object?.metadata?.revision;
-            if (typeof r === 'number' && r > 0) revision = r;
-            break;
+        // Lines are cut from each chunk in place (no async generator per line, no re-slicing of
+        // the rest of the buffer per line): a watcher's cost should be its JSON.parse.
+        const decoder = new TextDecoder();
+        let buf = '';
+        read: for await (const chunk of res.body! as unknown as AsyncIterable<Uint8Array>) {
+          buf += decoder.decode(chunk, { stream: true });
+          let start = 0;
+          let nl: number;
+          while ((nl = buf.indexOf('\n', start)) >= 0) {
+            const line = buf.slice(start, nl);
+            start = nl + 1;
+            // Events are JSON objects; anything blank (keep-alives, CRs) is skipped.
+            if (line.charCodeAt(0) !== 123 /* { */ && !line.trim()) continue;
+            const ev = JSON.parse(line) as { type: string; object?: AnyObject & { error?: { code: number; message: string } }; name?: string; revision?: number; patch?: unknown[] };
+            if (ev.type === 'ERROR') {
+              // The server dropped us (we fell behind): resume from the revision it names.
+              const r = ev.object?.metadata?.revision;
+              if (typeof r === 'number' && r > 0) revision = r;
+              break read;
+            }
+            const rev = ev.revision ?? ev.object?.metadata?.revision ?? revision ?? 0;
+            if (ev.type === 'BOOKMARK') initial = false;
+            if (!initial) revision = rev;
+            if (ev.type === 'MODIFIED' && ev.patch) {
+              yield { type: 'MODIFIED', object: { metadata: { name: ev.name, revision: rev } } as unknown as T, patch: ev.patch, revision: rev };
+            } else {
+              yield { type: ev.type as WatchEventType, object: ev.object as T, revision: rev };
+            }
+            delay = minDelay;
           }
-          const rev = ev.revision ?? ev.object?.metadata?.revision ?? revision ?? 0;
-          if (ev.type === 'BOOKMARK') initial = false;
-          if (!initial) revision = rev;
-          if (ev.type === 'MODIFIED' && ev.patch) {
-            yield { type: 'MODIFIED', object: { metadata: { name: ev.name, revision: rev } } as unknown as T, patch: ev.patch, revision: rev };
-          } else {
-            yield { type: ev.type as WatchEventType, object: ev.object as T, revision: rev };
-          }
-          delay = minDelay;
+          if (start > 0) buf = buf.slice(start);
         }
       } catch (err) {
         if (controller.signal.aborted) return;
@@ -76,20 +90,6 @@ export async function* watchStream<T extends AnyObject>(req: WatchRequest): Asyn
   } finally {
     req.signal?.removeEventListener('abort', onAbort);
     controller.abort();
-  }
-}
-
-async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let buf = '';
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    buf += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line.trim()) yield line;
-    }
   }
 }
 

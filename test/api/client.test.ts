@@ -218,4 +218,31 @@ describe('typed client: watch resumes after the connection drops', () => {
       ['ADDED', 'c'],
     ]);
   });
+
+  it('events split across chunks, several per chunk and blank keep-alive lines parse; ERROR resumes from its revision', async () => {
+    const enc = new TextEncoder();
+    const ev = (name: string, revision: number) => `{"type":"ADDED","object":{"metadata":{"name":"${name}","revision":${revision}}},"revision":${revision}}\n`;
+    const first = ev('x', 10) + '\n \r\n' + ev('y', 11) + ev('z', 12);
+    // Cut in the middle of events (and of a multi-byte character in the next body).
+    const chunks = [first.slice(0, 7), first.slice(7, 70), first.slice(70), '{"type":"ERROR","object":{"metadata":{"revision":12},"error":{"code":410,"message":"too slow"}}}\n', ev('never', 99)];
+    const second = enc.encode(ev('ünï', 13));
+    const bodies = [
+      new ReadableStream<Uint8Array>({ start: (c) => (chunks.forEach((k) => c.enqueue(enc.encode(k))), c.close()) }),
+      new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(second.slice(0, 50)), c.enqueue(second.slice(50)), c.close()) }),
+    ];
+    const opened: (number | undefined)[] = [];
+    const it = watchStream({
+      revision: 9,
+      backoffMs: [1, 1],
+      open: async (revision) => {
+        opened.push(revision);
+        return new Response(bodies.shift() ?? '');
+      },
+    });
+    const names: string[] = [];
+    for (let i = 0; i < 4; i++) names.push((await it.next()).value!.object.metadata.name);
+    await it.return(undefined);
+    assert.deepEqual(names, ['x', 'y', 'z', 'ünï'], 'nothing after the ERROR of the first stream');
+    assert.deepEqual(opened, [9, 12]);
+  });
 });
