@@ -7,6 +7,7 @@ import { Liveness } from './liveness.js';
 import type { AnyObject, KindInfo } from './object.js';
 import { Resources, decode } from './resources.js';
 import { WatchCache, type EventType } from './watch-cache.js';
+import { WrittenObjects } from './written.js';
 
 export interface StateOptions {
   store: Store;
@@ -54,6 +55,7 @@ export class State {
   /** One stat read of each kind at a time; lists arriving meanwhile share the next one. */
   private readonly kindStats = new Map<string, Coalesced<RangeStat>>();
   private readonly quorumGets: BatchedGets;
+  private readonly written = new WrittenObjects();
   private bookmarkTimer?: NodeJS.Timeout;
   private reloadTimer?: NodeJS.Timeout;
   private closed = false;
@@ -78,7 +80,7 @@ export class State {
       state.caches.set(info.plural, cache);
       state.repos.set(
         info.plural,
-        new Resources(info, options.store, cache, `${prefix}${info.plural}/`, (r) => state.waitForRevision(r), (name, r) => state.catchUp(info.plural, name, r)),
+        new Resources(info, options.store, cache, `${prefix}${info.plural}/`, (r) => state.waitForRevision(r), (name, r) => state.catchUp(info.plural, name, r), state.written),
       );
     }
     state.syncReads = (options.consistentReads ?? options.store.backend === 'etcd') && options.store.rangeStat !== undefined;
@@ -283,7 +285,7 @@ export class State {
         obj = current.object;
       } else {
         type = ev.prev ? 'MODIFIED' : 'ADDED';
-        obj = decode(ev.kv.value, ev.kv.modRevision);
+        obj = this.written.take(ev.kv.key, ev.kv.value, ev.kv.modRevision) ?? decode(ev.kv.value, ev.kv.modRevision);
       }
       cache.apply(type, obj, revision);
     }
