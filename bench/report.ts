@@ -45,7 +45,7 @@ export function writeResults(rows: Row[]): string {
   try {
     commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
     // Uncommitted changes were measured too: say so.
-    if (execSync('git status --porcelain --untracked-files=no', { encoding: 'utf8' }).trim()) commit += '-dirty';
+    if (execSync("git status --porcelain --untracked-files=no -- . ':(exclude)bench/results'", { encoding: 'utf8' }).trim()) commit += '-dirty';
   } catch {
     // not a git checkout
   }
