@@ -2,12 +2,10 @@
 // watch cache, one leader (elected with an etcd lease) runs the controllers, and a killed
 // leader is replaced within 2× the lease TTL.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { EtcdStore } from '../../src/store/etcd.js';
 import { until } from '../helpers.js';
@@ -169,28 +167,23 @@ describe('drover servers on etcd', { skip }, () => {
     }
   });
 
-  it('kill -9 of the leading server: another server leads within 2× the lease TTL', async () => {
-    const here = dirname(fileURLToPath(import.meta.url));
-    const bin = join(here, '..', '..', '..', 'bin', 'drover.js');
-    const compiled = here.includes(`${join('dist', 'test')}`);
-    if (!compiled) {
-      console.log('# this test spawns bin/drover.js and runs from the compiled tests (npm test)');
+  it('kill -9 of the leading server: another server leads within 2× the lease TTL', async (t) => {
+    if (!isCompiled) {
+      t.skip('spawns bin/drover.js: runs from the compiled tests (npm test)');
       return;
     }
     const prefix = `/drover-kill-${Date.now()}`;
     const ttlSeconds = 2;
-    const procs: ChildProcess[] = [];
+    const servers: ServerProcess[] = [];
     const store = await EtcdStore.open({ endpoints: etcd.endpoints });
     try {
       for (let i = 0; i < 3; i++) {
-        const proc = spawn(
-          process.execPath,
-          [bin, 'server', '--listen', '127.0.0.1:0', '--data', tempDir(), '--store', `etcd://${etcd.endpoints.map((e) => e.replace('http://', '')).join(',')}`,
-            '--etcd-prefix', prefix, '--leader-ttl', String(ttlSeconds), '--log-level', 'error'],
-          { stdio: ['ignore', 'ignore', 'pipe'] },
+        servers.push(
+          spawnServer(['--data', tempDir(), '--store', `etcd://${etcd.endpoints.map((e) => e.replace('http://', '')).join(',')}`,
+            '--etcd-prefix', prefix, '--leader-ttl', String(ttlSeconds), '--log-level', 'error']),
         );
-        procs.push(proc);
       }
+      const procs = servers.map((s) => s.proc);
       const leaderKey = `${prefix}/leader/controllers`;
       const pidOf = (value: string) => Number(value.split('/')[1]);
       const first = await until(async () => (await store.get(leaderKey))?.value, 'a first leader', 20_000);
@@ -207,7 +200,7 @@ describe('drover servers on etcd', { skip }, () => {
       assert.ok(takeoverMs <= 2 * ttlSeconds * 1000, `took over after ${takeoverMs} ms, more than 2× the TTL`);
       assert.ok(procs.some((p) => p !== leader && p.pid === pidOf(next)));
     } finally {
-      for (const p of procs) p.kill('SIGKILL');
+      for (const s of servers) s.proc.kill('SIGKILL');
       await store.close();
     }
   });
