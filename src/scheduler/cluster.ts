@@ -203,27 +203,11 @@ export class Cluster {
   }
 
   private writableServices(i: number): Map<string, number> {
-    let services = this.servicesOn[i];
-    if (services === undefined) {
-      services = this.servicesOn[i] = new Map();
-      this.ownServices[i] = 1;
-    } else if (!this.ownServices[i]) {
-      services = this.servicesOn[i] = new Map(services);
-      this.ownServices[i] = 1;
-    }
-    return services;
+    return writableSlot(this.servicesOn, this.ownServices, i);
   }
 
   private writableConflicts(i: number): Map<string, ConflictSource> {
-    let conflicts = this.conflictsOn[i];
-    if (conflicts === undefined) {
-      conflicts = this.conflictsOn[i] = new Map();
-      this.ownConflicts[i] = 1;
-    } else if (!this.ownConflicts[i]) {
-      conflicts = this.conflictsOn[i] = new Map(conflicts);
-      this.ownConflicts[i] = 1;
-    }
-    return conflicts;
+    return writableSlot(this.conflictsOn, this.ownConflicts, i);
   }
 
   private writableMachinesOf(service: string): Set<number> {
@@ -471,4 +455,14 @@ function describe(f: Failure, count: number, free: number, ask: Ask): string {
     case 'memory':
       return `${one ? 'has' : 'have'} insufficient memory (need ${formatBytes(ask.memoryBytes)}, ${most} ${formatBytes(free)})`;
   }
+}
+
+/** Slot i of a copy-on-write array of maps: copied from the shared map (or made) on a cluster's first write to it. */
+function writableSlot<K, V>(maps: (Map<K, V> | undefined)[], owned: Uint8Array, i: number): Map<K, V> {
+  let map = maps[i];
+  if (map === undefined || !owned[i]) {
+    map = maps[i] = new Map(map);
+    owned[i] = 1;
+  }
+  return map;
 }
