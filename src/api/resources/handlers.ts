@@ -5,7 +5,7 @@ import { AlreadyExists, BadRequest, Conflict, Gone, NotFound, PreconditionFailed
 import type { AnyObject } from '../../state/object.js';
 import type { Preconditions } from '../../state/resources.js';
 import { CacheBehindError, type State } from '../../state/state.js';
-import type { WatchCache } from '../../state/watch-cache.js';
+import type { Entry, WatchCache } from '../../state/watch-cache.js';
 import { CompactedError, StoreUnavailableError } from '../../store/store.js';
 import type { Kind } from '../kinds/kind.js';
 import { authorize } from '../protocol/auth.js';
@@ -191,17 +191,18 @@ export function registerKind(app: FastifyInstance, kind: Kind, ctx: ResourceCont
   // across servers (State.syncObject).
   const get = (req: FastifyRequest, reply: FastifyReply) => {
     const name = (req.params as { name: string }).name;
+    const entry = cache.get(name);
     // A cached object's name was checked when it was written; only a miss needs checking.
-    if (!cache.get(name)) nameOf(req);
+    if (!entry) nameOf(req);
     const q = req.query as Query;
     if (boolParam(q, 'watch')) return watch(req, reply, name);
     authorize(req, 'get', kind.plural);
-    if (state.consistentReads) return consistent(state.syncObject(kind.plural, name)).then(() => answerGet(req, reply, name, q));
-    return answerGet(req, reply, name, q);
+    // After the quorum read the cache may hold a newer version (or none): look again.
+    if (state.consistentReads) return consistent(state.syncObject(kind.plural, name)).then(() => answerGet(req, reply, name, cache.get(name), q));
+    return answerGet(req, reply, name, entry, q);
   };
 
-  const answerGet = (req: FastifyRequest, reply: FastifyReply, name: string, q: Query) => {
-    const entry = cache.get(name);
+  const answerGet = (req: FastifyRequest, reply: FastifyReply, name: string, entry: Entry | undefined, q: Query) => {
     if (!entry) throw notFound(name);
     if (kind.options.async && single(q, 'wait') !== undefined) return respondAsync(req, reply, entry.object, false, durationParam(q, 'wait', MAX_WAIT_MS));
     reply.header('etag', entry.etag);
