@@ -9,19 +9,24 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.js';
-import { kinds } from './api/kinds/registry.js';
+import type { Facade } from './api/facade.js';
+import { fleetFacade } from './compat/fleet/index.js';
 import { compactHandler } from './controllers/compact.js';
 import { drainHandler } from './controllers/drain.js';
 import { HistoryCompactor } from './controllers/history-compactor.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { OperationsController } from './controllers/operations.js';
 import { WorkloadController } from './controllers/workloads.js';
-import { FencedStore } from './state/fenced-store.js';
-import { LeaderElection } from './state/leader.js';
+import { parseListen } from './net/listen.js';
+import { kinds, Registry } from './registry/index.js';
+import { openStore, type EtcdConfig } from './state/backend.js';
+import { startLeadership } from './state/leadership.js';
+import type { LeaderElection } from './state/leader.js';
 import { State } from './state/state.js';
-import { EtcdStore } from './store/etcd.js';
-import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
+
+export { parseListen };
+export { parseEtcdUrl } from './state/backend.js';
 
 export interface ServerOptions {
   /** host:port to listen on; port 0 picks a free one. */
@@ -45,7 +50,9 @@ export interface ServerOptions {
   /** Also serve the API (with the fleet façade fleetctl uses) on this unix socket, as fleetd does. */
   fleetSocket?: string;
   /** Keep cluster state in etcd instead of SQLite: several servers share it, one leader runs the controllers. */
-  etcd?: { endpoints: string[]; tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer } };
+  etcd?: EtcdConfig;
+  /** Other APIs served over the same state (default: fleet's). */
+  facades?: Facade[];
   /** Key prefix of all state (default "/drover"). */
   prefix?: string;
   /** Elect a leader to run the controllers (default: on for etcd, off otherwise). */
@@ -58,17 +65,10 @@ export interface RunningServer {
   url: string;
   app: FastifyInstance;
   state: State;
+  registry: Registry;
   /** The leader election when several servers share a store (etcd), else undefined. */
   election?: LeaderElection;
   close(): Promise<void>;
-}
-
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
-  if (!m) throw new Error(`--listen must be host:port (e.g. 127.0.0.1:8080), got "${listen}"`);
-  const port = Number(m[3]);
-  if (port > 65535) throw new Error(`--listen port must be 0–65535, got ${port}`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
@@ -78,77 +78,48 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   mkdirSync(dataDir, { recursive: true });
   // Checked before anything starts, so a refused socket path leaves nothing running.
   if (opts.fleetSocket) await removeStaleSocket(opts.fleetSocket);
-  const store =
-    opts.store ??
-    (opts.etcd ? await EtcdStore.open({ ...opts.etcd, logger: logger.child({ component: 'store' }) }) : undefined) ??
-    SqliteStore.open({ path: join(dataDir, 'state.db'), historyRevisions: opts.historyRevisions, logger: logger.child({ component: 'store' }) });
+  const store = await openStore(
+    opts.store ? { store: opts.store } : opts.etcd ? { etcd: opts.etcd } : { sqlite: { path: join(dataDir, 'state.db'), historyRevisions: opts.historyRevisions } },
+    logger.child({ component: 'store' }),
+  );
   const grace = opts.machineGraceSeconds ?? 15;
-  const state = await State.open({
-    store,
-    kinds,
-    prefix: opts.prefix,
-    historyEvents: opts.historyEvents,
-    machineGraceSeconds: grace,
-    onError: (err) => logger.error({ err }, 'store watch failed'),
-  });
+  const stateOptions = { kinds, prefix: opts.prefix, historyEvents: opts.historyEvents, machineGraceSeconds: grace };
+  const state = await State.open({ ...stateOptions, store, onError: (err) => logger.error({ err }, 'store watch failed') });
+  const registry = new Registry({ state, kinds });
   const app = await buildApp({
-    state,
+    registry,
+    facades: opts.facades ?? [fleetFacade],
     logger,
     config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace },
   });
-  const makeControllers = (st: State) => [
-    new OperationsController(st, { Compact: compactHandler(st), Drain: drainHandler(st) }, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
-    new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
-    new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
-    // SQLite keeps its window by itself; etcd keeps everything until told.
-    ...(store.backend === 'etcd'
-      ? [new HistoryCompactor(st.store, logger.child({ component: 'compactor' }), { windowRevisions: opts.historyRevisions, intervalMs: opts.compactionIntervalMs })]
-      : []),
-  ];
-  let controllers: ReturnType<typeof makeControllers> = [];
-  let leaderState: State | undefined;
+  const startControllers = (st: State) => {
+    const controllers = [
+      new OperationsController(st, { Compact: compactHandler(st), Drain: drainHandler(st) }, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
+      new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
+      new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
+      // SQLite keeps its window by itself; etcd keeps everything until told.
+      ...(st.backend === 'etcd'
+        ? [new HistoryCompactor(st, logger.child({ component: 'compactor' }), { windowRevisions: opts.historyRevisions, intervalMs: opts.compactionIntervalMs })]
+        : []),
+    ];
+    for (const c of controllers) c.start();
+    return controllers;
+  };
+  let controllers: { close(): Promise<void> }[] = [];
   let election: LeaderElection | undefined;
-  if (opts.controllers !== false && (opts.leaderElection ?? store.backend === 'etcd')) {
-    // Only the leader runs controllers, on a State whose every write is fenced with the leader's
-    // election revision; they start once that State's cache has reached the election.
-    const electionKey = `${(opts.prefix ?? '/drover').replace(/\/+$/, '')}/leader/controllers`;
-    election = new LeaderElection({
+  if (opts.controllers !== false && (opts.leaderElection ?? state.backend === 'etcd')) {
+    // Only the leader runs controllers (see state/leadership.ts).
+    election = startLeadership({
       store,
-      key: electionKey,
+      prefix: opts.prefix,
       ttlSeconds: opts.leaderTtlSeconds,
       identity: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
       logger: logger.child({ component: 'leader' }),
-      onElected: async (fence) => {
-        const fenced = await State.open({
-          store: new FencedStore(store, electionKey, fence),
-          kinds,
-          prefix: opts.prefix,
-          historyEvents: opts.historyEvents,
-          machineGraceSeconds: grace,
-          onError: (err) => logger.error({ err }, 'leader store watch failed'),
-        });
-        await fenced.waitForRevision(fence);
-        if (election?.fence !== fence) {
-          await fenced.close();
-          return;
-        }
-        leaderState = fenced;
-        controllers = makeControllers(fenced);
-        for (const c of controllers) c.start();
-      },
-      onDeposed: async () => {
-        const stopping = controllers;
-        const stoppingState = leaderState;
-        controllers = [];
-        leaderState = undefined;
-        for (const c of stopping) await c.close();
-        await stoppingState?.close();
-      },
+      state: { ...stateOptions, onError: (err) => logger.error({ err }, 'leader store watch failed') },
+      lead: startControllers,
     });
-    election.start();
   } else if (opts.controllers !== false) {
-    controllers = makeControllers(state);
-    for (const c of controllers) c.start();
+    controllers = startControllers(state);
   }
   await app.listen({ host, port });
   const addr = app.server.address();
@@ -165,6 +136,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     url: `http://${urlHost}:${actualPort}`,
     app,
     state,
+    registry,
     election,
     close: () =>
       (closing ??= (async () => {

@@ -2,7 +2,7 @@
 // proxy) and the agent loop. Used by `drover agent`, `drover dev` and tests.
 import { pino, type Logger } from 'pino';
 import { shimPath as defaultShimPath } from '../paths.js';
-import { parseListen } from '../server.js';
+import { parseListen } from '../net/listen.js';
 import { Agent, type AgentOptions } from './agent.js';
 import type { Driver } from './drivers/driver.js';
 import { ExecDriver } from './drivers/exec.js';

@@ -3,7 +3,7 @@
 // one at a time, so a burst of events never starts a task twice.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_FINALIZER } from '../api/kinds/tasks.js';
+import { AGENT_FINALIZER } from '../model/index.js';
 import type { Client, Task } from '../client/client.js';
 import type { Driver, Run, UnitState } from './drivers/driver.js';
 import type { StatusReporter } from './status-reporter.js';

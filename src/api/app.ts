@@ -1,28 +1,28 @@
 // buildApp: the drover API server as a fastify instance, built from explicit options and not
 // listening yet (the caller decides where). Tests build the same app on port 0.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { registerFleet } from '../compat/fleet/index.js';
-import type { State } from '../state/state.js';
+import type { Registry } from '../registry/index.js';
+import { anonymousAdministrator } from '../security/principal.js';
 import { version } from '../version.js';
 import { registerDiscovery } from './discovery.js';
+import type { Facade } from './facade.js';
 import { registerHeartbeat } from './machine-heartbeat.js';
-import type { Kind } from './kinds/kind.js';
-import { kinds as allKinds } from './kinds/registry.js';
 import { registerOpenApi } from './openapi.js';
-import { allowAdministrators, anonymousAdministrator, type Authenticator, type Authorizer } from './protocol/auth.js';
+import type { Authenticator } from './protocol/auth.js';
 import { registerParsers } from './protocol/content.js';
 import { registerErrorHandlers, sendError, toApiError } from './protocol/errors.js';
 import { registerMetrics } from './protocol/metrics.js';
-import { registerKind } from './resources/handlers.js';
+import { registerKind } from './resources/register.js';
 import type { WatchTracker } from './resources/watch.js';
 import { registerSystem } from './system.js';
 import { registerTaskProxy } from './task-proxy.js';
 
 export interface AppOptions {
-  state: State;
-  kinds?: Kind[];
+  /** The one door to the state: every route reads and writes through it. */
+  registry: Registry;
+  /** Other APIs served over the same state (fleet, …), each an encapsulated plugin. */
+  facades?: Facade[];
   authenticator?: Authenticator;
-  authorizer?: Authorizer;
   logger?: FastifyBaseLogger;
   /** Largest accepted request body (default 1 MiB). */
   bodyLimitBytes?: number;
@@ -33,7 +33,7 @@ export interface AppOptions {
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
-  const kinds = opts.kinds ?? allKinds;
+  const { registry } = opts;
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger,
     // Per-request logs cost a third of GET throughput; errors are still logged.
@@ -50,7 +50,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: (err, req, reply) => sendError(req, reply, toApiError(err, req)),
   });
   const watches: WatchTracker = new Set();
-  app.decorate('authorizer', opts.authorizer ?? allowAdministrators);
   if (opts.authenticator) {
     const authenticator = opts.authenticator;
     app.decorateRequest('principal', null as never);
@@ -83,15 +82,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   registerParsers(app);
   registerErrorHandlers(app);
-  const metrics = registerMetrics(app, opts.state);
-  registerDiscovery(app, kinds);
-  registerOpenApi(app, kinds, version);
-  registerSystem(app, { state: opts.state, metrics, config: opts.config ?? {}, startedAt: new Date() });
-  for (const kind of kinds) {
-    registerKind(app, kind, { state: opts.state, watches, maxWatchBufferedBytes: opts.maxWatchBufferedBytes ?? 16 * 1024 * 1024 });
+  const metrics = registerMetrics(app, registry);
+  registerDiscovery(app, registry);
+  registerOpenApi(app, registry.kinds, version);
+  registerSystem(app, { registry, metrics, config: opts.config ?? {}, startedAt: new Date() });
+  for (const kind of registry.kinds) {
+    registerKind(app, registry.kind(kind.plural), { watches, maxWatchBufferedBytes: opts.maxWatchBufferedBytes ?? 16 * 1024 * 1024 });
   }
-  registerHeartbeat(app, opts.state);
-  registerTaskProxy(app, opts.state);
-  await registerFleet(app, { state: opts.state });
+  registerHeartbeat(app, registry);
+  registerTaskProxy(app, registry);
+  for (const facade of opts.facades ?? []) await app.register(facade.plugin, { registry });
   return app;
 }

@@ -1,11 +1,12 @@
 // Discovery: /api lists versions, /api/v1 lists the kinds with the verbs the caller may use.
 import type { FastifyInstance } from 'fastify';
-import { API_VERSION } from './kinds/common.js';
-import type { Kind } from './kinds/kind.js';
+import { API_VERSION, type Verb } from '../model/index.js';
+import type { Registry } from '../registry/index.js';
 import { send } from './protocol/content.js';
+import { contextOf } from './protocol/context.js';
 import { route } from './protocol/routes.js';
 
-export function registerDiscovery(app: FastifyInstance, kinds: Kind[]): void {
+export function registerDiscovery(app: FastifyInstance, registry: Registry): void {
   route(app, '/api', {
     GET: async (req, reply) =>
       send(req, reply, 200, {
@@ -17,8 +18,9 @@ export function registerDiscovery(app: FastifyInstance, kinds: Kind[]): void {
   });
   route(app, '/api/v1', {
     GET: async (req, reply) => {
-      const allowed = (verb: string, resource: string) => app.authorizer.allowed(req.principal, verb as never, resource);
-      const resources = kinds
+      const ctx = contextOf(req);
+      const allowed = (verb: Verb, resource: string) => registry.allowed(ctx, verb, resource);
+      const resources = registry.kinds
         .map((k) => ({
           name: k.plural,
           kind: k.kind,

@@ -1,6 +1,6 @@
 // /openapi.json, generated from the same typebox schemas that validate requests.
 import type { FastifyInstance } from 'fastify';
-import type { Kind } from './kinds/kind.js';
+import type { Kind } from '../registry/index.js';
 import { route } from './protocol/routes.js';
 
 const errorSchema = {

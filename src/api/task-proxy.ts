@@ -2,31 +2,13 @@
 // machine's agent endpoint and streams the agent's answer back, so users only ever talk to the
 // server (as the Kubernetes API server does for the kubelet's logs and exec).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Machine, Task } from '../client/client.js';
-import { ApiError, BadRequest, Conflict, NotFound, Unavailable } from '../errors.js';
-import type { State } from '../state/state.js';
-import { authorize } from './protocol/auth.js';
+import { ApiError, BadRequest, Conflict, Unavailable } from '../errors.js';
+import type { Registry } from '../registry/index.js';
+import { contextOf } from './protocol/context.js';
 import { route } from './protocol/routes.js';
-import { nameProblem } from './resources/names.js';
 import { durationParam, intParam, single, type Query } from './resources/params.js';
 
-export function registerTaskProxy(app: FastifyInstance, state: State): void {
-  // Current even right after another server bound the task (consistent reads, see State.syncObject).
-  const target = async (req: FastifyRequest): Promise<{ task: Task; endpoint: string }> => {
-    const { name } = req.params as { name: string };
-    const problem = nameProblem(name);
-    if (problem) throw new BadRequest(`invalid name in the URL: ${problem}`);
-    await state.syncObject('tasks', name);
-    const task = state.resources<Task>('tasks').get(name);
-    if (!task) throw new NotFound(`task "${name}" not found`);
-    const machineName = task.spec.machine;
-    if (!machineName) throw new Conflict(`task "${name}" is not placed on a machine yet (phase ${task.status?.phase ?? 'Pending'})`);
-    const machine = await state.resources<Machine>('machines').getCurrent(machineName);
-    const endpoint = machine?.status?.agentEndpoint;
-    if (!endpoint) throw new Unavailable(`the agent of machine ${machineName} has not published an endpoint; is it running?`);
-    return { task, endpoint };
-  };
-
+export function registerTaskProxy(app: FastifyInstance, registry: Registry): void {
   const forward = async (req: FastifyRequest, reply: FastifyReply, url: string, init: RequestInit) => {
     const abort = new AbortController();
     reply.raw.on('close', () => abort.abort());
@@ -58,9 +40,8 @@ export function registerTaskProxy(app: FastifyInstance, state: State): void {
 
   route(app, '/api/v1/tasks/:name/log', {
     GET: async (req, reply) => {
-      authorize(req, 'get', 'tasks/log');
       const q = req.query as Query;
-      const { task, endpoint } = await target(req);
+      const { task, endpoint } = await registry.taskEndpoint(contextOf(req), nameOf(req), 'log');
       const params = new URLSearchParams();
       const tail = intParam(q, 'tail');
       if (tail !== undefined) params.set('tail', String(tail));
@@ -79,8 +60,7 @@ export function registerTaskProxy(app: FastifyInstance, state: State): void {
 
   route(app, '/api/v1/tasks/:name/kill', {
     POST: async (req, reply) => {
-      authorize(req, 'update', 'tasks/kill');
-      const { task, endpoint } = await target(req);
+      const { task, endpoint } = await registry.taskEndpoint(contextOf(req), nameOf(req), 'kill');
       const body = (req.body ?? {}) as { signal?: unknown };
       if (body.signal !== undefined && typeof body.signal !== 'string' && typeof body.signal !== 'number') {
         throw new BadRequest('signal must be a name like "SIGTERM" or a number');
@@ -95,8 +75,7 @@ export function registerTaskProxy(app: FastifyInstance, state: State): void {
 
   route(app, '/api/v1/tasks/:name/exec', {
     POST: async (req, reply) => {
-      authorize(req, 'update', 'tasks/exec');
-      const { task, endpoint } = await target(req);
+      const { task, endpoint } = await registry.taskEndpoint(contextOf(req), nameOf(req), 'exec');
       const body = (req.body ?? {}) as { command?: unknown; stdin?: unknown };
       if (!Array.isArray(body.command) || body.command.length === 0 || !body.command.every((a) => typeof a === 'string')) {
         throw new BadRequest('command must be a non-empty array of strings, e.g. {"command":["ls","-l"]}');
@@ -111,6 +90,8 @@ export function registerTaskProxy(app: FastifyInstance, state: State): void {
     },
   });
 }
+
+const nameOf = (req: FastifyRequest) => (req.params as { name: string }).name;
 
 /** `since` as an RFC 3339 time, or a duration back from now ("10m", "30s"). */
 function sinceToTime(q: Query): string {

@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import type { Client, Service } from '../client/client.js';
-import type { AnyObject } from '../state/object.js';
+import type { AnyObject } from '../model/index.js';
 import { clientFor } from './config.js';
 import { kindOfManifest, parseRef, resolveKind, resourceOf, type CliKind } from './kinds.js';
 import { resolveMachineName } from './machine-names.js';

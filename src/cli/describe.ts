@@ -2,7 +2,7 @@
 // conditions, and what relates to it (a service's tasks, a machine's tasks, a task's last output).
 import type { Command } from 'commander';
 import type { Client, Machine, Operation, Service, Task } from '../client/client.js';
-import type { AnyObject } from '../state/object.js';
+import type { AnyObject } from '../model/index.js';
 import { clientFor } from './config.js';
 import { columnsFor, labelsText, machineStatus, ownerOf, parseRef, resolveKind, resourceOf, taskOrder, type CliKind } from './kinds.js';
 import { resolveMachineName } from './machine-names.js';

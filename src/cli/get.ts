@@ -2,7 +2,7 @@
 // changes as rows.
 import type { Command } from 'commander';
 import type { Client, Task } from '../client/client.js';
-import type { AnyObject } from '../state/object.js';
+import type { AnyObject } from '../model/index.js';
 import { clientFor } from './config.js';
 import { columnsFor, isLiveTask, parseRef, resolveKind, resourceOf, taskOrder, type CliKind, type TableContext } from './kinds.js';
 import { columnWidths, formatRow, listOf, parseFormat, printDocument, printTable, toYaml, type OutputFormat } from './output.js';

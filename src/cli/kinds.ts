@@ -1,7 +1,7 @@
 // Kinds as the command line names them (kubectl habits: plural, singular, short names,
 // "service/web"), and the table columns that matter for each.
 import type { Client, Machine, Operation, ResourceClient, Service, Task } from '../client/client.js';
-import type { AnyObject } from '../state/object.js';
+import type { AnyObject } from '../model/index.js';
 import { age, UsageError } from './output.js';
 
 export interface CliKind {

@@ -2,7 +2,7 @@
 // with NO_COLOR), machine-readable formats and a progress line.
 import { InvalidArgumentError } from 'commander';
 import { stringify } from 'yaml';
-import type { AnyObject } from '../state/object.js';
+import type { AnyObject } from '../model/index.js';
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name';
 export const OUTPUT_FORMATS: OutputFormat[] = ['table', 'wide', 'json', 'yaml', 'name'];

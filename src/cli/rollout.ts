@@ -2,7 +2,7 @@
 // converge, with a progress line on a TTY and plain lines otherwise.
 import type { Command } from 'commander';
 import type { Client, Service } from '../client/client.js';
-import type { AnyObject } from '../state/object.js';
+import type { AnyObject } from '../model/index.js';
 import { PREVIOUS_TEMPLATE_ANNOTATION, rememberTemplate } from './apply.js';
 import { clientFor } from './config.js';
 import { parseRef, resolveKind, resourceOf, type CliKind } from './kinds.js';

@@ -2,8 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startDev } from '../dev.js';
-import { startServer } from '../server.js';
-import { parseEtcdUrl } from '../store/etcd.js';
+import { parseEtcdUrl, startServer } from '../server.js';
 import { UsageError } from './output.js';
 
 export function registerServerCommands(program: Command): void {

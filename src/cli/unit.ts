@@ -2,13 +2,14 @@
 // Service named exactly like the unit ("web.service"): its options in spec.template.unit, its
 // [X-Fleet] rules as constraints (and global). Templates ("web@.service") are stored with
 // desiredState inactive and the annotation drover.io/unit-template, so they are never
-// scheduled; starting "web@1.service" makes the instance from the submitted template.
+// scheduled; starting "web@1.service" makes the instance from the submitted template. The unit
+// file becomes a Service through model's serviceFromUnit, as through fleet's API.
 // submit → inactive, load → loaded, start → running, stop → loaded (fleet's stop keeps the unit
 // loaded), unload → inactive, destroy → deleted.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import type { UnitOption } from '../api/kinds/common.js';
+import { isUnitService, isUnitTemplateName, serviceFromUnit, type ServiceDesiredState as DesiredState, type UnitOption } from '../model/index.js';
 import type { Client, Service, Task } from '../client/client.js';
 import { fleetConstraints, fleetDescription, fleetOptionsProblem, instantiate, parseUnitFile, parseUnitName, serializeUnit, shortUnitHash, unitHash, unitNameFromArg, unitNameProblem } from '../units/index.js';
 import { clientFor } from './config.js';
@@ -16,24 +17,7 @@ import { isLiveTask, shortId } from './kinds.js';
 import { openLog, pipeLog } from './logs.js';
 import { colourState, parseDuration, printTable, ProgressLine, sleep, toInt, UsageError } from './output.js';
 
-export const UNIT_TEMPLATE_ANNOTATION = 'drover.io/unit-template';
-type DesiredState = 'inactive' | 'loaded' | 'running';
-
-/** The Service a unit file stands for. */
-export function serviceFromUnit(name: string, options: UnitOption[], desiredState: DesiredState): { metadata: { name: string; annotations?: Record<string, string> }; spec: Service['spec'] } {
-  const info = parseUnitName(name)!;
-  const fleet = fleetConstraints(options, name);
-  const spec: Service['spec'] = {
-    template: { unit: options },
-    desiredState: info.isTemplate ? 'inactive' : desiredState,
-    ...(fleet.global ? { global: true } : { replicas: 1 }),
-    ...(Object.keys(fleet.constraints).length ? { constraints: fleet.constraints } : {}),
-  };
-  return { metadata: { name, ...(info.isTemplate ? { annotations: { [UNIT_TEMPLATE_ANNOTATION]: 'true' } } : {}) }, spec };
-}
-
-const isUnitService = (s: Service) => !!s.spec.template.unit && parseUnitName(s.metadata.name) !== undefined;
-const isTemplateService = (s: Service) => s.metadata.annotations?.[UNIT_TEMPLATE_ANNOTATION] === 'true';
+const isTemplateService = (s: Service) => isUnitTemplateName(s.metadata.name);
 
 function checkName(name: string): void {
   const problem = unitNameProblem(name);

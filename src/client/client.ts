@@ -1,18 +1,10 @@
 // The typed drover client, used by the CLI, agents, tests and benchmarks. One method per verb,
 // the server's error envelope surfaced as ApiError, watches as resuming async iterators.
-import type { KindObject } from '../api/kinds/kind.js';
-import type { machines } from '../api/kinds/machines.js';
-import type { operations } from '../api/kinds/operations.js';
-import type { services } from '../api/kinds/services.js';
-import type { tasks } from '../api/kinds/tasks.js';
-import type { AnyObject } from '../state/object.js';
+import type { AnyObject, Machine, Operation, Service, Task } from '../model/index.js';
 import { ConnectionError, errorFromResponse } from './errors.js';
 import { watchStream, type WatchEvent } from './watch.js';
 
-export type Machine = KindObject<typeof machines>;
-export type Service = KindObject<typeof services>;
-export type Task = KindObject<typeof tasks>;
-export type Operation = KindObject<typeof operations>;
+export type { Machine, Operation, Service, Task };
 
 /** What a caller writes: metadata without the server-owned fields, status optional. */
 export type Input<T extends AnyObject> = {

@@ -2,7 +2,7 @@
 // connection drops, with backoff. A resume the server can no longer serve (410) ends the
 // iteration with a Gone ApiError: the caller lists again.
 import { ApiError } from '../errors.js';
-import type { AnyObject } from '../state/object.js';
+import type { AnyObject } from '../model/index.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 

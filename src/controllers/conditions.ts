@@ -1,4 +1,4 @@
-import type { Condition } from '../api/kinds/common.js';
+import type { Condition } from '../model/index.js';
 
 /**
  * Sets a condition, keeping lastTransitionTime when the status does not change. Returns the new

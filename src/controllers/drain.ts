@@ -1,8 +1,7 @@
 // The Drain operation: cordon a machine, then delete the tasks services own there so the
 // workload controller places replacements elsewhere, and report progress until they are gone.
 // One-off tasks stay unless params.force (nothing would replace them).
-import { TERMINAL_PHASES } from '../api/kinds/tasks.js';
-import type { Machine, Task } from '../client/client.js';
+import { TERMINAL_PHASES, type DrainParams, type Machine, type Task } from '../model/index.js';
 import { NotFound, PreconditionFailed } from '../errors.js';
 import type { State } from '../state/state.js';
 import type { OperationHandler } from './operations.js';
@@ -11,10 +10,9 @@ const POLL_MS = 100;
 
 export function drainHandler(state: State): OperationHandler {
   return async (op, progress) => {
-    const params = (op.spec.params ?? {}) as { force?: unknown; timeoutSeconds?: unknown };
-    const target = op.spec.target as { kind?: string; name?: string } | undefined;
-    if (target?.kind !== 'Machine' || !target.name) throw new Error('a Drain needs spec.target {kind: Machine, name: <machine>}');
-    const machine = target.name;
+    // The registry checked the parameters and the target when the operation was created.
+    const params = (op.spec.params ?? {}) as DrainParams;
+    const machine = (op.spec.target as { name: string }).name;
     const machines = state.resources<Machine>('machines');
     if (!machines.get(machine)) throw new Error(`machine "${machine}" not found`);
     await machines.update(machine, (m) => (m.spec?.unschedulable ? undefined : { ...m, spec: { ...m.spec, unschedulable: true } }));
@@ -31,7 +29,7 @@ export function drainHandler(state: State): OperationHandler {
         if (!(err instanceof NotFound || err instanceof PreconditionFailed)) throw err;
       });
     }
-    const timeoutMs = (typeof params.timeoutSeconds === 'number' && params.timeoutSeconds > 0 ? params.timeoutSeconds : 120) * 1000;
+    const timeoutMs = (params.timeoutSeconds ?? 120) * 1000;
     const deadline = Date.now() + timeoutMs;
     const uids = new Set(evict.map((t) => t.metadata.uid));
     for (let last = -1; ; ) {

@@ -3,7 +3,14 @@
 // SQLite keeps on its own (`--history`). etcd compacts in the background in small batches
 // (its compaction batch limit), so one call does not freeze it.
 import type { Logger } from 'pino';
-import { CompactedError, type Store } from '../store/store.js';
+
+/** What the compactor needs of the state layer. */
+export interface StoreHistory {
+  currentRevision(): Promise<number>;
+  compactedRevision(): Promise<number>;
+  /** Resolves with the revision history is compacted through (≥ the one asked). */
+  compact(revision: number): Promise<number>;
+}
 
 export interface HistoryCompactorOptions {
   /** Revisions of history to keep (default 10,000). */
@@ -21,7 +28,7 @@ export class HistoryCompactor {
   private closed = false;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: StoreHistory,
     private readonly log: Logger,
     options: HistoryCompactorOptions = {},
   ) {
@@ -50,14 +57,14 @@ export class HistoryCompactor {
       // Once per term: the previous leader (or an operator) may have compacted further already.
       if (this.compacted === 0) this.compacted = await this.store.compactedRevision();
       if (target <= this.compacted) return;
-      await this.store.compact(target);
+      const compacted = await this.store.compact(target);
+      if (compacted > target) {
+        this.compacted = compacted;
+        return;
+      }
       this.compacted = target;
       this.log.info({ compactedRevision: target, currentRevision: current, windowRevisions: this.windowRevisions }, 'compacted store history');
     } catch (err) {
-      if (err instanceof CompactedError) {
-        this.compacted = Math.max(this.compacted, err.compactedRevision);
-        return;
-      }
       this.log.warn({ err }, 'store history compaction failed; retrying at the next interval');
     }
   }

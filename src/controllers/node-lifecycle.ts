@@ -3,8 +3,7 @@
 // judged by this controller's own clock: after it starts, every machine gets a full grace period;
 // and when most machines fail at once it stops evicting (a partition, not a fleet of dead machines).
 import type { Logger } from 'pino';
-import { AGENT_FINALIZER, TERMINAL_PHASES as TERMINAL } from '../api/kinds/tasks.js';
-import type { Machine, Task } from '../client/client.js';
+import { AGENT_FINALIZER, TERMINAL_PHASES as TERMINAL, type Machine, type Task } from '../model/index.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
 import type { Subscription } from '../state/watch-cache.js';

@@ -1,7 +1,7 @@
 // Runs Operations: picks up Pending ones, moves them through Running to Succeeded or Failed,
 // and records progress as it goes. Handlers are per operation type and must be idempotent:
 // an operation left Running by a server restart is run again.
-import type { AnyObject } from '../state/object.js';
+import type { AnyObject } from '../model/index.js';
 import type { State } from '../state/state.js';
 import type { Subscription } from '../state/watch-cache.js';
 

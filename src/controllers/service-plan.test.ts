@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Service, Task } from '../client/client.js';
+import type { Service, Task } from '../model/index.js';
 import { planService, TEMPLATE_HASH_LABEL, templateHash } from './service-plan.js';
 
 const template = { command: ['sleep', '1'] };

@@ -3,9 +3,7 @@
 // and the status to report. Rolling updates follow maxSurge/maxUnavailable/minReadySeconds the
 // way Kubernetes Deployments do: new tasks up to the surge, old ones down while enough are ready.
 import { createHash } from 'node:crypto';
-import type { Service, Task } from '../client/client.js';
-import { TERMINAL_PHASES } from '../api/kinds/tasks.js';
-import type { Condition } from '../api/kinds/common.js';
+import { TERMINAL_PHASES, type Condition, type Service, type Task } from '../model/index.js';
 
 export const TEMPLATE_HASH_LABEL = 'drover.io/template-hash';
 export const SERVICE_LABEL = 'drover.io/service';

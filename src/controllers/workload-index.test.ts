@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Task } from '../client/client.js';
+import type { Task } from '../model/index.js';
 import { Cluster, placeTasks, type MachineView, type PlacementRequest } from '../scheduler/index.js';
 import { WorkloadIndex } from './workload-index.js';
 

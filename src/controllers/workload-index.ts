@@ -3,8 +3,7 @@
 // waiting for a machine, the deletions only this controller can finish, and each bound live
 // task's resource request. A pass then costs what its dirty services own, not a scan of every
 // task (rebuilding this per pass was most of the server's CPU at 40k tasks).
-import { AGENT_FINALIZER } from '../api/kinds/tasks.js';
-import type { Task } from '../client/client.js';
+import { AGENT_FINALIZER, type Task } from '../model/index.js';
 import { resourceRequest, type Cluster, type ResourceAmounts, type TaskView } from '../scheduler/index.js';
 import { isLive } from './service-plan.js';
 

@@ -6,12 +6,9 @@
 // (WorkloadIndex), so a pass costs what its dirty services own plus, when it places anything,
 // one walk over the bound tasks' requests.
 import type { Logger } from 'pino';
-import { API_VERSION } from '../api/kinds/common.js';
-import { AGENT_FINALIZER, TERMINAL_PHASES } from '../api/kinds/tasks.js';
-import type { Machine, Service, Task } from '../client/client.js';
+import { AGENT_FINALIZER, API_VERSION, TERMINAL_PHASES, type Machine, type Service, type Task } from '../model/index.js';
 import { AlreadyExists, NotFound, PreconditionFailed } from '../errors.js';
-import { Cluster, globalPlacements, parseBytes, parseCpuMilli, placeTasks } from '../scheduler/index.js';
-import type { MachineView, PlacementRequest } from '../scheduler/index.js';
+import { Cluster, globalPlacements, parseBytes, parseCpuMilli, placeTasks, type MachineView, type PlacementRequest } from '../scheduler/index.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
 import type { Subscription } from '../state/watch-cache.js';

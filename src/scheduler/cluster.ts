@@ -2,6 +2,7 @@
 // "assumed" usage (resources, task counts, which services run where) that grows as placements are
 // made, so later placements in the pass see earlier ones. Feasibility checks and the text that
 // explains a failure live here too, so both always agree.
+import { resolveMachineId } from '../model/machine.js';
 import { globMatches } from './glob.js';
 import { formatBytes, formatCpuMilli } from './quantity.js';
 import type { MachineView, PlacementRequest, Strategy, TaskView } from './types.js';
@@ -237,9 +238,19 @@ export class Cluster {
       globs,
       hasConflicts: globs.length > 0 || this.isConflictTarget(r.service),
       machineOf: c.machineOf,
-      pinned: c.machine,
+      pinned: c.machine === undefined ? undefined : this.resolvePin(c.machine),
       strategy: r.strategy ?? 'spread',
     };
+  }
+
+  /**
+   * The machine a pin names: its full ID, or — as fleet's MachineID= does (machine/state.go
+   * MatchID) — the first 8 characters of exactly one machine's ID. Resolved at placement, so
+   * a unit may name a machine that registers later. Unresolved, it is kept and reported.
+   */
+  private resolvePin(pin: string): string {
+    if (this.index.has(pin) || pin.length !== 8) return pin;
+    return resolveMachineId(this.names, pin) ?? pin;
   }
 
   /** Records a task on machine i. */

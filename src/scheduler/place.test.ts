@@ -250,6 +250,18 @@ describe('pinned machine', () => {
       want: { 'a-1': id, 'a-2': id },
     },
     {
+      name: "a short (8-character) ID names the one machine it starts, as fleet's MachineID= does",
+      machines,
+      requests: [request('a-1', { machine: id.slice(0, 8) })],
+      want: { 'a-1': id },
+    },
+    {
+      name: 'a short ID that starts two machines names neither',
+      machines: [machine(`${id.slice(0, 8)}${'0'.repeat(24)}`), machine(`${id.slice(0, 8)}${'1'.repeat(24)}`)],
+      requests: [request('a-1', { machine: id.slice(0, 8) })],
+      want: { 'a-1': `unplaced: machine "${id.slice(0, 8)}" (pinned) is not registered` },
+    },
+    {
       name: 'a machine that is not registered',
       machines,
       requests: [request('a-1', { machine: 'ffffffffffffffffffffffffffffffff' })],

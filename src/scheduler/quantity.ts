@@ -1,6 +1,6 @@
 // Resource quantities as the API accepts them ("100m", 0.5, "64Mi", "1G") turned into the plain
 // integers the scheduler adds and compares: millicores and bytes.
-import type { TaskTemplate } from '../api/kinds/common.js';
+import type { TaskTemplate } from '../model/index.js';
 import type { ResourceAmounts } from './types.js';
 
 type Quantity = string | number;

@@ -1,6 +1,6 @@
 // Plain-data inputs and outputs of the scheduler. Controllers build these from the watch cache;
 // the scheduler never sees API objects, so it stays pure and cheap to test.
-import type { Constraints } from '../api/kinds/common.js';
+import type { Constraints } from '../model/index.js';
 
 export type { Constraints };
 

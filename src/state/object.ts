@@ -1,38 +1,8 @@
-// The resource envelope every kind shares. Stored as JSON without metadata.revision: the
-// revision is the store's modRevision, filled in when an object is read (as Kubernetes does
-// with resourceVersion), so a write never has to know its own revision in advance.
+// What the state layer needs to know about objects and kinds. The envelope types are the
+// model's; stored as JSON without metadata.revision (the store's modRevision is the revision).
+import type { AnyObject } from '../model/index.js';
 
-export interface OwnerRef {
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-}
-
-export interface ObjectMeta {
-  name: string;
-  uid: string;
-  revision: number;
-  generation: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  createdAt: string;
-  updatedAt: string;
-  generateName?: string;
-  deletionTimestamp?: string;
-  ownerReferences?: OwnerRef[];
-  finalizers?: string[];
-}
-
-export interface ApiObject<Spec = Record<string, unknown>, Status = Record<string, unknown>> {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  spec: Spec;
-  status: Status;
-}
-
-export type AnyObject = ApiObject<any, any>;
+export type { AnyObject, ApiObject, ObjectMeta, OwnerRef } from '../model/index.js';
 
 /** What the state layer needs to know about a kind: where it lives and which fields it indexes. */
 export interface KindInfo {

@@ -4,10 +4,11 @@
 // cannot get it wrong.
 import { randomFillSync, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { prefixEnd, type Compare, type Store, type TxnResult } from '../store/store.js';
+import { prefixEnd, type Compare, type Store, type TxnRequest, type TxnResult } from '../store/store.js';
 import { AlreadyExists, Conflict, NotFound, PreconditionFailed } from '../errors.js';
 import type { AnyObject, KindInfo } from './object.js';
 import type { Entry, WatchCache, WatchFilter } from './watch-cache.js';
+import { storeCall } from './store-errors.js';
 import { WrittenObjects } from './written.js';
 
 export interface Preconditions {
@@ -19,23 +20,46 @@ export interface Preconditions {
 
 export type Mutation<T> = (current: T) => T | undefined;
 
+/** How a repository keeps its reads current with the store (State implements it). */
+export interface CacheSync {
+  /** Resolves once the cache reflects `revision` (immediately on SQLite, where events precede acks). */
+  waitForRevision(revision: number): Promise<void>;
+  /**
+   * Brings the cache up to the store for `name` of `plural`: after a cache miss, or a
+   * compare-and-swap that failed at store revision `revision` because the cached object is stale.
+   */
+  catchUp(plural: string, name: string, revision?: number): Promise<void>;
+}
+
+export interface ResourcesOptions<T extends AnyObject> {
+  info: KindInfo;
+  store: Store;
+  cache: WatchCache<T>;
+  /** Key prefix of this kind's objects, ending in "/". */
+  prefix: string;
+  sync?: CacheSync;
+  /** Where the watch that reports this repository's writes finds the objects they wrote. */
+  written?: WrittenObjects;
+}
+
 const MAX_RETRIES = 20;
 
 export class Resources<T extends AnyObject = AnyObject> {
-  constructor(
-    readonly info: KindInfo,
-    private readonly store: Store,
-    readonly cache: WatchCache<T>,
-    private readonly prefix: string,
-    private readonly waitForRevision: (revision: number) => Promise<void>,
-    /**
-     * Brings the cache up to the store for this name: after a cache miss, or a compare-and-swap
-     * that failed at store revision `revision` because the cached object is stale.
-     */
-    private readonly catchUp: (name: string, revision?: number) => Promise<void> = (_name, revision) => (revision ? waitForRevision(revision) : Promise.resolve()),
-    /** Where the watch that reports this repository's writes finds the objects they wrote. */
-    private readonly written = new WrittenObjects(),
-  ) {}
+  readonly info: KindInfo;
+  readonly cache: WatchCache<T>;
+  private readonly store: Store;
+  private readonly prefix: string;
+  private readonly sync: CacheSync;
+  private readonly written: WrittenObjects;
+
+  constructor(opts: ResourcesOptions<T>) {
+    this.info = opts.info;
+    this.cache = opts.cache;
+    this.store = opts.store;
+    this.prefix = opts.prefix;
+    this.sync = opts.sync ?? { waitForRevision: () => Promise.resolve(), catchUp: () => Promise.resolve() };
+    this.written = opts.written ?? new WrittenObjects();
+  }
 
   key(name: string): string {
     return `${this.prefix}${name}`;
@@ -56,7 +80,7 @@ export class Resources<T extends AnyObject = AnyObject> {
   async getCurrent(name: string): Promise<T | undefined> {
     const cached = this.cache.get(name)?.object;
     if (cached) return cached;
-    await this.catchUp(name);
+    await this.sync.catchUp(this.info.plural, name);
     return this.cache.get(name)?.object;
   }
 
@@ -66,11 +90,11 @@ export class Resources<T extends AnyObject = AnyObject> {
 
   /**
    * A page of the objects as of an older `revision`, read from the store (the cache only holds
-   * the present): names after `after`, in order. Throws CompactedError once that revision is gone.
+   * the present): names after `after`, in order. Throws Gone once that revision is compacted.
    */
   async pageAt(revision: number, after: string, limit: number): Promise<{ objects: T[]; more: boolean }> {
     const prefix = this.key('');
-    const res = await this.store.range(`${prefix}${after}\0`, { end: prefixEnd(prefix), revision, limit });
+    const res = await storeCall(() => this.store.range(`${prefix}${after}\0`, { end: prefixEnd(prefix), revision, limit }));
     return { objects: res.kvs.map((kv) => decode<T>(kv.value, kv.modRevision)), more: res.more };
   }
 
@@ -117,11 +141,11 @@ export class Resources<T extends AnyObject = AnyObject> {
       const key = this.key(name);
       const finishing = written.metadata.deletionTimestamp !== undefined && !(written.metadata.finalizers?.length);
       const compare: Compare = { key, target: 'modRevision', op: '=', value: current.metadata.revision };
-      const res = finishing ? await this.store.txn({ compare: [compare], success: [{ type: 'delete', key }] }) : await this.putTxn(key, written, compare);
+      const res = finishing ? await this.txn({ compare: [compare], success: [{ type: 'delete', key }] }) : await this.putTxn(key, written, compare);
       if (res.succeeded) return this.committed(written, res);
       if (pre.revision !== undefined) throw this.stale(name, pre.revision);
       if (attempt >= MAX_RETRIES) throw new Conflict(`${this.info.kind.toLowerCase()} "${name}" is changing too fast; try again`);
-      await this.catchUp(name, res.revision);
+      await this.sync.catchUp(this.info.plural, name, res.revision);
     }
   }
 
@@ -156,17 +180,17 @@ export class Resources<T extends AnyObject = AnyObject> {
         return this.update(name, (cur) => ({ ...cur, metadata: { ...cur.metadata, deletionTimestamp: new Date().toISOString() } }), pre);
       }
       const key = this.key(name);
-      const res = await this.store.txn({
+      const res = await this.txn({
         compare: [{ key, target: 'modRevision', op: '=', value: current.metadata.revision }],
         success: [{ type: 'delete', key }],
       });
       if (res.succeeded) {
-        await this.waitForRevision(res.revision);
+        await this.sync.waitForRevision(res.revision);
         return { ...current, metadata: { ...current.metadata, revision: res.revision } };
       }
       if (pre.revision !== undefined) throw this.stale(name, pre.revision);
       if (attempt >= MAX_RETRIES) throw new Conflict(`${this.info.kind.toLowerCase()} "${name}" is changing too fast; try again`);
-      await this.catchUp(name, res.revision);
+      await this.sync.catchUp(this.info.plural, name, res.revision);
     }
   }
 
@@ -176,10 +200,14 @@ export class Resources<T extends AnyObject = AnyObject> {
     const value = JSON.stringify(stored);
     const release = this.written.hold(key, value, stored);
     try {
-      return await this.store.txn({ compare: [compare], success: [{ type: 'put', key, value }] });
+      return await this.txn({ compare: [compare], success: [{ type: 'put', key, value }] });
     } finally {
       release();
     }
+  }
+
+  private txn(req: TxnRequest): Promise<TxnResult> {
+    return storeCall(() => this.store.txn(req));
   }
 
   private async mustGet(name: string): Promise<T> {
@@ -211,7 +239,7 @@ export class Resources<T extends AnyObject = AnyObject> {
   }
 
   private async committed(obj: T, res: TxnResult): Promise<T> {
-    await this.waitForRevision(res.revision);
+    await this.sync.waitForRevision(res.revision);
     return { ...obj, metadata: { ...obj.metadata, revision: res.revision } };
   }
 }

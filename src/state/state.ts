@@ -1,11 +1,12 @@
 // The state layer: one watch on the store feeds a watch cache per kind, and a typed
 // repository per kind writes through the store. The only module that holds a Store.
-import { prefixEnd, StoreUnavailableError, type RangeStat, type Store, type Watch, type WatchEvent } from '../store/store.js';
+import { CompactedError, StoreUnavailableError, prefixEnd, type RangeStat, type Store, type Watch, type WatchEvent } from '../store/store.js';
 import { BatchedGets } from './batched-gets.js';
 import { Coalesced } from './coalesced.js';
 import { Liveness } from './liveness.js';
 import type { AnyObject, KindInfo } from './object.js';
-import { Resources, decode } from './resources.js';
+import { Resources, decode, type CacheSync } from './resources.js';
+import { fromStoreError, storeCall } from './store-errors.js';
 import { WatchCache, type EventType } from './watch-cache.js';
 import { WrittenObjects } from './written.js';
 
@@ -43,7 +44,7 @@ interface CacheWaiter {
   resolve(): void;
 }
 
-export class State {
+export class State implements CacheSync {
   private readonly caches = new Map<string, WatchCache>();
   private readonly repos = new Map<string, Resources>();
   private watch?: Watch;
@@ -64,7 +65,7 @@ export class State {
   readonly liveness: Liveness;
 
   private constructor(
-    readonly store: Store,
+    private readonly store: Store,
     private readonly prefix: string,
     machineGraceSeconds: number,
   ) {
@@ -78,10 +79,7 @@ export class State {
     for (const info of options.kinds) {
       const cache = new WatchCache(info, { historyEvents: options.historyEvents });
       state.caches.set(info.plural, cache);
-      state.repos.set(
-        info.plural,
-        new Resources(info, options.store, cache, `${prefix}${info.plural}/`, (r) => state.waitForRevision(r), (name, r) => state.catchUp(info.plural, name, r), state.written),
-      );
+      state.repos.set(info.plural, new Resources({ info, store: options.store, cache, prefix: `${prefix}${info.plural}/`, sync: state, written: state.written }));
     }
     state.syncReads = (options.consistentReads ?? options.store.backend === 'etcd') && options.store.rangeStat !== undefined;
     state.syncTimeoutMs = options.syncTimeoutMs ?? 5_000;
@@ -130,8 +128,52 @@ export class State {
    * prefix, which this cache never sees (the wait would never end).
    */
   catchUp(plural: string, name: string, revision?: number): Promise<void> {
-    if (this.syncReads) return this.syncObject(plural, name);
+    if (this.syncReads) return this.syncObject(plural, name).catch((err: unknown) => Promise.reject(fromStoreError(err)));
     return revision ? this.waitForRevision(revision) : Promise.resolve();
+  }
+
+  /**
+   * Makes the cache current for one object before a read (see syncObject). When the store
+   * cannot answer (etcd lost quorum) the read is served from the cache instead, so reads keep
+   * working while writes cannot: resolves false then. A cache that cannot catch up fails with
+   * Unavailable (503).
+   */
+  async freshObject(plural: string, name: string): Promise<boolean> {
+    return this.fresh(this.syncObject(plural, name));
+  }
+
+  /** The newest revision this server can vouch for a list of `plural` at (see syncKind); the cache's when the store cannot answer. */
+  async freshRevision(plural: string): Promise<number> {
+    const cacheRevision = this.cache(plural).revision;
+    if (!this.syncReads) return cacheRevision;
+    let revision = cacheRevision;
+    await this.fresh(this.syncKind(plural).then((r) => void (revision = Math.max(r, cacheRevision))));
+    return revision;
+  }
+
+  private async fresh(sync: Promise<unknown>): Promise<boolean> {
+    try {
+      await sync;
+      return true;
+    } catch (err) {
+      if (err instanceof StoreUnavailableError && !(err instanceof CacheBehindError)) return false;
+      throw fromStoreError(err);
+    }
+  }
+
+  /** The store backend: "sqlite" or "etcd". */
+  get backend(): string {
+    return this.store.backend;
+  }
+
+  /** The store's current revision (a round trip: /readyz uses it to see that the store answers). */
+  currentRevision(): Promise<number> {
+    return storeCall(() => this.store.currentRevision());
+  }
+
+  /** The revision history is compacted through. */
+  compactedRevision(): Promise<number> {
+    return storeCall(() => this.store.compactedRevision());
   }
 
   /**
@@ -209,8 +251,18 @@ export class State {
     });
   }
 
-  async compact(revision: number): Promise<void> {
-    await this.store.compact(revision);
+  /**
+   * Discards history through `revision`. Resolves with the revision history is now compacted
+   * through: more than asked when another server (or an operator) compacted further already.
+   */
+  async compact(revision: number): Promise<number> {
+    try {
+      await this.store.compact(revision);
+      return revision;
+    } catch (err) {
+      if (err instanceof CompactedError) return err.compactedRevision;
+      throw fromStoreError(err);
+    }
   }
 
   async close(): Promise<void> {

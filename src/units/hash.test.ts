@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { UnitOption } from '../api/kinds/common.js';
+import type { UnitOption } from '../model/index.js';
 import { shortUnitHash, unitHash } from './hash.js';
 import { parseUnitFile } from './parse.js';
 

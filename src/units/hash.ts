@@ -2,7 +2,7 @@
 // options hash differently is a new unit file: 201, else 204): SHA-1 of the serialized unit,
 // i.e. of the bytes `fleetctl cat` prints. See fleet's unit/unit.go Hash() and Bytes().
 import { createHash } from 'node:crypto';
-import type { UnitOption } from '../api/kinds/common.js';
+import type { UnitOption } from '../model/index.js';
 import { serializeUnit } from './parse.js';
 
 /** 40 lowercase hex digits. An empty option list hashes the empty string. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { UnitOption } from '../api/kinds/common.js';
-import { parseUnitFile, serializeUnit, UnitFileError, type UnitFileNotice } from './parse.js';
+import type { UnitOption } from '../model/index.js';
+import { UnitFileError, parseUnitFile, serializeUnit, type UnitFileNotice } from './parse.js';
 
 const o = (section: string, name: string, value: string): UnitOption => ({ section, name, value });
 

@@ -12,7 +12,7 @@
 //   stay in the value (systemd, reading the file fleet writes, joins the lines itself);
 // - a line of 2048 bytes or more is refused (go-systemd peeks 2048 bytes through its
 //   bufio.Reader between lexing steps; the reader is emulated so the same inputs fail).
-import type { UnitOption } from '../api/kinds/common.js';
+import type { UnitOption } from '../model/index.js';
 import { UnitFileError } from './errors.js';
 import { goDecodeRune, goFullRune, goTrimSpace, isGoSpace } from './gostrings.js';
 

@@ -7,7 +7,7 @@
 // systemd refuses outright (a broken command line, a relative WorkingDirectory=, a service with
 // no ExecStart= that is not Type=oneshot, ...) throws UnitFileError, whose loadState is what
 // systemd would report. Specifiers are resolved per setting for `unitName`.
-import type { UnitOption } from '../api/kinds/common.js';
+import type { UnitOption } from '../model/index.js';
 import { UnitFileError, type UnitWarning } from './errors.js';
 import { parseEnvironmentValue } from './environment.js';
 import { parseExecLine, type ExecCommand } from './exec.js';

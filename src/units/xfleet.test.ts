@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Constraints, UnitOption } from '../api/kinds/common.js';
+import type { Constraints, UnitOption } from '../model/index.js';
 import { UnitFileError } from './errors.js';
 import { unitHash } from './hash.js';
 import { parseUnitFile } from './parse.js';

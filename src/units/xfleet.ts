@@ -6,7 +6,8 @@
 //
 // Unit names are kept as they are: a fleet unit "db.service" is the drover Service
 // "db.service", so MachineOf=db.service and Conflicts=web@*.service name Services directly.
-import type { Constraints, UnitOption } from '../api/kinds/common.js';
+import { matchesMachineId } from '../model/machine.js';
+import type { Constraints, UnitOption } from '../model/index.js';
 import { UnitFileError } from './errors.js';
 import { goFields, goQuote } from './gostrings.js';
 import { goPathMatch } from './glob.js';
@@ -200,10 +201,8 @@ function unique(values: string[]): string[] {
   return [...new Set(values)];
 }
 
-/** Whether a machine satisfies MachineID=`required`: its full ID or its first 8 characters. */
-export function fleetMachineMatches(machineId: string, required: string): boolean {
-  return machineId === required || (machineId.length > 8 ? machineId.slice(0, 8) : machineId) === required;
-}
+/** fleet's MachineMatches: see model's matchesMachineId. */
+export const fleetMachineMatches = matchesMachineId;
 
 /** What fleetctl list-unit-files shows as DESCRIPTION: the first [Unit] Description. */
 export function fleetDescription(options: readonly UnitOption[]): string {

@@ -54,11 +54,31 @@ describe('operations', () => {
   });
 
   it('an operation that cannot be done ends Failed with a message', async () => {
-    const res = await send(`${api}/operations?wait=5s`, 'POST', { spec: { type: 'Compact', params: { revision: 'yesterday' } } });
+    const revision = (await storeRevision(s.url)) + 1_000;
+    const res = await send(`${api}/operations?wait=5s`, 'POST', { spec: { type: 'Compact', params: { revision } } });
     assert.equal(res.status, 201, res.text);
     const op = res.json();
     assert.equal(op.status.phase, 'Failed');
-    assert.match(op.status.error, /params\.revision/);
+    assert.match(op.status.error, new RegExp(`cannot compact to revision ${revision}: the current revision is \\d+`));
+  });
+
+  it('an invalid parameter or target answers 422 naming it, and creates nothing', async () => {
+    const rev = await storeRevision(s.url);
+    const cases: [unknown, string][] = [
+      [{ type: 'Compact', params: { revision: 'yesterday' } }, '/spec/params/revision'],
+      [{ type: 'Compact', params: { revision: 0 } }, '/spec/params/revision'],
+      [{ type: 'Compact', params: { keep: 5 } }, '/spec/params/keep'],
+      [{ type: 'Compact', target: { kind: 'Machine', name: 'm1' } }, '/spec/target'],
+      [{ type: 'Drain' }, '/spec/target'],
+      [{ type: 'Drain', target: { kind: 'Service', name: 'web' } }, '/spec/target'],
+      [{ type: 'Drain', target: { kind: 'Machine', name: 'm1' }, params: { force: 'yes' } }, '/spec/params/force'],
+      [{ type: 'Drain', target: { kind: 'Machine', name: 'm1' }, params: { timeoutSeconds: -1 } }, '/spec/params/timeoutSeconds'],
+    ];
+    for (const [spec, path] of cases) {
+      const err = assertError(await send(`${api}/operations`, 'POST', { spec }), 422, 'Invalid', path);
+      assert.ok(err.details?.some((d) => d.path === path), `${JSON.stringify(spec)}: details name ${path}: ${JSON.stringify(err.details)}`);
+    }
+    assert.equal(await storeRevision(s.url), rev, 'nothing was written');
   });
 
   it('an invalid wait answers 400 naming wait and creates nothing', async () => {

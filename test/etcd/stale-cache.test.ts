@@ -3,7 +3,7 @@
 // catch up on the object itself, not wait for a revision that never comes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { kinds } from '../../src/api/kinds/registry.js';
+import { kinds } from '../../src/registry/index.js';
 import { State } from '../../src/state/state.js';
 import { EtcdStore } from '../../src/store/etcd.js';
 import { CompactedError, type Store, type TxnRequest, type TxnResult, type WatchListener } from '../../src/store/store.js';

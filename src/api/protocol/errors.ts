@@ -3,7 +3,6 @@
 // 500 Internal without leaking a stack or a path.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, NotFound, type Reason } from '../../errors.js';
-import { StoreUnavailableError } from '../../store/store.js';
 import { send } from './content.js';
 
 const fastifyCodes: Record<string, [Reason, (e: FastifyError, req?: FastifyRequest) => string]> = {
@@ -34,11 +33,6 @@ function mediaTypeOf(req?: FastifyRequest): string {
 
 export function toApiError(err: unknown, req?: FastifyRequest): ApiError {
   if (err instanceof ApiError) return err;
-  if (err instanceof StoreUnavailableError) {
-    const e = new ApiError('Unavailable', `the store is unavailable: ${err.message}; retry shortly`);
-    e.headers['retry-after'] = '1';
-    return e;
-  }
   const fe = err as FastifyError;
   const mapped = fe?.code ? fastifyCodes[fe.code] : undefined;
   if (mapped) return new ApiError(mapped[0], mapped[1](fe, req));

@@ -2,9 +2,9 @@
 // at scrape time (the hot path adds to a few plain numbers).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricType } from 'prom-client';
-import type { State } from '../../state/state.js';
+import type { Registry as ApiRegistry } from '../../registry/index.js';
 
-export function registerMetrics(app: FastifyInstance, state: State): Registry {
+export function registerMetrics(app: FastifyInstance, api: ApiRegistry): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'drover_process_' });
   const series = new RequestSeries();
@@ -15,7 +15,7 @@ export function registerMetrics(app: FastifyInstance, state: State): Registry {
     help: 'Latest store revision seen by the watch cache',
     registers: [registry],
     collect() {
-      this.set(state.revision);
+      this.set(api.stats().revision);
     },
   });
   new Gauge({
@@ -24,7 +24,7 @@ export function registerMetrics(app: FastifyInstance, state: State): Registry {
     labelNames: ['kind'],
     registers: [registry],
     collect() {
-      for (const info of state.kinds()) this.set({ kind: info.kind }, state.cache(info.plural).size);
+      for (const k of api.stats().kinds) this.set({ kind: k.kind }, k.objects);
     },
   });
   new Gauge({
@@ -33,7 +33,7 @@ export function registerMetrics(app: FastifyInstance, state: State): Registry {
     labelNames: ['kind'],
     registers: [registry],
     collect() {
-      for (const info of state.kinds()) this.set({ kind: info.kind }, state.cache(info.plural).watchers);
+      for (const k of api.stats().kinds) this.set({ kind: k.kind }, k.watchers);
     },
   });
   new Gauge({
@@ -42,7 +42,7 @@ export function registerMetrics(app: FastifyInstance, state: State): Registry {
     labelNames: ['backend'],
     registers: [registry],
     collect() {
-      this.set({ backend: state.store.backend }, 1);
+      this.set({ backend: api.stats().backend }, 1);
     },
   });
 

@@ -1,6 +1,7 @@
 // Query parameters of lists, watches and waits. Every bad value is a 400 that names the
 // parameter and says what would be accepted.
 import { BadRequest } from '../../errors.js';
+import type { PagePosition } from '../../registry/index.js';
 import type { KindInfo } from '../../state/object.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from '../../state/selectors.js';
 import type { WatchFilter } from '../../state/watch-cache.js';
@@ -60,23 +61,17 @@ export function filterParams(q: Query, kind: KindInfo): WatchFilter {
   return filter;
 }
 
-export interface PageToken {
-  /** Revision of the snapshot the list is served from. */
-  r: number;
-  /** Last name of the previous page. */
-  k: string;
+/** A page token: where the previous page ended, as {"r": revision, "k": last name} in base64url. */
+export function encodePageToken(p: PagePosition): string {
+  return Buffer.from(JSON.stringify({ r: p.revision, k: p.after })).toString('base64url');
 }
 
-export function encodePageToken(t: PageToken): string {
-  return Buffer.from(JSON.stringify(t)).toString('base64url');
-}
-
-export function pageTokenParam(q: Query): PageToken | undefined {
+export function pageTokenParam(q: Query): PagePosition | undefined {
   const v = single(q, 'pageToken');
   if (v === undefined || v === '') return undefined;
   try {
-    const t = JSON.parse(Buffer.from(v, 'base64url').toString('utf8')) as PageToken;
-    if (Number.isSafeInteger(t.r) && t.r > 0 && typeof t.k === 'string') return { r: t.r, k: t.k };
+    const t = JSON.parse(Buffer.from(v, 'base64url').toString('utf8')) as { r: unknown; k: unknown };
+    if (Number.isSafeInteger(t.r) && (t.r as number) > 0 && typeof t.k === 'string') return { revision: t.r as number, after: t.k };
   } catch {
     // fall through to the error below
   }

@@ -5,13 +5,11 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import jsonpatch from 'fast-json-patch';
-import { Gone } from '../../errors.js';
-import type { CacheEvent, EventType, Subscription, WatchCache, WatchFilter } from '../../state/watch-cache.js';
-import { API_VERSION } from '../kinds/common.js';
+import { API_VERSION } from '../../model/index.js';
+import type { WatchSource } from '../../registry/index.js';
+import type { CacheEvent, EventType, Subscription } from '../../state/watch-cache.js';
 
 export interface WatchOptions {
-  /** Resume after this revision; undefined: send the current state first. */
-  revision?: number;
   diff: boolean;
   sse: boolean;
   /** Server-side end of the stream. */
@@ -92,19 +90,8 @@ function releaseHeld(): void {
 /** Open watch responses, ended when the server closes (they would keep it open forever). */
 export type WatchTracker = Set<ServerResponse>;
 
-export function serveWatch(
-  _req: FastifyRequest,
-  reply: FastifyReply,
-  cache: WatchCache,
-  filter: WatchFilter,
-  opts: WatchOptions,
-  tracker: WatchTracker,
-): void {
-  if (opts.revision !== undefined && opts.revision < cache.oldestRevision) {
-    throw new Gone(
-      `revision ${opts.revision} is too old to resume a watch of ${cache.info.plural} (oldest: ${cache.oldestRevision}); list again and watch from the list's revision`,
-    );
-  }
+export function serveWatch(_req: FastifyRequest, reply: FastifyReply, source: WatchSource, opts: WatchOptions, tracker: WatchTracker): void {
+  const { cache, filter, revision } = source;
   const format: Format = opts.sse ? 's' : 'n';
   const raw = reply.raw;
   reply.hijack();
@@ -122,9 +109,9 @@ export function serveWatch(
   const socket = raw.socket;
   const put = socket && raw.chunkedEncoding ? (chunk: Buffer) => socket.write(chunk) : (chunk: Buffer) => raw.write(chunkBody(chunk));
 
-  let lastRevision = opts.revision ?? 0;
+  let lastRevision = revision ?? 0;
   // Without a revision the stream starts with the current state, which ends at the first BOOKMARK.
-  let initial = opts.revision === undefined;
+  let initial = revision === undefined;
   let sub: Subscription | undefined = undefined;
   let closed = false;
   const finish = () => {
@@ -159,14 +146,14 @@ export function serveWatch(
         write(encodeEvent(ev, type, format, opts.diff, initial));
         if (!initial) lastRevision = ev.revision;
       },
-      bookmark: (revision) => {
+      bookmark: (at) => {
         initial = false;
-        const body = `{"type":"BOOKMARK","object":{"apiVersion":"${API_VERSION}","kind":"${kind}","metadata":{"revision":${revision}}}}`;
-        write(frame(Buffer.from(body), format, 'BOOKMARK', revision));
-        lastRevision = revision;
+        const body = `{"type":"BOOKMARK","object":{"apiVersion":"${API_VERSION}","kind":"${kind}","metadata":{"revision":${at}}}}`;
+        write(frame(Buffer.from(body), format, 'BOOKMARK', at));
+        lastRevision = at;
       },
     },
-    opts.revision,
+    revision,
   );
   if (closed) sub.close();
   const timer = opts.timeoutMs ? setTimeout(finish, opts.timeoutMs) : undefined;

@@ -2,27 +2,24 @@
 // fleet's own (api/mux.go and each resource's ServeHTTP), so unknown paths, wrong methods and
 // failures answer with fleet's status codes and error entity, never the native envelope.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Verb } from '../../api/kinds/kind.js';
-import { authorize } from '../../api/protocol/auth.js';
+import type { Facade, FacadeOptions } from '../../api/facade.js';
 import { ApiError } from '../../errors.js';
-import type { State } from '../../state/state.js';
+import type { Registry } from '../../registry/index.js';
 import { discoveryDocument } from './discovery.js';
 import { listMachines, patchMachines } from './machines.js';
 import { getState, listStates } from './state.js';
 import { destroyUnit, getUnit, listUnits, setUnit } from './units.js';
+import type { FleetDoor } from './door.js';
 import { FleetError, checkContentType, sendEmpty, sendFleet, sendFleetError } from './wire.js';
 
 export const FLEET_PREFIXES = ['/fleet/v1', '/v1-alpha'] as const;
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-export interface FleetOptions {
-  state: State;
-}
-
-/** Registers the façade on `app`, in its own encapsulated context (body parsing, errors). */
-export async function registerFleet(app: FastifyInstance, opts: FleetOptions): Promise<void> {
-  await app.register(async (fleet) => {
+/** The fleet façade, in its own encapsulated context (body parsing, errors). */
+export const fleetFacade: Facade = {
+  name: 'fleet',
+  plugin: async (fleet: FastifyInstance, opts: FacadeOptions) => {
     // fleet reads bodies itself (and answers 415 itself): take every body as bytes.
     fleet.removeAllContentTypeParsers();
     fleet.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -33,12 +30,12 @@ export async function registerFleet(app: FastifyInstance, opts: FleetOptions): P
           method: [...METHODS],
           url,
           exposeHeadRoute: false,
-          handler: (req, reply) => serve(opts.state, prefix, req, reply),
+          handler: (req, reply) => serve(opts.registry, prefix, req, reply),
         });
       }
     }
-  });
-}
+  },
+};
 
 function toFleetError(err: unknown, req: FastifyRequest): FleetError {
   if (err instanceof FleetError) return err;
@@ -70,12 +67,12 @@ function itemOf(rest: string, collection: string): string | undefined {
   return item !== '' && !item.includes('/') ? item : undefined;
 }
 
-async function serve(state: State, prefix: string, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function serve(registry: Registry, prefix: string, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { path, query } = target(req);
   const rest = path.slice(prefix.length);
   const method = req.method;
   const body = Buffer.isBuffer(req.body) ? req.body : undefined;
-  const allow = (verb: Verb, plural: string) => authorize(req, verb, plural);
+  const door: FleetDoor = { registry, ctx: { principal: req.principal, via: 'fleet' } };
 
   if (rest === '') throw new FleetError(405);
   if (rest === '/discovery') {
@@ -83,13 +80,9 @@ async function serve(state: State, prefix: string, req: FastifyRequest, reply: F
     return sendFleet(reply, 200, discoveryDocument);
   }
   if (rest === '/machines') {
-    if (method === 'GET') {
-      allow('list', 'machines');
-      return sendFleet(reply, 200, listMachines(state, query));
-    }
+    if (method === 'GET') return sendFleet(reply, 200, listMachines(door, query));
     if (method === 'PATCH') {
-      allow('patch', 'machines');
-      await patchMachines(state, body);
+      await patchMachines(door, body);
       // fleet sets the JSON Content-Type on this bodiless 204.
       return reply.code(204).header('content-type', 'application/json').send();
     }
@@ -97,37 +90,29 @@ async function serve(state: State, prefix: string, req: FastifyRequest, reply: F
   }
   if (rest === '/units') {
     if (method !== 'GET') throw new FleetError(405, 'only GET supported against this resource');
-    allow('list', 'services');
-    return sendFleet(reply, 200, listUnits(state, query));
+    return sendFleet(reply, 200, listUnits(door, query));
   }
   const unit = itemOf(rest, '/units');
   if (unit !== undefined) {
-    if (method === 'GET') {
-      allow('get', 'services');
-      return sendFleet(reply, 200, getUnit(state, unit));
-    }
+    if (method === 'GET') return sendFleet(reply, 200, await getUnit(door, unit));
     if (method === 'DELETE') {
-      allow('delete', 'services');
-      await destroyUnit(state, unit);
+      await destroyUnit(door, unit);
       return sendEmpty(reply, 204);
     }
     if (method === 'PUT') {
-      allow('update', 'services');
       checkContentType(req);
-      return sendEmpty(reply, await setUnit(state, unit, body));
+      return sendEmpty(reply, await setUnit(door, unit, body));
     }
     throw new FleetError(405, 'only GET, PUT and DELETE supported against this resource');
   }
   if (rest === '/state') {
     if (method !== 'GET') throw new FleetError(405, 'only GET supported against this resource');
-    allow('list', 'tasks');
-    return sendFleet(reply, 200, listStates(state, query));
+    return sendFleet(reply, 200, listStates(door, query));
   }
   const stateItem = itemOf(rest, '/state');
   if (stateItem !== undefined) {
     if (method !== 'GET') throw new FleetError(405, 'only GET supported against this resource');
-    allow('get', 'tasks');
-    return sendFleet(reply, 200, getState(state, stateItem));
+    return sendFleet(reply, 200, getState(door, stateItem));
   }
   throw new FleetError(404);
 }

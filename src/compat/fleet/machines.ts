@@ -1,16 +1,13 @@
 // /machines: fleet's Machine resource over native Machines. GET lists present machines (Ready);
 // PATCH edits metadata (labels) with fleet's JSON Patch subset, on registered machines or not
-// (a Machine object with only labels is created), all operations checked before any is applied.
-// Reference: fleet's api/machines.go.
-import type { Kind } from '../../api/kinds/kind.js';
-import { kinds } from '../../api/kinds/registry.js';
-import { toObject } from '../../api/resources/objects.js';
+// (a Machine object with only labels is created). Every operation is checked — fleet's rules,
+// then the registry's (a label value the native API would refuse is refused here too) — before
+// any is applied: all or nothing. Reference: fleet's api/machines.go.
 import { ApiError } from '../../errors.js';
-import type { State } from '../../state/state.js';
+import type { Machine } from '../../model/index.js';
+import type { FleetDoor } from './door.js';
 import { isPresent, machineOf } from './model.js';
 import { FleetError, decodeBody, jsonTypeName, pageOf, pageTokenFrom } from './wire.js';
-
-const machineKind = kinds.find((k) => k.plural === 'machines') as Kind;
 
 const METADATA_PATH = /^\/([^/]+)\/metadata\/([A-Za-z0-9_.-]+)$/;
 
@@ -21,37 +18,62 @@ interface MetadataOp {
   value: string;
 }
 
-export function listMachines(state: State, query: URLSearchParams): unknown {
+export function listMachines(door: FleetDoor, query: URLSearchParams): unknown {
   const token = pageTokenFrom(query);
-  const present = state.resources('machines').list().filter(isPresent).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  const present = door.registry
+    .kind<Machine>('machines')
+    .list(door.ctx)
+    .filter(isPresent)
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
   const page = pageOf(present, token);
   return { ...(page.items.length ? { machines: page.items.map(machineOf) } : {}), ...(page.next ? { nextPageToken: page.next } : {}) };
 }
 
-export async function patchMachines(state: State, body: Buffer | undefined): Promise<void> {
-  const ops = readOps(body);
-  const repo = state.resources('machines');
-  for (const op of ops) {
-    const current = repo.get(op.machine);
-    if (op.op === 'remove') {
-      if (!current?.metadata.labels || !(op.key in current.metadata.labels)) continue;
-      await repo.update(op.machine, (cur) => {
-        const labels = { ...cur.metadata.labels };
-        delete labels[op.key];
-        return { ...cur, metadata: { ...cur.metadata, labels } };
-      });
-    } else if (current) {
-      await repo.update(op.machine, (cur) => ({ ...cur, metadata: { ...cur.metadata, labels: { ...cur.metadata.labels, [op.key]: op.value } } }));
-    } else {
+export async function patchMachines(door: FleetDoor, body: Buffer | undefined): Promise<void> {
+  const byMachine = new Map<string, MetadataOp[]>();
+  for (const op of readOps(body)) byMachine.set(op.machine, [...(byMachine.get(op.machine) ?? []), op]);
+  const machines = door.registry.kind<Machine>('machines');
+  /** The machine with its labels edited, as a client would PUT it; undefined when nothing changes. */
+  const edit = (ops: MetadataOp[]) => (current: Machine | undefined) => {
+    const before = current?.metadata.labels ?? {};
+    const labels = applyOps(before, ops);
+    return labels === before ? undefined : { ...current, metadata: { ...current?.metadata, name: ops[0]!.machine, labels } };
+  };
+  try {
+    // Checked first, every machine: a refused operation leaves all of them as they were.
+    for (const [name, ops] of byMachine) {
+      if (edit(ops)(machines.cache.get(name)?.object)) await machines.dryRun(door.ctx, name, edit(ops));
+    }
+    for (const [name, ops] of byMachine) {
+      const change = edit(ops);
+      if (!change(machines.cache.get(name)?.object)) continue;
+      if (machines.cache.get(name)) await machines.update(door.ctx, name, change);
       // Metadata for a machine that has not registered yet: it is there when its agent comes.
-      try {
-        await repo.create(toObject(machineKind, { metadata: { name: op.machine, labels: { [op.key]: op.value } } }, { name: op.machine }));
-      } catch (err) {
-        if (err instanceof ApiError) throw new FleetError(err.code === 409 ? 409 : 400, err.message);
-        throw err;
-      }
+      else await machines.create(door.ctx, change(undefined));
+    }
+  } catch (err) {
+    throw asFleetError(err);
+  }
+}
+
+/** The labels after `ops`, or the same object when they change nothing. */
+function applyOps(labels: Record<string, string>, ops: MetadataOp[]): Record<string, string> {
+  let out = labels;
+  for (const op of ops) {
+    if (op.op === 'remove') {
+      if (!(op.key in out)) continue;
+      out = { ...out };
+      delete out[op.key];
+    } else if (out[op.key] !== op.value) {
+      out = { ...out, [op.key]: op.value };
     }
   }
+  return out;
+}
+
+function asFleetError(err: unknown): unknown {
+  if (err instanceof ApiError) return new FleetError(err.code === 409 ? 409 : err.code >= 500 ? err.code : 400, err.message);
+  return err;
 }
 
 /** The body as fleet reads it: an array of {op, path, value: {value}}; a plain string value is accepted too. */

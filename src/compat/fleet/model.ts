@@ -2,20 +2,9 @@
 // unit options, a UnitState is what an agent reports on one of its Tasks, a Machine is a Machine.
 // Field order is the order of fleet's generated Go structs (schema/v1-gen.go), so the bytes match;
 // empty fields are left out, as Go's `omitempty` does.
-import type { UnitOption } from '../../api/kinds/common.js';
-import type { AnyObject } from '../../state/object.js';
-import type { State } from '../../state/state.js';
-import { parseUnitName, unitHash } from '../../units/index.js';
-
-export type FleetState = 'inactive' | 'loaded' | 'launched';
-export type NativeState = 'inactive' | 'loaded' | 'running';
-
-export const toNativeState: Record<FleetState, NativeState> = { inactive: 'inactive', loaded: 'loaded', launched: 'running' };
-export const toFleetState: Record<NativeState, FleetState> = { inactive: 'inactive', loaded: 'loaded', running: 'launched' };
-
-export function isFleetState(s: string): s is FleetState {
-  return s === 'inactive' || s === 'loaded' || s === 'launched';
-}
+import { isMachineReady, isUnitService, isUnitTemplateName, toFleetState, type AnyObject, type FleetState, type Machine, type Service, type Task, type UnitOption } from '../../model/index.js';
+import { unitHash } from '../../units/index.js';
+import type { FleetDoor } from './door.js';
 
 export interface FleetUnitOption { name?: string; section?: string; value?: string }
 export interface FleetUnit { currentState?: string; desiredState?: string; machineID?: string; name?: string; options?: FleetUnitOption[] }
@@ -39,57 +28,53 @@ export function fleetOption(o: UnitOption): FleetUnitOption {
   return omitEmpty({ name: o.name, section: o.section, value: o.value });
 }
 
-/** A Service is a fleet unit when its template carries unit options and it is not being deleted. */
-export function isUnitService(svc: AnyObject): boolean {
-  return Array.isArray(svc.spec?.template?.unit) && !svc.metadata.deletionTimestamp;
-}
-
-export function isTemplateName(name: string): boolean {
-  return parseUnitName(name)?.isTemplate === true;
+/** fleet knows a Service as a unit while it is one (see isUnitService) and is not being deleted. */
+export function isFleetUnit(svc: Service): boolean {
+  return isUnitService(svc) && !svc.metadata.deletionTimestamp;
 }
 
 /** The live tasks a Service owns (by uid: a recreated namesake does not inherit them). */
-export function tasksOf(state: State, svc: AnyObject): AnyObject[] {
-  return state
-    .resources('tasks')
-    .list({ fields: [{ field: 'metadata.owner', op: '=', value: svc.metadata.name }] })
-    .filter((t) => t.metadata.ownerReferences?.some((r: { uid: string }) => r.uid === svc.metadata.uid) && !t.metadata.deletionTimestamp)
+export function tasksOf(door: FleetDoor, svc: AnyObject): Task[] {
+  return door.registry
+    .kind<Task>('tasks')
+    .list(door.ctx, { fields: [{ field: 'metadata.owner', op: '=', value: svc.metadata.name }] })
+    .filter((t) => t.metadata.ownerReferences?.some((r) => r.uid === svc.metadata.uid) && !t.metadata.deletionTimestamp)
     .filter((t) => t.status?.phase !== 'Lost');
 }
 
 /** fleet's view of where a unit is and what it is doing: launched when its task runs, loaded when placed. */
-function currentOf(tasks: AnyObject[]): { currentState: FleetState; machineID?: string } {
+function currentOf(tasks: Task[]): { currentState: FleetState; machineID?: string } {
   const placed = tasks.find((t) => t.spec.machine);
   if (!placed) return { currentState: 'inactive' };
   const running = placed.status?.phase === 'Running' || placed.status?.unitState?.active === 'active';
   return { currentState: running ? 'launched' : 'loaded', machineID: placed.spec.machine };
 }
 
-export function unitOf(state: State, svc: AnyObject): FleetUnit {
+export function unitOf(door: FleetDoor, svc: Service): FleetUnit {
   const spec = svc.spec;
-  const options = ((spec.template.unit ?? []) as UnitOption[]).map(fleetOption);
-  const desiredState = toFleetState[(spec.desiredState ?? 'running') as NativeState];
+  const options = (spec.template.unit ?? []).map(fleetOption);
+  const desiredState = toFleetState[spec.desiredState ?? 'running'];
   // A global unit has no single machine: fleet leaves both fields out.
-  const current: { currentState?: FleetState; machineID?: string } = spec.global ? {} : currentOf(tasksOf(state, svc));
+  const current: { currentState?: FleetState; machineID?: string } = spec.global ? {} : currentOf(tasksOf(door, svc));
   return omitEmpty({ currentState: current.currentState, desiredState, machineID: current.machineID, name: svc.metadata.name, options });
 }
 
-export function unitServices(state: State): AnyObject[] {
-  return state.resources('services').list().filter(isUnitService).sort(byName);
+export function unitServices(door: FleetDoor): Service[] {
+  return door.registry.kind<Service>('services').list(door.ctx).filter(isFleetUnit).sort(byName);
 }
 
 /** Every UnitState an agent has reported, ordered by unit name then machine ID. Templates never have one. */
-export function unitStates(state: State): FleetUnitState[] {
+export function unitStates(door: FleetDoor): FleetUnitState[] {
   const out: FleetUnitState[] = [];
-  for (const svc of unitServices(state)) {
-    if (isTemplateName(svc.metadata.name)) continue;
-    for (const t of tasksOf(state, svc)) {
+  for (const svc of unitServices(door)) {
+    if (isUnitTemplateName(svc.metadata.name)) continue;
+    for (const t of tasksOf(door, svc)) {
       const us = t.status?.unitState;
       if (!t.spec.machine || !us) continue;
       out.push(
         omitEmpty({
           hash: unitHash((t.spec.template.unit ?? svc.spec.template.unit) as UnitOption[]),
-          machineID: t.spec.machine as string,
+          machineID: t.spec.machine,
           name: svc.metadata.name,
           systemdActiveState: us.active,
           systemdLoadState: us.load,
@@ -102,16 +87,16 @@ export function unitStates(state: State): FleetUnitState[] {
 }
 
 /** A machine is in fleet's list while it is present: its agent heartbeats (Ready). */
-export function isPresent(m: AnyObject): boolean {
-  return m.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') ?? false;
+export function isPresent(m: Machine): boolean {
+  return isMachineReady(m);
 }
 
-export function machineOf(m: AnyObject): FleetMachine {
-  const labels = (m.metadata.labels ?? {}) as Record<string, string>;
+export function machineOf(m: Machine): FleetMachine {
+  const labels = m.metadata.labels ?? {};
   const metadata: Record<string, string> = {};
   // Go writes map keys sorted.
   for (const k of Object.keys(labels).sort(cmp)) metadata[k] = labels[k]!;
-  return omitEmpty({ id: m.metadata.name, metadata, primaryIP: m.status?.address as string | undefined });
+  return omitEmpty({ id: m.metadata.name, metadata, primaryIP: m.status?.address });
 }
 
 function cmp(a: string, b: string): number {

@@ -3,18 +3,20 @@
 // from the URL or is not a unit name, 409 creating without options, 400 for options fleet
 // refuses, 201 when the unit is created or its unit file changes (hash differs), 409 when an
 // existing unit gets no desiredState, 400 activating a template, else 204.
-import type { UnitOption } from '../../api/kinds/common.js';
-import type { Kind } from '../../api/kinds/kind.js';
-import { kinds } from '../../api/kinds/registry.js';
-import { toObject } from '../../api/resources/objects.js';
 import { ApiError } from '../../errors.js';
-import type { AnyObject } from '../../state/object.js';
-import type { State } from '../../state/state.js';
-import { fleetConstraints, fleetMachineMatches, fleetOptionsProblem, unitHash, unitNameProblem } from '../../units/index.js';
-import { isFleetState, isTemplateName, isUnitService, toNativeState, unitOf, unitServices, type FleetState } from './model.js';
-import { FleetError, decodeBody, goFields, goQuote, jsonTypeName, pageOf, pageTokenFrom } from './wire.js';
-
-const serviceKind = kinds.find((k) => k.plural === 'services') as Kind;
+import {
+  isFleetState,
+  isUnitTemplateName,
+  serviceFromUnit,
+  toNativeState,
+  type FleetState,
+  type Service,
+  type UnitOption,
+} from '../../model/index.js';
+import { fleetOptionsProblem, unitHash, unitNameProblem } from '../../units/index.js';
+import type { FleetDoor } from './door.js';
+import { isFleetUnit, unitOf, unitServices } from './model.js';
+import { decodeBody, FleetError, goFields, goQuote, jsonTypeName, pageOf, pageTokenFrom } from './wire.js';
 
 /** The fields of a PUT body fleet reads (schema.Unit), already type-checked. */
 interface UnitInput {
@@ -23,34 +25,48 @@ interface UnitInput {
   options: UnitOption[];
 }
 
-export function listUnits(state: State, query: URLSearchParams): unknown {
+export function listUnits(door: FleetDoor, query: URLSearchParams): unknown {
   const token = pageTokenFrom(query);
-  const page = pageOf(unitServices(state), token);
-  return { ...(page.next ? { nextPageToken: page.next } : {}), ...(page.items.length ? { units: page.items.map((s) => unitOf(state, s)) } : {}) };
+  const page = pageOf(unitServices(door), token);
+  return { ...(page.next ? { nextPageToken: page.next } : {}), ...(page.items.length ? { units: page.items.map((s) => unitOf(door, s)) } : {}) };
 }
 
-export function getUnit(state: State, name: string): unknown {
-  const svc = state.resources('services').get(name);
-  if (!svc || !isUnitService(svc)) throw new FleetError(404, 'unit does not exist');
-  return unitOf(state, svc);
+/** The Service that is unit `name`, if there is one. */
+async function findUnit(door: FleetDoor, name: string): Promise<Service | undefined> {
+  let svc: Service | undefined;
+  try {
+    svc = await door.registry.kind<Service>('services').find(door.ctx, name);
+  } catch (err) {
+    // A name the native API cannot hold is no unit fleet knows.
+    if (err instanceof ApiError && err.code === 400) return undefined;
+    throw err;
+  }
+  return svc && isFleetUnit(svc) ? svc : undefined;
 }
 
-export async function destroyUnit(state: State, name: string): Promise<void> {
-  const svc = state.resources('services').get(name);
-  if (!svc || !isUnitService(svc)) throw new FleetError(404, 'unit does not exist');
-  await state.resources('services').delete(name, { uid: svc.metadata.uid });
+export async function getUnit(door: FleetDoor, name: string): Promise<unknown> {
+  const svc = await findUnit(door, name);
+  if (!svc) throw new FleetError(404, 'unit does not exist');
+  return unitOf(door, svc);
+}
+
+export async function destroyUnit(door: FleetDoor, name: string): Promise<void> {
+  const svc = await findUnit(door, name);
+  if (!svc) throw new FleetError(404, 'unit does not exist');
+  await door.registry.kind('services').delete(door.ctx, name, { uid: svc.metadata.uid });
 }
 
 /** PUT /units/{name}: 201 or 204. */
-export async function setUnit(state: State, item: string, body: Buffer | undefined): Promise<201 | 204> {
+export async function setUnit(door: FleetDoor, item: string, body: Buffer | undefined): Promise<201 | 204> {
   const su = readUnit(body);
   if (su.name === '') su.name = item;
   if (su.name !== item) throw new FleetError(400, `name in URL ${goQuote(item)} differs from unit name in request body ${goQuote(su.name)}`);
   const nameProblem = unitNameProblem(su.name);
   if (nameProblem) throw new FleetError(400, nameProblem);
 
-  const existing = state.resources('services').get(su.name);
-  const eu = existing && isUnitService(existing) ? existing : undefined;
+  const services = door.registry.kind<Service>('services');
+  const existing = await services.find(door.ctx, su.name);
+  const eu = existing && isFleetUnit(existing) ? existing : undefined;
   let replace = false;
   if (!eu) {
     if (su.options.length === 0) throw new FleetError(409, 'unit does not exist and options field empty');
@@ -59,7 +75,7 @@ export async function setUnit(state: State, item: string, body: Buffer | undefin
     replace = true;
   } else if (su.options.length > 0) {
     // fleet compares unit file hashes: the same options in the same order are the same unit.
-    replace = unitHash(su.options) !== unitHash(eu.spec.template.unit as UnitOption[]);
+    replace = unitHash(su.options) !== unitHash(eu.spec.template.unit ?? []);
     if (replace) {
       const problem = fleetOptionsProblem(su.options);
       if (problem) throw new FleetError(400, problem);
@@ -69,13 +85,13 @@ export async function setUnit(state: State, item: string, body: Buffer | undefin
   if (replace) {
     // fleet's CreateUnit: the desired state is inactive unless the body says otherwise.
     const desired = su.desiredState === '' ? 'inactive' : checkState(su.desiredState);
-    await writeService(state, su.name, su.options, desired, existing);
+    await writeService(door, su.name, su.options, desired, existing);
     return 201;
   }
   if (su.desiredState === '') throw new FleetError(409, 'must provide DesiredState to update existing unit');
-  if (isTemplateName(su.name) && su.desiredState !== 'inactive') throw new FleetError(400, `cannot activate template ${goQuote(su.name)}`);
+  if (isUnitTemplateName(su.name) && su.desiredState !== 'inactive') throw new FleetError(400, `cannot activate template ${goQuote(su.name)}`);
   const desired = checkState(su.desiredState);
-  await state.resources('services').update(su.name, (cur) => {
+  await services.update(door.ctx, su.name, (cur) => {
     if (cur.spec.desiredState === toNativeState[desired]) return undefined;
     return { ...cur, spec: { ...cur.spec, desiredState: toNativeState[desired] } };
   });
@@ -127,45 +143,16 @@ function readUnit(body: Buffer | undefined): UnitInput {
   return out;
 }
 
-/** systemd's Restart= as the native restart policy (systemd's default is no restart). */
-function restartPolicyOf(options: UnitOption[]): 'always' | 'on-failure' | 'never' {
-  const restart = options.filter((o) => o.section === 'Service' && o.name === 'Restart').at(-1)?.value.trim();
-  if (restart === 'always') return 'always';
-  if (restart && restart.startsWith('on-')) return 'on-failure';
-  return 'never';
-}
-
-/** Creates or replaces the Service that is this unit: template, constraints and desired state. */
-async function writeService(state: State, name: string, options: UnitOption[], desired: FleetState, existing: AnyObject | undefined): Promise<void> {
-  const template = isTemplateName(name);
-  const rules = fleetConstraints(options, name);
-  const constraints = { ...rules.constraints };
-  if (constraints.machine !== undefined) constraints.machine = resolveMachine(state, constraints.machine);
-  const spec = {
-    // A template is stored for its instances to copy, and never scheduled.
-    ...(rules.global && !template ? { global: true } : { replicas: 1 }),
-    desiredState: template ? 'inactive' : toNativeState[desired],
-    strategy: 'spread',
-    template: { driver: 'unit', unit: options, restartPolicy: restartPolicyOf(options) },
-    ...(Object.keys(constraints).length ? { constraints } : {}),
-  };
-  let obj: AnyObject;
+/** Creates or replaces the Service that is this unit (model's serviceFromUnit: the CLI makes the same one). */
+async function writeService(door: FleetDoor, name: string, options: UnitOption[], desired: FleetState, existing: Service | undefined): Promise<void> {
+  const services = door.registry.kind<Service>('services');
+  const unit = serviceFromUnit(name, options, toNativeState[desired]);
   try {
-    obj = toObject(serviceKind, { metadata: { name, labels: existing?.metadata.labels }, spec }, { name });
+    if (!existing) await services.create(door.ctx, unit);
+    // A new unit file keeps the Service's own labels and annotations.
+    else await services.update(door.ctx, name, (cur) => ({ ...cur, spec: unit.spec }), { uid: existing.metadata.uid });
   } catch (err) {
-    if (err instanceof ApiError) throw new FleetError(400, err.message);
+    if (err instanceof ApiError && err.code === 422) throw new FleetError(400, err.message);
     throw err;
   }
-  const repo = state.resources('services');
-  if (!existing) {
-    await repo.create(obj);
-    return;
-  }
-  await repo.update(name, (cur) => ({ ...cur, spec: obj.spec }), { uid: existing.metadata.uid });
-}
-
-/** fleet's MachineID= accepts a machine's short (8-character) ID: pin the one machine it names. */
-function resolveMachine(state: State, required: string): string {
-  const matches = state.resources('machines').list().filter((m) => fleetMachineMatches(m.metadata.name, required));
-  return matches.length === 1 ? matches[0]!.metadata.name : required;
 }

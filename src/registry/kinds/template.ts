@@ -1,5 +1,6 @@
+// What a task template needs beyond its schema, for Services and Tasks alike.
 import type { FieldError } from '../../errors.js';
-import type { TaskTemplate } from './common.js';
+import type { TaskTemplate } from '../../model/index.js';
 
 /** What the template schema cannot say: something to run, and a driver that fits. */
 export function checkTemplate(t: TaskTemplate, path: string): FieldError[] {

@@ -1,14 +1,25 @@
-// defineKind: a resource kind is a schema, defaults, validation and the few hooks that differ
-// from every other kind. The generic machinery (CRUD, lists, watch, preconditions, errors,
-// OpenAPI) is written once, in src/api/resources/.
+// defineKind: a resource kind is a schema, defaults, validation and the few strategy hooks
+// that differ from every other kind (Kubernetes' registry strategies). The generic machinery
+// (decode, CRUD, lists, watch, preconditions, errors, OpenAPI) is written once, in the
+// registry and the HTTP layer.
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { FieldError } from '../../errors.js';
-import type { AnyObject, ApiObject, KindInfo } from '../../state/object.js';
+import { ALL_VERBS, type AnyObject, type ApiObject, type Verb } from '../../model/index.js';
+import type { KindInfo } from '../../state/object.js';
 import { API_VERSION, ObjectMeta } from './common.js';
 
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
-export const allVerbs: Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+
+/** Compile-time proof that a schema's static type and the model's type describe the same values. */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Fails to compile unless T is true: `type _check = Expect<Same<Static<typeof Schema>, ModelType>>`. */
+export type Expect<T extends true> = T;
+
+/** What a strategy may read of other objects. */
+export interface Lookup {
+  /** The names of the objects of a kind, by its plural. */
+  names(plural: string): Iterable<string>;
+}
 
 export interface KindOptions<S extends TObject, St extends TObject> {
   kind: string;
@@ -21,8 +32,17 @@ export interface KindOptions<S extends TObject, St extends TObject> {
   specOptional?: boolean;
   /** Fills defaults into a validated spec. */
   defaults?: (spec: Static<S>) => Static<S>;
-  /** Rules the schema cannot express; paths are JSON pointers from the object root. */
+  /**
+   * Fills in what depends on other objects, on create and update, after validation (a short
+   * machine ID resolved to the one machine it names): an admission step, as in Kubernetes.
+   */
+  prepare?: (obj: ApiObject<Static<S>, Static<St>>, lookup: Lookup) => ApiObject<Static<S>, Static<St>>;
+  /** Rules the schema cannot express, on create and update; paths are JSON pointers from the object root. */
   validate?: (obj: ApiObject<Static<S>, Static<St>>) => FieldError[];
+  /** Rules about a change (immutable fields): the next object against the current one. */
+  validateUpdate?: (next: ApiObject<Static<S>, Static<St>>, current: ApiObject<Static<S>, Static<St>>) => FieldError[];
+  /** Rules the status schema cannot express, checked on every status write. */
+  validateStatus?: (status: Static<St>) => FieldError[];
   /** Selectable fields beyond metadata.name. */
   fields?: Record<string, (obj: ApiObject<Static<S>, Static<St>>) => string | undefined>;
   indexes?: string[];
@@ -43,8 +63,6 @@ export interface Kind<S extends TObject = TObject, St extends TObject = TObject>
   readonly checkInput: TypeCheck<TSchema>;
   readonly checkStatus: TypeCheck<St>;
 }
-
-export type KindObject<K> = K extends Kind<infer S, infer St> ? ApiObject<Static<S>, Static<St>> : never;
 
 export function defineKind<S extends TObject, St extends TObject>(options: KindOptions<S, St>): Kind<S, St> {
   const schema = Type.Object(
@@ -67,7 +85,7 @@ export function defineKind<S extends TObject, St extends TObject>(options: KindO
     fields,
     indexes: options.indexes,
     options,
-    verbs: options.verbs ?? allVerbs,
+    verbs: options.verbs ?? [...ALL_VERBS],
     schema,
     checkInput: TypeCompiler.Compile(input),
     checkStatus: TypeCompiler.Compile(options.status),

@@ -1,23 +1,18 @@
 // PATCH bodies: JSON merge patch (RFC 7396) and JSON patch (RFC 6902), applied to a copy of the
 // object as GET shows it.
 import jsonpatch from 'fast-json-patch';
-import { ApiError, BadRequest, Conflict, Invalid } from '../../errors.js';
-import type { AnyObject } from '../../state/object.js';
-import { JSON_PATCH, MERGE_PATCH } from '../protocol/content.js';
+import { ApiError, BadRequest, Conflict, Invalid } from '../errors.js';
+import type { AnyObject } from '../model/index.js';
 
+/** merge: RFC 7396 (a partial object); json: RFC 6902 (a list of operations). */
 export type PatchType = 'merge' | 'json';
 
-export function patchType(contentType: string | undefined): PatchType {
-  const media = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (media === MERGE_PATCH) return 'merge';
-  if (media === JSON_PATCH) return 'json';
-  throw new ApiError(
-    'UnsupportedMediaType',
-    `PATCH needs Content-Type ${MERGE_PATCH} (a partial object) or ${JSON_PATCH} (a list of operations), got "${media}"`,
-  );
+export interface Patch {
+  type: PatchType;
+  body: unknown;
 }
 
-export function applyPatch(type: PatchType, target: AnyObject, patch: unknown): unknown {
+export function applyPatch({ type, body: patch }: Patch, target: AnyObject): unknown {
   const copy = structuredClone(target);
   if (type === 'merge') {
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw new BadRequest('a merge patch must be a JSON object');

@@ -1,6 +1,6 @@
 // Names and labels: what the seed APIs need (systemd unit names, fleet metadata), and nothing
 // that could become a path trick.
-import type { FieldError } from '../../errors.js';
+import type { FieldError } from '../errors.js';
 
 const NAME = /^[A-Za-z0-9\-_.:@\\]{1,256}$/;
 const LABEL_KEY = /^[A-Za-z0-9._/-]{1,253}$/;

@@ -2,8 +2,11 @@
 // template. Typebox schemas are JSON Schema: the same objects validate requests and
 // generate /openapi.json.
 import { Type, type Static } from '@sinclair/typebox';
+import type * as model from '../../model/index.js';
+import { API_VERSION } from '../../model/index.js';
+import type { Expect, Same } from './kind.js';
 
-export const API_VERSION = 'drover/v1';
+export { API_VERSION };
 
 /** cpu as cores (1, 0.5) or millicores ("100m"). */
 export const CpuQuantity = Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?m?$' })], {
@@ -29,7 +32,7 @@ export const OwnerReference = Type.Object(
   },
   { additionalProperties: false },
 );
-export type OwnerReference = Static<typeof OwnerReference>;
+type _ownerRef = Expect<Same<Static<typeof OwnerReference>, model.OwnerRef>>;
 
 export const ObjectMeta = Type.Object(
   {
@@ -59,7 +62,7 @@ export const Condition = Type.Object(
   },
   { additionalProperties: false },
 );
-export type Condition = Static<typeof Condition>;
+type _condition = Expect<Same<Static<typeof Condition>, model.Condition>>;
 
 export const RestartPolicy = Type.Union([Type.Literal('always'), Type.Literal('on-failure'), Type.Literal('never')]);
 
@@ -68,7 +71,7 @@ export const UnitOption = Type.Object(
   { section: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1 }), value: Type.String() },
   { additionalProperties: false },
 );
-export type UnitOption = Static<typeof UnitOption>;
+type _unitOption = Expect<Same<Static<typeof UnitOption>, model.UnitOption>>;
 
 export const TaskTemplate = Type.Object(
   {
@@ -104,7 +107,7 @@ export const TaskTemplate = Type.Object(
   },
   { additionalProperties: false },
 );
-export type TaskTemplate = Static<typeof TaskTemplate>;
+type _template = Expect<Same<Static<typeof TaskTemplate>, model.TaskTemplate>>;
 
 /** Placement constraints; fleet's [X-Fleet] options map onto these one to one. */
 export const Constraints = Type.Object(
@@ -120,4 +123,4 @@ export const Constraints = Type.Object(
   },
   { additionalProperties: false },
 );
-export type Constraints = Static<typeof Constraints>;
+type _constraints = Expect<Same<Static<typeof Constraints>, model.Constraints>>;

@@ -1,10 +1,10 @@
-// Request bodies to objects: the one path every write takes (POST, PUT, PATCH results),
-// so validation, defaults and error messages are the same whichever verb is used.
-import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
-import { BadRequest, Invalid, type FieldError } from '../../errors.js';
-import type { AnyObject } from '../../state/object.js';
-import { API_VERSION } from '../kinds/common.js';
-import type { Kind } from '../kinds/kind.js';
+// Request bodies to objects: the one path every write takes (create, replace, patch results, a
+// façade's object), so validation, defaults and error messages are the same whichever door and
+// verb is used.
+import { BadRequest, Invalid, type FieldError } from '../errors.js';
+import { API_VERSION, type AnyObject } from '../model/index.js';
+import { fieldErrors } from './kinds/field-errors.js';
+import type { Kind } from './kinds/kind.js';
 import { checkLabels, nameProblem } from './names.js';
 
 export function requireObjectBody(body: unknown): Record<string, unknown> {
@@ -15,7 +15,7 @@ export function requireObjectBody(body: unknown): Record<string, unknown> {
 
 const READ_ONLY_METADATA = ['uid', 'revision', 'generation', 'createdAt', 'updatedAt', 'deletionTimestamp'] as const;
 
-export interface ToObjectOptions {
+export interface DecodeOptions {
   /** Name from the URL (PUT/PATCH); the body's name must agree or be absent. */
   name?: string;
   /** Generate a name when none is given (POST). */
@@ -27,7 +27,7 @@ export interface ToObjectOptions {
  * dropped (it is written only through /status); server-owned metadata is left for the state
  * layer to set.
  */
-export function toObject(kind: Kind, body: unknown, opts: ToObjectOptions): AnyObject {
+export function decodeObject(kind: Kind, body: unknown, opts: DecodeOptions): AnyObject {
   const input = requireObjectBody(body);
   const errs: FieldError[] = [];
   if (input.apiVersion !== undefined && input.apiVersion !== API_VERSION) {
@@ -37,8 +37,8 @@ export function toObject(kind: Kind, body: unknown, opts: ToObjectOptions): AnyO
     errs.push({ path: '/kind', message: `must be "${kind.kind}" on /api/v1/${kind.plural}, got ${JSON.stringify(input.kind)}` });
   }
   // Check first: the compiled check is cheap, walking Errors() costs ~7% of a create.
-  if (!errs.length && !kind.checkInput.Check(input)) for (const e of kind.checkInput.Errors(input)) errs.push(fieldError(e));
-  if (errs.length) throw new Invalid(dedupe(errs));
+  if (!errs.length && !kind.checkInput.Check(input)) errs.push(...fieldErrors(kind.checkInput.Errors(input)));
+  if (errs.length) throw new Invalid(errs);
 
   const meta = { ...((input.metadata as Record<string, unknown>) ?? {}) } as unknown as AnyObject['metadata'];
   if (opts.name !== undefined) {
@@ -71,23 +71,10 @@ export function toObject(kind: Kind, body: unknown, opts: ToObjectOptions): AnyO
 }
 
 /** Validates a status written through the /status subresource. */
-export function toStatus(kind: Kind, status: unknown): Record<string, unknown> {
+export function decodeStatus(kind: Kind, status: unknown): Record<string, unknown> {
   if (status === undefined || status === null) return {};
-  const errs: FieldError[] = [];
-  if (!kind.checkStatus.Check(status)) for (const e of kind.checkStatus.Errors(status)) errs.push(fieldError(e, '/status'));
-  if (errs.length) throw new Invalid(dedupe(errs));
+  if (!kind.checkStatus.Check(status)) throw new Invalid(fieldErrors(kind.checkStatus.Errors(status), '/status'));
+  const errs = (kind.options.validateStatus as ((s: unknown) => FieldError[]) | undefined)?.(status) ?? [];
+  if (errs.length) throw new Invalid(errs);
   return status as Record<string, unknown>;
-}
-
-/** Typebox's messages, reworded where they would puzzle a user. */
-function fieldError(e: ValueError, prefix = ''): FieldError {
-  if (e.type === ValueErrorType.ObjectRequiredProperty) return { path: prefix + e.path, message: 'is required' };
-  if (e.type === ValueErrorType.ObjectAdditionalProperties) return { path: prefix + e.path, message: 'unknown field' };
-  return { path: prefix + e.path, message: e.message.replace(/^Expected/, 'expected') };
-}
-
-/** Typebox reports a union mismatch once per branch; one message per path is enough. */
-function dedupe(errs: FieldError[]): FieldError[] {
-  const seen = new Set<string>();
-  return errs.filter((e) => (seen.has(e.path) ? false : (seen.add(e.path), true)));
 }

@@ -1,0 +1,14 @@
+// Another API served over the same state (fleet's, Flocker's…): an encapsulated Fastify plugin
+// (its own body parsers, error shape and routes) that reads and writes only through the registry.
+import type { FastifyPluginAsync } from 'fastify';
+import type { Registry } from '../registry/index.js';
+
+export interface FacadeOptions {
+  registry: Registry;
+}
+
+export interface Facade {
+  /** For logs and configuration: "fleet", "flocker"… */
+  name: string;
+  plugin: FastifyPluginAsync<FacadeOptions>;
+}

@@ -1,0 +1,79 @@
+// GET of a collection (a list, or a watch with ?watch=true) and of one object.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { KindRegistry } from '../../registry/index.js';
+import { contextOf } from '../protocol/context.js';
+import { send } from '../protocol/content.js';
+import { boolParam, durationParam, encodePageToken, filterParams, intParam, pageTokenParam, single, type Query } from './params.js';
+import { respondAsync, MAX_WAIT_MS } from './writes.js';
+import { serveWatch, type WatchTracker } from './watch.js';
+
+export interface ReadContext {
+  watches: WatchTracker;
+  maxWatchBufferedBytes: number;
+}
+
+const COMMA = Buffer.from(',');
+const END = Buffer.from(']}');
+
+export function readHandlers(registry: KindRegistry, ctx: ReadContext) {
+  const kind = registry.kind;
+
+  const watch = async (req: FastifyRequest, reply: FastifyReply, name?: string) => {
+    const q = req.query as Query;
+    const filter = filterParams(q, kind);
+    if (name !== undefined) filter.name = name;
+    const lastEventId = req.headers['last-event-id'];
+    let revision = intParam(q, 'revision');
+    if (revision === undefined && typeof lastEventId === 'string' && /^\d+$/.test(lastEventId)) revision = Number(lastEventId);
+    if (revision === 0) revision = undefined;
+    const source = await registry.watch(contextOf(req), filter, revision);
+    serveWatch(
+      req,
+      reply,
+      source,
+      {
+        diff: boolParam(q, 'diff'),
+        sse: (req.headers.accept ?? '').includes('text/event-stream'),
+        timeoutMs: durationParam(q, 'timeoutSeconds', 24 * 3_600_000),
+        maxBufferedBytes: ctx.maxWatchBufferedBytes,
+      },
+      ctx.watches,
+    );
+  };
+
+  const list = async (req: FastifyRequest, reply: FastifyReply) => {
+    const q = req.query as Query;
+    if (boolParam(q, 'watch')) return watch(req, reply);
+    const page = await registry.listPage(contextOf(req), {
+      filter: filterParams(q, kind),
+      limit: intParam(q, 'limit') || Infinity,
+      page: pageTokenParam(q),
+      minRevision: intParam(q, 'revision'),
+    });
+    const metadata: Record<string, unknown> = { revision: page.revision };
+    if (page.next) metadata.nextPageToken = encodePageToken(page.next);
+    const parts: Buffer[] = [Buffer.from(`{"apiVersion":"drover/v1","kind":"${kind.kind}List","metadata":${JSON.stringify(metadata)},"items":[`)];
+    page.items.forEach((b, i) => {
+      if (i) parts.push(COMMA);
+      parts.push(b);
+    });
+    parts.push(END);
+    return send(req, reply, 200, Buffer.concat(parts));
+  };
+
+  // GET of a cached object is the hottest path: on SQLite the registry answers without awaiting anything.
+  const get = (req: FastifyRequest, reply: FastifyReply) => {
+    const name = (req.params as { name: string }).name;
+    const q = req.query as Query;
+    if (boolParam(q, 'watch')) return watch(req, reply, name);
+    const found = registry.get(contextOf(req), name);
+    const answer = (entry: Exclude<typeof found, Promise<unknown>>) => {
+      if (kind.options.async && single(q, 'wait') !== undefined) return respondAsync(req, reply, registry, entry.object, false, durationParam(q, 'wait', MAX_WAIT_MS));
+      reply.header('etag', entry.etag);
+      return send(req, reply, 200, entry.json);
+    };
+    return found instanceof Promise ? found.then(answer) : answer(found);
+  };
+
+  return { list, get };
+}

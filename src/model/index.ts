@@ -1,0 +1,12 @@
+// The drover model: the types of every kind, their phases, finalizers and labels, and the
+// translation between a unit file and a Service. Dependency-free (pure code only), so the CLI,
+// the agent, the controllers, the façades and the registry all share it.
+export * from './meta.js';
+export * from './template.js';
+export * from './machine.js';
+export * from './service.js';
+export * from './task.js';
+export * from './operation.js';
+export * from './kinds.js';
+export * from './unit-service.js';
+export * from './verbs.js';

@@ -1,0 +1,11 @@
+// The kinds drover serves, by name and by the plural used in URLs and store keys.
+
+export const KINDS = {
+  Machine: 'machines',
+  Service: 'services',
+  Task: 'tasks',
+  Operation: 'operations',
+} as const;
+
+export type KindName = keyof typeof KINDS;
+export type Plural = (typeof KINDS)[KindName];

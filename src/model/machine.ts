@@ -1,0 +1,53 @@
+// Machine: a host that runs tasks, registered by its agent under its 32-hex machine ID.
+import type { ApiObject, Condition } from './meta.js';
+import type { ResourceRequest } from './template.js';
+
+export interface MachineSpec {
+  /** Cordoned: no new tasks are placed here. */
+  unschedulable?: boolean;
+  /** Under maintenance: tasks are drained. */
+  maintenance?: boolean;
+}
+
+export interface MachineStatus {
+  hostname?: string;
+  address?: string;
+  agentVersion?: string;
+  /** URL the server uses to reach the agent (logs, exec). */
+  agentEndpoint?: string;
+  capacity?: ResourceRequest;
+  allocatable?: ResourceRequest;
+  lastHeartbeat?: string;
+  conditions?: Condition[];
+  faultDomain?: { region?: string; zone?: string };
+}
+
+export type Machine = ApiObject<MachineSpec, MachineStatus>;
+
+/** The condition an agent's heartbeats keep True. */
+export const READY_CONDITION = 'Ready';
+
+export function isMachineReady(m: Machine | undefined): boolean {
+  return m?.status?.conditions?.some((c) => c.type === READY_CONDITION && c.status === 'True') ?? false;
+}
+
+/**
+ * Whether `required` names machine `id`: its full ID or, as fleet's MachineID= allows
+ * (machine/state.go MatchID), the first 8 characters of it.
+ */
+export function matchesMachineId(id: string, required: string): boolean {
+  return id === required || (id.length > 8 ? id.slice(0, 8) : id) === required;
+}
+
+/** The one machine of `ids` that `pin` names (see matchesMachineId), or undefined when none or several do. */
+export function resolveMachineId(ids: Iterable<string>, pin: string): string | undefined {
+  let found: string | undefined;
+  for (const id of ids) {
+    if (id === pin) return id;
+    if (matchesMachineId(id, pin)) {
+      if (found !== undefined) return undefined;
+      found = id;
+    }
+  }
+  return found;
+}

@@ -1,0 +1,50 @@
+// The resource envelope every kind shares. Stored as JSON without metadata.revision: the
+// revision is the store's modRevision, filled in when an object is read (as Kubernetes does
+// with resourceVersion), so a write never has to know its own revision in advance.
+
+export const API_VERSION = 'drover/v1';
+
+export interface OwnerRef {
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+}
+
+export interface ObjectMeta {
+  name: string;
+  uid: string;
+  revision: number;
+  generation: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  generateName?: string;
+  deletionTimestamp?: string;
+  ownerReferences?: OwnerRef[];
+  finalizers?: string[];
+}
+
+export interface ApiObject<Spec = Record<string, unknown>, Status = Record<string, unknown>> {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: Spec;
+  status: Status;
+}
+
+export type AnyObject = ApiObject<any, any>;
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+/** The object's controlling owner (a Service for its tasks), if any. */
+export function controllerOf(obj: AnyObject): OwnerRef | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller);
+}

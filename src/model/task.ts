@@ -1,0 +1,50 @@
+// Task: one instance of a template on one machine. A task with no owner is a one-off process.
+import type { ApiObject, Condition } from './meta.js';
+import type { TaskTemplate } from './template.js';
+
+export const TASK_PHASES = ['Pending', 'Scheduled', 'Starting', 'Running', 'Stopping', 'Stopped', 'Succeeded', 'Failed', 'Lost'] as const;
+export type TaskPhase = (typeof TASK_PHASES)[number];
+
+/** Phases the server never leaves once reached: a returning agent cannot revive a replaced task. */
+export const TERMINAL_PHASES: ReadonlySet<string> = new Set<TaskPhase>(['Succeeded', 'Failed', 'Lost']);
+
+/** Set on every bound task: its deletion waits until the agent has stopped it. */
+export const AGENT_FINALIZER = 'drover.io/agent';
+
+export type TaskDesiredState = 'running' | 'loaded' | 'stopped';
+
+export interface TaskSpec {
+  /** The machine it runs on; set by the scheduler. */
+  machine?: string;
+  template: TaskTemplate;
+  desiredState?: TaskDesiredState;
+}
+
+/** systemd-style states as fleet reports them. */
+export interface UnitStateReport {
+  load: string;
+  active: string;
+  sub: string;
+  hash?: string;
+}
+
+export interface TaskStatus {
+  phase?: TaskPhase;
+  message?: string;
+  reason?: string;
+  pid?: number | null;
+  exitCode?: number | null;
+  signal?: string | null;
+  restarts?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  observedGeneration?: number;
+  conditions?: Condition[];
+  unitState?: UnitStateReport;
+}
+
+export type Task = ApiObject<TaskSpec, TaskStatus>;
+
+export function isTerminal(t: Task): boolean {
+  return TERMINAL_PHASES.has(t.status?.phase ?? '');
+}

@@ -1,0 +1,59 @@
+// What a task runs and where it may run: the template shared by Services (for each of their
+// tasks) and Tasks, and the placement constraints fleet's [X-Fleet] rules map onto.
+
+/** One systemd unit option, as fleet carries them: section, name, value. */
+export interface UnitOption {
+  section: string;
+  name: string;
+  value: string;
+}
+
+export type RestartPolicy = 'always' | 'on-failure' | 'never';
+
+/** cpu as cores (0.5) or millicores ("500m"); memory and disk as bytes or with a suffix ("64Mi"). */
+export interface ResourceRequest {
+  cpu?: number | string;
+  memory?: number | string;
+  disk?: number | string;
+}
+
+export interface VolumeMount {
+  dataset: string;
+  path: string;
+  readOnly?: boolean;
+}
+
+export interface PortSpec {
+  name?: string;
+  port: number;
+  protocol?: 'tcp' | 'udp';
+}
+
+export interface TaskTemplate {
+  /** Default: unit when unit options are given, else exec. */
+  driver?: 'exec' | 'unit';
+  command?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+  workingDir?: string;
+  resources?: ResourceRequest;
+  restartPolicy?: RestartPolicy;
+  /** SIGTERM → SIGKILL delay (default 10). */
+  stopGraceSeconds?: number;
+  /** systemd unit options (fleet units). */
+  unit?: UnitOption[];
+  volumes?: VolumeMount[];
+  ports?: PortSpec[];
+}
+
+/** Placement constraints; fleet's [X-Fleet] options map onto these one to one. */
+export interface Constraints {
+  /** Label match: AND across keys, OR within a list of values (fleet MachineMetadata). */
+  machineSelector?: Record<string, string | string[]>;
+  /** Globs of service names not to share a machine with. */
+  conflicts?: string[];
+  /** Run on the machine of a task of this service. */
+  machineOf?: string;
+  /** Pinned machine name (machine ID; fleet's 8-character short ID matches too). */
+  machine?: string;
+}

@@ -1,0 +1,50 @@
+// Machine: schema and strategy. An agent registers it; an operator may pre-register it with labels.
+import { Type, type Static } from '@sinclair/typebox';
+import type { MachineSpec as ModelSpec, MachineStatus as ModelStatus } from '../../model/index.js';
+import { ByteQuantity, Condition, CpuQuantity } from './common.js';
+import { defineKind, type Expect, type Same } from './kind.js';
+
+const Capacity = Type.Object(
+  { cpu: Type.Optional(CpuQuantity), memory: Type.Optional(ByteQuantity), disk: Type.Optional(ByteQuantity) },
+  { additionalProperties: false },
+);
+
+const MachineSpec = Type.Object(
+  {
+    unschedulable: Type.Optional(Type.Boolean({ description: 'cordoned: no new tasks are placed here' })),
+    maintenance: Type.Optional(Type.Boolean({ description: 'under maintenance: tasks are drained' })),
+  },
+  { additionalProperties: false },
+);
+
+const MachineStatus = Type.Object(
+  {
+    hostname: Type.Optional(Type.String()),
+    address: Type.Optional(Type.String({ description: 'primary IP address' })),
+    agentVersion: Type.Optional(Type.String()),
+    agentEndpoint: Type.Optional(Type.String({ description: 'URL the server uses to reach the agent (logs, exec)' })),
+    capacity: Type.Optional(Capacity),
+    allocatable: Type.Optional(Capacity),
+    lastHeartbeat: Type.Optional(Type.String()),
+    conditions: Type.Optional(Type.Array(Condition)),
+    faultDomain: Type.Optional(Type.Object({ region: Type.Optional(Type.String()), zone: Type.Optional(Type.String()) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+type _spec = Expect<Same<Static<typeof MachineSpec>, ModelSpec>>;
+type _status = Expect<Same<Static<typeof MachineStatus>, ModelStatus>>;
+
+export const machines = defineKind({
+  kind: 'Machine',
+  plural: 'machines',
+  shortNames: ['machine', 'mach', 'node', 'nodes'],
+  description: 'A host that runs tasks. Its name is its 32-hex machine ID; an agent registers it, an operator may pre-register it with labels.',
+  specOptional: true,
+  spec: MachineSpec,
+  status: MachineStatus,
+  fields: {
+    'status.ready': (m) => m.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown',
+    'spec.unschedulable': (m) => String(m.spec?.unschedulable ?? false),
+  },
+});

@@ -1,0 +1,86 @@
+// Service: schema and strategy. Defaults make the common case short (one replica, spread,
+// always restart); validation adds what the schema cannot say.
+import { Type, type Static } from '@sinclair/typebox';
+import type { FieldError } from '../../errors.js';
+import { resolveMachineId, type ServiceSpec as ModelSpec, type ServiceStatus as ModelStatus } from '../../model/index.js';
+import { Condition, Constraints, TaskTemplate } from './common.js';
+import { defineKind, type Expect, type Same } from './kind.js';
+import { checkTemplate } from './template.js';
+
+const IntOrPercent = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]+%$' })]);
+
+export const DesiredState = Type.Union([Type.Literal('running'), Type.Literal('loaded'), Type.Literal('inactive')], {
+  description: 'running: placed and started; loaded: placed and prepared, not started (fleet "loaded"); inactive: not placed',
+});
+
+const ServiceSpec = Type.Object(
+  {
+    replicas: Type.Optional(Type.Integer({ minimum: 0, description: 'number of tasks (default 1); not with global' })),
+    global: Type.Optional(Type.Boolean({ description: 'one task on every eligible machine' })),
+    desiredState: Type.Optional(DesiredState),
+    strategy: Type.Optional(Type.Union([Type.Literal('spread'), Type.Literal('binpack')])),
+    template: TaskTemplate,
+    constraints: Type.Optional(Constraints),
+    update: Type.Optional(
+      Type.Object(
+        { maxUnavailable: Type.Optional(IntOrPercent), maxSurge: Type.Optional(IntOrPercent), minReadySeconds: Type.Optional(Type.Integer({ minimum: 0 })) },
+        { additionalProperties: false },
+      ),
+    ),
+    paused: Type.Optional(Type.Boolean({ description: 'pause a rolling update' })),
+    adopt: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'running one-off tasks to adopt as replicas' })),
+  },
+  { additionalProperties: false },
+);
+
+const ServiceStatus = Type.Object(
+  {
+    observedGeneration: Type.Optional(Type.Integer()),
+    desiredReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
+    replicas: Type.Optional(Type.Integer({ minimum: 0 })),
+    readyReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
+    updatedReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
+    state: Type.Optional(Type.String()),
+    conditions: Type.Optional(Type.Array(Condition)),
+  },
+  { additionalProperties: false },
+);
+
+type _spec = Expect<Same<Static<typeof ServiceSpec>, ModelSpec>>;
+type _status = Expect<Same<Static<typeof ServiceStatus>, ModelStatus>>;
+
+export const services = defineKind({
+  kind: 'Service',
+  plural: 'services',
+  shortNames: ['service', 'svc'],
+  description: 'A long-running workload: the lifecycle manager that keeps replicas (or one task per machine) of a task template running.',
+  spec: ServiceSpec,
+  status: ServiceStatus,
+  defaults: (spec) => ({
+    desiredState: 'running' as const,
+    strategy: 'spread' as const,
+    ...(spec.global ? {} : { replicas: 1 }),
+    ...spec,
+    template: { restartPolicy: 'always' as const, ...spec.template },
+  }),
+  validate: (svc) => {
+    const errs: FieldError[] = [];
+    if (svc.spec.global && svc.spec.replicas !== undefined) {
+      errs.push({ path: '/spec/replicas', message: 'a global service runs one task per machine: remove replicas or global' });
+    }
+    errs.push(...checkTemplate(svc.spec.template, '/spec/template'));
+    return errs;
+  },
+  prepare: (svc, lookup) => {
+    // fleet's MachineID= may name a machine by the first 8 characters of its ID: pin the one it
+    // names now (the scheduler also resolves it later, for a machine that registers after).
+    const pin = svc.spec.constraints?.machine;
+    if (pin === undefined || pin.length !== 8) return svc;
+    const machine = resolveMachineId(lookup.names('machines'), pin);
+    if (machine === undefined || machine === pin) return svc;
+    return { ...svc, spec: { ...svc.spec, constraints: { ...svc.spec.constraints, machine } } };
+  },
+  fields: {
+    'spec.desiredState': (s) => s.spec.desiredState,
+  },
+});

@@ -1,0 +1,123 @@
+// The registry: the one door for every read and write, whichever front end a request comes in
+// by (the native API, a façade, the console). `registry.kind(plural)` is the door to one kind;
+// the rest is what the system endpoints, metrics, heartbeats and the task proxy need of the
+// state, so none of them reaches around it.
+import { Conflict, NotFound, Unavailable } from '../errors.js';
+import type { AnyObject, Machine, Task, Verb } from '../model/index.js';
+import { allowAdministrators, type Authorizer } from '../security/authorizer.js';
+import type { State } from '../state/state.js';
+import { authorize } from './authorize.js';
+import type { RequestContext } from './context.js';
+import { checkUrlName, KindRegistry } from './kind-registry.js';
+import type { Kind } from './kinds/kind.js';
+
+export interface RegistryOptions {
+  state: State;
+  kinds: Kind[];
+  /** Who may do what (default: administrators may do everything). */
+  authorizer?: Authorizer;
+}
+
+export interface KindStats {
+  kind: string;
+  objects: number;
+  watchers: number;
+}
+
+/** The subresources a task's agent serves through the server, and the verb each needs. */
+const TASK_PROXY_VERBS: Record<'log' | 'kill' | 'exec', Verb> = { log: 'get', kill: 'update', exec: 'update' };
+
+export class Registry {
+  readonly kinds: Kind[];
+  readonly authorizer: Authorizer;
+  private readonly byPlural = new Map<string, KindRegistry>();
+
+  constructor(private readonly opts: RegistryOptions) {
+    this.kinds = opts.kinds;
+    this.authorizer = opts.authorizer ?? allowAdministrators;
+    for (const k of opts.kinds) this.byPlural.set(k.plural, new KindRegistry(k, opts.state, this.authorizer));
+  }
+
+  /** The door to one kind, by its plural ("services"). */
+  kind<T extends AnyObject = AnyObject>(plural: string): KindRegistry<T> {
+    const k = this.byPlural.get(plural);
+    if (!k) throw new Error(`unknown kind "${plural}"`);
+    return k as unknown as KindRegistry<T>;
+  }
+
+  allowed(ctx: RequestContext, verb: Verb, resource: string): boolean {
+    return this.authorizer.allowed(ctx.principal, verb, resource);
+  }
+
+  authorize(ctx: RequestContext, verb: Verb, resource: string): void {
+    authorize(this.authorizer, ctx, verb, resource);
+  }
+
+  // ---- system ----
+
+  /** The store backend and the revision this server's cache has reached. */
+  storeInfo(ctx: RequestContext): { backend: string; revision: number } {
+    this.authorize(ctx, 'get', 'system');
+    return { backend: this.opts.state.backend, revision: this.opts.state.revision };
+  }
+
+  /** Resolves when the store answers within `timeoutMs`; Unavailable otherwise (for /readyz, open to all). */
+  async ready(timeoutMs = 2_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.opts.state.currentRevision(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs))),
+      ]);
+    } catch (err) {
+      throw new Unavailable(`the store does not answer: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** What /metrics reports of the state, read at scrape time. */
+  stats(): { backend: string; revision: number; kinds: KindStats[] } {
+    const state = this.opts.state;
+    return {
+      backend: state.backend,
+      revision: state.revision,
+      kinds: this.kinds.map((k) => ({ kind: k.kind, objects: state.cache(k.plural).size, watchers: state.cache(k.plural).watchers })),
+    };
+  }
+
+  // ---- agents ----
+
+  /**
+   * An agent says its machine is alive: renews the machine's liveness lease only (no object is
+   * written, so heartbeats never become a write storm). Answers the grace period, so agents
+   * beat often enough for any server setting.
+   */
+  async heartbeat(ctx: RequestContext, machine: string): Promise<{ graceSeconds: number }> {
+    this.authorize(ctx, 'update', 'machines/status');
+    checkUrlName(machine);
+    const state = this.opts.state;
+    if (!(await state.resources('machines').getCurrent(machine))) throw new NotFound(`machine "${machine}" not found; register it first (POST /api/v1/machines)`);
+    await state.liveness.heartbeat(machine);
+    return { graceSeconds: state.liveness.graceSeconds };
+  }
+
+  /**
+   * The task a log/kill/exec request is for, and the endpoint of the agent that runs it;
+   * current even right after another server bound the task.
+   */
+  async taskEndpoint(ctx: RequestContext, name: string, subresource: keyof typeof TASK_PROXY_VERBS): Promise<{ task: Task; endpoint: string }> {
+    this.authorize(ctx, TASK_PROXY_VERBS[subresource], `tasks/${subresource}`);
+    checkUrlName(name);
+    const state = this.opts.state;
+    await state.freshObject('tasks', name);
+    const task = state.resources<Task>('tasks').get(name);
+    if (!task) throw new NotFound(`task "${name}" not found`);
+    const machineName = task.spec.machine;
+    if (!machineName) throw new Conflict(`task "${name}" is not placed on a machine yet (phase ${task.status?.phase ?? 'Pending'})`);
+    const machine = await state.resources<Machine>('machines').getCurrent(machineName);
+    const endpoint = machine?.status?.agentEndpoint;
+    if (!endpoint) throw new Unavailable(`the agent of machine ${machineName} has not published an endpoint; is it running?`);
+    return { task, endpoint };
+  }
+}
