@@ -15,12 +15,14 @@ import { parseUnitName } from './names.js';
 import { serializeUnit } from './parse.js';
 import { expandSpecifiers, type SpecifierContext } from './specifiers.js';
 import { readUnitText } from './systemd-conf.js';
+import { isValidSystemdUnitName, isValidUserName, parseSystemdBoolean, signalName, simplifyAbsolutePath } from './systemd-values.js';
 import { parseTimespanMs } from './timespan.js';
 
 export type { ExecCommand, ExecPrivileges } from './exec.js';
 export { expandCommandLine } from './exec.js';
 export { parseEnvironmentFile, parseEnvironmentValue } from './environment.js';
 export { parseTimespanMs, parseTimespanUsec } from './timespan.js';
+export { isValidSystemdUnitName, parseSystemdBoolean } from './systemd-values.js';
 
 /** How drover runs the service. notify, dbus, idle and exec run as simple (see warnings). */
 export type ServiceType = 'simple' | 'oneshot' | 'forking';
@@ -103,12 +105,6 @@ const SERVICE_SECTIONS = ['Unit', 'Service', 'Install'];
 const RESTART_MODES: readonly RestartMode[] = ['no', 'always', 'on-success', 'on-failure', 'on-abnormal', 'on-abort', 'on-watchdog'];
 const SERVICE_TYPES: readonly SystemdServiceType[] = ['simple', 'exec', 'forking', 'oneshot', 'dbus', 'notify', 'idle'];
 const KILL_MODES: readonly KillMode[] = ['control-group', 'process', 'mixed', 'none'];
-const SIGNALS = [
-  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE',
-  'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ',
-  'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS',
-];
-const SYSTEMD_UNIT_TYPES = new Set(['service', 'socket', 'target', 'device', 'mount', 'automount', 'swap', 'timer', 'path', 'slice', 'scope']);
 const DEPENDENCY_KEYS: Record<string, keyof UnitDependencies> = {
   After: 'after', Before: 'before', Requires: 'requires', Requisite: 'requisite', Wants: 'wants', BindsTo: 'bindsTo', PartOf: 'partOf', Conflicts: 'conflicts',
 };
@@ -117,44 +113,6 @@ const EXEC_KEYS = {
 } as const;
 // Settings systemd knows that change nothing for drover; accepted without a warning.
 const HARMLESS = new Set(['Unit.Documentation', 'Unit.SourcePath', 'Unit.DefaultDependencies', 'Install.WantedBy', 'Install.RequiredBy', 'Install.Alias', 'Install.Also', 'Install.DefaultInstance']);
-
-/** systemd's parse_boolean. */
-export function parseSystemdBoolean(value: string): boolean | undefined {
-  const v = value.toLowerCase();
-  if (['1', 'yes', 'y', 'true', 't', 'on'].includes(v)) return true;
-  if (['0', 'no', 'n', 'false', 'f', 'off'].includes(v)) return false;
-  return undefined;
-}
-
-/** systemd's unit_name_is_valid for plain and instance names (what a dependency may name). */
-export function isValidSystemdUnitName(name: string): boolean {
-  if (name.length === 0 || Buffer.byteLength(name) >= 256) return false;
-  const dot = name.lastIndexOf('.');
-  if (dot <= 0 || !SYSTEMD_UNIT_TYPES.has(name.slice(dot + 1))) return false;
-  const stem = name.slice(0, dot);
-  const at = stem.indexOf('@');
-  if (at < 0) return /^[A-Za-z0-9:\-_.\\]+$/.test(stem);
-  return at > 0 && /^[A-Za-z0-9:\-_.\\]+$/.test(stem.slice(0, at)) && /^[A-Za-z0-9:\-_.\\@]+$/.test(stem.slice(at + 1));
-}
-
-/** systemd's relaxed user/group name check (VALID_USER_RELAX | VALID_USER_ALLOW_NUMERIC). */
-function isValidUserName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !/[\x00-\x1f\x7f:/]/.test(name) && name.trim() === name;
-}
-
-/** path_simplify_and_warn with PATH_CHECK_ABSOLUTE: the simplified path, or why it is refused. */
-function simplifyAbsolutePath(path: string): { path: string } | { problem: string } {
-  if (!path.startsWith('/')) return { problem: 'path is not absolute' };
-  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) return { problem: 'path is not normalized' };
-  return { path: `/${parts.join('/')}` };
-}
-
-function signalName(value: string): string | undefined {
-  if (/^[0-9]+$/.test(value)) return SIGNALS[Number(value) - 1];
-  const name = value.startsWith('SIG') ? value : `SIG${value}`;
-  return SIGNALS.includes(name) ? name : undefined;
-}
 
 /**
  * Interpret a service unit's options. Throws UnitFileError for what systemd refuses to load;
