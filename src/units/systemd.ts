@@ -8,13 +8,14 @@
 // no ExecStart= that is not Type=oneshot, ...) throws UnitFileError, whose loadState is what
 // systemd would report. Specifiers are resolved per setting for `unitName`.
 import type { UnitOption } from '../api/kinds/common.js';
-import { UnitFileError, type UnitWarning } from './errors.js';
+import { UnitFileError } from './errors.js';
 import { parseEnvironmentValue } from './environment.js';
-import { parseExecLine, type ExecCommand } from './exec.js';
+import { parseExecLine } from './exec.js';
 import { parseUnitName } from './names.js';
 import { serializeUnit } from './parse.js';
 import { expandSpecifiers, type SpecifierContext } from './specifiers.js';
 import { readUnitText } from './systemd-conf.js';
+import { defaultServiceUnit, type KillMode, type RestartMode, type ServiceUnit, type SystemdServiceType, type UnitDependencies } from './systemd-service.js';
 import { isValidSystemdUnitName, isValidUserName, parseSystemdBoolean, signalName, simplifyAbsolutePath } from './systemd-values.js';
 import { parseTimespanMs } from './timespan.js';
 
@@ -23,74 +24,9 @@ export { expandCommandLine } from './exec.js';
 export { parseEnvironmentFile, parseEnvironmentValue } from './environment.js';
 export { parseTimespanMs, parseTimespanUsec } from './timespan.js';
 export { isValidSystemdUnitName, parseSystemdBoolean } from './systemd-values.js';
-
-/** How drover runs the service. notify, dbus, idle and exec run as simple (see warnings). */
-export type ServiceType = 'simple' | 'oneshot' | 'forking';
-export type SystemdServiceType = 'simple' | 'exec' | 'forking' | 'oneshot' | 'dbus' | 'notify' | 'idle';
-export type RestartMode = 'no' | 'always' | 'on-success' | 'on-failure' | 'on-abnormal' | 'on-abort' | 'on-watchdog';
-export type KillMode = 'control-group' | 'process' | 'mixed' | 'none';
-
-export interface PathSetting {
-  path: string;
-  /** "-" prefix: a missing file or directory is not an error. */
-  ignoreMissing: boolean;
-}
-
-export interface UnitDependencies {
-  /** Start after these (when both start together); stop before them. */
-  after: string[];
-  /** Start before these. */
-  before: string[];
-  /** Start these too; fail if they fail; stop when they stop. */
-  requires: string[];
-  /** Like requires, but only if they are already running. */
-  requisite: string[];
-  /** Start these too; their failure does not matter. */
-  wants: string[];
-  /** Like requires, and also stop when they stop on their own. */
-  bindsTo: string[];
-  /** Stop and restart together with these. */
-  partOf: string[];
-  /** Never run at the same time as these. */
-  conflicts: string[];
-}
-
-export interface ServiceUnit {
-  description: string | undefined;
-  /** How to run it. */
-  type: ServiceType;
-  /** What systemd would run it as (Type=, or its default). */
-  systemdType: SystemdServiceType;
-  execStartPre: ExecCommand[];
-  /** Exactly one, except for oneshot services (zero or more). */
-  execStart: ExecCommand[];
-  execStartPost: ExecCommand[];
-  execReload: ExecCommand[];
-  execStop: ExecCommand[];
-  execStopPost: ExecCommand[];
-  /** Environment= assignments; EnvironmentFile= contents (read at start) override them. */
-  environment: Record<string, string>;
-  /** Read at start, in order, each overriding the previous (parseEnvironmentFile). */
-  environmentFiles: PathSetting[];
-  /** undefined: the manager's directory ("/" for systemd); home: "~" (the User='s home). */
-  workingDirectory: (PathSetting & { home: false }) | { home: true; ignoreMissing: boolean } | undefined;
-  user: string | undefined;
-  group: string | undefined;
-  restart: RestartMode;
-  restartSecMs: number;
-  /** Infinity: no timeout. */
-  timeoutStartMs: number;
-  timeoutStopMs: number;
-  remainAfterExit: boolean;
-  /** Type=forking: where the daemon writes its main PID. */
-  pidFile: string | undefined;
-  killMode: KillMode;
-  /** A signal name, such as "SIGTERM". */
-  killSignal: string;
-  dependencies: UnitDependencies;
-  /** What systemd would log and ignore, and what drover does not support. */
-  warnings: UnitWarning[];
-}
+export type {
+  ServiceUnit, ServiceType, SystemdServiceType, RestartMode, KillMode, PathSetting, UnitDependencies,
+} from './systemd-service.js';
 
 export interface InterpretServiceOptions {
   /** The unit's name ("web@1.service"), for %n %i %p... specifiers. */
@@ -99,8 +35,6 @@ export interface InterpretServiceOptions {
   specifiers?: SpecifierContext;
 }
 
-const DEFAULT_TIMEOUT_MS = 90_000; // DefaultTimeoutStartSec=, DefaultTimeoutStopSec=
-const DEFAULT_RESTART_SEC_MS = 100;
 const SERVICE_SECTIONS = ['Unit', 'Service', 'Install'];
 const RESTART_MODES: readonly RestartMode[] = ['no', 'always', 'on-success', 'on-failure', 'on-abnormal', 'on-abort', 'on-watchdog'];
 const SERVICE_TYPES: readonly SystemdServiceType[] = ['simple', 'exec', 'forking', 'oneshot', 'dbus', 'notify', 'idle'];
@@ -130,32 +64,7 @@ export function interpretService(options: readonly UnitOption[], opts: Interpret
   const resolve = (text: string) => expandSpecifiers(text, unitName, opts.specifiers);
   const { assignments, warnings } = readUnitText(serializeUnit(options), SERVICE_SECTIONS);
 
-  const unit: ServiceUnit = {
-    description: undefined,
-    type: 'simple',
-    systemdType: 'simple',
-    execStartPre: [],
-    execStart: [],
-    execStartPost: [],
-    execReload: [],
-    execStop: [],
-    execStopPost: [],
-    environment: {},
-    environmentFiles: [],
-    workingDirectory: undefined,
-    user: undefined,
-    group: undefined,
-    restart: 'no',
-    restartSecMs: DEFAULT_RESTART_SEC_MS,
-    timeoutStartMs: DEFAULT_TIMEOUT_MS,
-    timeoutStopMs: DEFAULT_TIMEOUT_MS,
-    remainAfterExit: false,
-    pidFile: undefined,
-    killMode: 'control-group',
-    killSignal: 'SIGTERM',
-    dependencies: { after: [], before: [], requires: [], requisite: [], wants: [], bindsTo: [], partOf: [], conflicts: [] },
-    warnings,
-  };
+  const unit = defaultServiceUnit(warnings);
   let declaredType: SystemdServiceType | undefined;
   let busName: string | undefined;
   let startTimeoutSet = false;
