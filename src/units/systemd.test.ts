@@ -177,6 +177,82 @@ Conflicts=web@*.service
     assert.deepEqual(unit.dependencies.bindsTo, ['db@3.service']);
   });
 
+  // One setting at a time, as interpretService reads it today: [title, unit file, the fields expected].
+  const reads: Array<[title: string, body: string, expected: Partial<ServiceUnit>]> = [
+    ['an empty Description= as no description', '[Unit]\nDescription=a\nDescription=\n[Service]\nExecStart=/bin/x\n', { description: undefined }],
+    ['TimeoutStartSec= without touching the stop timeout', '[Service]\nExecStart=/bin/x\nTimeoutStartSec=30s\n', { timeoutStartMs: 30_000, timeoutStopMs: 90_000 }],
+    ['TimeoutStopSec= without touching the start timeout', '[Service]\nExecStart=/bin/x\nTimeoutStopSec=10\n', { timeoutStartMs: 90_000, timeoutStopMs: 10_000 }],
+    ['a oneshot\'s TimeoutStartSec= instead of waiting forever', '[Service]\nType=oneshot\nExecStart=/bin/x\nTimeoutStartSec=5\n', { timeoutStartMs: 5_000 }],
+    ['a oneshot\'s TimeoutSec= instead of waiting forever', '[Service]\nType=oneshot\nExecStart=/bin/x\nTimeoutSec=7\n', { timeoutStartMs: 7_000, timeoutStopMs: 7_000 }],
+    ['RemainAfterExit= in any systemd spelling', '[Service]\nExecStart=/bin/x\nRemainAfterExit=ON\n', { remainAfterExit: true }],
+    ['RemainAfterExit=no after yes', '[Service]\nExecStart=/bin/x\nRemainAfterExit=yes\nRemainAfterExit=0\n', { remainAfterExit: false }],
+    ['EnvironmentFile= in order, specifiers resolved and paths simplified', '[Service]\nExecStart=/bin/x\nEnvironmentFile=/a//b/./c\nEnvironmentFile=-/srv/%i.env\n', {
+      environmentFiles: [{ path: '/a/b/c', ignoreMissing: false }, { path: '/srv/3.env', ignoreMissing: true }],
+    }],
+    ['Environment= assignments, a later one overriding', '[Service]\nExecStart=/bin/x\nEnvironment=A=1 B=%i\nEnvironment=A=2\n', { environment: { A: '2', B: '3' } }],
+    ['WorkingDirectory=-~ as the home directory, missing allowed', '[Service]\nExecStart=/bin/x\nWorkingDirectory=-~\n', { workingDirectory: { home: true, ignoreMissing: true } }],
+    ['User= and Group= with specifiers', '[Service]\nExecStart=/bin/x\nUser=u%i\nGroup=%p\n', { user: 'u3', group: 'web' }],
+    ['an empty User= and Group= as none', '[Service]\nExecStart=/bin/x\nUser=a\nUser=\nGroup=b\nGroup=\n', { user: undefined, group: undefined }],
+    ['an empty PIDFile= as none', '[Service]\nExecStart=/bin/x\nPIDFile=/run/a.pid\nPIDFile=\n', { pidFile: undefined }],
+    ['PIDFile= with specifiers', '[Service]\nType=forking\nExecStart=/bin/x\nPIDFile=/run/%i.pid\n', { pidFile: '/run/3.pid' }],
+    ['KillSignal= by full name and by number', '[Service]\nExecStart=/bin/x\nKillSignal=SIGHUP\nKillSignal=15\n', { killSignal: 'SIGTERM' }],
+    ['every KillMode=', '[Service]\nExecStart=/bin/x\nKillMode=process\nKillMode=none\n', { killMode: 'none' }],
+    ['Requires= and Wants= with specifiers', '[Unit]\nRequires=r@%i.service\nWants=%p-log.service\n[Service]\nExecStart=/bin/x\n', {
+      dependencies: { after: [], before: [], requires: ['r@3.service'], requisite: [], wants: ['web-log.service'], bindsTo: [], partOf: [], conflicts: [] },
+    }],
+    ['Documentation=, X- settings and any [Install] setting, silently', '[Unit]\nDocumentation=man:x(1)\nX-Note=1\n[Service]\nExecStart=/bin/x\nX-Thing=y\n[Install]\nWantedBy=multi-user.target\nWhatever=1\n', { warnings: [] }],
+  ];
+  for (const [title, body, expected] of reads) {
+    it(`reads ${title}`, () => {
+      const unit = service(body, 'web@3.service');
+      const fields = Object.fromEntries(Object.keys(expected).map((k) => [k, unit[k as keyof ServiceUnit]]));
+      assert.deepEqual(fields, expected);
+    });
+  }
+
+  it('reads ExecStartPost=, ExecReload= and ExecStopPost= into their own lists, an empty one resetting', () => {
+    const unit = service('[Service]\nExecStart=/bin/x\nExecStartPost=/bin/post\nExecReload=/bin/kill -HUP $MAINPID\nExecStopPost=/bin/a\nExecStopPost=\nExecStopPost=/bin/b\n');
+    assert.deepEqual(unit.execStartPost.map((c) => c.argv), [['/bin/post']]);
+    assert.deepEqual(unit.execReload.map((c) => c.argv), [['/bin/kill', '-HUP', '$MAINPID']]);
+    assert.deepEqual(unit.execStopPost.map((c) => c.argv), [['/bin/b']]);
+  });
+
+  it('warns that Type=notify and Type=dbus run as Type=simple, after the settings\' own warnings', () => {
+    const notify = service('[Service]\nType=notify\nExecStart=/bin/x\nRestart=bogus\n');
+    assert.deepEqual(notify.warnings.map((w) => [w.line, w.section, w.name]), [[4, 'Service', 'Restart'], [undefined, 'Service', 'Type']]);
+    assert.match(notify.warnings[1]!.message, /^Type=notify runs as Type=simple: drover considers the service started once its process is running$/);
+    assert.match(service('[Service]\nBusName=a.b\nExecStart=/bin/x\n').warnings[0]!.message, /^Type=dbus runs as Type=simple/);
+  });
+
+  // More of what systemd logs and ignores: the setting keeps its previous value.
+  const noDependencies = { after: [], before: [], requires: [], requisite: [], wants: [], bindsTo: [], partOf: [], conflicts: [] };
+  const ignoredKeeping: Array<[title: string, section: string, lines: string, message: RegExp, field: keyof ServiceUnit, value: unknown]> = [
+    ['an unknown specifier in Description=', 'Unit', 'Description=ok\nDescription=%z', /unknown specifier "%z".*; ignoring$/, 'description', 'ok'],
+    ['an invalid dependency name', 'Unit', 'After=x.bogus', /^not a valid unit name, ignoring the dependency: "x.bogus"$/, 'dependencies', noDependencies],
+    ['a bad TimeoutSec=', 'Service', 'TimeoutSec=x', /not a time span: "x", ignoring \(write "90", "90s", "2min", or "infinity"\)/, 'timeoutStartMs', 90_000],
+    ['an EnvironmentFile= with ".."', 'Service', 'EnvironmentFile=/a/../b', /^path is not normalized, ignoring: "\/a\/..\/b"$/, 'environmentFiles', []],
+    ['an unknown specifier in EnvironmentFile=', 'Service', 'EnvironmentFile=/%z', /unknown specifier "%z".*; ignoring$/, 'environmentFiles', []],
+    ['an unknown specifier in WorkingDirectory= with "-"', 'Service', 'WorkingDirectory=-/%z', /unknown specifier "%z".*; ignoring$/, 'workingDirectory', undefined],
+    ['a WorkingDirectory= with ".." and "-"', 'Service', 'WorkingDirectory=-/tmp/../x', /^path is not normalized, ignoring: "\/tmp\/..\/x"$/, 'workingDirectory', undefined],
+    ['a PIDFile= with ".."', 'Service', 'PIDFile=a/../../b', /^path is not normalized, ignoring: "a\/..\/..\/b"$/, 'pidFile', undefined],
+    ['an unknown specifier in PIDFile=', 'Service', 'PIDFile=%z', /unknown specifier "%z".*; ignoring$/, 'pidFile', undefined],
+    ['a KillSignal= number out of range', 'Service', 'KillSignal=99', /^unknown signal "99", ignoring/, 'killSignal', 'SIGTERM'],
+    ['a [Unit] setting in [Service]', 'Service', 'Description=d', /^Description= is not supported by drover's unit driver; ignoring it$/, 'description', undefined],
+    ['a dependency in [Service]', 'Service', 'After=a.service', /^After= is not supported by drover's unit driver; ignoring it$/, 'dependencies', noDependencies],
+    ['a [Service] setting in [Unit]', 'Unit', 'Restart=always', /^Restart= is not supported by drover's unit driver; ignoring it$/, 'restart', 'no'],
+  ];
+  for (const [title, section, lines, message, field, value] of ignoredKeeping) {
+    it(`ignores ${title} with a warning, keeping the previous value`, () => {
+      const rest = section === 'Service' ? 'ExecStart=/bin/true\n' : '[Service]\nExecStart=/bin/true\n';
+      const unit = service(`[${section}]\n${lines}\n${rest}`);
+      assert.equal(unit.warnings.length, 1, JSON.stringify(unit.warnings));
+      assert.match(unit.warnings[0]!.message, message);
+      assert.equal(unit.warnings[0]!.line, 1 + lines.split('\n').length);
+      assert.equal(unit.warnings[0]!.section, section);
+      assert.deepEqual(unit[field], value);
+    });
+  }
+
   // What systemd 252 logs and ignores (checked with systemd-analyze verify): the unit still loads.
   const ignored: Array<[title: string, line: string, message: RegExp]> = [
     ['an unknown Restart=', 'Restart=bogus', /unknown restart mode "bogus"/],
@@ -236,6 +312,27 @@ Conflicts=web@*.service
       assert.throws(() => service(body), (err: unknown) => err instanceof UnitFileError && message.test(err.message) && err.loadState === 'bad-setting');
     });
   }
+
+  const refusedMore: Array<[title: string, body: string, message: RegExp]> = [
+    ['Restart=on-success for a oneshot', '[Service]\nType=oneshot\nRestart=on-success\nExecStart=/bin/true\n', /^service has Restart=on-success, which is not allowed for Type=oneshot services: use on-failure or no$/],
+    ['Type=dbus whose BusName= was reset', '[Service]\nType=dbus\nBusName=a.b\nBusName=\nExecStart=/bin/true\n', /Type=dbus but has no BusName=/],
+    ['an unknown specifier in WorkingDirectory=', '[Service]\nWorkingDirectory=/%z\nExecStart=/bin/true\n', /^line 2: WorkingDirectory=\/%z: .*unknown specifier "%z"/],
+    ['an invalid Group=', '[Service]\nGroup=a/b\nExecStart=/bin/true\n', /^line 2: Group=a\/b: invalid user or group name or numeric ID: "a\/b"$/],
+    ['a User= that resolves to nothing valid', '[Service]\nUser=..\nExecStart=/bin/true\n', /invalid user or group name or numeric ID: "\.\."/],
+    ['a bad ExecStartPre= command', '[Service]\nExecStartPre=/bin/echo "x\nExecStart=/bin/true\n', /^line 2: ExecStartPre=\/bin\/echo "x: /],
+  ];
+  for (const [title, body, message] of refusedMore) {
+    it(`refuses ${title}`, () => {
+      assert.throws(() => service(body), (err: unknown) => err instanceof UnitFileError && message.test(err.message) && err.loadState === 'bad-setting');
+    });
+  }
+
+  it('names the line and setting of a refused setting, and only the section of a refused service', () => {
+    assert.throws(() => service('[Service]\nExecStart=/bin/true\nUser=a:b\n'), (err: unknown) =>
+      err instanceof UnitFileError && err.line === 3 && err.section === 'Service' && err.option === 'User');
+    assert.throws(() => service('[Service]\nExecStart=/bin/a\nExecStart=/bin/b\n'), (err: unknown) =>
+      err instanceof UnitFileError && err.line === undefined && err.section === 'Service' && err.option === undefined);
+  });
 
   it('refuses an invalid section header with LoadState=error', () => {
     // fleet's API accepts a section name with a newline; the file it writes has a broken header

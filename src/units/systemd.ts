@@ -2,93 +2,30 @@
 // 252 meaning of its options (systemd.service(5), systemd.exec(5), systemd.unit(5)).
 //
 // The options are serialized as fleet writes them for systemd and read back with systemd's
-// rules (systemd-conf.ts), then each setting is interpreted as systemd's load-fragment.c does:
-// an invalid value is ignored with a warning (the setting keeps its previous value), and what
-// systemd refuses outright (a broken command line, a relative WorkingDirectory=, a service with
-// no ExecStart= that is not Type=oneshot, ...) throws UnitFileError, whose loadState is what
-// systemd would report. Specifiers are resolved per setting for `unitName`.
+// rules (systemd-conf.ts), then each setting is handed to its handler (systemd-settings.ts),
+// which interprets it as systemd's load-fragment.c does: an invalid value is ignored with a
+// warning (the setting keeps its previous value), and what systemd refuses outright (a broken
+// command line, a relative WorkingDirectory=, ...) throws UnitFileError, whose loadState is what
+// systemd would report. Then, as systemd does once the file is read, the type is settled and the
+// whole service checked (no ExecStart= that is not Type=oneshot, ...). Specifiers are resolved
+// per setting for `unitName`.
 import type { UnitOption } from '../model/index.js';
-import { UnitFileError, type UnitWarning } from './errors.js';
-import { parseEnvironmentValue } from './environment.js';
-import { parseExecLine, type ExecCommand } from './exec.js';
+import { UnitFileError } from './errors.js';
 import { parseUnitName } from './names.js';
 import { serializeUnit } from './parse.js';
 import { expandSpecifiers, type SpecifierContext } from './specifiers.js';
 import { readUnitText } from './systemd-conf.js';
-import { parseTimespanMs } from './timespan.js';
+import { defaultServiceUnit, type ServiceUnit, type SystemdServiceType } from './systemd-service.js';
+import { settingHandler, settingOf, type ServiceDraft, type SettingScope } from './systemd-settings.js';
 
 export type { ExecCommand, ExecPrivileges } from './exec.js';
 export { expandCommandLine } from './exec.js';
 export { parseEnvironmentFile, parseEnvironmentValue } from './environment.js';
 export { parseTimespanMs, parseTimespanUsec } from './timespan.js';
-
-/** How drover runs the service. notify, dbus, idle and exec run as simple (see warnings). */
-export type ServiceType = 'simple' | 'oneshot' | 'forking';
-export type SystemdServiceType = 'simple' | 'exec' | 'forking' | 'oneshot' | 'dbus' | 'notify' | 'idle';
-export type RestartMode = 'no' | 'always' | 'on-success' | 'on-failure' | 'on-abnormal' | 'on-abort' | 'on-watchdog';
-export type KillMode = 'control-group' | 'process' | 'mixed' | 'none';
-
-export interface PathSetting {
-  path: string;
-  /** "-" prefix: a missing file or directory is not an error. */
-  ignoreMissing: boolean;
-}
-
-export interface UnitDependencies {
-  /** Start after these (when both start together); stop before them. */
-  after: string[];
-  /** Start before these. */
-  before: string[];
-  /** Start these too; fail if they fail; stop when they stop. */
-  requires: string[];
-  /** Like requires, but only if they are already running. */
-  requisite: string[];
-  /** Start these too; their failure does not matter. */
-  wants: string[];
-  /** Like requires, and also stop when they stop on their own. */
-  bindsTo: string[];
-  /** Stop and restart together with these. */
-  partOf: string[];
-  /** Never run at the same time as these. */
-  conflicts: string[];
-}
-
-export interface ServiceUnit {
-  description: string | undefined;
-  /** How to run it. */
-  type: ServiceType;
-  /** What systemd would run it as (Type=, or its default). */
-  systemdType: SystemdServiceType;
-  execStartPre: ExecCommand[];
-  /** Exactly one, except for oneshot services (zero or more). */
-  execStart: ExecCommand[];
-  execStartPost: ExecCommand[];
-  execReload: ExecCommand[];
-  execStop: ExecCommand[];
-  execStopPost: ExecCommand[];
-  /** Environment= assignments; EnvironmentFile= contents (read at start) override them. */
-  environment: Record<string, string>;
-  /** Read at start, in order, each overriding the previous (parseEnvironmentFile). */
-  environmentFiles: PathSetting[];
-  /** undefined: the manager's directory ("/" for systemd); home: "~" (the User='s home). */
-  workingDirectory: (PathSetting & { home: false }) | { home: true; ignoreMissing: boolean } | undefined;
-  user: string | undefined;
-  group: string | undefined;
-  restart: RestartMode;
-  restartSecMs: number;
-  /** Infinity: no timeout. */
-  timeoutStartMs: number;
-  timeoutStopMs: number;
-  remainAfterExit: boolean;
-  /** Type=forking: where the daemon writes its main PID. */
-  pidFile: string | undefined;
-  killMode: KillMode;
-  /** A signal name, such as "SIGTERM". */
-  killSignal: string;
-  dependencies: UnitDependencies;
-  /** What systemd would log and ignore, and what drover does not support. */
-  warnings: UnitWarning[];
-}
+export { isValidSystemdUnitName, parseSystemdBoolean } from './systemd-values.js';
+export type {
+  ServiceUnit, ServiceType, SystemdServiceType, RestartMode, KillMode, PathSetting, UnitDependencies,
+} from './systemd-service.js';
 
 export interface InterpretServiceOptions {
   /** The unit's name ("web@1.service"), for %n %i %p... specifiers. */
@@ -97,64 +34,7 @@ export interface InterpretServiceOptions {
   specifiers?: SpecifierContext;
 }
 
-const DEFAULT_TIMEOUT_MS = 90_000; // DefaultTimeoutStartSec=, DefaultTimeoutStopSec=
-const DEFAULT_RESTART_SEC_MS = 100;
 const SERVICE_SECTIONS = ['Unit', 'Service', 'Install'];
-const RESTART_MODES: readonly RestartMode[] = ['no', 'always', 'on-success', 'on-failure', 'on-abnormal', 'on-abort', 'on-watchdog'];
-const SERVICE_TYPES: readonly SystemdServiceType[] = ['simple', 'exec', 'forking', 'oneshot', 'dbus', 'notify', 'idle'];
-const KILL_MODES: readonly KillMode[] = ['control-group', 'process', 'mixed', 'none'];
-const SIGNALS = [
-  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE',
-  'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ',
-  'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS',
-];
-const SYSTEMD_UNIT_TYPES = new Set(['service', 'socket', 'target', 'device', 'mount', 'automount', 'swap', 'timer', 'path', 'slice', 'scope']);
-const DEPENDENCY_KEYS: Record<string, keyof UnitDependencies> = {
-  After: 'after', Before: 'before', Requires: 'requires', Requisite: 'requisite', Wants: 'wants', BindsTo: 'bindsTo', PartOf: 'partOf', Conflicts: 'conflicts',
-};
-const EXEC_KEYS = {
-  ExecStartPre: 'execStartPre', ExecStart: 'execStart', ExecStartPost: 'execStartPost', ExecReload: 'execReload', ExecStop: 'execStop', ExecStopPost: 'execStopPost',
-} as const;
-// Settings systemd knows that change nothing for drover; accepted without a warning.
-const HARMLESS = new Set(['Unit.Documentation', 'Unit.SourcePath', 'Unit.DefaultDependencies', 'Install.WantedBy', 'Install.RequiredBy', 'Install.Alias', 'Install.Also', 'Install.DefaultInstance']);
-
-/** systemd's parse_boolean. */
-export function parseSystemdBoolean(value: string): boolean | undefined {
-  const v = value.toLowerCase();
-  if (['1', 'yes', 'y', 'true', 't', 'on'].includes(v)) return true;
-  if (['0', 'no', 'n', 'false', 'f', 'off'].includes(v)) return false;
-  return undefined;
-}
-
-/** systemd's unit_name_is_valid for plain and instance names (what a dependency may name). */
-export function isValidSystemdUnitName(name: string): boolean {
-  if (name.length === 0 || Buffer.byteLength(name) >= 256) return false;
-  const dot = name.lastIndexOf('.');
-  if (dot <= 0 || !SYSTEMD_UNIT_TYPES.has(name.slice(dot + 1))) return false;
-  const stem = name.slice(0, dot);
-  const at = stem.indexOf('@');
-  if (at < 0) return /^[A-Za-z0-9:\-_.\\]+$/.test(stem);
-  return at > 0 && /^[A-Za-z0-9:\-_.\\]+$/.test(stem.slice(0, at)) && /^[A-Za-z0-9:\-_.\\@]+$/.test(stem.slice(at + 1));
-}
-
-/** systemd's relaxed user/group name check (VALID_USER_RELAX | VALID_USER_ALLOW_NUMERIC). */
-function isValidUserName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !/[\x00-\x1f\x7f:/]/.test(name) && name.trim() === name;
-}
-
-/** path_simplify_and_warn with PATH_CHECK_ABSOLUTE: the simplified path, or why it is refused. */
-function simplifyAbsolutePath(path: string): { path: string } | { problem: string } {
-  if (!path.startsWith('/')) return { problem: 'path is not absolute' };
-  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) return { problem: 'path is not normalized' };
-  return { path: `/${parts.join('/')}` };
-}
-
-function signalName(value: string): string | undefined {
-  if (/^[0-9]+$/.test(value)) return SIGNALS[Number(value) - 1];
-  const name = value.startsWith('SIG') ? value : `SIG${value}`;
-  return SIGNALS.includes(name) ? name : undefined;
-}
 
 /**
  * Interpret a service unit's options. Throws UnitFileError for what systemd refuses to load;
@@ -169,224 +49,28 @@ export function interpretService(options: readonly UnitOption[], opts: Interpret
     }
     if (info.isTemplate) throw new UnitFileError(`${JSON.stringify(unitName)} is a template: run an instance of it, such as ${JSON.stringify(`${info.prefix}@1.service`)}`);
   }
-  const resolve = (text: string) => expandSpecifiers(text, unitName, opts.specifiers);
   const { assignments, warnings } = readUnitText(serializeUnit(options), SERVICE_SECTIONS);
+  const scope: SettingScope = { unitName, resolve: (text) => expandSpecifiers(text, unitName, opts.specifiers), warnings };
+  const draft: ServiceDraft = { unit: defaultServiceUnit(warnings), declaredType: undefined, busName: undefined, hasStartTimeout: false };
+  for (const a of assignments) settingHandler(a.section, a.name)(draft, settingOf(a, scope));
+  settleType(draft);
+  verify(draft);
+  return draft.unit;
+}
 
-  const unit: ServiceUnit = {
-    description: undefined,
-    type: 'simple',
-    systemdType: 'simple',
-    execStartPre: [],
-    execStart: [],
-    execStartPost: [],
-    execReload: [],
-    execStop: [],
-    execStopPost: [],
-    environment: {},
-    environmentFiles: [],
-    workingDirectory: undefined,
-    user: undefined,
-    group: undefined,
-    restart: 'no',
-    restartSecMs: DEFAULT_RESTART_SEC_MS,
-    timeoutStartMs: DEFAULT_TIMEOUT_MS,
-    timeoutStopMs: DEFAULT_TIMEOUT_MS,
-    remainAfterExit: false,
-    pidFile: undefined,
-    killMode: 'control-group',
-    killSignal: 'SIGTERM',
-    dependencies: { after: [], before: [], requires: [], requisite: [], wants: [], bindsTo: [], partOf: [], conflicts: [] },
-    warnings,
-  };
-  let declaredType: SystemdServiceType | undefined;
-  let busName: string | undefined;
-  let startTimeoutSet = false;
-
-  for (const a of assignments) {
-    const warn = (message: string) => warnings.push({ line: a.line, section: a.section, name: a.name, message });
-    /** Specifiers expanded, or undefined (with a warning: systemd ignores the setting). */
-    const resolveOrWarn = (text: string): string | undefined => {
-      try {
-        return resolve(text);
-      } catch (err) {
-        warn(`${(err as Error).message}; ignoring`);
-        return undefined;
-      }
-    };
-    const fail = (message: string): never => {
-      throw new UnitFileError(`line ${a.line}: ${a.name}=${a.value}: ${message}`, { line: a.line, section: a.section, name: a.name });
-    };
-    const key = `${a.section}.${a.name}`;
-    const value = a.value;
-
-    if (a.section === 'Unit' && Object.hasOwn(DEPENDENCY_KEYS, a.name)) {
-      addDependencies(unit.dependencies[DEPENDENCY_KEYS[a.name]!], value, resolve, unitName, warn);
-      continue;
-    }
-    if (a.section === 'Service' && Object.hasOwn(EXEC_KEYS, a.name)) {
-      const list = unit[EXEC_KEYS[a.name as keyof typeof EXEC_KEYS]];
-      if (value === '') {
-        list.length = 0;
-        continue;
-      }
-      const result = parseExecLine(value, resolve);
-      result.warnings.forEach(warn);
-      list.push(...result.commands);
-      if (result.fatal) fail(result.fatal);
-      continue;
-    }
-
-    switch (key) {
-      case 'Unit.Description':
-        if (value === '') unit.description = undefined;
-        else {
-          try {
-            unit.description = resolve(value);
-          } catch (err) {
-            warn(`${(err as Error).message}; ignoring`);
-          }
-        }
-        break;
-      case 'Service.Type':
-        if ((SERVICE_TYPES as readonly string[]).includes(value)) declaredType = value as SystemdServiceType;
-        else warn(`unknown service type ${JSON.stringify(value)}, ignoring (use simple, exec, forking, oneshot, dbus, notify or idle)`);
-        break;
-      case 'Service.Restart':
-        if ((RESTART_MODES as readonly string[]).includes(value)) unit.restart = value as RestartMode;
-        else warn(`unknown restart mode ${JSON.stringify(value)}, ignoring (use ${RESTART_MODES.join(', ')})`);
-        break;
-      case 'Service.RestartSec': {
-        const ms = parseTimespanMs(value);
-        if (ms === undefined) warn(`not a time span: ${JSON.stringify(value)}, ignoring (write "5", "5s", "1min 30s", "500ms")`);
-        else unit.restartSecMs = ms;
-        break;
-      }
-      case 'Service.TimeoutSec':
-      case 'Service.TimeoutStartSec':
-      case 'Service.TimeoutStopSec': {
-        let ms = parseTimespanMs(value);
-        if (ms === undefined) {
-          warn(`not a time span: ${JSON.stringify(value)}, ignoring (write "90", "90s", "2min", or "infinity")`);
-          break;
-        }
-        if (ms === 0) ms = Infinity; // "0" has always meant "no timeout"
-        if (a.name !== 'TimeoutStopSec') {
-          unit.timeoutStartMs = ms;
-          startTimeoutSet = true;
-        }
-        if (a.name !== 'TimeoutStartSec') unit.timeoutStopMs = ms;
-        break;
-      }
-      case 'Service.RemainAfterExit': {
-        const b = parseSystemdBoolean(value);
-        if (b === undefined) warn(`not a boolean: ${JSON.stringify(value)}, ignoring (use yes or no)`);
-        else unit.remainAfterExit = b;
-        break;
-      }
-      case 'Service.Environment':
-        if (value === '') unit.environment = {};
-        else {
-          const parsed = parseEnvironmentValue(value, resolve);
-          parsed.warnings.forEach(warn);
-          for (const [name, v] of parsed.assignments) unit.environment[name] = v;
-        }
-        break;
-      case 'Service.EnvironmentFile': {
-        if (value === '') {
-          unit.environmentFiles = [];
-          break;
-        }
-        const path = resolveOrWarn(value);
-        if (path === undefined) break;
-        const ignoreMissing = path.startsWith('-');
-        const checked = simplifyAbsolutePath(ignoreMissing ? path.slice(1) : path);
-        if ('problem' in checked) warn(`${checked.problem}, ignoring: ${JSON.stringify(path)}`);
-        else unit.environmentFiles.push({ path: checked.path, ignoreMissing });
-        break;
-      }
-      case 'Service.WorkingDirectory': {
-        if (value === '') {
-          unit.workingDirectory = undefined;
-          break;
-        }
-        const ignoreMissing = value.startsWith('-');
-        const raw = ignoreMissing ? value.slice(1) : value;
-        if (raw === '~') {
-          unit.workingDirectory = { home: true, ignoreMissing };
-          break;
-        }
-        let path: string;
-        try {
-          path = resolve(raw);
-        } catch (err) {
-          if (ignoreMissing) warn(`${(err as Error).message}; ignoring`);
-          else fail((err as Error).message);
-          break;
-        }
-        const checked = simplifyAbsolutePath(path);
-        if ('problem' in checked) {
-          if (ignoreMissing) warn(`${checked.problem}, ignoring: ${JSON.stringify(path)}`);
-          else fail(`${checked.problem}: ${JSON.stringify(path)}`);
-        } else unit.workingDirectory = { path: checked.path, ignoreMissing, home: false };
-        break;
-      }
-      case 'Service.User':
-      case 'Service.Group': {
-        let name: string | undefined;
-        if (value !== '') {
-          try {
-            name = resolve(value);
-          } catch (err) {
-            fail((err as Error).message);
-          }
-          if (!isValidUserName(name!)) fail(`invalid user or group name or numeric ID: ${JSON.stringify(name)}`);
-        }
-        if (a.name === 'User') unit.user = name;
-        else unit.group = name;
-        break;
-      }
-      case 'Service.PIDFile': {
-        if (value === '') {
-          unit.pidFile = undefined;
-          break;
-        }
-        const path = resolveOrWarn(value);
-        if (path === undefined) break;
-        // a relative PIDFile= is relative to /run; /var/run is /run
-        const checked = simplifyAbsolutePath(path.startsWith('/') ? path : `/run/${path}`);
-        if ('problem' in checked) warn(`${checked.problem}, ignoring: ${JSON.stringify(path)}`);
-        else unit.pidFile = checked.path.replace(/^\/var\/run\//, '/run/');
-        break;
-      }
-      case 'Service.BusName':
-        busName = value === '' ? undefined : value;
-        break;
-      case 'Service.KillMode':
-        if ((KILL_MODES as readonly string[]).includes(value)) unit.killMode = value as KillMode;
-        else warn(`unknown kill mode ${JSON.stringify(value)}, ignoring (use ${KILL_MODES.join(', ')})`);
-        break;
-      case 'Service.KillSignal': {
-        const sig = signalName(value);
-        if (sig) unit.killSignal = sig;
-        else warn(`unknown signal ${JSON.stringify(value)}, ignoring (use a name such as SIGTERM or SIGINT)`);
-        break;
-      }
-      default:
-        if (HARMLESS.has(key) || a.name.startsWith('X-') || a.section === 'Install') break;
-        warn(`${a.name}= is not supported by drover's unit driver; ignoring it`);
-    }
-  }
-
-  // service_add_extras: the default type, and oneshot services wait for as long as it takes
+/** service_add_extras: the default type, and oneshot services wait for as long as it takes. */
+function settleType({ unit, declaredType, busName, hasStartTimeout }: ServiceDraft): void {
   const systemdType: SystemdServiceType = declaredType ?? (busName ? 'dbus' : unit.execStart.length > 0 ? 'simple' : 'oneshot');
   unit.systemdType = systemdType;
   unit.type = systemdType === 'oneshot' || systemdType === 'forking' ? systemdType : 'simple';
   if (systemdType === 'notify' || systemdType === 'dbus') {
-    warnings.push({ section: 'Service', name: 'Type', message: `Type=${systemdType} runs as Type=simple: drover considers the service started once its process is running` });
+    unit.warnings.push({ section: 'Service', name: 'Type', message: `Type=${systemdType} runs as Type=simple: drover considers the service started once its process is running` });
   }
-  if (systemdType === 'oneshot' && !startTimeoutSet) unit.timeoutStartMs = Infinity;
+  if (systemdType === 'oneshot' && !hasStartTimeout) unit.timeoutStartMs = Infinity;
+}
 
-  // service_verify
+/** service_verify: what systemd refuses to load once every setting is read. */
+function verify({ unit, busName }: ServiceDraft): void {
   const refuse = (message: string): never => {
     throw new UnitFileError(message, { section: 'Service' });
   };
@@ -400,33 +84,5 @@ export function interpretService(options: readonly UnitOption[], opts: Interpret
   if (unit.type === 'oneshot' && (unit.restart === 'always' || unit.restart === 'on-success')) {
     refuse(`service has Restart=${unit.restart}, which is not allowed for Type=oneshot services: use on-failure or no`);
   }
-  if (systemdType === 'dbus' && !busName) refuse('service is of Type=dbus but has no BusName= setting');
-  return unit;
-}
-
-/**
- * config_parse_unit_deps: blank-separated unit names (quotes are not special), specifiers
- * resolved; a template ("foo@.service") means the instance of the same name as this unit's
- * instance (or, for a plain unit, its prefix), as systemd's resolve_template does.
- */
-function addDependencies(list: string[], value: string, resolve: (text: string) => string, unitName: string | undefined, warn: (message: string) => void): void {
-  for (const word of value.split(/[ \t\n\r]+/).filter(Boolean)) {
-    let name: string;
-    try {
-      name = resolve(word);
-    } catch (err) {
-      warn(`${(err as Error).message}; ignoring`);
-      continue;
-    }
-    const info = parseUnitName(name);
-    if (info?.isTemplate && unitName !== undefined) {
-      const own = parseUnitName(unitName);
-      if (own) name = `${info.prefix}@${own.instance ?? own.prefix}.${info.type}`;
-    }
-    if (!isValidSystemdUnitName(name)) {
-      warn(`not a valid unit name, ignoring the dependency: ${JSON.stringify(name)}`);
-      continue;
-    }
-    if (!list.includes(name)) list.push(name);
-  }
+  if (unit.systemdType === 'dbus' && !busName) refuse('service is of Type=dbus but has no BusName= setting');
 }
