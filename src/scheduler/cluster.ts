@@ -3,7 +3,7 @@
 // made, so later placements in the pass see earlier ones. Feasibility checks and the text that
 // explains a failure live here too, so both always agree.
 import { resolveMachineId } from '../model/machine.js';
-import { globMatches } from './glob.js';
+import { goPathMatch as globMatches } from '../model/glob.js';
 import { formatBytes, formatCpuMilli } from './quantity.js';
 import type { MachineView, PlacementRequest, Strategy, TaskView } from './types.js';
 

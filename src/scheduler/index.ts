@@ -4,5 +4,4 @@ export { placeTasks } from './place.js';
 export { Cluster } from './cluster.js';
 export { globalPlacements } from './global.js';
 export { parseCpuMilli, parseBytes, resourceRequest, formatCpuMilli, formatBytes } from './quantity.js';
-export { globMatches } from './glob.js';
 export type * from './types.js';

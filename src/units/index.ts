@@ -8,7 +8,7 @@ export {
   parseUnitName, unitNameProblem, unitNameFromArg, isRecognizedUnitType, FLEET_UNIT_TYPES, FLEET_TEMPLATE_TYPES, type UnitNameInfo,
 } from './names.js';
 export { expandSpecifiers, unescapeUnitName, unescapeUnitPath, type SpecifierContext } from './specifiers.js';
-export { goPathMatch } from './glob.js';
+export { goPathMatch } from '../model/glob.js';
 export {
   fleetConstraints, fleetOptionsProblem, fleetMachineMatches, fleetDescription, instantiate, parseMultivalueLine,
   FLEET_REQUIREMENTS, XFLEET_SECTION, type FleetUnitSpec, type UnitInstance,

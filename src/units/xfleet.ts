@@ -10,7 +10,7 @@ import { matchesMachineId } from '../model/machine.js';
 import type { Constraints, UnitOption } from '../model/index.js';
 import { UnitFileError } from './errors.js';
 import { goFields, goQuote } from './gostrings.js';
-import { goPathMatch } from './glob.js';
+import { goPathMatch } from '../model/glob.js';
 import { parseUnitName, unitNameProblem } from './names.js';
 import { parseUnitFile, serializeUnit } from './parse.js';
 import { expandSpecifiers, type SpecifierContext } from './specifiers.js';

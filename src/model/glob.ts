@@ -1,5 +1,6 @@
-// Go's path.Match, which fleet uses for Conflicts= and Replaces= globs (agent/state.go
-// globMatches) and for the peer/conflict check of api/units.go ValidateOptions:
+// Go's path.Match, the one glob matcher: fleet uses it for Conflicts= and Replaces= globs
+// (agent/state.go globMatches) and for the peer/conflict check of api/units.go ValidateOptions,
+// and the scheduler for a service's conflicts:
 //   *      any run of characters other than "/"
 //   ?      one character other than "/"
 //   [...]  a class: ranges "a-z", "^" first to negate, "\" escapes; never empty
@@ -82,7 +83,8 @@ export function goPathMatch(pattern: string, name: string): boolean {
   let re = cache.get(pattern);
   if (re === undefined) {
     re = compile(pattern);
-    if (cache.size > 1000) cache.clear();
+    // The scheduler asks for every conflict glob against every service it places.
+    if (cache.size > 10_000) cache.clear();
     cache.set(pattern, re);
   }
   return re !== null && re.test(name);
