@@ -9,7 +9,8 @@
 //   revision it delivered.
 import { randomInt } from 'node:crypto';
 import etcd3 from 'etcd3';
-import type { CallContext, ICompare, IKeyValue, IOptions, IRequestOp, IResponseOp, Watcher } from 'etcd3';
+import type { ICompare, IKeyValue, IRequestOp, IResponseOp, Watcher } from 'etcd3';
+import { clientOptions, requestTimeoutMs, type EtcdStoreOptions } from './etcd-options.js';
 import {
   CompactedError,
   FutureRevisionError,
@@ -32,31 +33,13 @@ import {
   type WatchOptions,
 } from './store.js';
 
+// The CLI and the server import these from here, next to the store they configure.
+export { parseEtcdUrl, type EtcdStoreOptions } from './etcd-options.js';
+
 const { Etcd3, CompareResult, CompareTarget, SortOrder, SortTarget } = etcd3;
 
 /** etcd's default --max-txn-ops: a larger transaction cannot stay atomic, so it is refused. */
 export const MAX_TXN_OPS = 128;
-
-export interface EtcdStoreOptions {
-  /** Client URLs, e.g. ["http://127.0.0.1:2379"] (https:// with `tls`). */
-  endpoints: string[];
-  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
-  /** Deadline of one unary call; past it the call fails with StoreUnavailableError (default 5,000). */
-  requestTimeoutMs?: number;
-  logger?: { warn(obj: unknown, msg?: string): void };
-}
-
-/** Parses `etcd://h1:2379,h2:2379` (or a comma list of http(s) URLs) into client URLs. */
-export function parseEtcdUrl(url: string, isTls = false): string[] {
-  const rest = url.replace(/^etcd:\/\//, '');
-  const endpoints = rest.split(',').map((h) => h.trim()).filter(Boolean);
-  if (endpoints.length === 0) throw new StoreError(`--store etcd:// needs at least one host:port, got "${url}"`);
-  return endpoints.map((h) => {
-    if (/^https?:\/\//.test(h)) return h;
-    if (!/^[^/]+:\d+$/.test(h)) throw new StoreError(`etcd endpoint must be host:port, got "${h}" in "${url}"`);
-    return `${isTls ? 'https' : 'http'}://${h}`;
-  });
-}
 
 const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
 const num = (v: string | number | undefined | null): number => (v === undefined || v === null || v === '' ? 0 : Number(v));
@@ -121,22 +104,7 @@ export class EtcdStore implements Store {
   private readonly watches = new Set<EtcdWatch>();
 
   private constructor(private readonly options: EtcdStoreOptions) {
-    const timeout = options.requestTimeoutMs ?? 5_000;
-    const clientOptions: IOptions = {
-      hosts: options.endpoints,
-      dialTimeout: timeout,
-      // Streams (watch, keepalive) live for the whole session; only unary calls get a deadline.
-      defaultCallOptions: (ctx: CallContext) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
-    };
-    if (options.tls?.ca || options.tls?.cert) {
-      clientOptions.credentials = {
-        // null: the system's root certificates (etcd3 passes this to grpc's createSsl).
-        rootCertificate: options.tls.ca ?? (null as unknown as Buffer),
-        ...(options.tls.key ? { privateKey: options.tls.key } : {}),
-        ...(options.tls.cert ? { certChain: options.tls.cert } : {}),
-      };
-    }
-    this.client = new Etcd3(clientOptions);
+    this.client = new Etcd3(clientOptions(options));
   }
 
   /** Connects and makes one quorum read, so a wrong endpoint fails here with a clear message. */
@@ -436,7 +404,7 @@ export class EtcdStore implements Store {
     try {
       this.keepAliveStream ??= this.client.leaseClient.leaseKeepAlive().then((stream) => new KeepAliveStream(stream, () => (this.keepAliveStream = undefined)));
       const stream = await this.keepAliveStream;
-      const ttl = await stream.renew(lease, this.options.requestTimeoutMs ?? 5_000);
+      const ttl = await stream.renew(lease, requestTimeoutMs(this.options));
       if (ttl <= 0) throw new LeaseNotFoundError(lease);
       return { ttlSeconds: ttl };
     } catch (err) {
