@@ -9,7 +9,8 @@
 //   revision it delivered.
 import { randomInt } from 'node:crypto';
 import etcd3 from 'etcd3';
-import type { ICompare, IKeyValue, IRequestOp, IResponseOp, Watcher } from 'etcd3';
+import type { IKeyValue, IRequestOp, Watcher } from 'etcd3';
+import { enc, num, rangeRequest, toCompare, toKeyValue, toOpResults, toRequestOp } from './etcd-codec.js';
 import { clientOptions, requestTimeoutMs, type EtcdStoreOptions } from './etcd-options.js';
 import {
   CompactedError,
@@ -17,10 +18,8 @@ import {
   LeaseNotFoundError,
   StoreError,
   StoreUnavailableError,
-  type Compare,
   type KeyValue,
   type Op,
-  type OpResult,
   type RangeOptions,
   type RangeResult,
   type RangeStat,
@@ -36,24 +35,10 @@ import {
 // The CLI and the server import these from here, next to the store they configure.
 export { parseEtcdUrl, type EtcdStoreOptions } from './etcd-options.js';
 
-const { Etcd3, CompareResult, CompareTarget, SortOrder, SortTarget } = etcd3;
+const { Etcd3, SortOrder, SortTarget } = etcd3;
 
 /** etcd's default --max-txn-ops: a larger transaction cannot stay atomic, so it is refused. */
 export const MAX_TXN_OPS = 128;
-
-const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
-const num = (v: string | number | undefined | null): number => (v === undefined || v === null || v === '' ? 0 : Number(v));
-
-function toKeyValue(kv: IKeyValue): KeyValue {
-  return {
-    key: kv.key.toString('utf8'),
-    value: kv.value ? kv.value.toString('utf8') : '',
-    createRevision: num(kv.create_revision),
-    modRevision: num(kv.mod_revision),
-    version: num(kv.version),
-    lease: num(kv.lease),
-  };
-}
 
 function grpcMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -66,29 +51,6 @@ function isUnavailable(err: unknown): boolean {
     /Unavailable|DeadlineExceeded|Cancelled|BrokenCircuit|Isolated/i.test(name) ||
     /no leader|request timed out|timed out|leader changed|UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|No connection established|too many requests|Breaker/i.test(msg)
   );
-}
-
-const compareOps: Record<Compare['op'], number> = {
-  '=': CompareResult.Equal,
-  '!=': CompareResult.NotEqual,
-  '<': CompareResult.Less,
-  '>': CompareResult.Greater,
-};
-
-function toCompare(c: Compare): ICompare {
-  const base = { key: enc(c.key), result: compareOps[c.op] };
-  switch (c.target) {
-    case 'modRevision':
-      return { ...base, target: CompareTarget.Mod, mod_revision: c.value };
-    case 'createRevision':
-      return { ...base, target: CompareTarget.Create, create_revision: c.value };
-    case 'version':
-      return { ...base, target: CompareTarget.Version, version: c.value };
-    case 'value':
-      return { ...base, target: CompareTarget.Value, value: enc(c.value) };
-    case 'lease':
-      return { ...base, target: CompareTarget.Lease, lease: c.value };
-  }
 }
 
 export class EtcdStore implements Store {
@@ -193,16 +155,6 @@ export class EtcdStore implements Store {
     return this.compactedFloor;
   }
 
-  private rangeRequest(key: string, options: RangeOptions = {}) {
-    return {
-      key: enc(key),
-      ...(options.end !== undefined ? { range_end: enc(options.end) } : {}),
-      ...(options.revision ? { revision: options.revision } : {}),
-      ...(options.limit ? { limit: options.limit } : {}),
-      ...(options.countOnly ? { count_only: true } : {}),
-    };
-  }
-
   async get(key: string, options: Omit<RangeOptions, 'end'> = {}): Promise<KeyValue | undefined> {
     const result = await this.range(key, { ...options, limit: 1 });
     return result.kvs[0];
@@ -211,7 +163,7 @@ export class EtcdStore implements Store {
   async range(key: string, options: RangeOptions = {}): Promise<RangeResult> {
     this.checkOpen();
     this.checkRevision(options.revision);
-    const res = await this.call(() => this.client.kv.range(this.rangeRequest(key, options)), { revision: options.revision });
+    const res = await this.call(() => this.client.kv.range(rangeRequest(key, options)), { revision: options.revision });
     const current = this.see(res.header);
     return {
       kvs: (res.kvs ?? []).map(toKeyValue),
@@ -237,16 +189,10 @@ export class EtcdStore implements Store {
     return { revision: this.see(res.header), deleted: num(res.deleted), prev: (res.prev_kvs ?? []).map(toKeyValue) };
   }
 
-  private toRequestOp(op: Op): IRequestOp {
-    switch (op.type) {
-      case 'put':
-        return { request_put: { key: enc(op.key), value: enc(op.value), prev_kv: true, ...(op.lease ? { lease: op.lease } : {}) } };
-      case 'delete':
-        return { request_delete_range: { key: enc(op.key), ...(op.end !== undefined ? { range_end: enc(op.end) } : {}), prev_kv: true } };
-      case 'range':
-        this.checkRevision(op.options?.revision);
-        return { request_range: this.rangeRequest(op.key, op.options) };
-    }
+  /** A range at a compacted revision is refused here: etcd would still serve it. */
+  private checkedRequestOp(op: Op): IRequestOp {
+    if (op.type === 'range') this.checkRevision(op.options?.revision);
+    return toRequestOp(op);
   }
 
   async txn(request: TxnRequest): Promise<TxnResult> {
@@ -264,8 +210,8 @@ export class EtcdStore implements Store {
       () =>
         this.client.kv.txn({
           compare: (request.compare ?? []).map(toCompare),
-          success: success.map((op) => this.toRequestOp(op)),
-          failure: failure.map((op) => this.toRequestOp(op)),
+          success: success.map((op) => this.checkedRequestOp(op)),
+          failure: failure.map((op) => this.checkedRequestOp(op)),
         }),
       {
         lease: lease?.type === 'put' ? lease.lease : undefined,
@@ -274,35 +220,7 @@ export class EtcdStore implements Store {
     );
     const revision = this.see(res.header);
     const ops = res.succeeded ? success : failure;
-    const responses: IResponseOp[] = res.responses ?? [];
-    const results: OpResult[] = ops.map((op, i) => {
-      const r = responses[i];
-      switch (op.type) {
-        case 'put': {
-          const prev = r?.response_put?.prev_kv;
-          return prev ? { type: 'put', prev: toKeyValue(prev) } : { type: 'put' };
-        }
-        case 'delete':
-          return {
-            type: 'delete',
-            deleted: num(r?.response_delete_range?.deleted),
-            prev: (r?.response_delete_range?.prev_kvs ?? []).map(toKeyValue),
-          };
-        case 'range': {
-          const range = r?.response_range;
-          const at = op.options?.revision;
-          return {
-            type: 'range',
-            result: {
-              kvs: (range?.kvs ?? []).map(toKeyValue),
-              more: Boolean(range?.more),
-              count: num(range?.count),
-              revision: at && at > 0 ? at : revision,
-            },
-          };
-        }
-      }
-    });
+    const results = toOpResults(ops, res.responses ?? [], revision);
     return { succeeded: Boolean(res.succeeded), revision, results };
   }
 
