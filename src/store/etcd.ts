@@ -11,6 +11,7 @@ import { randomInt } from 'node:crypto';
 import etcd3 from 'etcd3';
 import type { IKeyValue, IRequestOp, Watcher } from 'etcd3';
 import { enc, num, rangeRequest, toCompare, toKeyValue, toOpResults, toRequestOp } from './etcd-codec.js';
+import { grpcMessage, isRevisionCompacted, isRevisionInFuture, MAX_TXN_OPS, toStoreError, type ErrorContext } from './etcd-errors.js';
 import { clientOptions, requestTimeoutMs, type EtcdStoreOptions } from './etcd-options.js';
 import {
   CompactedError,
@@ -34,24 +35,9 @@ import {
 
 // The CLI and the server import these from here, next to the store they configure.
 export { parseEtcdUrl, type EtcdStoreOptions } from './etcd-options.js';
+export { MAX_TXN_OPS } from './etcd-errors.js';
 
 const { Etcd3, SortOrder, SortTarget } = etcd3;
-
-/** etcd's default --max-txn-ops: a larger transaction cannot stay atomic, so it is refused. */
-export const MAX_TXN_OPS = 128;
-
-function grpcMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function isUnavailable(err: unknown): boolean {
-  const msg = grpcMessage(err);
-  const name = err instanceof Error ? err.name : '';
-  return (
-    /Unavailable|DeadlineExceeded|Cancelled|BrokenCircuit|Isolated/i.test(name) ||
-    /no leader|request timed out|timed out|leader changed|UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|No connection established|too many requests|Breaker/i.test(msg)
-  );
-}
 
 export class EtcdStore implements Store {
   readonly backend = 'etcd';
@@ -92,7 +78,7 @@ export class EtcdStore implements Store {
   }
 
   /** Runs one call, mapping etcd and gRPC errors onto the Store's error types. */
-  private async call<T>(fn: () => Promise<T>, context: { revision?: number; lease?: number } = {}): Promise<T> {
+  private async call<T>(fn: () => Promise<T>, context: ErrorContext = {}): Promise<T> {
     this.checkOpen();
     try {
       return await fn();
@@ -101,20 +87,13 @@ export class EtcdStore implements Store {
     }
   }
 
-  private async mapError(err: unknown, context: { revision?: number; lease?: number }): Promise<Error> {
-    if (err instanceof StoreError) return err;
-    const msg = grpcMessage(err);
-    if (this.closed) return new StoreError('the etcd store is closed');
-    if (/required revision has been compacted/.test(msg)) {
-      return new CompactedError(context.revision ?? 0, await this.compactedRevision().catch(() => this.etcdCompactRevision));
-    }
-    if (/required revision is a future revision/.test(msg)) {
-      return new FutureRevisionError(context.revision ?? 0, await this.currentRevision().catch(() => this.seenRevision));
-    }
-    if (/requested lease not found/.test(msg)) return new LeaseNotFoundError(context.lease ?? 0);
-    if (/too many operations in txn/.test(msg)) return new StoreError(`a transaction holds at most ${MAX_TXN_OPS} operations on etcd: ${msg}`);
-    if (isUnavailable(err)) return new StoreUnavailableError(`etcd is unavailable: ${msg}`);
-    return new StoreError(`etcd: ${msg}`);
+  /** When etcd cannot say its revisions, the error carries the last ones this client knew. */
+  private mapError(err: unknown, context: ErrorContext): Promise<Error> {
+    return toStoreError(err, context, {
+      isClosed: () => this.closed,
+      compactedRevision: () => this.compactedRevision().catch(() => this.etcdCompactRevision),
+      currentRevision: () => this.currentRevision().catch(() => this.seenRevision),
+    });
   }
 
   private checkRevision(revision: number | undefined): void {
@@ -138,7 +117,7 @@ export class EtcdStore implements Store {
         await this.client.kv.range({ key: enc('\0'), count_only: true, revision: rev });
         return true;
       } catch (err) {
-        if (/required revision has been compacted/.test(grpcMessage(err))) return false;
+        if (isRevisionCompacted(err)) return false;
         throw await this.mapError(err, {});
       }
     };
@@ -266,9 +245,8 @@ export class EtcdStore implements Store {
       await this.client.kv.range({ key: enc('\0'), count_only: true, revision });
       return false;
     } catch (err) {
-      const msg = grpcMessage(err);
-      if (/required revision has been compacted/.test(msg)) return true;
-      if (/required revision is a future revision/.test(msg)) return false;
+      if (isRevisionCompacted(err)) return true;
+      if (isRevisionInFuture(err)) return false;
       throw await this.mapError(err, { revision });
     }
   }
