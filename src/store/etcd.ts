@@ -7,17 +7,16 @@
 // - lease ids are JS numbers, etcd's are int64: we choose ids below 2^53 ourselves.
 // - Debian's etcd 3.4.23 can repeat watch events: a watch drops anything at or below the last
 //   revision it delivered.
-import { randomInt } from 'node:crypto';
 import etcd3 from 'etcd3';
 import type { IRequestOp, Watcher } from 'etcd3';
 import { enc, num, rangeRequest, toCompare, toKeyValue, toOpResults, toRequestOp } from './etcd-codec.js';
 import { grpcMessage, isRevisionCompacted, isRevisionInFuture, MAX_TXN_OPS, toStoreError, type ErrorContext } from './etcd-errors.js';
+import { EtcdLeases } from './etcd-leases.js';
 import { clientOptions, requestTimeoutMs, type EtcdStoreOptions } from './etcd-options.js';
 import { EtcdWatch, type EtcdWatchHost } from './etcd-watch.js';
 import {
   CompactedError,
   FutureRevisionError,
-  LeaseNotFoundError,
   StoreError,
   StoreUnavailableError,
   type KeyValue,
@@ -50,9 +49,17 @@ export class EtcdStore implements Store, EtcdWatchHost {
   /** Lower bound of etcd's compaction revision (revisions below it are gone), for the search. */
   private etcdCompactRevision = 0;
   private readonly watches = new Set<EtcdWatch>();
+  private readonly leases: EtcdLeases;
 
   private constructor(private readonly options: EtcdStoreOptions) {
     this.client = new Etcd3(clientOptions(options));
+    this.leases = new EtcdLeases({
+      leaseClient: this.client.leaseClient,
+      renewTimeoutMs: requestTimeoutMs(options),
+      checkOpen: () => this.checkOpen(),
+      call: (fn, context) => this.call(fn, context),
+      mapError: (err, context) => this.mapError(err, context),
+    });
   }
 
   /** Connects and makes one quorum read, so a wrong endpoint fails here with a clear message. */
@@ -276,54 +283,20 @@ export class EtcdStore implements Store, EtcdWatchHost {
     this.compactedFloor = Math.max(this.compactedFloor, revision);
   }
 
-  async grantLease(ttlSeconds: number): Promise<number> {
-    this.checkOpen();
-    if (!(Number.isFinite(ttlSeconds) && ttlSeconds > 0)) throw new StoreError(`lease TTL must be a positive number of seconds, got ${ttlSeconds}`);
-    for (let attempt = 0; ; attempt++) {
-      // Our own id below 2^53 (etcd's would not fit a JS number); collisions are retried.
-      const id = randomInt(1, 2 ** 48);
-      try {
-        const res = await this.call(() => this.client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlSeconds), ID: id }));
-        if (res.error) throw new StoreError(`etcd refused the lease: ${res.error}`);
-        return num(res.ID);
-      } catch (err) {
-        if (attempt < 3 && /lease already exists/.test(grpcMessage(err))) continue;
-        throw err;
-      }
-    }
+  grantLease(ttlSeconds: number): Promise<number> {
+    return this.leases.grant(ttlSeconds);
   }
 
-  private keepAliveStream?: Promise<KeepAliveStream>;
-
-  async keepAlive(lease: number): Promise<{ ttlSeconds: number }> {
-    this.checkOpen();
-    try {
-      this.keepAliveStream ??= this.client.leaseClient.leaseKeepAlive().then((stream) => new KeepAliveStream(stream, () => (this.keepAliveStream = undefined)));
-      const stream = await this.keepAliveStream;
-      const ttl = await stream.renew(lease, requestTimeoutMs(this.options));
-      if (ttl <= 0) throw new LeaseNotFoundError(lease);
-      return { ttlSeconds: ttl };
-    } catch (err) {
-      this.keepAliveStream = undefined;
-      throw await this.mapError(err, { lease });
-    }
+  keepAlive(lease: number): Promise<{ ttlSeconds: number }> {
+    return this.leases.keepAlive(lease);
   }
 
-  async revokeLease(lease: number): Promise<void> {
-    try {
-      await this.call(() => this.client.leaseClient.leaseRevoke({ ID: lease }), { lease });
-    } catch (err) {
-      if (err instanceof LeaseNotFoundError) return; // already gone: revoking is idempotent
-      throw err;
-    }
+  revokeLease(lease: number): Promise<void> {
+    return this.leases.revoke(lease);
   }
 
-  async leaseTimeToLive(lease: number): Promise<number> {
-    const res = await this.call(() => this.client.leaseClient.leaseTimeToLive({ ID: lease }), { lease });
-    const ttl = num(res.TTL);
-    if (ttl < 0) return -1;
-    // etcd truncates the remaining seconds (a 1 s lease reads 0 at once); report them rounded up.
-    return Math.min(ttl + 1, Math.max(num(res.grantedTTL), 1));
+  leaseTimeToLive(lease: number): Promise<number> {
+    return this.leases.timeToLive(lease);
   }
 
   async close(): Promise<void> {
@@ -332,9 +305,7 @@ export class EtcdStore implements Store, EtcdWatchHost {
     // re-dial forever after close (a timer loop that keeps the process alive).
     await Promise.all([...this.watches].map((w) => w.closeAndDetach()));
     this.closed = true;
-    const stream = this.keepAliveStream;
-    this.keepAliveStream = undefined;
-    if (stream) await stream.then((s) => s.end()).catch(() => undefined);
+    await this.leases.close();
     this.client.close();
   }
 
@@ -346,53 +317,5 @@ export class EtcdStore implements Store, EtcdWatchHost {
   /** @internal */
   warn(obj: unknown, msg: string): void {
     this.options.logger?.warn(obj, msg);
-  }
-}
-
-interface DuplexLike {
-  write(req: { ID: number }): void;
-  on(event: 'data', fn: (res: { ID: string; TTL: string }) => void): unknown;
-  on(event: 'error' | 'end', fn: (err?: Error) => void): unknown;
-  end(): void;
-}
-
-/** One LeaseKeepAlive stream shared by all renewals: etcd answers its requests in order. */
-class KeepAliveStream {
-  private readonly pending: Array<{ resolve(ttl: number): void; reject(err: Error): void }> = [];
-  private broken?: Error;
-
-  constructor(
-    private readonly stream: DuplexLike,
-    private readonly onBroken: () => void,
-  ) {
-    stream.on('data', (res) => this.pending.shift()?.resolve(num(res.TTL)));
-    const fail = (err?: Error) => {
-      this.broken = err ?? new StoreUnavailableError('etcd lease keepalive stream ended');
-      this.onBroken();
-      for (const p of this.pending.splice(0)) p.reject(this.broken);
-    };
-    stream.on('error', fail);
-    stream.on('end', fail);
-  }
-
-  renew(lease: number, timeoutMs: number): Promise<number> {
-    if (this.broken) return Promise.reject(this.broken);
-    return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.broken = new StoreUnavailableError(`etcd did not answer a lease renewal within ${timeoutMs} ms`);
-        this.onBroken();
-        for (const p of this.pending.splice(0)) p.reject(this.broken);
-        this.stream.end();
-      }, timeoutMs);
-      this.pending.push({
-        resolve: (ttl) => (clearTimeout(timer), resolve(ttl)),
-        reject: (err) => (clearTimeout(timer), reject(err)),
-      });
-      this.stream.write({ ID: lease });
-    });
-  }
-
-  end(): void {
-    this.stream.end();
   }
 }
