@@ -20,6 +20,15 @@ export interface RevisionSource {
   currentRevision(): Promise<number>;
 }
 
+/** How the store's parts (compaction, leases) call etcd: refused once closed, errors mapped. */
+export interface StoreCalls {
+  /** Throws if the store is closed. */
+  checkOpen(): void;
+  /** Runs one unary call: refused when the store is closed, errors mapped. */
+  call<T>(fn: () => Promise<T>, context?: ErrorContext): Promise<T>;
+  mapError(err: unknown, context: ErrorContext): Promise<Error>;
+}
+
 export function grpcMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -5,18 +5,13 @@
 import { randomInt } from 'node:crypto';
 import type { LeaseClient } from 'etcd3';
 import { num } from './etcd-codec.js';
-import { grpcMessage, type ErrorContext } from './etcd-errors.js';
+import { grpcMessage, type StoreCalls } from './etcd-errors.js';
 import { LeaseNotFoundError, StoreError, StoreUnavailableError } from './store.js';
 
-export interface EtcdLeasesOptions {
+export interface EtcdLeasesOptions extends StoreCalls {
   leaseClient: LeaseClient;
   /** Deadline of one renewal on the keepalive stream. */
   renewTimeoutMs: number;
-  /** Throws if the store is closed. */
-  checkOpen(): void;
-  /** Runs one unary call through the store: refused when closed, errors mapped. */
-  call<T>(fn: () => Promise<T>, context?: ErrorContext): Promise<T>;
-  mapError(err: unknown, context: ErrorContext): Promise<Error>;
 }
 
 export class EtcdLeases {

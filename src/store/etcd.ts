@@ -7,16 +7,18 @@
 // - lease ids are JS numbers, etcd's are int64: we choose ids below 2^53 ourselves.
 // - Debian's etcd 3.4.23 can repeat watch events: a watch drops anything at or below the last
 //   revision it delivered.
+// This file holds the key-value calls and wires the parts beside it: etcd-options (connecting),
+// etcd-codec (etcd's messages), etcd-errors, etcd-compaction, etcd-watch and etcd-leases.
 import etcd3 from 'etcd3';
 import type { IRequestOp, Watcher } from 'etcd3';
 import { enc, num, rangeRequest, toCompare, toKeyValue, toOpResults, toRequestOp } from './etcd-codec.js';
-import { grpcMessage, isRevisionCompacted, isRevisionInFuture, MAX_TXN_OPS, toStoreError, type ErrorContext } from './etcd-errors.js';
+import { EtcdCompaction } from './etcd-compaction.js';
+import { grpcMessage, MAX_TXN_OPS, toStoreError, type ErrorContext, type StoreCalls } from './etcd-errors.js';
 import { EtcdLeases } from './etcd-leases.js';
 import { clientOptions, requestTimeoutMs, type EtcdStoreOptions } from './etcd-options.js';
 import { EtcdWatch, type EtcdWatchHost } from './etcd-watch.js';
 import {
   CompactedError,
-  FutureRevisionError,
   StoreError,
   StoreUnavailableError,
   type KeyValue,
@@ -44,22 +46,19 @@ export class EtcdStore implements Store, EtcdWatchHost {
   private closed = false;
   /** Highest revision seen in any response: where a watch without startRevision starts. */
   private seenRevision = 0;
-  /** Highest compaction revision known: reads at or below it are refused (etcd still serves it). */
-  private compactedFloor = 0;
-  /** Lower bound of etcd's compaction revision (revisions below it are gone), for the search. */
-  private etcdCompactRevision = 0;
   private readonly watches = new Set<EtcdWatch>();
+  private readonly compaction: EtcdCompaction;
   private readonly leases: EtcdLeases;
 
   private constructor(private readonly options: EtcdStoreOptions) {
     this.client = new Etcd3(clientOptions(options));
-    this.leases = new EtcdLeases({
-      leaseClient: this.client.leaseClient,
-      renewTimeoutMs: requestTimeoutMs(options),
+    const calls: StoreCalls = {
       checkOpen: () => this.checkOpen(),
       call: (fn, context) => this.call(fn, context),
       mapError: (err, context) => this.mapError(err, context),
-    });
+    };
+    this.compaction = new EtcdCompaction({ ...calls, kv: this.client.kv, currentRevision: () => this.currentRevision() });
+    this.leases = new EtcdLeases({ ...calls, leaseClient: this.client.leaseClient, renewTimeoutMs: requestTimeoutMs(options) });
   }
 
   /** Connects and makes one quorum read, so a wrong endpoint fails here with a clear message. */
@@ -98,13 +97,9 @@ export class EtcdStore implements Store, EtcdWatchHost {
   private mapError(err: unknown, context: ErrorContext): Promise<Error> {
     return toStoreError(err, context, {
       isClosed: () => this.closed,
-      compactedRevision: () => this.compactedRevision().catch(() => this.etcdCompactRevision),
+      compactedRevision: () => this.compaction.compactedRevisionOrKnown(),
       currentRevision: () => this.currentRevision().catch(() => this.seenRevision),
     });
-  }
-
-  private checkRevision(revision: number | undefined): void {
-    if (revision && revision > 0 && revision <= this.compactedFloor) throw new CompactedError(revision, this.compactedFloor);
   }
 
   async currentRevision(): Promise<number> {
@@ -112,33 +107,8 @@ export class EtcdStore implements Store, EtcdWatchHost {
     return this.see(res.header);
   }
 
-  async compactedRevision(): Promise<number> {
-    this.checkOpen();
-    // etcd does not report its compaction revision; find the oldest readable revision by
-    // bisection (reads at a revision below it fail). Only ever grows, so start from what we know.
-    const current = await this.currentRevision();
-    let low = Math.max(1, this.etcdCompactRevision);
-    let high = current;
-    const isReadable = async (rev: number): Promise<boolean> => {
-      try {
-        await this.client.kv.range({ key: enc('\0'), count_only: true, revision: rev });
-        return true;
-      } catch (err) {
-        if (isRevisionCompacted(err)) return false;
-        throw await this.mapError(err, {});
-      }
-    };
-    if (!(await isReadable(low))) {
-      while (low < high) {
-        const mid = Math.floor((low + high) / 2);
-        if (await isReadable(mid)) high = mid;
-        else low = mid + 1;
-      }
-    }
-    this.etcdCompactRevision = low;
-    // etcd compacted at C keeps C readable; the interface counts C as compacted.
-    this.compactedFloor = Math.max(this.compactedFloor, low > 1 ? low : 0);
-    return this.compactedFloor;
+  compactedRevision(): Promise<number> {
+    return this.compaction.compactedRevision();
   }
 
   async get(key: string, options: Omit<RangeOptions, 'end'> = {}): Promise<KeyValue | undefined> {
@@ -148,7 +118,7 @@ export class EtcdStore implements Store, EtcdWatchHost {
 
   async range(key: string, options: RangeOptions = {}): Promise<RangeResult> {
     this.checkOpen();
-    this.checkRevision(options.revision);
+    this.compaction.checkRevision(options.revision);
     const res = await this.call(() => this.client.kv.range(rangeRequest(key, options)), { revision: options.revision });
     const current = this.see(res.header);
     return {
@@ -177,7 +147,7 @@ export class EtcdStore implements Store, EtcdWatchHost {
 
   /** A range at a compacted revision is refused here: etcd would still serve it. */
   private checkedRequestOp(op: Op): IRequestOp {
-    if (op.type === 'range') this.checkRevision(op.options?.revision);
+    if (op.type === 'range') this.compaction.checkRevision(op.options?.revision);
     return toRequestOp(op);
   }
 
@@ -218,8 +188,8 @@ export class EtcdStore implements Store, EtcdWatchHost {
     const startRevision = options.startRevision || this.seenRevision + 1;
     const watch = new EtcdWatch(this, key, options.end, startRevision, isImplicitStart, listener, onError, () => this.watches.delete(watch));
     this.watches.add(watch);
-    if (startRevision <= this.compactedFloor) {
-      queueMicrotask(() => watch.fail(new CompactedError(startRevision, this.compactedFloor)));
+    if (startRevision <= this.compaction.floor) {
+      queueMicrotask(() => watch.fail(new CompactedError(startRevision, this.compaction.floor)));
     } else {
       watch.start();
     }
@@ -245,17 +215,8 @@ export class EtcdStore implements Store, EtcdWatchHost {
   }
 
   /** @internal True when reads at `revision` fail because history was compacted. */
-  async isCompacted(revision: number): Promise<boolean> {
-    if (revision <= 0) return false;
-    if (revision <= this.compactedFloor) return true;
-    try {
-      await this.client.kv.range({ key: enc('\0'), count_only: true, revision });
-      return false;
-    } catch (err) {
-      if (isRevisionCompacted(err)) return true;
-      if (isRevisionInFuture(err)) return false;
-      throw await this.mapError(err, { revision });
-    }
+  isCompacted(revision: number): Promise<boolean> {
+    return this.compaction.isCompacted(revision);
   }
 
   /** @internal */
@@ -265,22 +226,11 @@ export class EtcdStore implements Store, EtcdWatchHost {
 
   /** @internal */
   compactionError(requested: number): Promise<CompactedError> {
-    return this.compactedRevision()
-      .catch(() => this.etcdCompactRevision)
-      .then((c) => new CompactedError(requested, Math.max(c, requested)));
+    return this.compaction.compactionError(requested);
   }
 
-  async compact(revision: number): Promise<void> {
-    this.checkOpen();
-    const current = await this.currentRevision();
-    if (revision > current) throw new FutureRevisionError(revision, current);
-    const compacted = await this.compactedRevision();
-    if (revision <= compacted) throw new CompactedError(revision, compacted);
-    // etcd keeps its compaction revision readable (the prev value of the next event needs it);
-    // the interface does not: reads and watches at `revision` are refused here instead.
-    await this.call(() => this.client.kv.compact({ revision, physical: false }), { revision });
-    this.etcdCompactRevision = Math.max(this.etcdCompactRevision, revision);
-    this.compactedFloor = Math.max(this.compactedFloor, revision);
+  compact(revision: number): Promise<void> {
+    return this.compaction.compact(revision);
   }
 
   grantLease(ttlSeconds: number): Promise<number> {
