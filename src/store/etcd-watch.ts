@@ -19,23 +19,44 @@ export interface EtcdWatchHost {
   warn(obj: unknown, msg: string): void;
 }
 
+export interface EtcdWatchOptions {
+  store: EtcdWatchHost;
+  /** The key watched, or the start of the range [key, end). */
+  key: string;
+  end: string | undefined;
+  startRevision: number;
+  /** The caller gave no startRevision: the store chose it from the revisions it had seen. */
+  isImplicitStart: boolean;
+  listener: WatchListener;
+  onError: ((err: Error) => void) | undefined;
+  /** Called once the watch has let go of its etcd watcher. */
+  onClose: () => void;
+}
+
 /** One Store watch on one etcd watcher; the etcd3 client re-creates it after a disconnect. */
 export class EtcdWatch implements Watch {
   private watcher?: Watcher;
   private isClosed = false;
   private lastDelivered: number;
+  private readonly store: EtcdWatchHost;
+  private readonly key: string;
+  private readonly end: string | undefined;
+  private startRevision: number;
+  private isImplicitStart: boolean;
+  private readonly listener: WatchListener;
+  private readonly onError: ((err: Error) => void) | undefined;
+  private readonly onClose: () => void;
 
-  constructor(
-    private readonly store: EtcdWatchHost,
-    private readonly key: string,
-    private readonly end: string | undefined,
-    private startRevision: number,
-    private isImplicitStart: boolean,
-    private readonly listener: WatchListener,
-    private readonly onError: ((err: Error) => void) | undefined,
-    private readonly onClose: () => void,
-  ) {
-    this.lastDelivered = startRevision - 1;
+  constructor(options: EtcdWatchOptions) {
+    this.store = options.store;
+    this.key = options.key;
+    this.end = options.end;
+    this.startRevision = options.startRevision;
+    this.isImplicitStart = options.isImplicitStart;
+    this.listener = options.listener;
+    this.onError = options.onError;
+    this.onClose = options.onClose;
+    this.lastDelivered = options.startRevision - 1;
   }
 
   private creating?: Promise<void>;

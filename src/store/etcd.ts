@@ -186,7 +186,16 @@ export class EtcdStore implements Store, EtcdWatchHost {
     // write issued after watch() returns is never missed even before etcd registers the watch.
     const isImplicitStart = !options.startRevision;
     const startRevision = options.startRevision || this.seenRevision + 1;
-    const watch = new EtcdWatch(this, key, options.end, startRevision, isImplicitStart, listener, onError, () => this.watches.delete(watch));
+    const watch = new EtcdWatch({
+      store: this,
+      key,
+      end: options.end,
+      startRevision,
+      isImplicitStart,
+      listener,
+      onError,
+      onClose: () => this.watches.delete(watch),
+    });
     this.watches.add(watch);
     if (startRevision <= this.compaction.floor) {
       queueMicrotask(() => watch.fail(new CompactedError(startRevision, this.compaction.floor)));
