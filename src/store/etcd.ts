@@ -7,19 +7,22 @@
 // - lease ids are JS numbers, etcd's are int64: we choose ids below 2^53 ourselves.
 // - Debian's etcd 3.4.23 can repeat watch events: a watch drops anything at or below the last
 //   revision it delivered.
-import { randomInt } from 'node:crypto';
+// This file holds the key-value calls and wires the parts beside it: etcd-options (connecting),
+// etcd-codec (etcd's messages), etcd-errors, etcd-compaction, etcd-watch and etcd-leases.
 import etcd3 from 'etcd3';
-import type { CallContext, ICompare, IKeyValue, IOptions, IRequestOp, IResponseOp, Watcher } from 'etcd3';
+import type { IRequestOp, Watcher } from 'etcd3';
+import { enc, num, rangeRequest, toCompare, toKeyValue, toOpResults, toRequestOp } from './etcd-codec.js';
+import { EtcdCompaction } from './etcd-compaction.js';
+import { grpcMessage, MAX_TXN_OPS, toStoreError, type ErrorContext, type StoreCalls } from './etcd-errors.js';
+import { EtcdLeases } from './etcd-leases.js';
+import { clientOptions, requestTimeoutMs, type EtcdStoreOptions } from './etcd-options.js';
+import { EtcdWatch, type EtcdWatchHost } from './etcd-watch.js';
 import {
   CompactedError,
-  FutureRevisionError,
-  LeaseNotFoundError,
   StoreError,
   StoreUnavailableError,
-  type Compare,
   type KeyValue,
   type Op,
-  type OpResult,
   type RangeOptions,
   type RangeResult,
   type RangeStat,
@@ -27,116 +30,35 @@ import {
   type TxnRequest,
   type TxnResult,
   type Watch,
-  type WatchEvent,
   type WatchListener,
   type WatchOptions,
 } from './store.js';
 
-const { Etcd3, CompareResult, CompareTarget, SortOrder, SortTarget } = etcd3;
+// The CLI and the server import these from here, next to the store they configure.
+export { parseEtcdUrl, type EtcdStoreOptions } from './etcd-options.js';
+export { MAX_TXN_OPS } from './etcd-errors.js';
 
-/** etcd's default --max-txn-ops: a larger transaction cannot stay atomic, so it is refused. */
-export const MAX_TXN_OPS = 128;
+const { Etcd3, SortOrder, SortTarget } = etcd3;
 
-export interface EtcdStoreOptions {
-  /** Client URLs, e.g. ["http://127.0.0.1:2379"] (https:// with `tls`). */
-  endpoints: string[];
-  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
-  /** Deadline of one unary call; past it the call fails with StoreUnavailableError (default 5,000). */
-  requestTimeoutMs?: number;
-  logger?: { warn(obj: unknown, msg?: string): void };
-}
-
-/** Parses `etcd://h1:2379,h2:2379` (or a comma list of http(s) URLs) into client URLs. */
-export function parseEtcdUrl(url: string, isTls = false): string[] {
-  const rest = url.replace(/^etcd:\/\//, '');
-  const endpoints = rest.split(',').map((h) => h.trim()).filter(Boolean);
-  if (endpoints.length === 0) throw new StoreError(`--store etcd:// needs at least one host:port, got "${url}"`);
-  return endpoints.map((h) => {
-    if (/^https?:\/\//.test(h)) return h;
-    if (!/^[^/]+:\d+$/.test(h)) throw new StoreError(`etcd endpoint must be host:port, got "${h}" in "${url}"`);
-    return `${isTls ? 'https' : 'http'}://${h}`;
-  });
-}
-
-const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
-const num = (v: string | number | undefined | null): number => (v === undefined || v === null || v === '' ? 0 : Number(v));
-
-function toKeyValue(kv: IKeyValue): KeyValue {
-  return {
-    key: kv.key.toString('utf8'),
-    value: kv.value ? kv.value.toString('utf8') : '',
-    createRevision: num(kv.create_revision),
-    modRevision: num(kv.mod_revision),
-    version: num(kv.version),
-    lease: num(kv.lease),
-  };
-}
-
-function grpcMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function isUnavailable(err: unknown): boolean {
-  const msg = grpcMessage(err);
-  const name = err instanceof Error ? err.name : '';
-  return (
-    /Unavailable|DeadlineExceeded|Cancelled|BrokenCircuit|Isolated/i.test(name) ||
-    /no leader|request timed out|timed out|leader changed|UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|No connection established|too many requests|Breaker/i.test(msg)
-  );
-}
-
-const compareOps: Record<Compare['op'], number> = {
-  '=': CompareResult.Equal,
-  '!=': CompareResult.NotEqual,
-  '<': CompareResult.Less,
-  '>': CompareResult.Greater,
-};
-
-function toCompare(c: Compare): ICompare {
-  const base = { key: enc(c.key), result: compareOps[c.op] };
-  switch (c.target) {
-    case 'modRevision':
-      return { ...base, target: CompareTarget.Mod, mod_revision: c.value };
-    case 'createRevision':
-      return { ...base, target: CompareTarget.Create, create_revision: c.value };
-    case 'version':
-      return { ...base, target: CompareTarget.Version, version: c.value };
-    case 'value':
-      return { ...base, target: CompareTarget.Value, value: enc(c.value) };
-    case 'lease':
-      return { ...base, target: CompareTarget.Lease, lease: c.value };
-  }
-}
-
-export class EtcdStore implements Store {
+export class EtcdStore implements Store, EtcdWatchHost {
   readonly backend = 'etcd';
   private readonly client: InstanceType<typeof Etcd3>;
   private closed = false;
   /** Highest revision seen in any response: where a watch without startRevision starts. */
   private seenRevision = 0;
-  /** Highest compaction revision known: reads at or below it are refused (etcd still serves it). */
-  private compactedFloor = 0;
-  /** Lower bound of etcd's compaction revision (revisions below it are gone), for the search. */
-  private etcdCompactRevision = 0;
   private readonly watches = new Set<EtcdWatch>();
+  private readonly compaction: EtcdCompaction;
+  private readonly leases: EtcdLeases;
 
   private constructor(private readonly options: EtcdStoreOptions) {
-    const timeout = options.requestTimeoutMs ?? 5_000;
-    const clientOptions: IOptions = {
-      hosts: options.endpoints,
-      dialTimeout: timeout,
-      // Streams (watch, keepalive) live for the whole session; only unary calls get a deadline.
-      defaultCallOptions: (ctx: CallContext) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+    this.client = new Etcd3(clientOptions(options));
+    const calls: StoreCalls = {
+      checkOpen: () => this.checkOpen(),
+      call: (fn, context) => this.call(fn, context),
+      mapError: (err, context) => this.mapError(err, context),
     };
-    if (options.tls?.ca || options.tls?.cert) {
-      clientOptions.credentials = {
-        // null: the system's root certificates (etcd3 passes this to grpc's createSsl).
-        rootCertificate: options.tls.ca ?? (null as unknown as Buffer),
-        ...(options.tls.key ? { privateKey: options.tls.key } : {}),
-        ...(options.tls.cert ? { certChain: options.tls.cert } : {}),
-      };
-    }
-    this.client = new Etcd3(clientOptions);
+    this.compaction = new EtcdCompaction({ ...calls, kv: this.client.kv, currentRevision: () => this.currentRevision() });
+    this.leases = new EtcdLeases({ ...calls, leaseClient: this.client.leaseClient, renewTimeoutMs: requestTimeoutMs(options) });
   }
 
   /** Connects and makes one quorum read, so a wrong endpoint fails here with a clear message. */
@@ -162,7 +84,7 @@ export class EtcdStore implements Store {
   }
 
   /** Runs one call, mapping etcd and gRPC errors onto the Store's error types. */
-  private async call<T>(fn: () => Promise<T>, context: { revision?: number; lease?: number } = {}): Promise<T> {
+  private async call<T>(fn: () => Promise<T>, context: ErrorContext = {}): Promise<T> {
     this.checkOpen();
     try {
       return await fn();
@@ -171,24 +93,13 @@ export class EtcdStore implements Store {
     }
   }
 
-  private async mapError(err: unknown, context: { revision?: number; lease?: number }): Promise<Error> {
-    if (err instanceof StoreError) return err;
-    const msg = grpcMessage(err);
-    if (this.closed) return new StoreError('the etcd store is closed');
-    if (/required revision has been compacted/.test(msg)) {
-      return new CompactedError(context.revision ?? 0, await this.compactedRevision().catch(() => this.etcdCompactRevision));
-    }
-    if (/required revision is a future revision/.test(msg)) {
-      return new FutureRevisionError(context.revision ?? 0, await this.currentRevision().catch(() => this.seenRevision));
-    }
-    if (/requested lease not found/.test(msg)) return new LeaseNotFoundError(context.lease ?? 0);
-    if (/too many operations in txn/.test(msg)) return new StoreError(`a transaction holds at most ${MAX_TXN_OPS} operations on etcd: ${msg}`);
-    if (isUnavailable(err)) return new StoreUnavailableError(`etcd is unavailable: ${msg}`);
-    return new StoreError(`etcd: ${msg}`);
-  }
-
-  private checkRevision(revision: number | undefined): void {
-    if (revision && revision > 0 && revision <= this.compactedFloor) throw new CompactedError(revision, this.compactedFloor);
+  /** When etcd cannot say its revisions, the error carries the last ones this client knew. */
+  private mapError(err: unknown, context: ErrorContext): Promise<Error> {
+    return toStoreError(err, context, {
+      isClosed: () => this.closed,
+      compactedRevision: () => this.compaction.compactedRevisionOrKnown(),
+      currentRevision: () => this.currentRevision().catch(() => this.seenRevision),
+    });
   }
 
   async currentRevision(): Promise<number> {
@@ -196,43 +107,8 @@ export class EtcdStore implements Store {
     return this.see(res.header);
   }
 
-  async compactedRevision(): Promise<number> {
-    this.checkOpen();
-    // etcd does not report its compaction revision; find the oldest readable revision by
-    // bisection (reads at a revision below it fail). Only ever grows, so start from what we know.
-    const current = await this.currentRevision();
-    let low = Math.max(1, this.etcdCompactRevision);
-    let high = current;
-    const isReadable = async (rev: number): Promise<boolean> => {
-      try {
-        await this.client.kv.range({ key: enc('\0'), count_only: true, revision: rev });
-        return true;
-      } catch (err) {
-        if (/required revision has been compacted/.test(grpcMessage(err))) return false;
-        throw await this.mapError(err, {});
-      }
-    };
-    if (!(await isReadable(low))) {
-      while (low < high) {
-        const mid = Math.floor((low + high) / 2);
-        if (await isReadable(mid)) high = mid;
-        else low = mid + 1;
-      }
-    }
-    this.etcdCompactRevision = low;
-    // etcd compacted at C keeps C readable; the interface counts C as compacted.
-    this.compactedFloor = Math.max(this.compactedFloor, low > 1 ? low : 0);
-    return this.compactedFloor;
-  }
-
-  private rangeRequest(key: string, options: RangeOptions = {}) {
-    return {
-      key: enc(key),
-      ...(options.end !== undefined ? { range_end: enc(options.end) } : {}),
-      ...(options.revision ? { revision: options.revision } : {}),
-      ...(options.limit ? { limit: options.limit } : {}),
-      ...(options.countOnly ? { count_only: true } : {}),
-    };
+  compactedRevision(): Promise<number> {
+    return this.compaction.compactedRevision();
   }
 
   async get(key: string, options: Omit<RangeOptions, 'end'> = {}): Promise<KeyValue | undefined> {
@@ -242,8 +118,8 @@ export class EtcdStore implements Store {
 
   async range(key: string, options: RangeOptions = {}): Promise<RangeResult> {
     this.checkOpen();
-    this.checkRevision(options.revision);
-    const res = await this.call(() => this.client.kv.range(this.rangeRequest(key, options)), { revision: options.revision });
+    this.compaction.checkRevision(options.revision);
+    const res = await this.call(() => this.client.kv.range(rangeRequest(key, options)), { revision: options.revision });
     const current = this.see(res.header);
     return {
       kvs: (res.kvs ?? []).map(toKeyValue),
@@ -269,16 +145,10 @@ export class EtcdStore implements Store {
     return { revision: this.see(res.header), deleted: num(res.deleted), prev: (res.prev_kvs ?? []).map(toKeyValue) };
   }
 
-  private toRequestOp(op: Op): IRequestOp {
-    switch (op.type) {
-      case 'put':
-        return { request_put: { key: enc(op.key), value: enc(op.value), prev_kv: true, ...(op.lease ? { lease: op.lease } : {}) } };
-      case 'delete':
-        return { request_delete_range: { key: enc(op.key), ...(op.end !== undefined ? { range_end: enc(op.end) } : {}), prev_kv: true } };
-      case 'range':
-        this.checkRevision(op.options?.revision);
-        return { request_range: this.rangeRequest(op.key, op.options) };
-    }
+  /** A range at a compacted revision is refused here: etcd would still serve it. */
+  private checkedRequestOp(op: Op): IRequestOp {
+    if (op.type === 'range') this.compaction.checkRevision(op.options?.revision);
+    return toRequestOp(op);
   }
 
   async txn(request: TxnRequest): Promise<TxnResult> {
@@ -296,8 +166,8 @@ export class EtcdStore implements Store {
       () =>
         this.client.kv.txn({
           compare: (request.compare ?? []).map(toCompare),
-          success: success.map((op) => this.toRequestOp(op)),
-          failure: failure.map((op) => this.toRequestOp(op)),
+          success: success.map((op) => this.checkedRequestOp(op)),
+          failure: failure.map((op) => this.checkedRequestOp(op)),
         }),
       {
         lease: lease?.type === 'put' ? lease.lease : undefined,
@@ -306,35 +176,7 @@ export class EtcdStore implements Store {
     );
     const revision = this.see(res.header);
     const ops = res.succeeded ? success : failure;
-    const responses: IResponseOp[] = res.responses ?? [];
-    const results: OpResult[] = ops.map((op, i) => {
-      const r = responses[i];
-      switch (op.type) {
-        case 'put': {
-          const prev = r?.response_put?.prev_kv;
-          return prev ? { type: 'put', prev: toKeyValue(prev) } : { type: 'put' };
-        }
-        case 'delete':
-          return {
-            type: 'delete',
-            deleted: num(r?.response_delete_range?.deleted),
-            prev: (r?.response_delete_range?.prev_kvs ?? []).map(toKeyValue),
-          };
-        case 'range': {
-          const range = r?.response_range;
-          const at = op.options?.revision;
-          return {
-            type: 'range',
-            result: {
-              kvs: (range?.kvs ?? []).map(toKeyValue),
-              more: Boolean(range?.more),
-              count: num(range?.count),
-              revision: at && at > 0 ? at : revision,
-            },
-          };
-        }
-      }
-    });
+    const results = toOpResults(ops, res.responses ?? [], revision);
     return { succeeded: Boolean(res.succeeded), revision, results };
   }
 
@@ -344,10 +186,19 @@ export class EtcdStore implements Store {
     // write issued after watch() returns is never missed even before etcd registers the watch.
     const isImplicitStart = !options.startRevision;
     const startRevision = options.startRevision || this.seenRevision + 1;
-    const watch = new EtcdWatch(this, key, options.end, startRevision, isImplicitStart, listener, onError, () => this.watches.delete(watch));
+    const watch = new EtcdWatch({
+      store: this,
+      key,
+      end: options.end,
+      startRevision,
+      isImplicitStart,
+      listener,
+      onError,
+      onClose: () => this.watches.delete(watch),
+    });
     this.watches.add(watch);
-    if (startRevision <= this.compactedFloor) {
-      queueMicrotask(() => watch.fail(new CompactedError(startRevision, this.compactedFloor)));
+    if (startRevision <= this.compaction.floor) {
+      queueMicrotask(() => watch.fail(new CompactedError(startRevision, this.compaction.floor)));
     } else {
       watch.start();
     }
@@ -373,18 +224,8 @@ export class EtcdStore implements Store {
   }
 
   /** @internal True when reads at `revision` fail because history was compacted. */
-  async isCompacted(revision: number): Promise<boolean> {
-    if (revision <= 0) return false;
-    if (revision <= this.compactedFloor) return true;
-    try {
-      await this.client.kv.range({ key: enc('\0'), count_only: true, revision });
-      return false;
-    } catch (err) {
-      const msg = grpcMessage(err);
-      if (/required revision has been compacted/.test(msg)) return true;
-      if (/required revision is a future revision/.test(msg)) return false;
-      throw await this.mapError(err, { revision });
-    }
+  isCompacted(revision: number): Promise<boolean> {
+    return this.compaction.isCompacted(revision);
   }
 
   /** @internal */
@@ -394,72 +235,27 @@ export class EtcdStore implements Store {
 
   /** @internal */
   compactionError(requested: number): Promise<CompactedError> {
-    return this.compactedRevision()
-      .catch(() => this.etcdCompactRevision)
-      .then((c) => new CompactedError(requested, Math.max(c, requested)));
+    return this.compaction.compactionError(requested);
   }
 
-  async compact(revision: number): Promise<void> {
-    this.checkOpen();
-    const current = await this.currentRevision();
-    if (revision > current) throw new FutureRevisionError(revision, current);
-    const compacted = await this.compactedRevision();
-    if (revision <= compacted) throw new CompactedError(revision, compacted);
-    // etcd keeps its compaction revision readable (the prev value of the next event needs it);
-    // the interface does not: reads and watches at `revision` are refused here instead.
-    await this.call(() => this.client.kv.compact({ revision, physical: false }), { revision });
-    this.etcdCompactRevision = Math.max(this.etcdCompactRevision, revision);
-    this.compactedFloor = Math.max(this.compactedFloor, revision);
+  compact(revision: number): Promise<void> {
+    return this.compaction.compact(revision);
   }
 
-  async grantLease(ttlSeconds: number): Promise<number> {
-    this.checkOpen();
-    if (!(Number.isFinite(ttlSeconds) && ttlSeconds > 0)) throw new StoreError(`lease TTL must be a positive number of seconds, got ${ttlSeconds}`);
-    for (let attempt = 0; ; attempt++) {
-      // Our own id below 2^53 (etcd's would not fit a JS number); collisions are retried.
-      const id = randomInt(1, 2 ** 48);
-      try {
-        const res = await this.call(() => this.client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlSeconds), ID: id }));
-        if (res.error) throw new StoreError(`etcd refused the lease: ${res.error}`);
-        return num(res.ID);
-      } catch (err) {
-        if (attempt < 3 && /lease already exists/.test(grpcMessage(err))) continue;
-        throw err;
-      }
-    }
+  grantLease(ttlSeconds: number): Promise<number> {
+    return this.leases.grant(ttlSeconds);
   }
 
-  private keepAliveStream?: Promise<KeepAliveStream>;
-
-  async keepAlive(lease: number): Promise<{ ttlSeconds: number }> {
-    this.checkOpen();
-    try {
-      this.keepAliveStream ??= this.client.leaseClient.leaseKeepAlive().then((stream) => new KeepAliveStream(stream, () => (this.keepAliveStream = undefined)));
-      const stream = await this.keepAliveStream;
-      const ttl = await stream.renew(lease, this.options.requestTimeoutMs ?? 5_000);
-      if (ttl <= 0) throw new LeaseNotFoundError(lease);
-      return { ttlSeconds: ttl };
-    } catch (err) {
-      this.keepAliveStream = undefined;
-      throw await this.mapError(err, { lease });
-    }
+  keepAlive(lease: number): Promise<{ ttlSeconds: number }> {
+    return this.leases.keepAlive(lease);
   }
 
-  async revokeLease(lease: number): Promise<void> {
-    try {
-      await this.call(() => this.client.leaseClient.leaseRevoke({ ID: lease }), { lease });
-    } catch (err) {
-      if (err instanceof LeaseNotFoundError) return; // already gone: revoking is idempotent
-      throw err;
-    }
+  revokeLease(lease: number): Promise<void> {
+    return this.leases.revoke(lease);
   }
 
-  async leaseTimeToLive(lease: number): Promise<number> {
-    const res = await this.call(() => this.client.leaseClient.leaseTimeToLive({ ID: lease }), { lease });
-    const ttl = num(res.TTL);
-    if (ttl < 0) return -1;
-    // etcd truncates the remaining seconds (a 1 s lease reads 0 at once); report them rounded up.
-    return Math.min(ttl + 1, Math.max(num(res.grantedTTL), 1));
+  leaseTimeToLive(lease: number): Promise<number> {
+    return this.leases.timeToLive(lease);
   }
 
   async close(): Promise<void> {
@@ -468,9 +264,7 @@ export class EtcdStore implements Store {
     // re-dial forever after close (a timer loop that keeps the process alive).
     await Promise.all([...this.watches].map((w) => w.closeAndDetach()));
     this.closed = true;
-    const stream = this.keepAliveStream;
-    this.keepAliveStream = undefined;
-    if (stream) await stream.then((s) => s.end()).catch(() => undefined);
+    await this.leases.close();
     this.client.close();
   }
 
@@ -482,180 +276,5 @@ export class EtcdStore implements Store {
   /** @internal */
   warn(obj: unknown, msg: string): void {
     this.options.logger?.warn(obj, msg);
-  }
-}
-
-interface DuplexLike {
-  write(req: { ID: number }): void;
-  on(event: 'data', fn: (res: { ID: string; TTL: string }) => void): unknown;
-  on(event: 'error' | 'end', fn: (err?: Error) => void): unknown;
-  end(): void;
-}
-
-/** One LeaseKeepAlive stream shared by all renewals: etcd answers its requests in order. */
-class KeepAliveStream {
-  private readonly pending: Array<{ resolve(ttl: number): void; reject(err: Error): void }> = [];
-  private broken?: Error;
-
-  constructor(
-    private readonly stream: DuplexLike,
-    private readonly onBroken: () => void,
-  ) {
-    stream.on('data', (res) => this.pending.shift()?.resolve(num(res.TTL)));
-    const fail = (err?: Error) => {
-      this.broken = err ?? new StoreUnavailableError('etcd lease keepalive stream ended');
-      this.onBroken();
-      for (const p of this.pending.splice(0)) p.reject(this.broken);
-    };
-    stream.on('error', fail);
-    stream.on('end', fail);
-  }
-
-  renew(lease: number, timeoutMs: number): Promise<number> {
-    if (this.broken) return Promise.reject(this.broken);
-    return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.broken = new StoreUnavailableError(`etcd did not answer a lease renewal within ${timeoutMs} ms`);
-        this.onBroken();
-        for (const p of this.pending.splice(0)) p.reject(this.broken);
-        this.stream.end();
-      }, timeoutMs);
-      this.pending.push({
-        resolve: (ttl) => (clearTimeout(timer), resolve(ttl)),
-        reject: (err) => (clearTimeout(timer), reject(err)),
-      });
-      this.stream.write({ ID: lease });
-    });
-  }
-
-  end(): void {
-    this.stream.end();
-  }
-}
-
-/** One Store watch on one etcd watcher; the etcd3 client re-creates it after a disconnect. */
-class EtcdWatch implements Watch {
-  private watcher?: Watcher;
-  private isClosed = false;
-  private lastDelivered: number;
-
-  constructor(
-    private readonly store: EtcdStore,
-    private readonly key: string,
-    private readonly end: string | undefined,
-    private startRevision: number,
-    private isImplicitStart: boolean,
-    private readonly listener: WatchListener,
-    private readonly onError: ((err: Error) => void) | undefined,
-    private readonly onClose: () => void,
-  ) {
-    this.lastDelivered = startRevision - 1;
-  }
-
-  private creating?: Promise<void>;
-
-  start(): void {
-    // etcd cancels a watch from a compacted revision at creation, and etcd3 1.1.2 then stalls
-    // every later watch of the client (its attach queue never advances): check with a read first.
-    this.creating = this.store
-      .isCompacted(this.startRevision)
-      .then((isCompacted) => {
-        if (isCompacted) throw new Error('required revision has been compacted');
-        if (this.isClosed) return;
-        const watcher = this.store.createWatcher(this.key, this.end, this.startRevision);
-        this.watcher = watcher;
-        watcher.on('data', (res) => this.deliver(res.events ?? [], num(res.header?.revision)));
-        watcher.on('error', (err) => void this.handleError(err));
-      })
-      .catch((err: unknown) => void this.handleError(err instanceof Error ? err : new Error(String(err))));
-  }
-
-  private async handleError(err: Error): Promise<void> {
-    if (this.isClosed) return;
-    if (/compacted/.test(err.message) || (await this.store.isCompacted(this.lastDelivered + 1).catch(() => false))) {
-      if (this.isImplicitStart && this.lastDelivered < this.startRevision) {
-        // Our guess of "now" was older than etcd's compaction: start from etcd's present instead.
-        this.isImplicitStart = false;
-        this.startRevision = 0;
-        this.start();
-        return;
-      }
-      this.fail(await this.store.compactionError(this.lastDelivered + 1));
-      return;
-    }
-    this.fail(new StoreUnavailableError(`etcd watch on "${this.key}" failed: ${err.message}`));
-  }
-
-  fail(err: Error): void {
-    if (this.isClosed) return;
-    this.close();
-    this.onError?.(err);
-  }
-
-  private deliver(events: Array<{ type: string | number; kv: IKeyValue; prev_kv?: IKeyValue }>, headerRevision: number): void {
-    if (this.isClosed) return;
-    this.store.noteRevision(headerRevision);
-    let batch: WatchEvent[] = [];
-    let batchRevision = 0;
-    const flush = () => {
-      if (batch.length === 0 || this.isClosed) return;
-      const events = batch;
-      batch = [];
-      this.lastDelivered = batchRevision;
-      try {
-        this.listener(events, batchRevision);
-      } catch (err) {
-        this.store.warn({ err }, 'store watch listener threw');
-      }
-    };
-    for (const ev of events) {
-      const kv = toKeyValue(ev.kv);
-      // Debian's etcd 3.4.23 can send an event twice (e.g. after a reconnect): drop repeats.
-      if (kv.modRevision <= this.lastDelivered) continue;
-      if (kv.modRevision !== batchRevision) {
-        flush();
-        batchRevision = kv.modRevision;
-      }
-      const isDelete = ev.type === 'Delete' || ev.type === 1 || ev.type === 'DELETE';
-      const event: WatchEvent = isDelete
-        ? { type: 'delete', kv: { ...kv, value: '', createRevision: 0, version: 0, lease: 0 } }
-        : { type: 'put', kv };
-      if (ev.prev_kv) event.prev = toKeyValue(ev.prev_kv);
-      batch.push(event);
-    }
-    flush();
-  }
-
-  close(): void {
-    void this.closeAndDetach();
-  }
-
-  private detached?: Promise<void>;
-
-  /** Closes and waits (at most a second) until etcd3 has let go of the watcher. */
-  closeAndDetach(): Promise<void> {
-    this.isClosed = true;
-    // Stays in the store's set until detached, so store.close() waits for it.
-    this.detached ??= this.detach().finally(() => this.onClose());
-    return this.detached;
-  }
-
-  private async detach(): Promise<void> {
-    // The compaction check before creating is one bounded unary call.
-    await this.creating?.catch(() => undefined);
-    const watcher = this.watcher;
-    this.watcher = undefined;
-    if (!watcher || this.store.isClosed) return;
-    let timer: NodeJS.Timeout | undefined;
-    const isCancelled = await Promise.race([
-      watcher.cancel().then(() => true, () => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 1_000))),
-    ]);
-    clearTimeout(timer);
-    if (!isCancelled) {
-      // etcd unreachable: drop it from the client's list ourselves so nothing re-dials for it.
-      const manager = (watcher as unknown as { manager?: { watchers?: Watcher[] } }).manager;
-      if (manager?.watchers) manager.watchers = manager.watchers.filter((w) => w !== watcher);
-    }
   }
 }
