@@ -1,0 +1,48 @@
+// Placing a pass's tasks: the ones its services create and the pending ones (unplaced earlier,
+// or one-off), all in one call of the pure scheduler, so the pass's placements see each other.
+// New tasks are created already bound (one write, not two); pending ones are bound by update.
+import { AGENT_FINALIZER, type Task } from '../model/index.js';
+import { placeTasks, type Cluster, type MachineView, type PlacementRequest } from '../scheduler/index.js';
+import { setCondition } from './conditions.js';
+import type { PassPlan } from './pass-plan.js';
+
+export function placeAll(plan: PassPlan, requests: PlacementRequest[], pending: Map<string, Task>, machines: () => MachineView[], usage: () => Cluster): void {
+  if (requests.length === 0) return;
+  const result = placeTasks(requests, machines(), usage());
+  for (const p of result.placements) {
+    const fresh = plan.creates.get(p.task);
+    if (fresh) {
+      fresh.spec.machine = p.machine;
+      fresh.metadata.finalizers = [AGENT_FINALIZER];
+      fresh.status = { phase: 'Scheduled' };
+      continue;
+    }
+    plan.update(pending.get(p.task)!, (cur) =>
+      cur.spec.machine
+        ? undefined
+        : {
+            ...cur,
+            metadata: { ...cur.metadata, finalizers: [...new Set([...(cur.metadata.finalizers ?? []), AGENT_FINALIZER])] },
+            spec: { ...cur.spec, machine: p.machine },
+            status: {
+              ...cur.status,
+              phase: 'Scheduled',
+              conditions: setCondition(cur.status?.conditions, { type: 'Scheduled', status: 'True', reason: 'Placed', message: `placed on ${p.machine}` }) ?? cur.status?.conditions,
+            },
+          },
+    );
+  }
+  for (const u of result.unplaced) {
+    const unschedulable = { type: 'Scheduled', status: 'False' as const, reason: 'Unschedulable', message: u.reason };
+    const fresh = plan.creates.get(u.task);
+    if (fresh) {
+      fresh.status = { phase: 'Pending', conditions: setCondition(undefined, unschedulable) };
+      continue;
+    }
+    const t = pending.get(u.task)!;
+    // Written only when it says something new: a task that stays unplaceable is not rewritten every pass.
+    if (setCondition(t.status?.conditions, unschedulable) || t.status?.phase !== 'Pending') {
+      plan.update(t, (cur) => ({ ...cur, status: { ...cur.status, phase: 'Pending', conditions: setCondition(cur.status?.conditions, unschedulable) ?? cur.status?.conditions } }));
+    }
+  }
+}

@@ -1,0 +1,132 @@
+// Reconciling one Service: what its tasks should be (planService, pure) turned into the pass's
+// writes — tasks to create (handed to placement), tasks to delete or retarget, orphans of an
+// earlier namesake, one-off tasks to adopt, finished history to prune, and its status.
+import { API_VERSION, TERMINAL_PHASES, type Service, type Task } from '../model/index.js';
+import type { PlacementRequest } from '../scheduler/index.js';
+import { setCondition } from './conditions.js';
+import type { PassPlan } from './pass-plan.js';
+import { isLive, planService, SERVICE_LABEL, TEMPLATE_HASH_LABEL, templateHash } from './service-plan.js';
+import { ownerName, templateRequest } from './workload-index.js';
+
+/** Finished tasks kept per service as history. */
+const KEEP_FINISHED = 5;
+
+export interface ReconcileContext {
+  now: number;
+  plan: PassPlan;
+  /** Placement requests of the tasks this pass creates. */
+  requests: PlacementRequest[];
+  /** The tasks a service owns by name (any uid: orphans are told apart here). */
+  owned(service: string): Task[];
+  /** A task by name, from the cache. */
+  task(name: string): Task | undefined;
+  /** A fresh task name for `service`, not taken in this pass. */
+  newTaskName(service: string): string;
+  /** For a global service: the machines that should each run one task, and why others are left out. */
+  globalPlacements(svc: Service): { machines: string[]; excluded: string | undefined };
+}
+
+/** Plans `svc` (undefined or being deleted: its tasks go). */
+export function reconcileService(name: string, svc: Service | undefined, ctx: ReconcileContext): void {
+  const { plan } = ctx;
+  const ownedByName = ctx.owned(name);
+  if (!svc || svc.metadata.deletionTimestamp) {
+    for (const t of ownedByName) if (!t.metadata.deletionTimestamp) plan.delete(t);
+    return;
+  }
+  // Tasks of an earlier service of the same name are orphans: a recreated service adopts nothing.
+  const owned: Task[] = [];
+  for (const t of ownedByName) {
+    if (ownerUid(t) === svc.metadata.uid) owned.push(t);
+    else if (!t.metadata.deletionTimestamp) plan.delete(t);
+  }
+  for (const adoptee of adoptable(svc, ctx)) {
+    // Counted as the service's own, current task from now on (the write lands after planning).
+    owned.push(adopted(svc, adoptee));
+    plan.update(adoptee, (cur) => (ownerName(cur) ? undefined : adopted(svc, cur)));
+  }
+  const global = svc.spec.global ? ctx.globalPlacements(svc) : undefined;
+  const result = planService(svc, owned, { now: ctx.now, globalMachines: global?.machines, globalExcluded: global?.excluded });
+  const hash = templateHash(svc.spec.template);
+  const request = templateRequest(svc.spec.template);
+  for (const c of result.create) {
+    const task = newTask(svc, ctx.newTaskName(name), hash, result.taskDesiredState);
+    plan.create(task);
+    ctx.requests.push({
+      task: task.metadata.name,
+      service: name,
+      request,
+      constraints: c.machine ? { ...svc.spec.constraints, machine: c.machine } : (svc.spec.constraints ?? {}),
+      strategy: svc.spec.strategy,
+    });
+  }
+  for (const t of result.delete) plan.delete(t);
+  for (const t of result.retarget) plan.update(t, (cur) => ({ ...cur, spec: { ...cur.spec, desiredState: result.taskDesiredState } }));
+  pruneHistory(owned, plan);
+  if (withoutTimes(result.status) !== withoutTimes(svc.status ?? {})) {
+    plan.setServiceStatus(svc, (cur) => ({ ...cur, status: { ...result.status, conditions: mergeConditions(cur.status?.conditions, result.status.conditions) } }));
+  }
+}
+
+/** Finished tasks stay as history, a few per service; lost ones go at once. */
+function pruneHistory(owned: Task[], plan: PassPlan): void {
+  const finished = owned.filter((t) => TERMINAL_PHASES.has(t.status?.phase ?? '') && !t.metadata.deletionTimestamp);
+  finished.sort((a, b) => (a.status?.finishedAt ?? '').localeCompare(b.status?.finishedAt ?? ''));
+  const lost = finished.filter((t) => t.status?.phase === 'Lost');
+  for (const t of new Set([...lost, ...finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))])) plan.delete(t);
+}
+
+/** One-off tasks named in spec.adopt that are still running and have no owner. */
+function adoptable(svc: Service, ctx: ReconcileContext): Task[] {
+  const out: Task[] = [];
+  for (const name of svc.spec.adopt ?? []) {
+    const t = ctx.task(name);
+    if (t && !ownerName(t) && isLive(t)) out.push(t);
+  }
+  return out;
+}
+
+/** The task as its adopting service owns it: it counts as running the current template. */
+function adopted(svc: Service, t: Task): Task {
+  return {
+    ...t,
+    metadata: {
+      ...t.metadata,
+      labels: { ...t.metadata.labels, [SERVICE_LABEL]: svc.metadata.name, [TEMPLATE_HASH_LABEL]: templateHash(svc.spec.template) },
+      ownerReferences: [{ kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid, controller: true }],
+    },
+  };
+}
+
+function newTask(svc: Service, name: string, hash: string, desiredState: 'running' | 'loaded'): Task {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Task',
+    metadata: {
+      name,
+      labels: { ...svc.metadata.labels, [SERVICE_LABEL]: svc.metadata.name, [TEMPLATE_HASH_LABEL]: hash },
+      ownerReferences: [{ kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid, controller: true }],
+    } as unknown as Task['metadata'],
+    spec: { template: svc.spec.template, desiredState },
+    status: {},
+  };
+}
+
+function ownerUid(t: Task): string | undefined {
+  return t.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+}
+
+/** The status as JSON without condition timestamps, to tell whether a write would change anything. */
+function withoutTimes(status: object): string {
+  return JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' ? undefined : v));
+}
+
+/** Keeps lastTransitionTime of conditions whose status did not change. */
+function mergeConditions(
+  current: NonNullable<Service['status']>['conditions'],
+  next: NonNullable<Service['status']>['conditions'],
+): NonNullable<Service['status']>['conditions'] {
+  let out = current?.filter((c) => next?.some((n) => n.type === c.type));
+  for (const c of next ?? []) out = setCondition(out, { type: c.type, status: c.status, reason: c.reason, message: c.message }) ?? out;
+  return out;
+}
