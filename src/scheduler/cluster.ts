@@ -4,7 +4,9 @@
 // explains a failure live here too, so both always agree.
 import { resolveMachineId } from '../model/machine.js';
 import { goPathMatch as globMatches } from '../model/glob.js';
-import { formatBytes, formatCpuMilli } from './quantity.js';
+import { shapeOf, type Shape } from './machine-shape.js';
+import { describe, describeLabel, summarise, type Failure } from './reasons.js';
+import { canonicalSelector, matchesSelector } from './selectors.js';
 import type { MachineView, PlacementRequest, Strategy, TaskView } from './types.js';
 
 /** A placement request normalised once: selector canonicalised, conflict relevance known. */
@@ -24,75 +26,10 @@ export interface Ask {
   strategy: Strategy;
 }
 
-export type FailureKind = 'pinned' | 'unschedulable' | 'label' | 'machineOf' | 'conflict' | 'cpu' | 'memory';
-/** Why one machine cannot take a task; `free` is the machine's free amount for cpu/memory failures. */
-export interface Failure {
-  kind: FailureKind;
-  detail: string;
-  free: number;
-}
-
-const KIND_ORDER: FailureKind[] = ['pinned', 'unschedulable', 'label', 'machineOf', 'conflict', 'cpu', 'memory'];
-
 interface ConflictSource {
   service: string;
   glob: string;
   count: number;
-}
-
-/** What a pass needs of the machines alone: built once per machine list (see shapeOf). */
-interface Shape {
-  names: string[];
-  index: Map<string, number>;
-  labels: Record<string, string>[];
-  schedulable: Uint8Array;
-  allocCpu: Float64Array;
-  allocMem: Float64Array;
-  labelClasses: { labels: Record<string, string>; machines: number[] }[];
-  feasibleBySelector: Map<string, Int32Array>;
-}
-
-// A controller passes the same (unchanged) machine list to pass after pass: sorting it, classing
-// its labels and matching selectors was a fifth of a pass at 2,000 machines. Keyed by the array,
-// so a new or changed list is a new shape; callers never mutate a list they have passed.
-const shapes = new WeakMap<readonly MachineView[], Shape>();
-
-function shapeOf(machines: readonly MachineView[]): Shape {
-  let shape = shapes.get(machines);
-  if (shape !== undefined) return shape;
-  const sorted = [...machines].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const n = sorted.length;
-  shape = {
-    names: sorted.map((m) => m.name),
-    index: new Map(),
-    labels: sorted.map((m) => m.labels),
-    schedulable: new Uint8Array(n),
-    allocCpu: new Float64Array(n),
-    allocMem: new Float64Array(n),
-    labelClasses: [],
-    feasibleBySelector: new Map(),
-  };
-  const classOf = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const m = sorted[i];
-    if (shape.index.has(m.name)) throw new Error(`machine "${m.name}" is listed twice`);
-    shape.index.set(m.name, i);
-    shape.schedulable[i] = m.schedulable ? 1 : 0;
-    shape.allocCpu[i] = m.allocatable.cpuMilli;
-    shape.allocMem[i] = m.allocatable.memoryBytes;
-    if (!m.schedulable) continue;
-    // Machines with the same labels form one class: a selector is evaluated once per class.
-    const sig = JSON.stringify(Object.entries(m.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    let members = classOf.get(sig);
-    if (members === undefined) {
-      members = [];
-      classOf.set(sig, members);
-      shape.labelClasses.push({ labels: m.labels, machines: members });
-    }
-    members.push(i);
-  }
-  shapes.set(machines, shape);
-  return shape;
 }
 
 export class Cluster {
@@ -395,76 +332,6 @@ export class Cluster {
       this.targetOfGlob.set(service, hit);
     }
     return hit;
-  }
-}
-
-type Selector = NonNullable<PlacementRequest['constraints']['machineSelector']>;
-const NO_SELECTOR: [[string, string[]][], string] = [[], '[]'];
-// Replicas of a service usually share their spec's selector object: canonicalise it once.
-const canonical = new WeakMap<Selector, [[string, string[]][], string]>();
-
-/** Keys sorted, each value a sorted list; and that as a string, the selector's cache key. */
-function canonicalSelector(sel: Selector | undefined): [[string, string[]][], string] {
-  if (sel === undefined) return NO_SELECTOR;
-  let found = canonical.get(sel);
-  if (found === undefined) {
-    const entries = Object.entries(sel)
-      .map(([k, v]): [string, string[]] => [k, typeof v === 'string' ? [v] : [...new Set(v)].sort()])
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    found = [entries, JSON.stringify(entries)];
-    canonical.set(sel, found);
-  }
-  return found;
-}
-
-export function matchesSelector(selector: readonly [string, string[]][], labels: Record<string, string>): boolean {
-  for (const [key, values] of selector) {
-    const v = labels[key];
-    if (v === undefined || !values.includes(v)) return false;
-  }
-  return true;
-}
-
-function describeLabel(key: string, values: string[]): string {
-  return values.length === 1 ? `${key}=${values[0]}` : `${key} in (${values.join(', ')})`;
-}
-
-/** "3 lack label region=eu, 2 have insufficient memory (need 64Mi, most free 32Mi)". */
-export function summarise(failures: readonly Failure[], ask: Ask): string {
-  const groups = new Map<string, { f: Failure; count: number; free: number }>();
-  for (const f of failures) {
-    const key = `${f.kind}\0${f.detail}`;
-    const g = groups.get(key);
-    if (g === undefined) groups.set(key, { f, count: 1, free: f.free });
-    else {
-      g.count++;
-      if (f.free > g.free) g.free = f.free;
-    }
-  }
-  return [...groups.values()]
-    .sort((a, b) => KIND_ORDER.indexOf(a.f.kind) - KIND_ORDER.indexOf(b.f.kind) || b.count - a.count || (a.f.detail < b.f.detail ? -1 : 1))
-    .map((g) => `${g.count} ${describe(g.f, g.count, g.free, ask)}`)
-    .join(', ');
-}
-
-function describe(f: Failure, count: number, free: number, ask: Ask): string {
-  const one = count === 1;
-  const most = one ? 'free' : 'most free';
-  switch (f.kind) {
-    case 'pinned':
-      return `${one ? 'is' : 'are'} not the pinned machine "${f.detail}"`;
-    case 'unschedulable':
-      return `${one ? 'is' : 'are'} unschedulable`;
-    case 'label':
-      return `${one ? 'lacks' : 'lack'} label ${f.detail}`;
-    case 'machineOf':
-      return `${one ? 'runs' : 'run'} no task of service "${f.detail}" (machineOf)`;
-    case 'conflict':
-      return `${one ? 'runs' : 'run'} a conflicting task (${f.detail})`;
-    case 'cpu':
-      return `${one ? 'has' : 'have'} insufficient cpu (need ${formatCpuMilli(ask.cpuMilli)}, ${most} ${formatCpuMilli(free)})`;
-    case 'memory':
-      return `${one ? 'has' : 'have'} insufficient memory (need ${formatBytes(ask.memoryBytes)}, ${most} ${formatBytes(free)})`;
   }
 }
 

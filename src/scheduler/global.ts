@@ -1,5 +1,6 @@
 // globalPlacements: which machines a global service (one task per eligible machine) should run on.
-import { Cluster, summarise, type Failure } from './cluster.js';
+import { Cluster } from './cluster.js';
+import { summarise, type Failure } from './reasons.js';
 import type { GlobalRequest, GlobalResult, MachineView, TaskView } from './types.js';
 
 /**
