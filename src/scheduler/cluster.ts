@@ -1,7 +1,7 @@
 // The scheduler's picture of the cluster during one pass: machines indexed by name order, and the
 // "assumed" usage (resources, task counts, which services run where) that grows as placements are
-// made, so later placements in the pass see earlier ones. Feasibility checks and the text that
-// explains a failure live here too, so both always agree.
+// made, so later placements in the pass see earlier ones. Each feasibility check names its
+// failure in reasons.ts's terms, so a check and the text that explains it always agree.
 import { resolveMachineId } from '../model/machine.js';
 import { goPathMatch as globMatches } from '../model/glob.js';
 import { shapeOf, type Shape } from './machine-shape.js';
