@@ -99,7 +99,11 @@ export class Agent {
     this.reporter.close();
   }
 
-  /** Registers (or re-registers) the Machine by merge-patch, so labels set through the API survive. */
+  /**
+   * Registers (or re-registers) the Machine by merge-patch. --labels are the machine's labels
+   * when it is first registered; afterwards the API's win (as the kubelet's --node-labels): a
+   * restart adds only the keys the machine does not have.
+   */
   private async register(): Promise<void> {
     const facts = hostFacts(this.opts.dataDir, { hostname: this.opts.hostname, cpu: this.opts.cpu, memory: this.opts.memory });
     const capacity = facts.capacity;
@@ -108,8 +112,10 @@ export class Agent {
         const existing = await this.client.machines.find(this.id);
         if (!existing) {
           await this.client.machines.create({ metadata: { name: this.id, labels: this.opts.labels ?? {} } });
-        } else if (this.opts.labels && Object.keys(this.opts.labels).length) {
-          await this.client.machines.patch(this.id, { metadata: { labels: this.opts.labels } });
+        } else {
+          const have = existing.metadata.labels ?? {};
+          const missing = Object.entries(this.opts.labels ?? {}).filter(([k]) => !Object.hasOwn(have, k));
+          if (missing.length) await this.client.machines.patch(this.id, { metadata: { labels: Object.fromEntries(missing) } });
         }
         const status: Machine['status'] = {
           hostname: facts.hostname,

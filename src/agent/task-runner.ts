@@ -141,7 +141,8 @@ export class TaskRunner {
       this.finished = false;
       if (this.run) await this.stopRun(t);
       const phase = desired === 'loaded' ? 'Scheduled' : 'Stopped';
-      if (t.status?.phase !== phase) this.report(t, { phase, pid: null, unitState: { load: 'loaded', active: 'inactive', sub: 'dead' } });
+      // The scheduler already wrote Scheduled: a unit just loaded still has to say so (fleet's loaded/inactive/dead).
+      if (t.status?.phase !== phase || t.status?.unitState?.active !== 'inactive') this.report(t, { phase, pid: null, unitState: { load: 'loaded', active: 'inactive', sub: 'dead' } });
       return;
     }
     if (this.run && JSON.stringify(t.spec.template) !== this.runTemplate) {

@@ -2,20 +2,30 @@
 // create (with the current template), tasks to delete, tasks whose desired state must change,
 // and the status to report. Rolling updates follow maxSurge/maxUnavailable/minReadySeconds the
 // way Kubernetes Deployments do: new tasks up to the surge, old ones down while enough are ready.
+//
+// Two kinds of service differ in what a finished task means:
+// - a native service keeps its replicas running: a finished task is replaced, backing off when
+//   they keep crashing (crash-loop.ts);
+// - a unit (systemd options, run by the unit driver) is what fleet and systemd make of it: it is
+//   launched on a machine and systemd's Restart= decides what happens when its process ends. A
+//   finished unit task stays where it ran (inactive/dead or failed/failed) and is replaced only
+//   when the unit's desired state changes, on the same machine: no new tasks, no hopping.
 import { createHash } from 'node:crypto';
-import { TERMINAL_PHASES, type Condition, type Service, type Task } from '../model/index.js';
+import { TEMPLATE_HASH_LABEL, TERMINAL_PHASES, type Condition, type Service, type Task } from '../model/index.js';
+import { CRASH_RESET_MS, crashLoopOf, type CrashLoop } from './crash-loop.js';
 
-export const TEMPLATE_HASH_LABEL = 'drover.io/template-hash';
-export const SERVICE_LABEL = 'drover.io/service';
+export { SERVICE_LABEL, TEMPLATE_HASH_LABEL } from '../model/index.js';
 
 export interface ServicePlan {
-  /** Tasks to create with the current template; `machine` pins one (global services). */
+  /** Tasks to create with the current template; `machine` pins one (global services, units replaced in place). */
   create: { machine?: string }[];
   delete: Task[];
   /** Tasks whose spec.desiredState must become `taskDesiredState`. */
   retarget: Task[];
   taskDesiredState: 'running' | 'loaded';
   status: NonNullable<Service['status']>;
+  /** Plan the service again at this time (ms since the epoch): a crash-loop backoff ends. */
+  retryAt?: number;
 }
 
 export interface PlanContext {
@@ -24,6 +34,8 @@ export interface PlanContext {
   globalMachines?: string[];
   /** Why some machines are not eligible (global services), for the status. */
   globalExcluded?: string;
+  /** A machine's labels, to move tasks off machines that no longer match the service's selector. */
+  machineLabels?: (machine: string) => Record<string, string> | undefined;
 }
 
 export function templateHash(template: unknown): string {
@@ -35,11 +47,22 @@ export function isLive(t: Task): boolean {
   return !TERMINAL_PHASES.has(t.status?.phase ?? '') && t.metadata.deletionTimestamp === undefined;
 }
 
+/**
+ * Ready: running for minReadySeconds without restarting. A task its agent restarted must run
+ * for a while first (as long as it takes the agent to stop backing off), so a crash-looping task
+ * that happens to be up is never counted ready.
+ */
 export function isReady(t: Task, now: number, minReadySeconds: number): boolean {
   if (t.status?.phase !== 'Running') return false;
-  if (!minReadySeconds) return true;
+  const windowMs = Math.max(minReadySeconds * 1000, t.status.restarts ? CRASH_RESET_MS : 0);
+  if (!windowMs) return true;
   const since = t.status.startedAt ? Date.parse(t.status.startedAt) : now;
-  return now - since >= minReadySeconds * 1000;
+  return now - since >= windowMs;
+}
+
+/** Whether a service runs as systemd units (fleet's semantics, see above). */
+export function runsAsUnit(svc: Service): boolean {
+  return Array.isArray(svc.spec.template.unit) && svc.spec.template.driver !== 'exec';
 }
 
 function resolveCount(v: number | string | undefined, total: number, roundUp: boolean, fallback: number): number {
@@ -53,26 +76,45 @@ export function planService(svc: Service, owned: Task[], ctx: PlanContext): Serv
   const spec = svc.spec;
   const hash = templateHash(spec.template);
   const taskDesiredState = spec.desiredState === 'loaded' ? 'loaded' : 'running';
-  const live = owned.filter(isLive);
-  const minReady = spec.update?.minReadySeconds ?? 0;
-  const ready = (t: Task) => isReady(t, ctx.now, minReady);
+  const unit = runsAsUnit(svc);
   const isNew = (t: Task) => t.metadata.labels?.[TEMPLATE_HASH_LABEL] === hash;
   const plan: ServicePlan = { create: [], delete: [], retarget: [], taskDesiredState, status: {} };
+  let live = owned.filter(isLive);
+  // A unit's finished task still holds its place on its machine (see above).
+  let settled = unit ? owned.filter((t) => isSettled(t)) : [];
 
   if (spec.desiredState === 'inactive') {
-    plan.delete = live;
-    plan.status = status(svc, 0, live, 0, 0, 'inactive', []);
+    plan.delete = [...live, ...settled];
+    plan.status = status(svc, 0, [], 0, 0, 'inactive', []);
     return plan;
   }
+  // A settled unit whose desired state changed (fleetctl stop, then start) starts over in place.
+  for (const t of settled) {
+    if ((t.spec.desiredState ?? 'running') === taskDesiredState && isNew(t)) continue;
+    plan.delete.push(t);
+    if (isNew(t)) plan.create.push({ machine: t.spec.machine });
+  }
+  settled = settled.filter((t) => !plan.delete.includes(t));
+  /** Units started over in place: they count as present. */
+  const inPlace = plan.create.length;
+  // Tasks on machines whose labels no longer match the selector move (fleet's reconciler does the same).
+  const misplaced = live.filter((t) => !fitsSelector(svc, t, ctx));
+  plan.delete.push(...misplaced);
+  live = live.filter((t) => !misplaced.includes(t));
   plan.retarget = live.filter((t) => (t.spec.desiredState ?? 'running') !== taskDesiredState);
 
-  const newTasks = live.filter(isNew);
+  const minReady = spec.update?.minReadySeconds ?? 0;
+  const ready = (t: Task) => isReady(t, ctx.now, minReady);
+  const present = [...live, ...settled];
+  const newTasks = present.filter(isNew);
   const oldTasks = live.filter((t) => !isNew(t));
   const order = (a: Task, b: Task) => rank(a, ready) - rank(b, ready) || (a.metadata.name < b.metadata.name ? 1 : -1);
+  const crash = unit ? undefined : crashLoopOf(finishedOf(owned, hash), live.filter(isNew), ctx.now);
+  const conditions: Condition[] = crash ? [crash.condition] : [];
 
   if (spec.global) {
     const eligible = new Set(ctx.globalMachines ?? []);
-    const covered = new Set<string>();
+    const covered = new Set<string>(plan.create.map((c) => c.machine!));
     for (const t of [...newTasks, ...oldTasks]) {
       const m = t.spec.machine;
       if (!m || !eligible.has(m) || covered.has(m)) plan.delete.push(t);
@@ -94,31 +136,32 @@ export function planService(svc: Service, owned: Task[], ctx: PlanContext): Serv
       }
     }
     const desired = eligible.size;
-    const conditions = ctx.globalExcluded ? [{ type: 'Eligible', status: 'False' as const, reason: 'Constraints', message: ctx.globalExcluded }] : [];
-    plan.status = status(svc, desired, live, live.filter(ready).length, newTasks.length, stateOf(svc, desired, live, newTasks, ready), conditions);
+    if (ctx.globalExcluded) conditions.push({ type: 'Eligible', status: 'False', reason: 'Constraints', message: ctx.globalExcluded });
+    backOff(plan, crash, ctx.now);
+    plan.status = status(svc, desired, present, live.filter(ready).length, newTasks.length, stateOf(svc, desired, present, newTasks, ready, crash), conditions);
     return plan;
   }
 
   const desired = spec.replicas ?? 1;
   if (oldTasks.length === 0) {
-    if (newTasks.length < desired) for (let i = newTasks.length; i < desired; i++) plan.create.push({});
+    if (newTasks.length + inPlace < desired) for (let i = newTasks.length + inPlace; i < desired; i++) plan.create.push({});
     // Sorted only when some must go: a steady service is planned on every report of its tasks.
     else if (newTasks.length > desired) plan.delete.push(...[...newTasks].sort(order).slice(0, newTasks.length - desired));
   } else if (spec.paused) {
     // A paused rollout only replaces what was lost.
-    for (let i = live.length; i < desired; i++) plan.create.push({});
+    for (let i = present.length + inPlace; i < desired; i++) plan.create.push({});
   } else {
     const maxSurge = resolveCount(spec.update?.maxSurge, desired, true, 1);
     let maxUnavailable = resolveCount(spec.update?.maxUnavailable, desired, false, 1);
     if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1;
-    const wantNew = Math.min(desired - newTasks.length, desired + maxSurge - live.length);
+    const wantNew = Math.min(desired - newTasks.length - inPlace, desired + maxSurge - present.length - inPlace);
     for (let i = 0; i < wantNew; i++) plan.create.push({});
     // Old tasks go while at least desired - maxUnavailable tasks stay ready; unready ones cost nothing.
     let readyCount = live.filter(ready).length;
     const minAvailable = desired - maxUnavailable;
     const surplusNew = Math.max(0, newTasks.length - desired);
     plan.delete.push(...[...newTasks].sort(order).slice(0, surplusNew));
-    let total = live.length - surplusNew;
+    let total = present.length - surplusNew;
     for (const t of [...oldTasks].sort(order)) {
       if (total <= desired - maxUnavailable && ready(t)) break;
       if (!ready(t)) {
@@ -131,8 +174,44 @@ export function planService(svc: Service, owned: Task[], ctx: PlanContext): Serv
       }
     }
   }
-  plan.status = status(svc, desired, live, live.filter(ready).length, newTasks.length, stateOf(svc, desired, live, newTasks, ready), []);
+  backOff(plan, crash, ctx.now);
+  plan.status = status(svc, desired, present, live.filter(ready).length, newTasks.length, stateOf(svc, desired, present, newTasks, ready, crash), conditions);
   return plan;
+}
+
+/** While a crash loop backs off, nothing is created; the service is planned again when it ends. */
+function backOff(plan: ServicePlan, crash: CrashLoop | undefined, now: number): void {
+  if (!crash?.retryAt || plan.create.length === 0) return;
+  if (crash.retryAt > now) {
+    plan.create = [];
+    plan.retryAt = crash.retryAt;
+  }
+}
+
+/** A unit task that ended on its machine (not lost, not being deleted). */
+function isSettled(t: Task): boolean {
+  const phase = t.status?.phase;
+  return (phase === 'Succeeded' || phase === 'Failed') && !!t.spec.machine && t.metadata.deletionTimestamp === undefined;
+}
+
+/** The finished tasks of the current template, oldest first (for the crash loop). */
+function finishedOf(owned: Task[], hash: string): Task[] {
+  return owned
+    .filter((t) => (t.status?.phase === 'Failed' || t.status?.phase === 'Succeeded') && t.metadata.labels?.[TEMPLATE_HASH_LABEL] === hash)
+    .sort((a, b) => (a.status?.finishedAt ?? '').localeCompare(b.status?.finishedAt ?? ''));
+}
+
+/** Whether a bound task's machine still has the labels the service selects. */
+function fitsSelector(svc: Service, t: Task, ctx: PlanContext): boolean {
+  const selector = svc.spec.constraints?.machineSelector;
+  if (!selector || !t.spec.machine || !ctx.machineLabels) return true;
+  const labels = ctx.machineLabels(t.spec.machine);
+  if (!labels) return true; // a machine that is gone is the node lifecycle's business
+  for (const [key, want] of Object.entries(selector)) {
+    const v = labels[key];
+    if (v === undefined || !(typeof want === 'string' ? [want] : want).includes(v)) return false;
+  }
+  return true;
 }
 
 /** Deletion preference: unplaced first, then not ready, then the rest (newest names last kept). */
@@ -142,20 +221,24 @@ function rank(t: Task, ready: (t: Task) => boolean): number {
   return 2;
 }
 
-function stateOf(svc: Service, desired: number, live: Task[], newTasks: Task[], ready: (t: Task) => boolean): string {
+function stateOf(svc: Service, desired: number, present: Task[], newTasks: Task[], ready: (t: Task) => boolean, crash: CrashLoop | undefined): string {
   if (svc.spec.desiredState === 'loaded') return 'loaded';
-  const updating = newTasks.length < live.length;
+  const updating = newTasks.length < present.length;
   if (updating) return svc.spec.paused ? 'paused' : 'updating';
-  const readyCount = live.filter(ready).length;
-  if (readyCount >= desired && live.length === desired) return 'running';
-  if (live.some((t) => !t.spec.machine)) return 'pending';
+  if (crash) return 'crash-looping';
+  const readyCount = present.filter(ready).length;
+  if (readyCount >= desired && present.length === desired) return 'running';
+  if (present.length > 0 && present.every((t) => TERMINAL_PHASES.has(t.status?.phase ?? ''))) {
+    return present.some((t) => t.status?.phase === 'Failed') ? 'failed' : 'exited';
+  }
+  if (present.some((t) => !t.spec.machine)) return 'pending';
   return readyCount < desired ? 'starting' : 'scaling';
 }
 
 function status(
   svc: Service,
   desired: number,
-  live: Task[],
+  present: Task[],
   readyCount: number,
   updated: number,
   state: string,
@@ -171,7 +254,7 @@ function status(
     },
     ...extra,
   ];
-  const unplaced = live.find((t) => !t.spec.machine && t.status?.conditions?.some((c) => c.type === 'Scheduled' && c.status === 'False'));
+  const unplaced = present.find((t) => !t.spec.machine && t.status?.conditions?.some((c) => c.type === 'Scheduled' && c.status === 'False'));
   if (unplaced) {
     const c = unplaced.status!.conditions!.find((c) => c.type === 'Scheduled')!;
     conditions.push({ type: 'Unschedulable', status: 'True', reason: 'Unschedulable', message: c.message ?? '' });
@@ -179,7 +262,7 @@ function status(
   return {
     observedGeneration: svc.metadata.generation,
     desiredReplicas: desired,
-    replicas: live.length,
+    replicas: present.length,
     readyReplicas: readyCount,
     updatedReplicas: updated,
     state,

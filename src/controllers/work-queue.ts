@@ -2,6 +2,8 @@
 // once, so a burst of events about one object costs one reconcile.
 export class WorkQueue {
   private readonly queued = new Set<string>();
+  /** Keys to add later, with their timers (one per key: the earliest wins). */
+  private readonly later = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private running = false;
   private scheduled = false;
   private closed = false;
@@ -18,9 +20,25 @@ export class WorkQueue {
     this.schedule();
   }
 
+  /** Adds `key` at time `at` (ms since the epoch), once; an earlier time replaces a later one. */
+  addAt(key: string, at: number): void {
+    if (this.closed) return;
+    const pending = this.later.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.later.delete(key);
+      this.add(key);
+    }, Math.max(0, at - Date.now()));
+    timer.unref();
+    this.later.set(key, { at, timer });
+  }
+
   close(): void {
     this.closed = true;
     this.queued.clear();
+    for (const { timer } of this.later.values()) clearTimeout(timer);
+    this.later.clear();
   }
 
   /** Resolves when the queue is empty and no pass runs. */

@@ -1,6 +1,7 @@
 // Reconciling one Service: what its tasks should be (planService, pure) turned into the pass's
 // writes — tasks to create (handed to placement), tasks to delete or retarget, orphans of an
 // earlier namesake, one-off tasks to adopt, finished history to prune, and its status.
+import { goPathMatch } from '../model/glob.js';
 import { API_VERSION, TERMINAL_PHASES, type Service, type Task } from '../model/index.js';
 import type { PlacementRequest } from '../scheduler/index.js';
 import { setCondition } from './conditions.js';
@@ -24,6 +25,14 @@ export interface ReconcileContext {
   newTaskName(service: string): string;
   /** For a global service: the machines that should each run one task, and why others are left out. */
   globalPlacements(svc: Service): { machines: string[]; excluded: string | undefined };
+  /** A machine's labels (undefined when it is not registered). */
+  machineLabels(machine: string): Record<string, string> | undefined;
+  /** Plan `service` again at `at` (ms since the epoch). */
+  retryAt(service: string, at: number): void;
+  /** The tasks bound to a machine. */
+  tasksOn(machine: string): Task[];
+  /** The Replaces= globs of a service (none when it does not exist). */
+  replaces(service: string): string[];
 }
 
 /** Plans `svc` (undefined or being deleted: its tasks go). */
@@ -46,7 +55,8 @@ export function reconcileService(name: string, svc: Service | undefined, ctx: Re
     plan.update(adoptee, (cur) => (ownerName(cur) ? undefined : adopted(svc, cur)));
   }
   const global = svc.spec.global ? ctx.globalPlacements(svc) : undefined;
-  const result = planService(svc, owned, { now: ctx.now, globalMachines: global?.machines, globalExcluded: global?.excluded });
+  const result = planService(svc, owned, { now: ctx.now, globalMachines: global?.machines, globalExcluded: global?.excluded, machineLabels: ctx.machineLabels });
+  if (result.retryAt !== undefined) ctx.retryAt(name, result.retryAt);
   const hash = templateHash(svc.spec.template);
   const request = templateRequest(svc.spec.template);
   for (const c of result.create) {
@@ -61,11 +71,34 @@ export function reconcileService(name: string, svc: Service | undefined, ctx: Re
     });
   }
   for (const t of result.delete) plan.delete(t);
+  for (const t of replacedBy(svc, owned, ctx)) plan.delete(t);
   for (const t of result.retarget) plan.update(t, (cur) => ({ ...cur, spec: { ...cur.spec, desiredState: result.taskDesiredState } }));
   pruneHistory(owned, plan);
   if (withoutTimes(result.status) !== withoutTimes(svc.status ?? {})) {
     plan.setServiceStatus(svc, (cur) => ({ ...cur, status: { ...result.status, conditions: mergeConditions(cur.status?.conditions, result.status.conditions) } }));
   }
+}
+
+/**
+ * Tasks that `svc` pushes off its machines (fleet's Replaces=, engine/reconciler.go): the tasks
+ * of the services it replaces on the machines where its own live tasks run. Their services
+ * place them again elsewhere (the replaced may not go back next to the replacer). Services
+ * that replace each other are left alone, as fleet does.
+ */
+function replacedBy(svc: Service, owned: Task[], ctx: ReconcileContext): Task[] {
+  const globs = svc.spec.constraints?.replaces;
+  if (!globs?.length) return [];
+  const out: Task[] = [];
+  for (const mine of owned) {
+    if (!mine.spec.machine || !isLive(mine)) continue;
+    for (const t of ctx.tasksOn(mine.spec.machine)) {
+      const other = ownerName(t);
+      if (!other || other === svc.metadata.name || !isLive(t) || !globs.some((g) => goPathMatch(g, other))) continue;
+      if (ctx.replaces(other).some((g) => goPathMatch(g, svc.metadata.name))) continue;
+      out.push(t);
+    }
+  }
+  return out;
 }
 
 /** Finished tasks stay as history, a few per service; lost ones go at once. */

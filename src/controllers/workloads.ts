@@ -28,7 +28,7 @@ export class WorkloadController {
   private readonly subs: Subscription[] = [];
   private unlisten?: () => void;
   private timer?: NodeJS.Timeout;
-  private readonly index = new WorkloadIndex((svc) => this.state.resources<Service>('services').get(svc)?.spec.constraints?.conflicts);
+  private readonly index = new WorkloadIndex((svc) => pushesAway(this.state.resources<Service>('services').get(svc)));
   /** The machines as the scheduler sees them; rebuilt only after a machine or liveness change. */
   private machineList?: MachineView[];
 
@@ -127,6 +127,13 @@ export class WorkloadController {
       task: (name) => tasks.get(name),
       newTaskName: (service) => this.newTaskName(service, taken),
       globalPlacements: (svc) => globalPlacements({ service: svc.metadata.name, request: templateRequest(svc.spec.template), constraints: svc.spec.constraints ?? {} }, this.machineViews(), usage()),
+      machineLabels: (machine) => {
+        const m = this.state.cache('machines').get(machine)?.object;
+        return m ? (m.metadata.labels ?? {}) : undefined;
+      },
+      retryAt: (service, at) => this.queue.addAt(`svc:${service}`, at),
+      tasksOn: (machine) => tasks.list({ fields: [{ field: 'spec.machine', op: '=', value: machine }] }),
+      replaces: (service) => services.get(service)?.spec.constraints?.replaces ?? [],
     };
     const names = all ? services.list().map((s) => s.metadata.name) : keys.filter((k) => k.startsWith('svc:')).map((k) => k.slice(4));
     for (const name of new Set(names)) reconcileService(name, services.get(name), ctx);
@@ -217,6 +224,17 @@ function schedulingView(m: Machine): string {
 }
 
 function conflictsKey(svc: Service | undefined): string {
-  return JSON.stringify(svc?.spec.constraints?.conflicts ?? []);
+  return JSON.stringify(pushesAway(svc) ?? []);
+}
+
+/**
+ * The globs of the services a service's tasks keep off their machine: its conflicts, and the
+ * services it replaces (fleet's Replaces=: the replaced may not come back next to it, while the
+ * replacing service itself may go where they run).
+ */
+function pushesAway(svc: Service | undefined): string[] | undefined {
+  const c = svc?.spec.constraints;
+  if (!c?.replaces?.length) return c?.conflicts;
+  return [...(c.conflicts ?? []), ...c.replaces];
 }
 

@@ -52,8 +52,10 @@ export interface Constraints {
   machineSelector?: Record<string, string | string[]>;
   /** Globs of service names not to share a machine with. */
   conflicts?: string[];
-  /** Run on the machine of a task of this service. */
-  machineOf?: string;
+  /** Run on the machine of a task of this service (of each of these services). */
+  machineOf?: string | string[];
+  /** Globs of service names whose tasks this one pushes off its machine (fleet's Replaces=). */
+  replaces?: string[];
   /** Pinned machine name (machine ID; fleet's 8-character short ID matches too). */
   machine?: string;
 }

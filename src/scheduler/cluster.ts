@@ -21,7 +21,8 @@ export interface Ask {
   globs: string[];
   /** false when no conflict glob anywhere can involve this task: conflict checks are skipped. */
   hasConflicts: boolean;
-  machineOf: string | undefined;
+  /** Services each of which must run a task on the machine (fleet: every MachineOf= unit). */
+  machineOf: string[] | undefined;
   pinned: string | undefined;
   strategy: Strategy;
 }
@@ -174,7 +175,7 @@ export class Cluster {
       selectorKey,
       globs,
       hasConflicts: globs.length > 0 || this.isConflictTarget(r.service),
-      machineOf: c.machineOf,
+      machineOf: c.machineOf === undefined ? undefined : typeof c.machineOf === 'string' ? [c.machineOf] : c.machineOf,
       pinned: c.machine === undefined ? undefined : this.resolvePin(c.machine),
       strategy: r.strategy ?? 'spread',
     };
@@ -268,7 +269,10 @@ export class Cluster {
       const v = labels[key];
       if (v === undefined || !values.includes(v)) return { kind: 'label', detail: describeLabel(key, values), free: 0 };
     }
-    if (ask.machineOf !== undefined && !this.servicesOn[i]?.has(ask.machineOf)) return { kind: 'machineOf', detail: ask.machineOf, free: 0 };
+    if (ask.machineOf !== undefined) {
+      const missing = ask.machineOf.find((s) => !this.servicesOn[i]?.has(s));
+      if (missing !== undefined) return { kind: 'machineOf', detail: missing, free: 0 };
+    }
     const conflict = this.conflict(i, ask, global);
     if (conflict !== undefined) return { kind: 'conflict', detail: conflict, free: 0 };
     if (runsOwn) return undefined;
@@ -306,9 +310,8 @@ export class Cluster {
       const f = this.check(i, ask);
       return f === undefined ? `machine "${ask.pinned}" (pinned) fits` : `machine "${ask.pinned}" (pinned) ${describe(f, 1, f.free, ask)}`;
     }
-    if (ask.machineOf !== undefined && (this.machinesOf.get(ask.machineOf)?.size ?? 0) === 0) {
-      return `no machine runs a task of service "${ask.machineOf}" (machineOf)`;
-    }
+    const absent = ask.machineOf?.find((s) => (this.machinesOf.get(s)?.size ?? 0) === 0);
+    if (absent !== undefined) return `no machine runs a task of service "${absent}" (machineOf)`;
     const failures: Failure[] = [];
     for (let i = 0; i < this.size; i++) {
       const f = this.check(i, ask);

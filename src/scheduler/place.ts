@@ -106,7 +106,8 @@ function bestOf(cluster: Cluster, ask: Ask): number {
     const i = cluster.index.get(ask.pinned);
     candidates = i === undefined ? [] : [i];
   } else {
-    candidates = cluster.machinesOf.get(ask.machineOf!) ?? [];
+    // Every machineOf service must be there: the machines of the first are the candidates.
+    candidates = cluster.machinesOf.get(ask.machineOf![0]!) ?? [];
   }
   let best = -1;
   for (const i of candidates) {

@@ -49,10 +49,10 @@ describe('fleetConstraints', () => {
       'a.service',
       { constraints: { machineSelector: { oh: ['no', 'yeah'], one: 'abc', two: 'def', whynot: 'zoidberg' } } },
     ],
-    ['MachineOf, several values', [x('MachineOf', '"foo.service" "bar.service"')], 'a.service', { constraints: { machineOf: 'foo.service' }, peers: ['foo.service', 'bar.service'] }],
-    ['X-ConditionMachineOf comes first', [x('MachineOf', 'b.service'), x('X-ConditionMachineOf', 'a.service')], 'a.service', { constraints: { machineOf: 'a.service' }, peers: ['a.service', 'b.service'] }],
+    ['MachineOf, several values', [x('MachineOf', '"foo.service" "bar.service"')], 'a.service', { constraints: { machineOf: ['foo.service', 'bar.service'] }, peers: ['foo.service', 'bar.service'] }],
+    ['X-ConditionMachineOf comes first', [x('MachineOf', 'b.service'), x('X-ConditionMachineOf', 'a.service')], 'a.service', { constraints: { machineOf: ['a.service', 'b.service'] }, peers: ['a.service', 'b.service'] }],
     ['Conflicts split on blanks and repeatable', [x('Conflicts', '*bar* *foo*'), x('Conflicts', 'baz.service'), x('X-Conflicts', 'old*')], 'a.service', { constraints: { conflicts: ['old*', '*bar*', '*foo*', 'baz.service'] } }],
-    ['Replaces is not split', [x('Replaces', '*bar*'), x('Replaces', 'a b')], 'a.service', { constraints: {}, replaces: ['*bar*', 'a b'] }],
+    ['Replaces is not split', [x('Replaces', '*bar*'), x('Replaces', 'a b')], 'a.service', { constraints: { replaces: ['*bar*', 'a b'] }, replaces: ['*bar*', 'a b'] }],
     ['Global: last value wins', [x('Global', 'false'), x('Global', 'True')], 'a.service', { constraints: {}, global: true }],
     ['Global=false after true', [x('Global', 'true'), x('Global', 'false')], 'a.service', { constraints: {}, global: false }],
     ['Global=12 is not true', [x('Global', '12')], 'a.service', { constraints: {}, global: false }],
@@ -61,7 +61,7 @@ describe('fleetConstraints', () => {
       'specifiers expanded for an instance',
       [x('MachineOf', '%p-db@%i.service'), x('Conflicts', '%p@*.service'), x('MachineMetadata', 'role=%i'), x('Replaces', '%N-old.service')],
       'web@2.service',
-      { constraints: { machineOf: 'web-db@2.service', conflicts: ['web@*.service'], machineSelector: { role: '2' } }, replaces: ['web@2-old.service'], peers: ['web-db@2.service'] },
+      { constraints: { machineOf: 'web-db@2.service', conflicts: ['web@*.service'], machineSelector: { role: '2' }, replaces: ['web@2-old.service'] }, replaces: ['web@2-old.service'], peers: ['web-db@2.service'] },
     ],
     ['specifiers for a plain unit: %i is empty, %n the full name', [x('Conflicts', '%n'), x('MachineOf', 'x%iy')], 'test.service', { constraints: { conflicts: ['test.service'], machineOf: 'xy' }, peers: ['xy'] }],
   ];
@@ -74,7 +74,7 @@ describe('fleetConstraints', () => {
       assert.deepEqual(got.constraints, want.constraints);
       assert.equal(got.global, want.global ?? false);
       assert.deepEqual(got.replaces, want.replaces ?? []);
-      assert.deepEqual(got.peers, want.peers ?? (want.constraints.machineOf ? [want.constraints.machineOf] : []));
+      assert.deepEqual(got.peers, want.peers ?? (want.constraints.machineOf ? [want.constraints.machineOf].flat() : []));
     });
   }
 
@@ -86,11 +86,11 @@ describe('fleetConstraints', () => {
     );
   });
 
-  it('says what it drops: bad metadata pairs and extra MachineOf units', () => {
+  it('says what it drops (bad metadata pairs), and keeps every MachineOf unit', () => {
     const got = fleetConstraints([x('MachineMetadata', 'bad'), x('MachineOf', '"a.service" "b.service"')], 'a.service');
-    assert.equal(got.warnings.length, 2);
+    assert.equal(got.warnings.length, 1);
     assert.match(got.warnings[0]!, /"bad" is not key=value/);
-    assert.match(got.warnings[1]!, /MachineOf names 2 units/);
+    assert.deepEqual(got.constraints.machineOf, ['a.service', 'b.service']);
   });
 
   it('reads the rules of a parsed unit file', () => {

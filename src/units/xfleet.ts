@@ -33,7 +33,7 @@ export interface FleetUnitSpec {
   global: boolean;
   /** Replaces= values, each a glob of unit names (not split on spaces, as in fleet). */
   replaces: string[];
-  /** Every MachineOf= unit; fleet requires all of them locally, constraints.machineOf holds the first. */
+  /** Every MachineOf= unit; fleet requires all of them locally (so does constraints.machineOf). */
   peers: string[];
   /** What fleetctl would warn about, plus rules fleet drops without a word. */
   warnings: string[];
@@ -142,8 +142,7 @@ export function fleetConstraints(options: readonly UnitOption[], unitName: strin
   }
 
   const peers = get(reqs, 'X-ConditionMachineOf', 'MachineOf');
-  if (peers.length > 0) constraints.machineOf = peers[0]!;
-  if (peers.length > 1) warnings.push(`MachineOf names ${peers.length} units; the native machineOf constraint holds only ${goQuote(peers[0]!)}`);
+  if (peers.length > 0) constraints.machineOf = peers.length === 1 ? peers[0]! : unique(peers);
 
   const conflicts = get(reqs, 'X-Conflicts', 'Conflicts').flatMap(goFields);
   if (conflicts.length > 0) constraints.conflicts = conflicts;
@@ -152,6 +151,7 @@ export function fleetConstraints(options: readonly UnitOption[], unitName: strin
   for (const r of replaces) {
     if (/\s/.test(r)) warnings.push(`Replaces value ${goQuote(r)} contains spaces; fleet matches it as one name (repeat Replaces= for several units)`);
   }
+  if (replaces.length > 0) constraints.replaces = unique(replaces);
   return { constraints, global: isGlobal(reqs), replaces, peers, warnings };
 }
 

@@ -42,12 +42,21 @@ export function tasksOf(door: FleetDoor, svc: AnyObject): Task[] {
     .filter((t) => t.status?.phase !== 'Lost');
 }
 
-/** fleet's view of where a unit is and what it is doing: launched when its task runs, loaded when placed. */
-function currentOf(tasks: Task[]): { currentState: FleetState; machineID?: string } {
+/**
+ * Where fleet has a unit and in which state, as fleet's registry determines it
+ * (registry/job_state.go determineJobState): inactive until the machine it is scheduled on has
+ * reported a unit state, loaded once it has, launched while that machine's agent runs it as
+ * launched (its desired state is running and the machine is alive) — whatever the unit's
+ * process is doing: a failed unit is still launched, as in fleet.
+ */
+function currentOf(door: FleetDoor, svc: Service, tasks: Task[]): { currentState: FleetState; machineID?: string } {
   const placed = tasks.find((t) => t.spec.machine);
   if (!placed) return { currentState: 'inactive' };
-  const running = placed.status?.phase === 'Running' || placed.status?.unitState?.active === 'active';
-  return { currentState: running ? 'launched' : 'loaded', machineID: placed.spec.machine };
+  const machineID = placed.spec.machine!;
+  if (!placed.status?.unitState) return { currentState: 'inactive', machineID };
+  const wantsRunning = (svc.spec.desiredState ?? 'running') === 'running' && (placed.spec.desiredState ?? 'running') === 'running';
+  const [machine] = door.registry.kind<Machine>('machines').list(door.ctx, { name: machineID });
+  return { currentState: wantsRunning && isMachineReady(machine) ? 'launched' : 'loaded', machineID };
 }
 
 export function unitOf(door: FleetDoor, svc: Service): FleetUnit {
@@ -55,7 +64,7 @@ export function unitOf(door: FleetDoor, svc: Service): FleetUnit {
   const options = (spec.template.unit ?? []).map(fleetOption);
   const desiredState = toFleetState[spec.desiredState ?? 'running'];
   // A global unit has no single machine: fleet leaves both fields out.
-  const current: { currentState?: FleetState; machineID?: string } = spec.global ? {} : currentOf(tasksOf(door, svc));
+  const current: { currentState?: FleetState; machineID?: string } = spec.global ? {} : currentOf(door, svc, tasksOf(door, svc));
   return omitEmpty({ currentState: current.currentState, desiredState, machineID: current.machineID, name: svc.metadata.name, options });
 }
 
@@ -68,13 +77,19 @@ export function unitStates(door: FleetDoor): FleetUnitState[] {
   const out: FleetUnitState[] = [];
   for (const svc of unitServices(door)) {
     if (isUnitTemplateName(svc.metadata.name)) continue;
+    // One state per unit and machine, as systemd has one unit of a name: the newest task there.
+    const byMachine = new Map<string, Task>();
     for (const t of tasksOf(door, svc)) {
-      const us = t.status?.unitState;
-      if (!t.spec.machine || !us) continue;
+      if (!t.spec.machine || !t.status?.unitState) continue;
+      const seen = byMachine.get(t.spec.machine);
+      if (!seen || seen.metadata.createdAt < t.metadata.createdAt) byMachine.set(t.spec.machine, t);
+    }
+    for (const [machineID, t] of byMachine) {
+      const us = t.status.unitState!;
       out.push(
         omitEmpty({
           hash: unitHash((t.spec.template.unit ?? svc.spec.template.unit) as UnitOption[]),
-          machineID: t.spec.machine,
+          machineID,
           name: svc.metadata.name,
           systemdActiveState: us.active,
           systemdLoadState: us.load,

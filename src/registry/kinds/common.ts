@@ -118,7 +118,12 @@ export const Constraints = Type.Object(
       }),
     ),
     conflicts: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'globs of service names not to share a machine with' })),
-    machineOf: Type.Optional(Type.String({ minLength: 1, description: 'run on the machine of a task of this service' })),
+    machineOf: Type.Optional(
+      Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
+        description: 'run on the machine of a task of this service (of each of these services)',
+      }),
+    ),
+    replaces: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "globs of service names whose tasks this one pushes off its machine (fleet's Replaces=)" })),
     machine: Type.Optional(Type.String({ minLength: 1, description: 'pinned machine name (machine ID)' })),
   },
   { additionalProperties: false },
