@@ -45,6 +45,9 @@ export async function startCluster(agentCount: number, opts: { machineGraceSecon
       const id = o.id ?? randomBytes(16).toString('hex');
       const dataDir = o.dataDir ?? join(root, String(index));
       const labels = o.labels ?? opts.labels?.(index) ?? { agent: String(index) };
+      // A restarted agent's machine is still Ready from its predecessor's heartbeats: this one
+      // is up once it has registered, which publishes its own endpoint (a new port).
+      const previousEndpoint = (await server.client.machines.find(id))?.status?.agentEndpoint;
       const child = spawn(
         process.execPath,
         [join(packageRoot, 'bin', 'drover.js'), 'agent', '--server', server.url, '--data', dataDir, '--id', id, '--labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','), '--log-level', 'warn'],
@@ -56,8 +59,8 @@ export async function startCluster(agentCount: number, opts: { machineGraceSecon
       await until(async () => {
         if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}: ${stderr}`);
         const m = await server.client.machines.find(id);
-        return m?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-      }, `agent ${index} to be Ready`);
+        return isReady(m) && m?.status?.agentEndpoint !== undefined && m.status.agentEndpoint !== previousEndpoint;
+      }, `agent ${index} to register and be Ready`);
       const agent: AgentProcess = {
         id,
         dataDir,
