@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { Client } from '../src/client/client.js';
 import { startServer, type RunningServer, type ServerOptions } from '../src/server.js';
 
+export { until, type Truthy } from './until.js';
+
 export function tempDir(prefix = 'drover-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -31,24 +33,6 @@ export async function startTestServer(opts: Partial<ServerOptions> = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Resolves with fn()'s first truthy value; fails with `what` after the deadline. */
-type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
-
-export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<Truthy<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    try {
-      const v = await fn();
-      if (v) return v as Truthy<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
 }
 
 /** A raw HTTP request, for asserting status codes, headers and bodies exactly. */

@@ -18,6 +18,7 @@ import {
   type WatchEvent,
   type WatchOptions,
 } from './store.js';
+import { until as untilTruthy } from '../../test/until.js';
 
 export interface OpenedStore {
   store: Store;
@@ -25,13 +26,13 @@ export interface OpenedStore {
   cleanup(): Promise<void>;
 }
 
-/** Waits until `condition` holds, polling; fails after `timeoutMs` with `what` in the message. */
+/**
+ * Waits until `condition` holds; fails after `timeoutMs` with `what` in the message. The tests'
+ * one `until` (test/until.ts) does the waiting; this keeps the argument order the store tests
+ * (here and src/store/sqlite.test.ts) were written with.
+ */
 export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await untilTruthy(condition, what, timeoutMs);
 }
 
 interface Recording {

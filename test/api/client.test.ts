@@ -2,12 +2,12 @@
 // resume where they left off when the connection drops.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ApiError, Client, ConnectionError, type Service, type WatchEvent } from '../../src/client/index.js';
 import { watchStream } from '../../src/client/watch.js';
 import { startServer } from '../../src/server.js';
-import { startTestServer, tempDir, until, type TestServer } from '../helpers.js';
-import { startApiServer } from './support.js';
+import { startTestServer, tempDir, until } from '../helpers.js';
+import { useApiServer } from './support.js';
 
 const template = { command: ['sleep', '1000'] };
 
@@ -23,55 +23,49 @@ function collect<T extends WatchEvent>(iterator: AsyncGenerator<T>): { events: T
 const changesOf = (events: WatchEvent[]) => events.filter((e) => e.type !== 'BOOKMARK').map((e) => [e.type, e.object.metadata.name, e.revision]);
 
 describe('typed client', () => {
-  let s: TestServer;
-  let client: Client;
-  before(async () => {
-    s = await startApiServer();
-    client = s.client;
-  });
-  after(() => s.close());
+  const s = useApiServer();
 
   it('create, get, find, list, replace, patch, status and delete', async () => {
-    const created: Service = await client.services.create({ metadata: { name: 'c-web', labels: { app: 'web' } }, spec: { template } });
+    const created: Service = await s.client.services.create({ metadata: { name: 'c-web', labels: { app: 'web' } }, spec: { template } });
     assert.equal(created.metadata.name, 'c-web');
     assert.equal(created.spec.replicas, 1);
-    assert.deepEqual(await client.services.get('c-web'), created);
-    assert.deepEqual(await client.services.find('c-web'), created);
-    assert.equal(await client.services.find('c-none'), undefined);
+    assert.deepEqual(await s.client.services.get('c-web'), created);
+    assert.deepEqual(await s.client.services.find('c-web'), created);
+    assert.equal(await s.client.services.find('c-none'), undefined);
 
-    const listed = await client.services.list({ labelSelector: 'app=web' });
+    const listed = await s.client.services.list({ labelSelector: 'app=web' });
     assert.equal(listed.kind, 'ServiceList');
     assert.deepEqual(listed.items, [created]);
 
-    const replaced = await client.services.replace({ metadata: { name: 'c-web', labels: { app: 'web' } }, spec: { template, replicas: 2 } });
+    const replaced = await s.client.services.replace({ metadata: { name: 'c-web', labels: { app: 'web' } }, spec: { template, replicas: 2 } });
     assert.equal(replaced.created, false);
     assert.equal(replaced.object.spec.replicas, 2);
-    const fresh = await client.services.replace({ metadata: { name: 'c-new' }, spec: { template } });
+    const fresh = await s.client.services.replace({ metadata: { name: 'c-new' }, spec: { template } });
     assert.equal(fresh.created, true);
 
-    const merged = await client.services.patch('c-web', { spec: { replicas: 3 } });
+    const merged = await s.client.services.patch('c-web', { spec: { replicas: 3 } });
     assert.equal(merged.spec.replicas, 3);
-    const jsonPatched = await client.services.patch('c-web', [{ op: 'replace', path: '/spec/replicas', value: 4 }], { type: 'json', ifMatch: merged.metadata.revision });
+    const jsonPatched = await s.client.services.patch('c-web', [{ op: 'replace', path: '/spec/replicas', value: 4 }], { type: 'json', ifMatch: merged.metadata.revision });
     assert.equal(jsonPatched.spec.replicas, 4);
 
-    const status = await client.services.replaceStatus('c-web', { replicas: 4, readyReplicas: 1 });
+    const status = await s.client.services.replaceStatus('c-web', { replicas: 4, readyReplicas: 1 });
     assert.deepEqual(status.status, { replicas: 4, readyReplicas: 1 });
-    const patchedStatus = await client.services.patchStatus('c-web', { readyReplicas: 4 });
+    const patchedStatus = await s.client.services.patchStatus('c-web', { readyReplicas: 4 });
     assert.deepEqual(patchedStatus.status, { replicas: 4, readyReplicas: 4 });
     assert.equal(patchedStatus.spec.replicas, 4);
 
-    const deleted = await client.services.delete('c-web', { ifMatch: patchedStatus.metadata.revision });
+    const deleted = await s.client.services.delete('c-web', { ifMatch: patchedStatus.metadata.revision });
     assert.equal(deleted.metadata.uid, created.metadata.uid);
-    assert.equal(await client.services.find('c-web'), undefined);
+    assert.equal(await s.client.services.find('c-web'), undefined);
 
-    const task = await client.tasks.create({ spec: { template: { command: ['true'] } } });
+    const task = await s.client.tasks.create({ spec: { template: { command: ['true'] } } });
     assert.match(task.metadata.name, /^task-/);
-    assert.ok((await client.version()).version);
+    assert.ok((await s.client.version()).version);
   });
 
   it('listAll follows nextPageToken through every page', async () => {
-    for (let i = 0; i < 7; i++) await client.machines.create({ metadata: { name: `c-m${i}` } });
-    const all = await client.machines.listAll({ limit: 2, labelSelector: '' });
+    for (let i = 0; i < 7; i++) await s.client.machines.create({ metadata: { name: `c-m${i}` } });
+    const all = await s.client.machines.listAll({ limit: 2, labelSelector: '' });
     assert.deepEqual(
       all.items.map((m) => m.metadata.name),
       Array.from({ length: 7 }, (_, i) => `c-m${i}`),
@@ -80,23 +74,23 @@ describe('typed client', () => {
   });
 
   it('errors surface as ApiError with the envelope code, reason, message and details', async () => {
-    await assert.rejects(client.services.get('c-missing'), (err: unknown) => {
+    await assert.rejects(s.client.services.get('c-missing'), (err: unknown) => {
       assert.ok(err instanceof ApiError);
       assert.equal(err.code, 404);
       assert.equal(err.reason, 'NotFound');
       assert.equal(err.message, 'service "c-missing" not found');
       return true;
     });
-    await assert.rejects(client.services.create({ metadata: { name: 'c-bad' }, spec: { template, replicas: -1 } }), (err: unknown) => {
+    await assert.rejects(s.client.services.create({ metadata: { name: 'c-bad' }, spec: { template, replicas: -1 } }), (err: unknown) => {
       assert.ok(err instanceof ApiError);
       assert.equal(err.code, 422);
       assert.equal(err.reason, 'Invalid');
       assert.deepEqual(err.details?.map((d) => d.path), ['/spec/replicas']);
       return true;
     });
-    const svc = await client.services.create({ metadata: { name: 'c-pre' }, spec: { template } });
-    await client.services.patch('c-pre', { spec: { replicas: 2 } });
-    await assert.rejects(client.services.patch('c-pre', { spec: { replicas: 3 } }, { ifMatch: svc.metadata.revision }), (err: unknown) => {
+    const svc = await s.client.services.create({ metadata: { name: 'c-pre' }, spec: { template } });
+    await s.client.services.patch('c-pre', { spec: { replicas: 2 } });
+    await assert.rejects(s.client.services.patch('c-pre', { spec: { replicas: 3 } }, { ifMatch: svc.metadata.revision }), (err: unknown) => {
       assert.ok(err instanceof ApiError);
       assert.equal(err.code, 412);
       assert.equal(err.reason, 'PreconditionFailed');
@@ -114,13 +108,13 @@ describe('typed client', () => {
 
   it('watch yields the current state, a BOOKMARK, then changes; with revision only later changes; diff gives patches', async () => {
     const abort = new AbortController();
-    const base = await client.services.create({ metadata: { name: 'c-w1', labels: { w: 'c' } }, spec: { template } });
-    const all = collect(client.services.watch({ labelSelector: 'w=c', signal: abort.signal }));
-    const fromRev = collect(client.services.watch({ labelSelector: 'w=c', revision: base.metadata.revision, signal: abort.signal }));
-    const diffs = collect(client.services.watch({ name: 'c-w1', diff: true, signal: abort.signal }));
+    const base = await s.client.services.create({ metadata: { name: 'c-w1', labels: { w: 'c' } }, spec: { template } });
+    const all = collect(s.client.services.watch({ labelSelector: 'w=c', signal: abort.signal }));
+    const fromRev = collect(s.client.services.watch({ labelSelector: 'w=c', revision: base.metadata.revision, signal: abort.signal }));
+    const diffs = collect(s.client.services.watch({ name: 'c-w1', diff: true, signal: abort.signal }));
     await until(() => all.events.some((e) => e.type === 'BOOKMARK') && diffs.events.some((e) => e.type === 'BOOKMARK'), 'the initial BOOKMARKs');
-    const modified = await client.services.patch('c-w1', { spec: { replicas: 2 } });
-    const added = await client.services.create({ metadata: { name: 'c-w2', labels: { w: 'c' } }, spec: { template } });
+    const modified = await s.client.services.patch('c-w1', { spec: { replicas: 2 } });
+    const added = await s.client.services.create({ metadata: { name: 'c-w2', labels: { w: 'c' } }, spec: { template } });
     await until(() => changesOf(all.events).length === 3 && changesOf(fromRev.events).length === 2 && changesOf(diffs.events).length === 2, 'the changes');
     abort.abort();
     await Promise.all([all.done, fromRev.done, diffs.done]);
@@ -137,7 +131,7 @@ describe('typed client', () => {
   });
 
   it('a watch of a kind the server does not serve fails with its ApiError', async () => {
-    const it = client.resource('widgets').watch();
+    const it = s.client.resource('widgets').watch();
     await assert.rejects(it.next(), (err: unknown) => err instanceof ApiError && err.code === 404);
   });
 });

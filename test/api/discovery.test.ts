@@ -1,17 +1,13 @@
 // Discovery (/api, /api/v1), /openapi.json from the validating schemas, health, metrics and
 // the system endpoints.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import YAML from 'yaml';
-import { http, until, type TestServer } from '../helpers.js';
-import { createService, storeRevision, watchNdjson, startApiServer } from './support.js';
+import { http, until } from '../helpers.js';
+import { createService, storeRevision, watchNdjson, useApiServer } from './support.js';
 
 describe('discovery and system endpoints', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startApiServer();
-  });
-  after(() => s.close());
+  const s = useApiServer();
 
   it('/api lists the versions', async () => {
     const res = await http(`${s.url}/api`);

@@ -1,27 +1,23 @@
 // Bad input: every kind of bad request gets its reason in the error envelope, a message that
 // says what was wrong, no stack trace, and changes nothing in the store.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { http, type TestServer } from '../helpers.js';
-import { assertError, createService, raw, send, serviceSpec, storeRevision, startApiServer } from './support.js';
+import { before, describe, it } from 'node:test';
+import { http } from '../helpers.js';
+import { assertError, createService, raw, send, serviceSpec, storeRevision, useApiServer } from './support.js';
 
 describe('bad input', () => {
-  let s: TestServer;
-  let api: string;
+  const s = useApiServer();
   before(async () => {
-    s = await startApiServer();
-    api = `${s.url}/api/v1`;
     await createService(s.url, 'existing');
   });
-  after(() => s.close());
 
   /** Runs a bad request and asserts that the store's revision did not move. */
   async function changesNothing<T>(request: () => Promise<T>): Promise<T> {
     const rev = await storeRevision(s.url);
-    const existing = (await http(`${api}/services/existing`)).json();
+    const existing = (await http(`${s.api}/services/existing`)).json();
     const result = await request();
     assert.equal(await storeRevision(s.url), rev, 'the store changed');
-    assert.deepEqual((await http(`${api}/services/existing`)).json(), existing);
+    assert.deepEqual((await http(`${s.api}/services/existing`)).json(), existing);
     return result;
   }
 
@@ -36,12 +32,12 @@ describe('bad input', () => {
     ['null', 'null'],
   ]) {
     it(`POST with ${what} answers 400 BadRequest`, async () => {
-      await changesNothing(async () => assertError(await http(`${api}/services`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }), 400, 'BadRequest'));
+      await changesNothing(async () => assertError(await http(`${s.api}/services`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }), 400, 'BadRequest'));
     });
   }
 
   it('PUT with malformed JSON answers 400 and leaves the object as it was', async () => {
-    const err = await changesNothing(async () => assertError(await send(`${api}/services/existing`, 'PUT', '{"spec": {"replicas": 3'), 400, 'BadRequest', 'malformed JSON'));
+    const err = await changesNothing(async () => assertError(await send(`${s.api}/services/existing`, 'PUT', '{"spec": {"replicas": 3'), 400, 'BadRequest', 'malformed JSON'));
     assert.doesNotMatch(err.message, /SyntaxError/);
   });
 
@@ -58,7 +54,7 @@ describe('bad input', () => {
         update: { maxSurge: '10 percent' },
       },
     };
-    const err = await changesNothing(async () => assertError(await send(`${api}/services`, 'POST', body), 422, 'Invalid'));
+    const err = await changesNothing(async () => assertError(await send(`${s.api}/services`, 'POST', body), 422, 'Invalid'));
     const paths = err.details!.map((d) => d.path).sort();
     assert.deepEqual(paths, [
       '/colour',
@@ -82,7 +78,7 @@ describe('bad input', () => {
       metadata: { name: 'bad-rules', labels: { 'bad key!': 'v', long: 'v'.repeat(300) } },
       spec: { replicas: 2, global: true, template: { driver: 'exec', env: { '1BAD': 'x' } } },
     };
-    const err = await changesNothing(async () => assertError(await send(`${api}/services`, 'POST', body), 422, 'Invalid'));
+    const err = await changesNothing(async () => assertError(await send(`${s.api}/services`, 'POST', body), 422, 'Invalid'));
     const paths = err.details!.map((d) => d.path).sort();
     for (const p of ['/metadata/labels/bad key!', '/metadata/labels/long', '/spec/replicas', '/spec/template', '/spec/template/command', '/spec/template/env/1BAD']) {
       assert.ok(paths.includes(p), `${p} missing from ${JSON.stringify(paths)}`);
@@ -92,10 +88,10 @@ describe('bad input', () => {
   it('a body over 1 MiB answers 413 PayloadTooLarge (JSON and YAML)', async () => {
     const big = 'x'.repeat(1024 * 1024 + 10);
     await changesNothing(async () => {
-      assertError(await send(`${api}/services`, 'POST', { metadata: { name: 'big', annotations: { a: big } }, spec: serviceSpec() }), 413, 'PayloadTooLarge', '1 MiB');
-      assertError(await http(`${api}/services/big`, { method: 'PUT', headers: { 'content-type': 'application/yaml' }, body: `metadata: {annotations: {a: ${big}}}` }), 413, 'PayloadTooLarge');
+      assertError(await send(`${s.api}/services`, 'POST', { metadata: { name: 'big', annotations: { a: big } }, spec: serviceSpec() }), 413, 'PayloadTooLarge', '1 MiB');
+      assertError(await http(`${s.api}/services/big`, { method: 'PUT', headers: { 'content-type': 'application/yaml' }, body: `metadata: {annotations: {a: ${big}}}` }), 413, 'PayloadTooLarge');
     });
-    assert.equal((await http(`${api}/services/big`)).status, 404);
+    assert.equal((await http(`${s.api}/services/big`)).status, 404);
   });
 
   for (const [type, body] of [
@@ -105,7 +101,7 @@ describe('bad input', () => {
     ['multipart/form-data; boundary=x', '--x\r\n\r\nhi\r\n--x--'],
   ]) {
     it(`Content-Type ${type} answers 415 UnsupportedMediaType naming it`, async () => {
-      await changesNothing(async () => assertError(await http(`${api}/services`, { method: 'POST', headers: { 'content-type': type }, body }), 415, 'UnsupportedMediaType', `"${type.split(';')[0]}"`, 'application/json'));
+      await changesNothing(async () => assertError(await http(`${s.api}/services`, { method: 'POST', headers: { 'content-type': type }, body }), 415, 'UnsupportedMediaType', `"${type.split(';')[0]}"`, 'application/json'));
     });
   }
 
@@ -139,7 +135,7 @@ describe('bad input', () => {
   }
 
   it('OPTIONS answers 204 with the Allow header', async () => {
-    const res = await http(`${api}/services/existing`, { method: 'OPTIONS' });
+    const res = await http(`${s.api}/services/existing`, { method: 'OPTIONS' });
     assert.equal(res.status, 204);
     assert.equal(res.headers.get('allow'), 'GET, PUT, PATCH, DELETE, HEAD, OPTIONS');
   });
@@ -151,6 +147,6 @@ describe('bad input', () => {
   it('errors never leak stack traces or source paths, even for a failure inside the store layer', async () => {
     // A page token for a snapshot the server never had reaches the store's range read.
     const token = Buffer.from(JSON.stringify({ r: 10_000_000, k: 'a' })).toString('base64url');
-    assertError(await http(`${api}/services?limit=1&pageToken=${token}`), 400, 'BadRequest', 'pageToken');
+    assertError(await http(`${s.api}/services?limit=1&pageToken=${token}`), 400, 'BadRequest', 'pageToken');
   });
 });

@@ -1,24 +1,18 @@
 // Fan-out: many concurrent watchers on one server each receive every change of a burst of
 // writes, in order, none lost. (The full-size run, 1,000 × 1,000, is a benchmark.)
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { until, type TestServer } from '../helpers.js';
-import { send, watchNdjson, type WatchReader, startApiServer } from './support.js';
+import { describe, it } from 'node:test';
+import { until } from '../helpers.js';
+import { send, watchNdjson, type WatchReader, useApiServer } from './support.js';
 
 const WATCHERS = 200;
 const WRITES = 300;
 const CONCURRENT_WRITES = 25;
 
 describe('watch fan-out', () => {
-  let s: TestServer;
+  const s = useApiServer();
   const watchers: WatchReader<any>[] = [];
-  before(async () => {
-    s = await startApiServer();
-  });
-  after(async () => {
-    await Promise.all(watchers.map((w) => w.close()));
-    await s.close();
-  });
+  s.beforeClose(() => Promise.all(watchers.map((w) => w.close())));
 
   it(`${WATCHERS} watchers each receive all ${WRITES} changes of a burst, in order`, async () => {
     const url = `${s.url}/api/v1/machines?watch=true`;

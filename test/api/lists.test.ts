@@ -1,9 +1,9 @@
 // Lists: the list envelope, paging from one snapshot, label and field selectors, and the 400s
 // that name the bad parameter.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { http, startTestServer, type TestServer } from '../helpers.js';
-import { assertError, createService, createTask, MERGE, send, storeRevision, startApiServer } from './support.js';
+import { before, describe, it } from 'node:test';
+import { http } from '../helpers.js';
+import { assertError, createService, createTask, MERGE, send, storeRevision, useApiServer } from './support.js';
 
 const names = (list: { items: { metadata: { name: string } }[] }) => list.items.map((i) => i.metadata.name);
 
@@ -25,30 +25,26 @@ async function list(url: string): Promise<any> {
 }
 
 describe('lists: paging', () => {
-  let s: TestServer;
-  let api: string;
+  const s = useApiServer();
   let all: string[];
   before(async () => {
-    s = await startApiServer();
-    api = `${s.url}/api/v1`;
     all = await createMachines(s.url, 25);
   });
-  after(() => s.close());
 
   it('a list answers the list envelope, items in name order, at the current revision', async () => {
-    const l = await list(`${api}/machines`);
+    const l = await list(`${s.api}/machines`);
     assert.equal(l.apiVersion, 'drover/v1');
     assert.equal(l.kind, 'MachineList');
     assert.equal(l.metadata.revision, await storeRevision(s.url));
     assert.equal(l.metadata.nextPageToken, undefined);
     assert.deepEqual(names(l), all);
-    assert.deepEqual(l.items[0], (await http(`${api}/machines/m00`)).json());
+    assert.deepEqual(l.items[0], (await http(`${s.api}/machines/m00`)).json());
   });
 
   it('limit and nextPageToken page through every object once, in name order', async () => {
     const seen: string[] = [];
     const sizes: number[] = [];
-    let url = `${api}/machines?limit=10`;
+    let url = `${s.api}/machines?limit=10`;
     let revision: number | undefined;
     for (;;) {
       const page = await list(url);
@@ -57,32 +53,32 @@ describe('lists: paging', () => {
       seen.push(...names(page));
       sizes.push(page.items.length);
       if (!page.metadata.nextPageToken) break;
-      url = `${api}/machines?limit=10&pageToken=${encodeURIComponent(page.metadata.nextPageToken)}`;
+      url = `${s.api}/machines?limit=10&pageToken=${encodeURIComponent(page.metadata.nextPageToken)}`;
     }
     assert.deepEqual(sizes, [10, 10, 5]);
     assert.deepEqual(seen, all);
   });
 
   it('a later page is served from the snapshot of the first, whatever was written in between', async () => {
-    const snapshot = await list(`${api}/machines`);
-    const first = await list(`${api}/machines?limit=10`);
+    const snapshot = await list(`${s.api}/machines`);
+    const first = await list(`${s.api}/machines?limit=10`);
     assert.equal(first.metadata.revision, snapshot.metadata.revision);
     // Writes that would change the second page if it were read from the present.
-    assert.equal((await http(`${api}/machines/m12`, { method: 'DELETE' })).status, 200);
-    assert.equal((await send(`${api}/machines`, 'POST', { metadata: { name: 'm105' } })).status, 201);
-    assert.equal((await send(`${api}/machines/m15`, 'PATCH', { metadata: { labels: { n: 'changed' } } }, MERGE)).status, 200);
-    assert.equal((await send(`${api}/machines`, 'POST', { metadata: { name: 'a-first' } })).status, 201);
+    assert.equal((await http(`${s.api}/machines/m12`, { method: 'DELETE' })).status, 200);
+    assert.equal((await send(`${s.api}/machines`, 'POST', { metadata: { name: 'm105' } })).status, 201);
+    assert.equal((await send(`${s.api}/machines/m15`, 'PATCH', { metadata: { labels: { n: 'changed' } } }, MERGE)).status, 200);
+    assert.equal((await send(`${s.api}/machines`, 'POST', { metadata: { name: 'a-first' } })).status, 201);
     assert.ok((await storeRevision(s.url)) > snapshot.metadata.revision);
 
-    const second = await list(`${api}/machines?limit=10&pageToken=${first.metadata.nextPageToken}`);
+    const second = await list(`${s.api}/machines?limit=10&pageToken=${first.metadata.nextPageToken}`);
     assert.equal(second.metadata.revision, snapshot.metadata.revision);
     assert.deepEqual(second.items, snapshot.items.slice(10, 20));
-    const third = await list(`${api}/machines?limit=10&pageToken=${second.metadata.nextPageToken}`);
+    const third = await list(`${s.api}/machines?limit=10&pageToken=${second.metadata.nextPageToken}`);
     assert.deepEqual(third.items, snapshot.items.slice(20));
     assert.equal(third.metadata.nextPageToken, undefined);
 
     // A new list sees the present.
-    const now = names(await list(`${api}/machines`));
+    const now = names(await list(`${s.api}/machines`));
     assert.ok(now.includes('m105') && now.includes('a-first') && !now.includes('m12'));
   });
 
@@ -91,7 +87,7 @@ describe('lists: paging', () => {
     const zero = Buffer.from(JSON.stringify({ r: 0, k: 'm05' })).toString('base64url');
     const noKey = Buffer.from(JSON.stringify({ r: 3 })).toString('base64url');
     for (const token of ['garbage', '!!!', future, zero, noKey]) {
-      assertError(await http(`${api}/machines?limit=5&pageToken=${encodeURIComponent(token)}`), 400, 'BadRequest', 'pageToken');
+      assertError(await http(`${s.api}/machines?limit=5&pageToken=${encodeURIComponent(token)}`), 400, 'BadRequest', 'pageToken');
     }
   });
 
@@ -105,27 +101,23 @@ describe('lists: paging', () => {
     ['watch', 'perhaps'],
   ]) {
     it(`${param}=${value} answers 400 naming ${param}`, async () => {
-      assertError(await http(`${api}/machines?${param}=${value}`), 400, 'BadRequest', param);
+      assertError(await http(`${s.api}/machines?${param}=${value}`), 400, 'BadRequest', param);
     });
   }
 
   it('a parameter given twice answers 400 naming it', async () => {
-    assertError(await http(`${api}/machines?limit=1&limit=2`), 400, 'BadRequest', 'limit');
+    assertError(await http(`${s.api}/machines?limit=1&limit=2`), 400, 'BadRequest', 'limit');
   });
 
   it('limit=0 means no limit', async () => {
-    const l = await list(`${api}/machines?limit=0`);
+    const l = await list(`${s.api}/machines?limit=0`);
     assert.equal(l.metadata.nextPageToken, undefined);
-    assert.equal(l.items.length, (await list(`${api}/machines`)).items.length);
+    assert.equal(l.items.length, (await list(`${s.api}/machines`)).items.length);
   });
 });
 
 describe('lists: an expired snapshot', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startTestServer(); // with controllers: a Compact operation expires the snapshot
-  });
-  after(() => s.close());
+  const s = useApiServer({ controllers: true }); // a Compact operation, run by a controller, expires the snapshot
 
   it('a page token whose snapshot has been compacted answers 410 Gone', async () => {
     await createMachines(s.url, 6);
@@ -141,11 +133,8 @@ describe('lists: an expired snapshot', () => {
 });
 
 describe('lists: selectors', () => {
-  let s: TestServer;
-  let api: string;
+  const s = useApiServer();
   before(async () => {
-    s = await startApiServer();
-    api = `${s.url}/api/v1`;
     await createService(s.url, 's-a', { labels: { app: 'web', tier: 'front' } });
     await createService(s.url, 's-b', { labels: { app: 'web', tier: 'back' } });
     await createService(s.url, 's-c', { labels: { app: 'db' } });
@@ -155,7 +144,6 @@ describe('lists: selectors', () => {
     await createTask(s.url, 't3', 'm1');
     await createTask(s.url, 't4');
   });
-  after(() => s.close());
 
   for (const [selector, expected] of [
     ['app=web', ['s-a', 's-b']],
@@ -170,7 +158,7 @@ describe('lists: selectors', () => {
     ['', ['s-a', 's-b', 's-c', 's-d']],
   ] as const) {
     it(`labelSelector "${selector}" selects ${expected.join(', ')}`, async () => {
-      assert.deepEqual(names(await list(`${api}/services?labelSelector=${encodeURIComponent(selector)}`)), expected);
+      assert.deepEqual(names(await list(`${s.api}/services?labelSelector=${encodeURIComponent(selector)}`)), expected);
     });
   }
 
@@ -183,30 +171,30 @@ describe('lists: selectors', () => {
     ['spec.machine=m1,metadata.name!=t1', ['t3']],
   ] as const) {
     it(`fieldSelector "${selector}" on tasks selects ${expected.join(', ')}`, async () => {
-      assert.deepEqual(names(await list(`${api}/tasks?fieldSelector=${encodeURIComponent(selector)}`)), expected);
+      assert.deepEqual(names(await list(`${s.api}/tasks?fieldSelector=${encodeURIComponent(selector)}`)), expected);
     });
   }
 
   it('field and label selectors combine, and page from the snapshot', async () => {
-    const first = await list(`${api}/tasks?fieldSelector=spec.machine%3Dm1&limit=1`);
+    const first = await list(`${s.api}/tasks?fieldSelector=spec.machine%3Dm1&limit=1`);
     assert.deepEqual(names(first), ['t1']);
     await createTask(s.url, 't2a', 'm1'); // would be on the next page if it were read from the present
-    const second = await list(`${api}/tasks?fieldSelector=spec.machine%3Dm1&limit=1&pageToken=${first.metadata.nextPageToken}`);
+    const second = await list(`${s.api}/tasks?fieldSelector=spec.machine%3Dm1&limit=1&pageToken=${first.metadata.nextPageToken}`);
     assert.deepEqual(names(second), ['t3']);
     assert.equal(second.metadata.revision, first.metadata.revision);
     assert.equal(second.metadata.nextPageToken, undefined);
-    assert.deepEqual(names(await list(`${api}/services?labelSelector=app%3Dweb&fieldSelector=metadata.name%21%3Ds-a`)), ['s-b']);
+    assert.deepEqual(names(await list(`${s.api}/services?labelSelector=app%3Dweb&fieldSelector=metadata.name%21%3Ds-a`)), ['s-b']);
   });
 
   for (const selector of ['a in (x', 'app=web,', '!', 'bad key=x', 'tier in ()']) {
     it(`labelSelector "${selector}" answers 400 naming labelSelector`, async () => {
-      assertError(await http(`${api}/services?labelSelector=${encodeURIComponent(selector)}`), 400, 'BadRequest', 'labelSelector');
+      assertError(await http(`${s.api}/services?labelSelector=${encodeURIComponent(selector)}`), 400, 'BadRequest', 'labelSelector');
     });
   }
 
   for (const selector of ['spec.bogus=1', 'spec.machine', 'spec.machine~m1', 'spec.machine=m1,']) {
     it(`fieldSelector "${selector}" answers 400 naming fieldSelector`, async () => {
-      assertError(await http(`${api}/tasks?fieldSelector=${encodeURIComponent(selector)}`), 400, 'BadRequest', 'fieldSelector');
+      assertError(await http(`${s.api}/tasks?fieldSelector=${encodeURIComponent(selector)}`), 400, 'BadRequest', 'fieldSelector');
     });
   }
 });

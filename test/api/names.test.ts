@@ -1,22 +1,16 @@
 // Names: 1–256 characters of A-Z a-z 0-9 - _ . : @ \ (systemd unit names fit), never . or ..,
 // never a path trick. Labels: keys of A-Z a-z 0-9 . _ / -, free-text values up to 256.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { http, type TestServer } from '../helpers.js';
-import { assertError, raw, send, serviceSpec, storeRevision, startApiServer } from './support.js';
+import { describe, it } from 'node:test';
+import { http } from '../helpers.js';
+import { assertError, raw, send, serviceSpec, storeRevision, useApiServer } from './support.js';
 
 describe('names', () => {
-  let s: TestServer;
-  let api: string;
-  before(async () => {
-    s = await startApiServer();
-    api = `${s.url}/api/v1`;
-  });
-  after(() => s.close());
+  const s = useApiServer();
 
   async function objectCount(): Promise<number> {
     let n = 0;
-    for (const plural of ['machines', 'services', 'tasks']) n += (await http(`${api}/${plural}`)).json().items.length;
+    for (const plural of ['machines', 'services', 'tasks']) n += (await http(`${s.api}/${plural}`)).json().items.length;
     return n;
   }
 
@@ -69,7 +63,7 @@ describe('names', () => {
   ]) {
     it(`metadata.name with ${what} answers 422 naming /metadata/name and creates nothing`, async () => {
       const rev = await storeRevision(s.url);
-      const err = assertError(await send(`${api}/services`, 'POST', { metadata: { name }, spec: serviceSpec() }), 422, 'Invalid');
+      const err = assertError(await send(`${s.api}/services`, 'POST', { metadata: { name }, spec: serviceSpec() }), 422, 'Invalid');
       assert.deepEqual(err.details?.map((d) => d.path), ['/metadata/name']);
       assert.doesNotMatch(err.message, /[\x00-\x08\x0a-\x1f]/, 'control characters are not echoed back');
       assert.equal(await storeRevision(s.url), rev);
@@ -78,37 +72,37 @@ describe('names', () => {
 
   for (const name of ['web@1.service', 'dev-disk-by\\x2duuid.device', 'a:b', '0123456789abcdef0123456789abcdef', '_x', '...', 'a..b', 'A'.repeat(256)]) {
     it(`the name ${JSON.stringify(name.length > 40 ? `${name.slice(0, 8)}…(${name.length})` : name)} is accepted and addressable`, async () => {
-      const res = await send(`${api}/machines`, 'POST', { metadata: { name } });
+      const res = await send(`${s.api}/machines`, 'POST', { metadata: { name } });
       assert.equal(res.status, 201, res.text);
       const got = await http(new URL(res.headers.get('location')!, s.url).href);
       assert.equal(got.status, 200, got.text);
       assert.equal(got.json().metadata.name, name);
-      assert.equal((await http(`${api}/machines/${encodeURIComponent(name)}`, { method: 'DELETE' })).status, 200);
+      assert.equal((await http(`${s.api}/machines/${encodeURIComponent(name)}`, { method: 'DELETE' })).status, 200);
     });
   }
 
   it('generateName must be a valid name prefix', async () => {
     const rev = await storeRevision(s.url);
-    const err = assertError(await send(`${api}/services`, 'POST', { metadata: { generateName: '../' }, spec: serviceSpec() }), 422, 'Invalid');
+    const err = assertError(await send(`${s.api}/services`, 'POST', { metadata: { generateName: '../' }, spec: serviceSpec() }), 422, 'Invalid');
     assert.deepEqual(err.details?.map((d) => d.path), ['/metadata/generateName']);
     assert.equal(await storeRevision(s.url), rev);
   });
 
   it('a generated name that another create took meanwhile is drawn again, not answered with 409', async () => {
-    assert.equal((await send(`${api}/services`, 'POST', { metadata: { name: 'drawn-taken' }, spec: serviceSpec() })).status, 201);
+    assert.equal((await send(`${s.api}/services`, 'POST', { metadata: { name: 'drawn-taken' }, spec: serviceSpec() })).status, 201);
     // Two creates in flight can draw the same name before either is written; force that draw.
     const repo = s.server.state.resources('services');
     const real = repo.generateName.bind(repo);
     const draws = ['drawn-taken', 'drawn-taken'];
     repo.generateName = (prefix: string) => draws.shift() ?? real(prefix);
     try {
-      const res = await send(`${api}/services`, 'POST', { metadata: { generateName: 'drawn-' }, spec: serviceSpec() });
+      const res = await send(`${s.api}/services`, 'POST', { metadata: { generateName: 'drawn-' }, spec: serviceSpec() });
       assert.equal(res.status, 201, res.text);
       assert.match(res.json().metadata.name, /^drawn-[a-z0-9]{5}$/);
       assert.notEqual(res.json().metadata.name, 'drawn-taken');
       assert.equal(draws.length, 0, 'it drew again after each collision');
       // A name the client chose is its own: a collision stays a 409.
-      assertError(await send(`${api}/services`, 'POST', { metadata: { name: 'drawn-taken' }, spec: serviceSpec() }), 409, 'AlreadyExists');
+      assertError(await send(`${s.api}/services`, 'POST', { metadata: { name: 'drawn-taken' }, spec: serviceSpec() }), 409, 'AlreadyExists');
     } finally {
       repo.generateName = real;
     }
@@ -116,12 +110,12 @@ describe('names', () => {
 
   it('label values are free text up to 256 characters; keys are restricted', async () => {
     const free = { 'fleet.example/role': 'web server, "front" tier: ünïcode ok', empty: '', max: 'v'.repeat(256) };
-    const ok = await send(`${api}/machines`, 'POST', { metadata: { name: 'labelled', labels: free } });
+    const ok = await send(`${s.api}/machines`, 'POST', { metadata: { name: 'labelled', labels: free } });
     assert.equal(ok.status, 201, ok.text);
     assert.deepEqual(ok.json().metadata.labels, free);
 
     const rev = await storeRevision(s.url);
-    const bad = await send(`${api}/machines`, 'POST', { metadata: { name: 'bad-labels', labels: { 'sp ace': 'x', '': 'x', long: 'v'.repeat(257), ['k'.repeat(254)]: 'x' } } });
+    const bad = await send(`${s.api}/machines`, 'POST', { metadata: { name: 'bad-labels', labels: { 'sp ace': 'x', '': 'x', long: 'v'.repeat(257), ['k'.repeat(254)]: 'x' } } });
     const err = assertError(bad, 422, 'Invalid');
     assert.deepEqual(err.details?.map((d) => d.path).sort(), ['/metadata/labels/', `/metadata/labels/${'k'.repeat(254)}`, '/metadata/labels/long', '/metadata/labels/sp ace']);
     assert.equal(await storeRevision(s.url), rev);

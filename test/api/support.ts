@@ -3,6 +3,7 @@
 // and readers of watch streams (NDJSON and SSE).
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { after, before } from 'node:test';
 import type { ServerOptions } from '../../src/server.js';
 import { http, startTestServer, type TestServer } from '../helpers.js';
 
@@ -15,6 +16,58 @@ export type Response = Awaited<ReturnType<typeof http>>;
  */
 export function startApiServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
   return startTestServer({ controllers: false, ...opts });
+}
+
+/** A suite's server, from `useApiServer`: what a TestServer offers, once the suite runs. */
+export interface ApiServer extends Omit<TestServer, 'close'> {
+  /** The base of the native API: `${url}/api/v1`. */
+  readonly api: string;
+  /** Runs `fn` at teardown before the server closes (to end the watches a suite left open). */
+  beforeClose(fn: () => unknown): void;
+}
+
+/**
+ * One server for the describe() it is called in: started by `startApiServer(opts)` in a `before`
+ * hook, closed in an `after` hook. Its properties can be read once the hooks have run (in tests
+ * and later hooks), not while the suite is being declared. `{ controllers: true }` for a suite
+ * that needs them.
+ */
+export function useApiServer(opts: Partial<ServerOptions> = {}): ApiServer {
+  let server: TestServer | undefined;
+  const teardown: (() => unknown)[] = [];
+  const running = (): TestServer => {
+    if (!server) throw new Error('the API server is not running: read useApiServer() properties in tests and hooks, not while declaring the suite');
+    return server;
+  };
+  before(async () => {
+    server = await startApiServer(opts);
+  });
+  after(async () => {
+    try {
+      for (const fn of teardown) await fn();
+    } finally {
+      await server?.close();
+      server = undefined;
+    }
+  });
+  return {
+    get url() {
+      return running().url;
+    },
+    get api() {
+      return `${running().url}/api/v1`;
+    },
+    get dir() {
+      return running().dir;
+    },
+    get server() {
+      return running().server;
+    },
+    get client() {
+      return running().client;
+    },
+    beforeClose: (fn) => void teardown.push(fn),
+  };
 }
 
 export const JSON_TYPE = { 'content-type': 'application/json' };

@@ -1,10 +1,10 @@
 // Watches: NDJSON and SSE, the current state then changes, resuming from a revision, RFC 6902
 // diffs, filtered watches where objects enter and leave, and 410 for history that is gone.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import jsonpatch from 'fast-json-patch';
-import { http, type TestServer } from '../helpers.js';
-import { assertError, createService, createTask, MERGE, send, storeRevision, watchNdjson, watchSse, type WatchReader, startApiServer } from './support.js';
+import { http } from '../helpers.js';
+import { assertError, createService, createTask, MERGE, send, storeRevision, watchNdjson, watchSse, type WatchReader, useApiServer } from './support.js';
 
 /** The next n events that are not periodic BOOKMARKs. */
 async function changes<E extends { type?: string; event?: string }>(w: WatchReader<E>, n: number): Promise<E[]> {
@@ -23,27 +23,19 @@ async function ok(res: Promise<{ status: number; text: string; json: () => any }
 }
 
 describe('watch', () => {
-  let s: TestServer;
-  let api: string;
+  const s = useApiServer();
   const open: WatchReader<unknown>[] = [];
+  s.beforeClose(() => Promise.all(open.map((w) => w.close())));
   const ndjson = async (query: string, headers: Record<string, string> = {}) => {
-    const w = await watchNdjson(`${api}/${query}`, headers);
+    const w = await watchNdjson(`${s.api}/${query}`, headers);
     open.push(w);
     return w;
   };
   const sse = async (query: string, headers: Record<string, string> = {}) => {
-    const w = await watchSse(`${api}/${query}`, headers);
+    const w = await watchSse(`${s.api}/${query}`, headers);
     open.push(w);
     return w;
   };
-  before(async () => {
-    s = await startApiServer();
-    api = `${s.url}/api/v1`;
-  });
-  after(async () => {
-    await Promise.all(open.map((w) => w.close()));
-    await s.close();
-  });
 
   it('NDJSON: the current state as ADDED events in name order, a BOOKMARK, then every change in order', async () => {
     const b = await createService(s.url, 'w1-b', { labels: { group: 'w1' } });
@@ -58,8 +50,8 @@ describe('watch', () => {
     assert.equal(bookmark.object.kind, 'Service');
     assert.equal(bookmark.object.metadata.revision, await storeRevision(s.url));
 
-    const modified = await ok(send(`${api}/services/w1-a`, 'PATCH', { spec: { replicas: 2 } }, MERGE));
-    const deleted = await ok(http(`${api}/services/w1-b`, { method: 'DELETE' }));
+    const modified = await ok(send(`${s.api}/services/w1-a`, 'PATCH', { spec: { replicas: 2 } }, MERGE));
+    const deleted = await ok(http(`${s.api}/services/w1-b`, { method: 'DELETE' }));
     const added = await createService(s.url, 'w1-c', { labels: { group: 'w1' } });
     const got = await changes(w, 3);
     assert.deepEqual(got, [
@@ -72,7 +64,7 @@ describe('watch', () => {
 
   it('?revision=N sends only the changes after N, without the current state', async () => {
     const x1 = await createService(s.url, 'w2-x1', { labels: { group: 'w2' } });
-    const x1b = await ok(send(`${api}/services/w2-x1`, 'PATCH', { spec: { replicas: 3 } }, MERGE));
+    const x1b = await ok(send(`${s.api}/services/w2-x1`, 'PATCH', { spec: { replicas: 3 } }, MERGE));
     const x2 = await createService(s.url, 'w2-x2', { labels: { group: 'w2' } });
     const w = await ndjson(`services?watch=true&labelSelector=group%3Dw2&revision=${x1.metadata.revision}`);
     assert.deepEqual(await w.take(2), [
@@ -97,7 +89,7 @@ describe('watch', () => {
     assert.deepEqual(f2, { event: 'ADDED', id: undefined, data: { type: 'ADDED', object: b } });
     const rev = await storeRevision(s.url);
     assert.deepEqual(bookmark, { event: 'BOOKMARK', id: String(rev), data: { type: 'BOOKMARK', object: { apiVersion: 'drover/v1', kind: 'Service', metadata: { revision: rev } } } });
-    const modified = await ok(send(`${api}/services/w3-a`, 'PATCH', { spec: { replicas: 2 } }, MERGE));
+    const modified = await ok(send(`${s.api}/services/w3-a`, 'PATCH', { spec: { replicas: 2 } }, MERGE));
     assert.deepEqual(await changes(w, 1), [{ event: 'MODIFIED', id: String(modified.metadata.revision), data: { type: 'MODIFIED', object: modified } }]);
   });
 
@@ -109,7 +101,7 @@ describe('watch', () => {
     await first.close();
 
     // Missed while disconnected.
-    const m1 = await ok(send(`${api}/services/w4-a`, 'PATCH', { spec: { replicas: 4 } }, MERGE));
+    const m1 = await ok(send(`${s.api}/services/w4-a`, 'PATCH', { spec: { replicas: 4 } }, MERGE));
     const m2 = await createService(s.url, 'w4-b', { labels: { group: 'w4' } });
     const resumed = await sse('services?watch=true&labelSelector=group%3Dw4', { 'last-event-id': bookmark.id! });
     assert.deepEqual(await resumed.take(2), [
@@ -126,10 +118,10 @@ describe('watch', () => {
     assert.equal(bookmark.type, 'BOOKMARK');
     let previous = added.object;
     const writes = [
-      () => send(`${api}/services/w5`, 'PATCH', { spec: { replicas: 5, template: { env: { A: 'b' } } } }, MERGE),
-      () => send(`${api}/services/w5`, 'PATCH', { metadata: { labels: { group: 'w5', extra: 'x' } } }, MERGE),
-      () => send(`${api}/services/w5/status`, 'PATCH', { status: { replicas: 5, readyReplicas: 2 } }, MERGE),
-      () => send(`${api}/services/w5`, 'PATCH', { spec: { template: { env: null, command: ['other'] } } }, MERGE),
+      () => send(`${s.api}/services/w5`, 'PATCH', { spec: { replicas: 5, template: { env: { A: 'b' } } } }, MERGE),
+      () => send(`${s.api}/services/w5`, 'PATCH', { metadata: { labels: { group: 'w5', extra: 'x' } } }, MERGE),
+      () => send(`${s.api}/services/w5/status`, 'PATCH', { status: { replicas: 5, readyReplicas: 2 } }, MERGE),
+      () => send(`${s.api}/services/w5`, 'PATCH', { spec: { template: { env: null, command: ['other'] } } }, MERGE),
     ];
     for (const write of writes) {
       const expected = await ok(write());
@@ -143,7 +135,7 @@ describe('watch', () => {
       assert.deepEqual(next, expected);
       previous = next;
     }
-    const deleted = await ok(http(`${api}/services/w5`, { method: 'DELETE' }));
+    const deleted = await ok(http(`${s.api}/services/w5`, { method: 'DELETE' }));
     assert.deepEqual(await changes(w, 1), [{ type: 'DELETED', object: deleted }]);
   });
 
@@ -155,12 +147,12 @@ describe('watch', () => {
     assert.deepEqual(e1, { type: 'ADDED', object: inside });
     assert.equal(bookmark.type, 'BOOKMARK');
 
-    const movedIn = await ok(send(`${api}/tasks/tk-out`, 'PATCH', { spec: { machine: 'wm1' } }, MERGE));
-    const movedOut = await ok(send(`${api}/tasks/tk-in`, 'PATCH', { spec: { machine: 'wm2' } }, MERGE));
+    const movedIn = await ok(send(`${s.api}/tasks/tk-out`, 'PATCH', { spec: { machine: 'wm1' } }, MERGE));
+    const movedOut = await ok(send(`${s.api}/tasks/tk-in`, 'PATCH', { spec: { machine: 'wm2' } }, MERGE));
     await createTask(s.url, 'tk-elsewhere', 'wm3'); // not for this watcher
-    await ok(send(`${api}/tasks/tk-in/status`, 'PATCH', { status: { phase: 'Running' } }, MERGE)); // left already: nothing
-    const running = await ok(send(`${api}/tasks/tk-out/status`, 'PATCH', { status: { phase: 'Running' } }, MERGE));
-    const gone = await ok(http(`${api}/tasks/tk-out`, { method: 'DELETE' }));
+    await ok(send(`${s.api}/tasks/tk-in/status`, 'PATCH', { status: { phase: 'Running' } }, MERGE)); // left already: nothing
+    const running = await ok(send(`${s.api}/tasks/tk-out/status`, 'PATCH', { status: { phase: 'Running' } }, MERGE));
+    const gone = await ok(http(`${s.api}/tasks/tk-out`, { method: 'DELETE' }));
     assert.deepEqual(await changes(w, 4), [
       { type: 'ADDED', object: movedIn },
       { type: 'DELETED', object: movedOut },
@@ -174,8 +166,8 @@ describe('watch', () => {
     await createService(s.url, 'w6');
     const w = await ndjson('services?watch=true&labelSelector=group%3Dw6');
     assert.equal((await w.next()).type, 'BOOKMARK');
-    const joined = await ok(send(`${api}/services/w6`, 'PATCH', { metadata: { labels: { group: 'w6' } } }, MERGE));
-    const left = await ok(send(`${api}/services/w6`, 'PATCH', { metadata: { labels: { group: null } } }, MERGE));
+    const joined = await ok(send(`${s.api}/services/w6`, 'PATCH', { metadata: { labels: { group: 'w6' } } }, MERGE));
+    const left = await ok(send(`${s.api}/services/w6`, 'PATCH', { metadata: { labels: { group: null } } }, MERGE));
     assert.deepEqual(await changes(w, 2), [
       { type: 'ADDED', object: joined },
       { type: 'DELETED', object: left },
@@ -188,8 +180,8 @@ describe('watch', () => {
     const w = await ndjson('services/w7-one?watch=true');
     assert.deepEqual(await w.next(), { type: 'ADDED', object: one });
     assert.equal((await w.next()).type, 'BOOKMARK');
-    await ok(send(`${api}/services/w7-two`, 'PATCH', { spec: { replicas: 2 } }, MERGE));
-    const mine = await ok(send(`${api}/services/w7-one`, 'PATCH', { spec: { replicas: 2 } }, MERGE));
+    await ok(send(`${s.api}/services/w7-two`, 'PATCH', { spec: { replicas: 2 } }, MERGE));
+    const mine = await ok(send(`${s.api}/services/w7-one`, 'PATCH', { spec: { replicas: 2 } }, MERGE));
     assert.deepEqual(await changes(w, 1), [{ type: 'MODIFIED', object: mine }]);
   });
 
@@ -208,27 +200,22 @@ describe('watch', () => {
     ['fieldSelector=spec.bogus%3D1', 'fieldSelector'],
   ]) {
     it(`a watch with ${query} answers 400 naming ${param}`, async () => {
-      assertError(await http(`${api}/tasks?watch=true&${query}`), 400, 'BadRequest', param);
+      assertError(await http(`${s.api}/tasks?watch=true&${query}`), 400, 'BadRequest', param);
     });
   }
 });
 
 describe('watch: history window', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startApiServer({ historyEvents: 5 });
-  });
-  after(() => s.close());
+  const s = useApiServer({ historyEvents: 5 });
 
   it('a watch from a revision older than the cache window answers 410 Gone; a recent one resumes', async () => {
     const first = await createService(s.url, 'h-0');
     for (let i = 1; i < 20; i++) await createService(s.url, `h-${i}`);
     const current = await storeRevision(s.url);
-    const api = `${s.url}/api/v1`;
-    assertError(await http(`${api}/services?watch=true&revision=${first.metadata.revision}`), 410, 'Gone', `revision ${first.metadata.revision}`, 'list again');
-    assertError(await http(`${api}/services?watch=true`, { headers: { accept: 'text/event-stream', 'last-event-id': '1' } }), 410, 'Gone');
+    assertError(await http(`${s.api}/services?watch=true&revision=${first.metadata.revision}`), 410, 'Gone', `revision ${first.metadata.revision}`, 'list again');
+    assertError(await http(`${s.api}/services?watch=true`, { headers: { accept: 'text/event-stream', 'last-event-id': '1' } }), 410, 'Gone');
 
-    const w = await watchNdjson(`${api}/services?watch=true&revision=${current - 2}`);
+    const w = await watchNdjson(`${s.api}/services?watch=true&revision=${current - 2}`);
     try {
       const events = await w.take(2);
       assert.deepEqual(

@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client, Machine } from '../../src/client/client.js';
+import type { Client, Machine, Task } from '../../src/client/client.js';
+import { ApiError } from '../../src/errors.js';
 import { packageRoot } from '../../src/paths.js';
 import { startTestServer, tempDir, until, type TestServer } from '../helpers.js';
 
@@ -45,6 +46,9 @@ export async function startCluster(agentCount: number, opts: { machineGraceSecon
       const id = o.id ?? randomBytes(16).toString('hex');
       const dataDir = o.dataDir ?? join(root, String(index));
       const labels = o.labels ?? opts.labels?.(index) ?? { agent: String(index) };
+      // A restarted agent's machine is still Ready from its predecessor's heartbeats: this one
+      // is up once it has registered, which publishes its own endpoint (a new port).
+      const previousEndpoint = (await server.client.machines.find(id))?.status?.agentEndpoint;
       const child = spawn(
         process.execPath,
         [join(packageRoot, 'bin', 'drover.js'), 'agent', '--server', server.url, '--data', dataDir, '--id', id, '--labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','), '--log-level', 'warn'],
@@ -56,8 +60,8 @@ export async function startCluster(agentCount: number, opts: { machineGraceSecon
       await until(async () => {
         if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}: ${stderr}`);
         const m = await server.client.machines.find(id);
-        return m?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-      }, `agent ${index} to be Ready`);
+        return isReady(m) && m?.status?.agentEndpoint !== undefined && m.status.agentEndpoint !== previousEndpoint;
+      }, `agent ${index} to register and be Ready`);
       const agent: AgentProcess = {
         id,
         dataDir,
@@ -75,19 +79,79 @@ export async function startCluster(agentCount: number, opts: { machineGraceSecon
       return agent;
     },
     close: async () => {
+      // Every step runs even when an earlier one failed, so the cluster is always torn down;
+      // what failed is thrown at the end instead of being swallowed.
+      const problems: string[] = [];
+      const step = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+        try {
+          return await fn();
+        } catch (err) {
+          problems.push(`${what}: ${(err as Error).message}`);
+          return undefined;
+        }
+      };
       // Delete everything so the agents stop their tasks, then stop the agents and the server.
-      for (const s of (await server.client.services.list()).items) await server.client.services.delete(s.metadata.name).catch(() => {});
-      for (const t of (await server.client.tasks.list()).items) await server.client.tasks.delete(t.metadata.name).catch(() => {});
-      await until(async () => (await server.client.tasks.list()).items.length === 0, 'all tasks to be gone', 20_000).catch(() => {});
-      await Promise.all(cluster.agents.filter(Boolean).map((a) => a.stop()));
-      await server.close();
-      // Anything left is a leak: kill it so later tests are not disturbed, and let the caller assert.
-      for (const pid of processesWith(marker)) process.kill(pid, 'SIGKILL');
+      const services = await step('listing the services', () => server.client.services.list());
+      for (const svc of services?.items ?? []) await step(`deleting service "${svc.metadata.name}"`, () => deleteUnlessGone(server.client.services.delete(svc.metadata.name)));
+      const tasks = await step('listing the tasks', () => server.client.tasks.list());
+      for (const t of tasks?.items ?? []) await step(`deleting task "${t.metadata.name}"`, () => deleteUnlessGone(server.client.tasks.delete(t.metadata.name)));
+      await step('waiting for the tasks to go', async () => {
+        let left: Task[] = [];
+        try {
+          await until(async () => (left = (await server.client.tasks.list()).items).length === 0, 'all tasks to be gone', 20_000);
+        } catch (err) {
+          throw new Error(`${(err as Error).message}; left: ${left.map((t) => `${t.metadata.name} (${t.status?.phase ?? 'no phase'} on ${t.spec.machine ?? 'no machine'})`).join(', ')}`);
+        }
+      });
+      await Promise.all(cluster.agents.filter(Boolean).map((agent) => step(`stopping agent ${agent.id}`, () => agent.stop())));
+      await step('closing the server', () => server.close());
+      // Nothing may outlive the cluster: checked before the forced kill below, so that a leak
+      // fails the suite. A short wait, not a single look: the process of a task deleted without
+      // the agent's finalizer may still be on its way out.
+      await step('checking that no task process outlived the cluster', async () => {
+        let survivors: number[] = [];
+        try {
+          await until(() => (survivors = processesWith(marker)).length === 0, 'the task processes to exit', 5_000);
+        } catch {
+          throw new Error(`still running: ${survivors.map(describeProcess).join('; ')}`);
+        }
+      });
+      // Killed anyway, so that later tests are not disturbed.
+      for (const pid of processesWith(marker)) killIfAlive(pid);
       rmSync(root, { recursive: true, force: true });
+      if (problems.length) throw new Error(`the e2e cluster did not close cleanly:\n  ${problems.join('\n  ')}`);
     },
   };
   for (let i = 0; i < agentCount; i++) await cluster.startAgent(i);
   return cluster;
+}
+
+/** Resolves when the delete was accepted or the object was already gone: a service's tasks go with it while close() walks the list. */
+async function deleteUnlessGone(deleting: Promise<unknown>): Promise<void> {
+  try {
+    await deleting;
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 404)) throw err;
+  }
+}
+
+function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+/** What a process is, for a leak report: its command line and the task and machine the agent started it for. */
+function describeProcess(pid: number): string {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const env = new Map(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    return `pid ${pid}: ${argv.join(' ')}, task ${env.get('DROVER_TASK') ?? '?'} on machine ${env.get('DROVER_MACHINE') ?? '?'}`;
+  } catch {
+    return `pid ${pid} (gone)`;
+  }
 }
 
 /** Live (non-zombie) processes whose environment contains `marker`. */

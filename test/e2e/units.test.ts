@@ -154,8 +154,10 @@ describe('the unit driver runs systemd services', () => {
 
     // The main unit goes away: the sidekick stops and stays stopped.
     await deleteService('foo.service');
+    // Stopped for good: only foo.service becoming active again could unpark the sidekick, and
+    // foo has left the machine (deleteService waited for its task to go, which the agent allows
+    // only once it has stopped foo). Both stops end when their processes have exited.
     await until(async () => stateOf(await c.client.tasks.get(side.metadata.name)) === 'inactive/dead', 'the sidekick to stop when foo is gone', 10_000);
-    await new Promise((r) => setTimeout(r, 1_000));
     const still = await c.client.tasks.get(side.metadata.name);
     assert.equal(stateOf(still), 'inactive/dead');
     const sleepers = processesWith(c.marker).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\x00300\x00');
@@ -208,8 +210,14 @@ describe('the unit driver runs systemd services', () => {
     await until(async () => stateOf(await taskOf('done.service')) === 'active/exited', 'done to be active/exited', 15_000);
     const agent = c.agents[0]!;
     await agent.kill9();
+    // startAgent waits for the new agent to register: the machine's status.agentEndpoint
+    // changes to the new process's port. It adopted the runs before registering, but decides
+    // what to start again only when it applies its first list of tasks; a task bound to the
+    // machine now can only have run to completion once that list has been applied.
     await c.startAgent(0, { id: agent.id, dataDir: agent.dataDir });
-    await new Promise((r) => setTimeout(r, 1_500));
+    const probe = await c.client.tasks.create({ spec: { machine: agent.id, template: { command: ['true'], env: c.env() } } });
+    await until(async () => (await c.client.tasks.get(probe.metadata.name)).status?.phase === 'Succeeded', 'the restarted agent to run a task bound to it', 15_000);
+    await c.client.tasks.delete(probe.metadata.name);
     const keptAfter = await c.client.tasks.get(kept.metadata.name);
     assert.equal(keptAfter.status?.pid, kept.status?.pid, 'the same process, adopted');
     assert.equal(stateOf(keptAfter), 'active/running');

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { restoreBackup, writeBackup } from '../../src/cli/backup.js';
 import { startServer } from '../../src/server.js';
 import { EtcdStore } from '../../src/store/etcd.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { tempDir } from '../helpers.js';
-import { etcdSkipReason, startEtcd, type EtcdCluster } from './etcd-process.js';
+import { etcdSkipReason, withEtcd } from './etcd-process.js';
 
 const skip = etcdSkipReason();
 if (skip) console.log(`# skipping etcd backup tests: ${skip}`);
@@ -18,13 +18,7 @@ type Obj = { metadata: { name: string; uid: string; revision?: number; [k: strin
 const withoutRevision = (items: Obj[]) => items.map((o) => ({ ...o, metadata: { ...o.metadata, revision: undefined } }));
 
 describe('drover backup and restore', { skip }, () => {
-  let etcd: EtcdCluster;
-  before(async () => {
-    etcd = await startEtcd(1);
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
+  const etcd = withEtcd(1);
 
   it('a backup of SQLite restored into etcd serves identical objects, and restoring twice is refused', async () => {
     const dir = tempDir();

@@ -2,24 +2,18 @@
 // unreadable (410 for a list page from an old snapshot), the current state stays.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { EtcdStore } from '../../src/store/etcd.js';
 import { CompactedError } from '../../src/store/store.js';
 import { http, tempDir, until } from '../helpers.js';
-import { etcdSkipReason, startEtcd, type EtcdCluster } from './etcd-process.js';
+import { etcdSkipReason, withEtcd } from './etcd-process.js';
 
 const skip = etcdSkipReason();
 if (skip) console.log(`# skipping etcd compaction tests: ${skip}`);
 
 describe('automatic compaction on etcd', { skip }, () => {
-  let etcd: EtcdCluster;
-  before(async () => {
-    etcd = await startEtcd(1);
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
+  const etcd = withEtcd(1);
 
   it('the leader keeps a window of revisions: older ones answer 410, the current state stays', async () => {
     const dir = tempDir();

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { storeConformance } from '../../src/store/conformance.js';
 import { EtcdStore } from '../../src/store/etcd.js';
-import { etcdSkipReason, startEtcd, type EtcdCluster } from './etcd-process.js';
+import { etcdSkipReason, withEtcd } from './etcd-process.js';
 
 const skip = etcdSkipReason();
 if (skip) {
@@ -10,13 +10,7 @@ if (skip) {
     it('needs etcd', { skip }, () => {});
   });
 } else {
-  let etcd: EtcdCluster;
-  before(async () => {
-    etcd = await startEtcd(1);
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
+  const etcd = withEtcd(1);
   storeConformance('etcd', async () => {
     const store = await EtcdStore.open({ endpoints: etcd.endpoints });
     return { store, cleanup: () => store.close() };

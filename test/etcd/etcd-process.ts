@@ -1,12 +1,13 @@
 // Starts real etcd members (Debian's etcd-server) on free loopback ports with temp data dirs,
-// for tests that are about etcd. `etcdBinary()` is undefined when etcd is not installed, and the
-// tests then skip with the reason.
+// for tests that are about etcd: `withEtcd(n)` in a suite, or `startEtcd(n)` by hand.
+// `etcdSkipReason()` says why etcd tests cannot run here, and the tests then skip with it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 
 export const ETCD_PATH = process.env.DROVER_TEST_ETCD ?? '/usr/bin/etcd';
 
@@ -177,4 +178,36 @@ export async function startEtcd(size = 1, options: { tls?: EtcdTls } = {}): Prom
     throw err;
   }
   return cluster;
+}
+
+/**
+ * A cluster of `size` members for the describe() (or file) it is called in: started in a
+ * `before` hook, stopped in an `after` hook. The returned cluster can be used once the hooks
+ * have run (in tests and later hooks); `tls` is read then too, so an earlier `before` hook can
+ * make the certificates.
+ */
+export function withEtcd(size = 1, options: { tls?: () => EtcdTls } = {}): EtcdCluster {
+  let cluster: EtcdCluster | undefined;
+  const running = (): EtcdCluster => {
+    if (!cluster) throw new Error('etcd is not running: use the withEtcd() cluster in tests and hooks, not while declaring the suite');
+    return cluster;
+  };
+  before(async () => {
+    cluster = await startEtcd(size, { tls: options.tls?.() });
+  });
+  after(async () => {
+    await cluster?.stop();
+    cluster = undefined;
+  });
+  return {
+    get members() {
+      return running().members;
+    },
+    get endpoints() {
+      return running().endpoints;
+    },
+    kill: (index) => running().kill(index),
+    restart: (index) => running().restart(index),
+    stop: () => running().stop(),
+  };
 }

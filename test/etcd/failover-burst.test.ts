@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { startHollowAgents, type HollowAgents } from '../../src/agent/hollow.js';
 import { Client, type Service, type Task } from '../../src/client/client.js';
 import { EtcdStore } from '../../src/store/etcd.js';
 import { until } from '../helpers.js';
-import { etcdSkipReason, startEtcd, type EtcdCluster } from './etcd-process.js';
+import { etcdSkipReason, withEtcd } from './etcd-process.js';
 import { isCompiled, spawnServer, type ServerProcess } from './server-process.js';
 
 const skip = etcdSkipReason();
@@ -20,13 +20,9 @@ if (skip) console.log(`# skipping the etcd failover burst test: ${skip}`);
 const ownerOf = (t: Task) => t.metadata.ownerReferences?.find((r) => r.controller)?.name;
 
 describe('kill -9 of the leading server during a scheduling burst', { skip }, () => {
-  let etcd: EtcdCluster;
+  const etcd = withEtcd(3);
   const dirs: string[] = [];
-  before(async () => {
-    etcd = await startEtcd(3);
-  });
-  after(async () => {
-    await etcd?.stop();
+  after(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { EtcdStore } from '../../src/store/etcd.js';
 import { until } from '../helpers.js';
-import { etcdSkipReason, startEtcd, type EtcdCluster } from './etcd-process.js';
+import { etcdSkipReason, withEtcd } from './etcd-process.js';
 import { isCompiled, spawnServer, type ServerProcess } from './server-process.js';
 
 const skip = etcdSkipReason();
@@ -40,19 +40,14 @@ async function watchUntil(url: string, match: (event: { type: string; object: { 
 }
 
 describe('drover servers on etcd', { skip }, () => {
-  let etcd: EtcdCluster;
+  const etcd = withEtcd(3);
   const dirs: string[] = [];
   const tempDir = () => {
     const dir = mkdtempSync(join(tmpdir(), 'drover-ha-'));
     dirs.push(dir);
     return dir;
   };
-
-  before(async () => {
-    etcd = await startEtcd(3);
-  });
-  after(async () => {
-    await etcd?.stop();
+  after(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -207,13 +202,9 @@ describe('drover servers on etcd', { skip }, () => {
 });
 
 describe('a leader that is stopped (SIGTERM)', { skip }, () => {
-  let etcd: EtcdCluster;
+  const etcd = withEtcd(1);
   const dirs: string[] = [];
-  before(async () => {
-    etcd = await startEtcd(1);
-  });
-  after(async () => {
-    await etcd?.stop();
+  after(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -258,13 +249,7 @@ describe('a leader that is stopped (SIGTERM)', { skip }, () => {
 });
 
 describe('fenced controller writes on etcd', { skip }, () => {
-  let etcd: EtcdCluster;
-  before(async () => {
-    etcd = await startEtcd(1);
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
+  const etcd = withEtcd(1);
 
   it('a deposed leader\'s write fails with NotLeaderError and changes nothing', async () => {
     const { FencedStore, NotLeaderError } = await import('../../src/state/fenced-store.js');

@@ -1,23 +1,17 @@
 // Losing etcd members under a running server: one of three is tolerated, two stop writes with
 // 503 Unavailable while reads keep serving from the cache, and everything recovers.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { tempDir, until } from '../helpers.js';
-import { etcdSkipReason, startEtcd, type EtcdCluster } from './etcd-process.js';
+import { etcdSkipReason, withEtcd } from './etcd-process.js';
 import { rmSync } from 'node:fs';
 
 const skip = etcdSkipReason();
 if (skip) console.log(`# skipping etcd quorum tests: ${skip}`);
 
 describe('a drover server when etcd members die', { skip }, () => {
-  let etcd: EtcdCluster;
-  before(async () => {
-    etcd = await startEtcd(3);
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
+  const etcd = withEtcd(3);
 
   it('kill -9 of one member keeps writes working; of two answers 503 with reads from cache; recovery when they return', async () => {
     const dir = tempDir();

@@ -2,13 +2,13 @@
 // outside drover's prefix (which that cache will never see): the failed compare-and-swap must
 // catch up on the object itself, not wait for a revision that never comes.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { kinds } from '../../src/registry/index.js';
 import { State } from '../../src/state/state.js';
 import { EtcdStore } from '../../src/store/etcd.js';
 import { CompactedError, type Store, type TxnRequest, type TxnResult, type WatchListener } from '../../src/store/store.js';
 import { until } from '../helpers.js';
-import { etcdSkipReason, startEtcd, type EtcdCluster } from './etcd-process.js';
+import { etcdSkipReason, withEtcd } from './etcd-process.js';
 
 const skip = etcdSkipReason();
 if (skip) console.log(`# skipping etcd stale-cache tests: ${skip}`);
@@ -42,13 +42,7 @@ function withSlowWatch(store: EtcdStore): { store: Store; hold(): void; releaseA
 }
 
 describe('writes through a stale cache on etcd', { skip }, () => {
-  let etcd: EtcdCluster;
-  before(async () => {
-    etcd = await startEtcd(1);
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
+  const etcd = withEtcd(1);
 
   it('an update that loses its compare-and-swap catches up on the object even when etcd moved on outside the prefix', async () => {
     const prefix = `/stale-${Date.now()}`;
@@ -110,13 +104,7 @@ function withFailingWatch(store: EtcdStore): { store: Store; hold(): void; fail(
 }
 
 describe('a server whose store watch fails on etcd', { skip }, () => {
-  let etcd: EtcdCluster;
-  before(async () => {
-    etcd = await startEtcd(1);
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
+  const etcd = withEtcd(1);
 
   it('lists again and hands every watcher what it missed as events', async () => {
     const prefix = `/relist-${Date.now()}`;

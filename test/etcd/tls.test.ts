@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { http, tempDir } from '../helpers.js';
-import { etcdSkipReason, startEtcd, type EtcdCluster } from './etcd-process.js';
+import { etcdSkipReason, withEtcd } from './etcd-process.js';
 import { isCompiled, spawnServer, type ServerProcess } from './server-process.js';
 
 const OPENSSL = ['/usr/bin/openssl', '/usr/local/bin/openssl'].find((p) => existsSync(p));
@@ -37,18 +37,18 @@ function makeCertificates(dir: string): { ca: string; serverCert: string; server
 }
 
 describe('etcd over TLS', { skip }, () => {
-  let etcd: EtcdCluster;
   let certDir: string;
   let certs: ReturnType<typeof makeCertificates>;
-  before(async () => {
+  // Registered before withEtcd's hooks: the certificates exist when etcd starts, and are
+  // removed after it stops.
+  before(() => {
     certDir = mkdtempSync(join(tmpdir(), 'drover-tls-'));
     certs = makeCertificates(certDir);
-    etcd = await startEtcd(1, {
-      tls: { certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.ca, clientCertAuth: true, clientCertFile: certs.clientCert, clientKeyFile: certs.clientKey },
-    });
   });
-  after(async () => {
-    await etcd?.stop();
+  const etcd = withEtcd(1, {
+    tls: () => ({ certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.ca, clientCertAuth: true, clientCertFile: certs.clientCert, clientKeyFile: certs.clientKey }),
+  });
+  after(() => {
     if (certDir) rmSync(certDir, { recursive: true, force: true });
   });
 
