@@ -60,6 +60,8 @@ export async function startDev(opts: DevOptions): Promise<RunningDev> {
     agents,
     close: () =>
       (closing ??= (async () => {
+        // Clients' streams first: a log follow the server proxies from an agent would hold that agent's close.
+        server.endStreams();
         await Promise.all(agents.map((a) => a.close(true)));
         await server.close();
       })()),

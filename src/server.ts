@@ -66,6 +66,8 @@ export interface RunningServer {
   app: FastifyInstance;
   state: State;
   registry: Registry;
+  /** Ends every watch, log follow and exec now (the first step of a shutdown). */
+  endStreams(): void;
   /** The leader election when several servers share a store (etcd), else undefined. */
   election?: LeaderElection;
   close(): Promise<void>;
@@ -138,6 +140,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     state,
     registry,
     election,
+    endStreams: () => app.endStreams(),
     close: () =>
       (closing ??= (async () => {
         if (election) await election.close();

@@ -95,7 +95,12 @@ export class Agent {
     this.abort.abort();
     await this.syncing;
     await Promise.all([...this.runners.values()].map((r) => r.close(stopTasks)));
-    if (stopTasks) await Promise.race([this.reporter.drained(), new Promise((r) => setTimeout(r, 2_000))]);
+    if (stopTasks) {
+      // Their last reports go out, for at most 2 s (a timer left pending would hold the process that long).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.reporter.drained(), new Promise((r) => (timer = setTimeout(r, 2_000)))]);
+      clearTimeout(timer);
+    }
     this.reporter.close();
   }
 

@@ -1,6 +1,7 @@
 // The agent's own small API, reached only by the server (which proxies users' log, kill and
 // exec requests to it, so users talk to one endpoint).
 import { spawn } from 'node:child_process';
+import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { constants } from 'node:os';
 import { followLog, readLog, type LogQuery, type LogRecord } from './logs.js';
@@ -13,7 +14,19 @@ export interface AgentView {
 }
 
 export async function buildAgentApp(agent: AgentView): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+  // An open log follow or exec must not hold the agent when it stops: connections are cut on
+  // close, and each open stream ends first (a follow simply ends; an exec says why).
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const streams = new Map<ServerResponse, () => void>();
+  const track = (res: ServerResponse, end: () => void) => {
+    streams.set(res, end);
+    res.once('close', () => streams.delete(res));
+  };
+  app.addHook('preClose', (done) => {
+    for (const end of [...streams.values()]) end();
+    streams.clear();
+    done();
+  });
 
   const runnerOf = (uid: string) => {
     const r = agent.runnerByUid(uid);
@@ -43,6 +56,7 @@ export async function buildAgentApp(agent: AgentView): Promise<FastifyInstance> 
     if (q.follow !== 'true') return res.end();
     const abort = new AbortController();
     res.on('close', () => abort.abort());
+    track(res, () => abort.abort());
     // Follow until the client leaves or the task's run is over for good.
     const check = setInterval(() => {
       if (!agent.runnerByUid(uid) || (!runner.currentRun && runner.currentTask?.status?.phase && ['Succeeded', 'Failed', 'Stopped', 'Lost'].includes(runner.currentTask.status.phase))) abort.abort();
@@ -83,6 +97,10 @@ export async function buildAgentApp(agent: AgentView): Promise<FastifyInstance> 
     if (typeof body.stdin === 'string') child.stdin.end(body.stdin);
     else child.stdin.end();
     res.on('close', () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    track(res, () => {
+      frame({ error: 'the agent is shutting down; the command was killed' });
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     child.on('error', (err) => {

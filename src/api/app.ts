@@ -8,12 +8,12 @@ import { registerDiscovery } from './discovery.js';
 import type { Facade } from './facade.js';
 import { registerHeartbeat } from './machine-heartbeat.js';
 import { registerOpenApi } from './openapi.js';
+import { OpenStreams } from './open-streams.js';
 import type { Authenticator } from './protocol/auth.js';
 import { registerParsers } from './protocol/content.js';
 import { registerErrorHandlers, sendError, toApiError } from './protocol/errors.js';
 import { registerMetrics } from './protocol/metrics.js';
 import { registerKind } from './resources/register.js';
-import type { WatchTracker } from './resources/watch.js';
 import { registerSystem } from './system.js';
 import { registerTaskProxy } from './task-proxy.js';
 
@@ -30,6 +30,13 @@ export interface AppOptions {
   maxWatchBufferedBytes?: number;
   /** Settings shown at /api/v1/system/config. */
   config?: Record<string, unknown>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Ends every open stream (watches, log follows, exec) with its last words. */
+    endStreams(): void;
+  }
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -49,7 +56,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // without this they would skip the error envelope.
     frameworkErrors: (err, req, reply) => sendError(req, reply, toApiError(err, req)),
   });
-  const watches: WatchTracker = new Set();
+  const streams = new OpenStreams();
+  // Ends every watch, log follow and exec (server shutdown: drover dev calls it before stopping its agents).
+  app.decorate('endStreams', () => streams.endAll());
   if (opts.authenticator) {
     const authenticator = opts.authenticator;
     app.decorateRequest('principal', null as never);
@@ -75,8 +84,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     app.decorateRequest('principal', { getter: () => anonymousAdministrator });
   }
   app.addHook('preClose', (done) => {
-    for (const res of watches) res.end();
-    watches.clear();
+    streams.endAll();
     done();
   });
 
@@ -87,10 +95,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerOpenApi(app, registry.kinds, version);
   registerSystem(app, { registry, metrics, config: opts.config ?? {}, startedAt: new Date() });
   for (const kind of registry.kinds) {
-    registerKind(app, registry.kind(kind.plural), { watches, maxWatchBufferedBytes: opts.maxWatchBufferedBytes ?? 16 * 1024 * 1024 });
+    registerKind(app, registry.kind(kind.plural), { streams, maxWatchBufferedBytes: opts.maxWatchBufferedBytes ?? 16 * 1024 * 1024 });
   }
   registerHeartbeat(app, registry);
-  registerTaskProxy(app, registry);
+  registerTaskProxy(app, registry, streams);
   for (const facade of opts.facades ?? []) await app.register(facade.plugin, { registry });
   return app;
 }

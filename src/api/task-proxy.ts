@@ -4,11 +4,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, BadRequest, Conflict, Unavailable } from '../errors.js';
 import type { Registry } from '../registry/index.js';
+import type { OpenStreams } from './open-streams.js';
 import { contextOf } from './protocol/context.js';
 import { route } from './protocol/routes.js';
 import { durationParam, intParam, single, type Query } from './resources/params.js';
 
-export function registerTaskProxy(app: FastifyInstance, registry: Registry): void {
+export function registerTaskProxy(app: FastifyInstance, registry: Registry, streams: OpenStreams): void {
   const forward = async (req: FastifyRequest, reply: FastifyReply, url: string, init: RequestInit) => {
     const abort = new AbortController();
     reply.raw.on('close', () => abort.abort());
@@ -29,6 +30,11 @@ export function registerTaskProxy(app: FastifyInstance, registry: Registry): voi
       throw new ApiError(res.status === 404 ? 'NotFound' : res.status === 409 ? 'Conflict' : res.status === 400 ? 'BadRequest' : 'Unavailable', `the agent answered: ${message}`);
     }
     reply.hijack();
+    // On shutdown the upstream is cut and the stream ends: a log follow or exec never holds the server.
+    streams.add(reply.raw, () => {
+      abort.abort();
+      reply.raw.end();
+    });
     reply.raw.writeHead(200, { 'content-type': res.headers.get('content-type') ?? 'text/plain', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) reply.raw.write(chunk);

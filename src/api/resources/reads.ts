@@ -5,10 +5,11 @@ import { contextOf } from '../protocol/context.js';
 import { send } from '../protocol/content.js';
 import { boolParam, durationParam, encodePageToken, filterParams, intParam, pageTokenParam, single, type Query } from './params.js';
 import { respondAsync, MAX_WAIT_MS } from './writes.js';
-import { serveWatch, type WatchTracker } from './watch.js';
+import type { OpenStreams } from '../open-streams.js';
+import { serveWatch } from './watch.js';
 
 export interface ReadContext {
-  watches: WatchTracker;
+  streams: OpenStreams;
   maxWatchBufferedBytes: number;
 }
 
@@ -37,7 +38,7 @@ export function readHandlers(registry: KindRegistry, ctx: ReadContext) {
         timeoutMs: durationParam(q, 'timeoutSeconds', 24 * 3_600_000),
         maxBufferedBytes: ctx.maxWatchBufferedBytes,
       },
-      ctx.watches,
+      ctx.streams,
     );
   };
 

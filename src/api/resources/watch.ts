@@ -8,6 +8,7 @@ import jsonpatch from 'fast-json-patch';
 import { API_VERSION } from '../../model/index.js';
 import type { WatchSource } from '../../registry/index.js';
 import type { CacheEvent, EventType, Subscription } from '../../state/watch-cache.js';
+import type { OpenStreams } from '../open-streams.js';
 
 export interface WatchOptions {
   diff: boolean;
@@ -87,10 +88,7 @@ function releaseHeld(): void {
   held.clear();
 }
 
-/** Open watch responses, ended when the server closes (they would keep it open forever). */
-export type WatchTracker = Set<ServerResponse>;
-
-export function serveWatch(_req: FastifyRequest, reply: FastifyReply, source: WatchSource, opts: WatchOptions, tracker: WatchTracker): void {
+export function serveWatch(_req: FastifyRequest, reply: FastifyReply, source: WatchSource, opts: WatchOptions, streams: OpenStreams): void {
   const { cache, filter, revision } = source;
   const format: Format = opts.sse ? 's' : 'n';
   const raw = reply.raw;
@@ -101,7 +99,6 @@ export function serveWatch(_req: FastifyRequest, reply: FastifyReply, source: Wa
     'x-accel-buffering': 'no',
   });
   raw.flushHeaders();
-  tracker.add(raw);
   // A chunked response that owns its socket (not queued behind a pipelined response) writes
   // the shared, already-framed chunk straight to the socket: per watcher that is one buffer,
   // not the four (size, CRLF, data, CRLF) and the JS that res.write spends building them.
@@ -119,7 +116,6 @@ export function serveWatch(_req: FastifyRequest, reply: FastifyReply, source: Wa
     closed = true;
     sub?.close();
     clearTimeout(timer);
-    tracker.delete(raw);
     if (!raw.writableEnded) raw.end();
   };
   const write = (buf: Buffer) => {
@@ -127,17 +123,18 @@ export function serveWatch(_req: FastifyRequest, reply: FastifyReply, source: Wa
     holdUntilTurnEnds(raw);
     put(buf);
     if (raw.writableLength > opts.maxBufferedBytes) {
-      const body = {
-        type: 'ERROR',
-        object: {
-          error: { code: 410, reason: 'Gone', message: `watcher fell behind (over ${opts.maxBufferedBytes} bytes unsent); resume from revision ${lastRevision}` },
-          metadata: { revision: lastRevision },
-        },
-      };
-      put(frame(Buffer.from(JSON.stringify(body)), format, 'ERROR', lastRevision));
+      put(errorFrame(410, 'Gone', `watcher fell behind (over ${opts.maxBufferedBytes} bytes unsent); resume from revision ${lastRevision}`));
       finish();
     }
   };
+  /** An ERROR event: the stream ends, and the client resumes from `lastRevision`. */
+  const errorFrame = (code: number, reason: string, message: string) =>
+    frame(Buffer.from(JSON.stringify({ type: 'ERROR', object: { error: { code, reason, message }, metadata: { revision: lastRevision } } })), format, 'ERROR', lastRevision);
+  // Ended when the server shuts down, with an event saying where to resume.
+  streams.add(raw, () => {
+    put(errorFrame(503, 'Unavailable', `the server is shutting down; watch again from revision ${lastRevision}, here when it is back or on another server`));
+    finish();
+  });
   const kind = cache.info.kind;
   sub = cache.subscribe(
     filter,
