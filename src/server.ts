@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.js';
+import { isLoopback } from './api/protocol/guards.js';
 import type { Facade } from './api/facade.js';
 import { fleetFacade } from './compat/fleet/index.js';
 import { compactHandler } from './controllers/compact.js';
@@ -93,6 +94,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     facades: opts.facades ?? [fleetFacade],
     logger,
     config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace },
+    loopbackOnly: isLoopback(host),
   });
   const startControllers = (st: State) => {
     const controllers = [

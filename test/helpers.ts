@@ -17,22 +17,36 @@ export interface TestServer {
   dir: string;
   server: RunningServer;
   client: Client;
+  /**
+   * Stops the server and starts another at the same URL: on its own data dir (a restart), or on
+   * another one (`dataDir`: a server started on the wrong or an empty store). Closing closes
+   * whichever runs, and removes every data dir used.
+   */
+  restart(opts?: { dataDir?: string }): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTestServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
   const dir = opts.dataDir ?? tempDir();
-  const server = await startServer({ listen: '127.0.0.1:0', logLevel: 'error', ...opts, dataDir: dir });
-  return {
-    url: server.url,
+  const first = await startServer({ listen: '127.0.0.1:0', logLevel: 'error', ...opts, dataDir: dir });
+  const dirs = new Set([dir]);
+  const ts: TestServer = {
+    url: first.url,
     dir,
-    server,
-    client: new Client({ server: server.url }),
+    server: first,
+    client: new Client({ server: first.url }),
+    restart: async (o = {}) => {
+      await ts.server.close();
+      const dataDir = o.dataDir ?? dir;
+      dirs.add(dataDir);
+      ts.server = await startServer({ logLevel: 'error', ...opts, listen: `127.0.0.1:${new URL(first.url).port}`, dataDir });
+    },
     close: async () => {
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      await ts.server.close();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
     },
   };
+  return ts;
 }
 
 /** A raw HTTP request, for asserting status codes, headers and bodies exactly. */

@@ -10,6 +10,7 @@ import { version } from '../version.js';
 import type { Driver } from './drivers/driver.js';
 import { hostFacts } from './host.js';
 import { resolveMachineId } from './machine-id.js';
+import { ClusterIdentity } from './cluster-identity.js';
 import { StatusReporter } from './status-reporter.js';
 import { TaskRunner, type RunnerContext } from './task-runner.js';
 
@@ -32,6 +33,8 @@ export interface AgentOptions {
   dispatcher?: Pool;
   /** Connection pool for heartbeats alone (default: the one above), so queued reports never delay them. */
   heartbeatDispatcher?: Pool;
+  /** Take the server's cluster as this agent's even if it remembers another (see cluster-identity.ts). */
+  acceptNewCluster?: boolean;
 }
 
 export class Agent {
@@ -46,6 +49,11 @@ export class Agent {
   private readonly runners = new Map<string, TaskRunner>();
   private readonly reporter: StatusReporter;
   private readonly abort = new AbortController();
+  private readonly identity: ClusterIdentity;
+  /** Why the agent acts on nothing the server says (another cluster, a store gone back in time), or undefined. */
+  private frozen: string | undefined;
+  /** Ends the current task watch (the agent froze). */
+  private watchAbort = new AbortController();
   private heartbeat?: NodeJS.Timeout;
   private graceSeconds = 15;
   private syncing?: Promise<void>;
@@ -60,6 +68,7 @@ export class Agent {
     this.id = resolveMachineId(dataDir, opts.id, opts.systemMachineIdFile);
     this.tasksDir = join(dataDir, 'tasks');
     mkdirSync(this.tasksDir, { recursive: true });
+    this.identity = new ClusterIdentity(join(dataDir, 'cluster.json'), opts.acceptNewCluster);
     this.client = new Client({ server: opts.server, dispatcher: opts.dispatcher });
     this.heartbeatClient = new Client({ server: opts.server, dispatcher: opts.heartbeatDispatcher ?? opts.dispatcher });
     this.reporter = new StatusReporter(this.client, (err, task) => opts.logger.warn({ err: String(err), task }, 'status report failed'));
@@ -79,12 +88,91 @@ export class Agent {
     return this.runners.get(uid);
   }
 
+  /**
+   * Resolves once registered and syncing; or, when the server answers for another cluster,
+   * at once, the agent idle (its tasks left running) until the right cluster is back.
+   */
   async start(): Promise<void> {
     this.adoptRuns();
+    for (let delay = 200; !this.closed; delay = Math.min(delay * 2, 5_000)) {
+      const problem = await this.checkCluster();
+      if (typeof problem === 'string') return this.freeze(problem);
+      if (problem === undefined) break;
+      await sleep(delay * (0.5 + Math.random()));
+    }
+    await this.resume();
+  }
+
+  /** Why the agent is acting on nothing the server says, or undefined (tests, `drover agent` logs). */
+  get frozenReason(): string | undefined {
+    return this.frozen;
+  }
+
+  private async resume(): Promise<void> {
+    if (this.closed) return;
     await this.register();
     await this.beat();
     this.scheduleBeat();
     this.syncing = this.syncTasks();
+  }
+
+  /**
+   * Resolves once the server answers for this agent's cluster. Until then the agent acts on
+   * nothing: it keeps its tasks running, stops none, and says why (log, Machine condition).
+   */
+  private async joinCluster(): Promise<void> {
+    for (let delay = 200; !this.closed; delay = Math.min(delay * 2, 5_000)) {
+      const problem = await this.checkCluster();
+      if (problem === undefined) {
+        if (this.frozen) this.log.warn('the server answers for this agent\'s cluster again: resuming');
+        this.frozen = undefined;
+        return;
+      }
+      if (problem !== null && problem !== this.frozen) {
+        this.frozen = problem;
+        this.log.error({ machine: this.id }, problem);
+        await this.reportFrozen(problem);
+      }
+      await sleep(delay);
+    }
+  }
+
+  /** undefined: the server is this agent's cluster; a string: why not; null: the server could not be asked. */
+  private async checkCluster(): Promise<string | undefined | null> {
+    try {
+      const t = (await this.client.request<{ clusterId?: string; revision: number }>('GET', '/api/v1/system/time')).body;
+      return t.clusterId ? this.identity.check(t.clusterId, t.revision) : undefined;
+    } catch (err) {
+      if (!this.closed) this.log.warn({ err: String(err) }, 'cannot reach the server; retrying');
+      return null;
+    }
+  }
+
+  /** The agent found itself talking to another cluster: it stops acting until the right one is back. */
+  private freeze(problem: string): void {
+    if (this.frozen || this.closed) return;
+    this.frozen = problem;
+    this.log.error({ machine: this.id }, problem);
+    clearTimeout(this.heartbeat);
+    this.watchAbort.abort();
+    void (async () => {
+      await this.syncing;
+      await this.reportFrozen(problem);
+      await this.joinCluster();
+      await this.resume();
+    })().catch((err: unknown) => this.log.error({ err: String(err) }, 'resuming after a cluster change failed'));
+  }
+
+  /** Says why on the Machine, if the server has one by this name (it never registers it in a foreign store). */
+  private async reportFrozen(problem: string): Promise<void> {
+    try {
+      const m = await this.client.machines.find(this.id);
+      if (!m) return;
+      const conditions = [...(m.status?.conditions ?? []).filter((c) => c.type !== 'ClusterMismatch'), { type: 'ClusterMismatch', status: 'True' as const, reason: 'ClusterMismatch', message: problem, lastTransitionTime: new Date().toISOString() }];
+      await this.client.machines.patchStatus(this.id, { conditions });
+    } catch {
+      // the log says it already
+    }
   }
 
   /** Stops the agent. Tasks keep running under their shims unless `stopTasks` (drover dev). */
@@ -143,7 +231,7 @@ export class Agent {
   }
 
   private scheduleBeat(): void {
-    if (this.closed) return;
+    if (this.closed || this.frozen) return;
     // Three beats per grace period, so one lost beat never costs the machine its tasks.
     const every = Math.min(this.opts.heartbeatMs ?? 5_000, (this.graceSeconds * 1000) / 3);
     this.heartbeat = setTimeout(() => void this.beat().finally(() => this.scheduleBeat()), every);
@@ -151,8 +239,10 @@ export class Agent {
 
   private async beat(): Promise<void> {
     try {
-      const res = await this.heartbeatClient.request<{ graceSeconds?: number }>('POST', `/api/v1/machines/${this.id}/heartbeat`);
+      const res = await this.heartbeatClient.request<{ graceSeconds?: number; clusterId?: string; revision?: number }>('POST', `/api/v1/machines/${this.id}/heartbeat`);
       if (typeof res.body?.graceSeconds === 'number' && res.body.graceSeconds > 0) this.graceSeconds = res.body.graceSeconds;
+      const problem = res.body?.clusterId ? this.identity.check(res.body.clusterId, res.body.revision ?? 0) : undefined;
+      if (problem) this.freeze(problem);
     } catch (err) {
       if (!this.closed) this.log.warn({ err: String(err) }, 'heartbeat failed');
       if (err instanceof ApiError && err.code === 404) await this.register().catch(() => {});
@@ -194,16 +284,32 @@ export class Agent {
     return r;
   }
 
-  /** List + watch of this machine's tasks; a resume the server cannot serve (410) lists again. */
+  /**
+   * List + watch of this machine's tasks; a resume the server cannot serve (410) lists again.
+   * Each list is checked before it is acted on: the server is this agent's cluster, and its
+   * revision has not gone back (a server on an empty or restored store would list nothing,
+   * and everything this machine runs would be stopped).
+   */
   private async syncTasks(): Promise<void> {
-    while (!this.closed) {
-      const listed = new Set<string>();
-      let initial = true;
+    this.watchAbort = new AbortController();
+    const signal = AbortSignal.any([this.abort.signal, this.watchAbort.signal]);
+    while (!this.closed && !this.frozen) {
+      const problem = await this.checkCluster();
+      if (problem) return this.freeze(problem);
+      if (problem === null) {
+        await sleep(500 * (0.5 + Math.random()));
+        continue;
+      }
+      let initial: Task[] | undefined = [];
       try {
-        for await (const ev of this.client.tasks.watch({ fieldSelector: `spec.machine=${this.id}`, signal: this.abort.signal })) {
+        for await (const ev of this.client.tasks.watch({ fieldSelector: `spec.machine=${this.id}`, signal })) {
           if (ev.type === 'BOOKMARK') {
             if (initial) {
-              initial = false;
+              const backwards = this.identity.id ? this.identity.check(this.identity.id, ev.revision) : undefined;
+              if (backwards) return this.freeze(backwards);
+              const listed = new Set(initial.map((t) => t.metadata.uid));
+              for (const t of initial) this.runnerFor(t).update(t);
+              initial = undefined;
               // Whatever we run that the list does not have is no longer ours.
               for (const [uid, r] of this.runners) if (!listed.has(uid)) r.update(undefined);
               this.markSynced();
@@ -211,12 +317,12 @@ export class Agent {
             continue;
           }
           const task = ev.object as Task;
-          if (initial) listed.add(task.metadata.uid);
-          if (ev.type === 'DELETED') this.runners.get(task.metadata.uid)?.update(undefined);
+          if (initial) initial.push(task);
+          else if (ev.type === 'DELETED') this.runners.get(task.metadata.uid)?.update(undefined);
           else this.runnerFor(task).update(task);
         }
       } catch (err) {
-        if (this.closed) return;
+        if (this.closed || this.frozen) return;
         if (!(err instanceof ApiError && err.code === 410)) {
           this.log.warn({ err: String(err) }, 'task watch failed; listing again');
           await sleep(500 * (0.5 + Math.random()));

@@ -43,6 +43,8 @@ export class TaskRunner {
   private busy = false;
   private dirty = false;
   private closed = false;
+  /** Everything this runner has reported, merged: said again when the server's view is Unknown. */
+  private reported: NonNullable<Task['status']> = {};
   readonly dir: string;
 
   constructor(
@@ -88,6 +90,12 @@ export class TaskRunner {
   /** The task as the server now has it, or undefined when it is gone from this machine. */
   update(task: Task | undefined): void {
     this.task = task;
+    // The server lost touch with this machine and could not tell what the task was doing: say it
+    // again (a run adopted after an agent restart has said nothing yet: it is running).
+    if (task?.status?.phase === 'Unknown') {
+      const status: Task['status'] | undefined = this.reported.phase ? { ...this.reported } : this.run ? { phase: 'Running', pid: this.run.pid ?? null, reason: '', message: '' } : undefined;
+      if (status) this.ctx.reporter.report(task.metadata.uid, task.metadata.name, status);
+    }
     this.kick();
   }
 
@@ -269,6 +277,7 @@ export class TaskRunner {
   }
 
   private report(t: Task, status: Task['status']): void {
+    this.reported = { ...this.reported, ...status };
     if (status?.unitState && status.unitState.hash === undefined) {
       const hash = this.ctx.driverFor(t).unitHash?.(t);
       if (hash) status = { ...status, unitState: { ...status.unitState, hash } };

@@ -11,6 +11,7 @@ import { registerOpenApi } from './openapi.js';
 import { OpenStreams } from './open-streams.js';
 import type { Authenticator } from './protocol/auth.js';
 import { registerParsers } from './protocol/content.js';
+import { clientErrorHandler, registerGuards } from './protocol/guards.js';
 import { registerErrorHandlers, sendError, toApiError } from './protocol/errors.js';
 import { registerMetrics } from './protocol/metrics.js';
 import { registerKind } from './resources/register.js';
@@ -30,6 +31,8 @@ export interface AppOptions {
   maxWatchBufferedBytes?: number;
   /** Settings shown at /api/v1/system/config. */
   config?: Record<string, unknown>;
+  /** The server listens on loopback only: requests must be addressed to loopback (DNS rebinding). */
+  loopbackOnly?: boolean;
 }
 
 declare module 'fastify' {
@@ -55,6 +58,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Bad percent-encoding and over-long path segments are answered by the router itself;
     // without this they would skip the error envelope.
     frameworkErrors: (err, req, reply) => sendError(req, reply, toApiError(err, req)),
+    clientErrorHandler,
   });
   const streams = new OpenStreams();
   // Ends every watch, log follow and exec (server shutdown: drover dev calls it before stopping its agents).
@@ -88,6 +92,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     done();
   });
 
+  registerGuards(app, { loopbackOnly: opts.loopbackOnly });
   registerParsers(app);
   registerErrorHandlers(app);
   const metrics = registerMetrics(app, registry);

@@ -32,7 +32,7 @@ export function registerDiscovery(app: FastifyInstance, registry: Registry): voi
         }))
         .filter((r) => r.verbs.length > 0);
       const system = ['version', 'time', 'config'].map((n) => ({ name: `system/${n}`, kind: 'System', verbs: ['get'] }));
-      return send(req, reply, 200, { apiVersion: API_VERSION, kind: 'APIResourceList', resources: [...resources, ...system.filter(() => allowed('get', 'system'))] });
+      return send(req, reply, 200, { apiVersion: API_VERSION, kind: 'APIResourceList', clusterId: registry.clusterId, resources: [...resources, ...system.filter(() => allowed('get', 'system'))] });
     },
   });
 }

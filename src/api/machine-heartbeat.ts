@@ -9,9 +9,9 @@ export function registerHeartbeat(app: FastifyInstance, registry: Registry): voi
   route(app, '/api/v1/machines/:name/heartbeat', {
     POST: async (req, reply) => {
       const { name } = req.params as { name: string };
-      const { graceSeconds } = await registry.heartbeat(contextOf(req), name);
-      // The agent paces its heartbeats by the grace period it is told.
-      return send(req, reply, 200, { kind: 'Heartbeat', machine: name, graceSeconds });
+      const { graceSeconds, clusterId, revision } = await registry.heartbeat(contextOf(req), name);
+      // The agent paces its heartbeats by the grace period it is told, and checks it still talks to its cluster.
+      return send(req, reply, 200, { kind: 'Heartbeat', machine: name, graceSeconds, clusterId, revision });
     },
   });
 }

@@ -29,15 +29,15 @@ export function registerSystem(app: FastifyInstance, opts: SystemOptions): void 
   });
   route(app, '/api/v1/system/version', {
     GET: async (req, reply) => {
-      const { backend } = registry.storeInfo(contextOf(req));
-      return send(req, reply, 200, { kind: 'Version', version, node: process.version, store: backend, apiVersions: ['v1'] });
+      const { backend, clusterId } = registry.storeInfo(contextOf(req));
+      return send(req, reply, 200, { kind: 'Version', version, node: process.version, store: backend, clusterId, apiVersions: ['v1'] });
     },
   });
   route(app, '/api/v1/system/time', {
     GET: async (req, reply) => {
-      const { revision } = registry.storeInfo(contextOf(req));
+      const { revision, clusterId } = registry.storeInfo(contextOf(req));
       const now = new Date();
-      return send(req, reply, 200, { kind: 'Time', time: now.toISOString(), unixMillis: now.getTime(), revision });
+      return send(req, reply, 200, { kind: 'Time', time: now.toISOString(), unixMillis: now.getTime(), revision, clusterId });
     },
   });
   route(app, '/api/v1/system/config', {

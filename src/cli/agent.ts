@@ -51,6 +51,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--listen <host:port>', 'address of the agent API the server uses for logs and exec', '127.0.0.1:0')
     .option('--advertise <url>', 'URL the server should use to reach the agent API')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .option('--accept-new-cluster', 'take the server\'s cluster as this machine\'s, even if it remembers another (after moving it to a new cluster on purpose); without it, an agent that finds its server on another or an older store stops nothing and waits')
     .option('--hollow <n>', 'SIMULATION for benchmarks: run N hollow machines that report tasks as running without starting any process', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--hollow takes a machine count ≥ 1, got "${v}"`);
@@ -78,6 +79,7 @@ export function registerAgentCommand(program: Command): void {
         listen: opts.listen,
         advertise: opts.advertise,
         logLevel: opts.logLevel,
+        acceptNewCluster: opts.acceptNewCluster,
       });
       console.error(`drover agent ${running.id} serving ${running.endpoint}, connected to ${[opts.server].flat().join(', ')}`);
       await new Promise<void>((resolve) => {

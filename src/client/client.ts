@@ -113,8 +113,10 @@ export class Client {
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...opts.headers };
     let body: string | undefined;
-    if (opts.body !== undefined) {
-      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    // A POST always carries a JSON body: the server refuses one without (a cross-site page could send it).
+    const payload = opts.body === undefined && method === 'POST' ? {} : opts.body;
+    if (payload !== undefined) {
+      body = typeof payload === 'string' ? payload : JSON.stringify(payload);
       headers['content-type'] = opts.contentType ?? 'application/json';
     }
     const signals = [opts.signal, opts.stream ? undefined : AbortSignal.timeout(this.options.timeoutMs ?? 30_000)].filter(Boolean) as AbortSignal[];
@@ -150,8 +152,10 @@ export class Client {
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) query += `${query ? '&' : '?'}${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`;
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...opts.headers };
     let body: string | undefined;
-    if (opts.body !== undefined) {
-      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    // A POST always carries a JSON body: the server refuses one without (a cross-site page could send it).
+    const payload = opts.body === undefined && method === 'POST' ? {} : opts.body;
+    if (payload !== undefined) {
+      body = typeof payload === 'string' ? payload : JSON.stringify(payload);
       headers['content-type'] = opts.contentType ?? 'application/json';
     }
     const timeout = this.options.timeoutMs ?? 30_000;

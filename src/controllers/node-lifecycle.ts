@@ -1,9 +1,12 @@
 // Node lifecycle: a machine whose heartbeats stop is NotReady after the grace period, and its
-// tasks are marked Lost (terminal) so the service controller replaces them elsewhere. Liveness is
+// tasks are marked Lost (terminal) so the service controller replaces them elsewhere — those a
+// service owns. A task nothing would replace (a one-off task) is Unknown instead: it may well
+// still run there, and when the machine is back its agent reports what really happened; only
+// tasks that were replaced are stopped on return. Liveness is
 // judged by this controller's own clock: after it starts, every machine gets a full grace period;
 // and when most machines fail at once it stops evicting (a partition, not a fleet of dead machines).
 import type { Logger } from 'pino';
-import { AGENT_FINALIZER, TERMINAL_PHASES as TERMINAL, type Machine, type Task } from '../model/index.js';
+import { AGENT_FINALIZER, controllerOf, TERMINAL_PHASES as TERMINAL, type Machine, type Task } from '../model/index.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
 import type { Subscription } from '../state/watch-cache.js';
@@ -94,24 +97,26 @@ export class NodeLifecycleController {
     }
     if (partitioned) return;
     const now = new Date().toISOString();
+    const lost = (cur: Task): Task => ({
+      ...cur,
+      metadata: { ...cur.metadata, finalizers: cur.metadata.finalizers?.filter((f) => f !== AGENT_FINALIZER) },
+      status: { ...cur.status, phase: 'Lost', reason: 'MachineLost', message: `machine ${machine} stopped sending heartbeats`, pid: null, finishedAt: now },
+    });
+    const unknown = (cur: Task): Task => ({
+      ...cur,
+      status: { ...cur.status, phase: 'Unknown', reason: 'MachineUnreachable', message: `machine ${machine} stopped sending heartbeats at ${now}; the task may still be running there` },
+    });
+    let replaced = 0;
     await Promise.all(
-      victims.map((t) =>
-        tasks
-          .update(
-            t.metadata.name,
-            (cur) =>
-              TERMINAL.has(cur.status?.phase ?? '') || cur.spec.machine !== machine
-                ? undefined
-                : {
-                    ...cur,
-                    metadata: { ...cur.metadata, finalizers: cur.metadata.finalizers?.filter((f) => f !== AGENT_FINALIZER) },
-                    status: { ...cur.status, phase: 'Lost', reason: 'MachineLost', message: `machine ${machine} stopped sending heartbeats`, pid: null, finishedAt: now },
-                  },
-            { uid: t.metadata.uid },
-          )
-          .catch((err) => this.log.warn({ err: String(err), task: t.metadata.name }, 'marking task Lost failed')),
-      ),
+      victims.map((t) => {
+        const replaceable = controllerOf(t) !== undefined;
+        if (replaceable) replaced++;
+        else if (t.status?.phase === 'Unknown') return undefined;
+        return tasks
+          .update(t.metadata.name, (cur) => (TERMINAL.has(cur.status?.phase ?? '') || cur.spec.machine !== machine ? undefined : replaceable ? lost(cur) : unknown(cur)), { uid: t.metadata.uid })
+          .catch((err) => this.log.warn({ err: String(err), task: t.metadata.name }, 'marking a task of a lost machine failed'));
+      }),
     );
-    this.log.warn({ machine, tasks: victims.length }, 'machine lost: its tasks are Lost and will be replaced');
+    this.log.warn({ machine, replaced, unknown: victims.length - replaced }, 'machine lost: the tasks services own are Lost and replaced; the others are Unknown until it is back');
   }
 }

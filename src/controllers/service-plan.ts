@@ -1,6 +1,7 @@
 // What a service needs done, as a pure function of the service and the tasks it owns: tasks to
 // create (with the current template), tasks to delete, tasks whose desired state must change,
-// and the status to report. Rolling updates follow maxSurge/maxUnavailable/minReadySeconds the
+// and the status to report (no spread of task lists into calls: a service of 100,000 tasks
+// overflowed the stack). Rolling updates follow maxSurge/maxUnavailable/minReadySeconds the
 // way Kubernetes Deployments do: new tasks up to the surge, old ones down while enough are ready.
 //
 // Two kinds of service differ in what a finished task means:
@@ -11,7 +12,7 @@
 //   finished unit task stays where it ran (inactive/dead or failed/failed) and is replaced only
 //   when the unit's desired state changes, on the same machine: no new tasks, no hopping.
 import { createHash } from 'node:crypto';
-import { TEMPLATE_HASH_LABEL, TERMINAL_PHASES, type Condition, type Service, type Task } from '../model/index.js';
+import { labelValue, TEMPLATE_HASH_LABEL, TERMINAL_PHASES, type Condition, type Service, type Task } from '../model/index.js';
 import { CRASH_RESET_MS, crashLoopOf, type CrashLoop } from './crash-loop.js';
 
 export { SERVICE_LABEL, TEMPLATE_HASH_LABEL } from '../model/index.js';
@@ -99,7 +100,7 @@ export function planService(svc: Service, owned: Task[], ctx: PlanContext): Serv
   const inPlace = plan.create.length;
   // Tasks on machines whose labels no longer match the selector move (fleet's reconciler does the same).
   const misplaced = live.filter((t) => !fitsSelector(svc, t, ctx));
-  plan.delete.push(...misplaced);
+  for (const t of misplaced) plan.delete.push(t);
   live = live.filter((t) => !misplaced.includes(t));
   plan.retarget = live.filter((t) => (t.spec.desiredState ?? 'running') !== taskDesiredState);
 
@@ -146,7 +147,7 @@ export function planService(svc: Service, owned: Task[], ctx: PlanContext): Serv
   if (oldTasks.length === 0) {
     if (newTasks.length + inPlace < desired) for (let i = newTasks.length + inPlace; i < desired; i++) plan.create.push({});
     // Sorted only when some must go: a steady service is planned on every report of its tasks.
-    else if (newTasks.length > desired) plan.delete.push(...[...newTasks].sort(order).slice(0, newTasks.length - desired));
+    else if (newTasks.length > desired) for (const t of [...newTasks].sort(order).slice(0, newTasks.length - desired)) plan.delete.push(t);
   } else if (spec.paused) {
     // A paused rollout only replaces what was lost.
     for (let i = present.length + inPlace; i < desired; i++) plan.create.push({});
@@ -160,7 +161,7 @@ export function planService(svc: Service, owned: Task[], ctx: PlanContext): Serv
     let readyCount = live.filter(ready).length;
     const minAvailable = desired - maxUnavailable;
     const surplusNew = Math.max(0, newTasks.length - desired);
-    plan.delete.push(...[...newTasks].sort(order).slice(0, surplusNew));
+    for (const t of [...newTasks].sort(order).slice(0, surplusNew)) plan.delete.push(t);
     let total = present.length - surplusNew;
     for (const t of [...oldTasks].sort(order)) {
       if (total <= desired - maxUnavailable && ready(t)) break;
@@ -208,7 +209,7 @@ function fitsSelector(svc: Service, t: Task, ctx: PlanContext): boolean {
   const labels = ctx.machineLabels(t.spec.machine);
   if (!labels) return true; // a machine that is gone is the node lifecycle's business
   for (const [key, want] of Object.entries(selector)) {
-    const v = labels[key];
+    const v = labelValue(labels, key);
     if (v === undefined || !(typeof want === 'string' ? [want] : want).includes(v)) return false;
   }
   return true;

@@ -11,6 +11,11 @@ import { ownerName, templateRequest } from './workload-index.js';
 
 /** Finished tasks kept per service as history. */
 const KEEP_FINISHED = 5;
+/**
+ * Tasks one pass creates for one service; the rest come in the next passes (Kubernetes'
+ * burstReplicas). Keeps every pass short, so a scale-down or a delete is seen at once.
+ */
+const MAX_CREATES_PER_PASS = 500;
 
 export interface ReconcileContext {
   now: number;
@@ -57,6 +62,10 @@ export function reconcileService(name: string, svc: Service | undefined, ctx: Re
   const global = svc.spec.global ? ctx.globalPlacements(svc) : undefined;
   const result = planService(svc, owned, { now: ctx.now, globalMachines: global?.machines, globalExcluded: global?.excluded, machineLabels: ctx.machineLabels });
   if (result.retryAt !== undefined) ctx.retryAt(name, result.retryAt);
+  if (result.create.length > MAX_CREATES_PER_PASS) {
+    result.create = result.create.slice(0, MAX_CREATES_PER_PASS);
+    ctx.retryAt(name, ctx.now);
+  }
   const hash = templateHash(svc.spec.template);
   const request = templateRequest(svc.spec.template);
   for (const c of result.create) {

@@ -48,3 +48,11 @@ export interface Condition {
 export function controllerOf(obj: AnyObject): OwnerRef | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller);
 }
+
+/**
+ * The label `key` of a map of labels: its own property only. A plain `labels[key]` finds
+ * inherited ones ("constructor", "toString"…), so `-l constructor` matched every object.
+ */
+export function labelValue(labels: Record<string, string> | undefined, key: string): string | undefined {
+  return labels !== undefined && Object.hasOwn(labels, key) ? labels[key] : undefined;
+}

@@ -2,7 +2,11 @@
 import type { ApiObject, Condition } from './meta.js';
 import type { TaskTemplate } from './template.js';
 
-export const TASK_PHASES = ['Pending', 'Scheduled', 'Starting', 'Running', 'Stopping', 'Stopped', 'Succeeded', 'Failed', 'Lost'] as const;
+/**
+ * Unknown: its machine stopped sending heartbeats and nothing replaces the task (a one-off
+ * task): it may well still be running there, and its agent says so when it is back.
+ */
+export const TASK_PHASES = ['Pending', 'Scheduled', 'Starting', 'Running', 'Stopping', 'Stopped', 'Succeeded', 'Failed', 'Lost', 'Unknown'] as const;
 export type TaskPhase = (typeof TASK_PHASES)[number];
 
 /** Phases the server never leaves once reached: a returning agent cannot revive a replaced task. */

@@ -5,6 +5,7 @@ import { BadRequest, Invalid, type FieldError } from '../errors.js';
 import { API_VERSION, type AnyObject } from '../model/index.js';
 import { fieldErrors } from './kinds/field-errors.js';
 import type { Kind } from './kinds/kind.js';
+import { checkDepth, checkMetadataSize, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { checkLabels, nameProblem } from './names.js';
 
 export function requireObjectBody(body: unknown): Record<string, unknown> {
@@ -27,8 +28,11 @@ export interface DecodeOptions {
  * dropped (it is written only through /status); server-owned metadata is left for the state
  * layer to set.
  */
-export function decodeObject(kind: Kind, body: unknown, opts: DecodeOptions): AnyObject {
+export function decodeObject(kind: Kind, body: unknown, opts: DecodeOptions, limits: Limits = DEFAULT_LIMITS): AnyObject {
   const input = requireObjectBody(body);
+  // Before anything walks it recursively (the schema check, YAML encoding of a list).
+  const tooDeep = checkDepth(input, limits);
+  if (tooDeep.length) throw new Invalid(tooDeep);
   const errs: FieldError[] = [];
   if (input.apiVersion !== undefined && input.apiVersion !== API_VERSION) {
     errs.push({ path: '/apiVersion', message: `must be "${API_VERSION}", got ${JSON.stringify(input.apiVersion)}` });
@@ -57,6 +61,8 @@ export function decodeObject(kind: Kind, body: unknown, opts: DecodeOptions): An
   }
   const problem = nameProblem(meta.name);
   if (problem) throw new Invalid([{ path: '/metadata/name', message: problem }]);
+  errs.push(...checkMetadataSize(meta.labels, meta.annotations, limits));
+  if (errs.length) throw new Invalid(errs);
   errs.push(...checkLabels(meta.labels, '/metadata/labels'));
   // Read-only metadata in a body (GET output sent back) is ignored, as in Kubernetes: the state
   // layer sets it. A client-sent deletionTimestamp would otherwise delete the object.
@@ -65,14 +71,16 @@ export function decodeObject(kind: Kind, body: unknown, opts: DecodeOptions): An
   let spec = (input.spec ?? {}) as Record<string, unknown>;
   if (kind.options.defaults) spec = (kind.options.defaults as (s: unknown) => Record<string, unknown>)(spec);
   const obj: AnyObject = { apiVersion: API_VERSION, kind: kind.kind, metadata: meta, spec, status: {} };
-  if (kind.options.validate) errs.push(...(kind.options.validate as (o: AnyObject) => FieldError[])(obj));
+  if (kind.options.validate) errs.push(...(kind.options.validate as (o: AnyObject, l: Limits) => FieldError[])(obj, limits));
   if (errs.length) throw new Invalid(errs);
   return obj;
 }
 
 /** Validates a status written through the /status subresource. */
-export function decodeStatus(kind: Kind, status: unknown): Record<string, unknown> {
+export function decodeStatus(kind: Kind, status: unknown, limits: Limits = DEFAULT_LIMITS): Record<string, unknown> {
   if (status === undefined || status === null) return {};
+  const tooDeep = checkDepth(status, limits, '/status');
+  if (tooDeep.length) throw new Invalid(tooDeep);
   if (!kind.checkStatus.Check(status)) throw new Invalid(fieldErrors(kind.checkStatus.Errors(status), '/status'));
   const errs = (kind.options.validateStatus as ((s: unknown) => FieldError[]) | undefined)?.(status) ?? [];
   if (errs.length) throw new Invalid(errs);

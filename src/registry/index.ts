@@ -7,3 +7,4 @@ export type { Patch, PatchType } from './patch.js';
 export type { Preconditions } from './preconditions.js';
 export { kinds } from './kinds/index.js';
 export type { Kind } from './kinds/kind.js';
+export { DEFAULT_LIMITS, type Limits } from './limits.js';

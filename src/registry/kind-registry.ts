@@ -11,6 +11,7 @@ import type { Entry, WatchCache, WatchFilter } from '../state/watch-cache.js';
 import type { RequestContext } from './context.js';
 import { decodeObject, decodeStatus, requireObjectBody } from './decode.js';
 import type { Kind, Lookup } from './kinds/kind.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { listPage, type ListPage, type ListRequest } from './list.js';
 import { nameProblem } from './names.js';
 import { applyPatch, type Patch } from './patch.js';
@@ -33,6 +34,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     readonly kind: Kind,
     private readonly state: State,
     private readonly authorizer: Authorizer,
+    private readonly limits: Limits = DEFAULT_LIMITS,
   ) {
     this.repo = state.resources<T>(kind.plural);
     this.cache = this.repo.cache;
@@ -131,7 +133,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
   async create(ctx: RequestContext, body: unknown): Promise<T> {
     this.allow(ctx, 'create');
     let generatedFrom: string | undefined;
-    let obj = this.prepared(decodeObject(this.kind, body, { generateName: (p) => this.repo.generateName((generatedFrom = p)) }) as T);
+    let obj = this.prepared(decodeObject(this.kind, body, { generateName: (p) => this.repo.generateName((generatedFrom = p)) }, this.limits) as T);
     // A generated name is checked against the cache, but two creates in flight together (or on
     // two servers) can draw the same one: the loser draws again instead of answering 409 to a
     // client that never chose the name.
@@ -150,7 +152,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     this.allow(ctx, 'update');
     checkUrlName(name);
     const input = requireObjectBody(body);
-    const obj = this.prepared(decodeObject(this.kind, input, { name }) as T);
+    const obj = this.prepared(decodeObject(this.kind, input, { name }, this.limits) as T);
     pre = withBodyPreconditions(pre, input.metadata);
     if (!this.cache.get(name)) {
       if (pre.revision !== undefined || pre.uid !== undefined) throw this.notFound(name);
@@ -172,7 +174,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
   async patch(ctx: RequestContext, name: string, patch: Patch, pre: Preconditions = {}): Promise<T> {
     this.allow(ctx, 'patch');
     return this.change(name, pre, (cur) => {
-      const patched = applyPatch(patch, cur) as AnyObject;
+      const patched = applyPatch(patch, cur, this.limits) as AnyObject;
       checkPatchedPreconditions(patched, cur);
       return patched;
     });
@@ -198,7 +200,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     const current = await this.repo.getCurrent(name);
     this.allow(ctx, current ? 'update' : 'create');
     const body = next(current);
-    const obj = this.prepared(decodeObject(this.kind, body, { name }) as T);
+    const obj = this.prepared(decodeObject(this.kind, body, { name }, this.limits) as T);
     if (!current) return obj;
     return this.checkUpdate({ ...obj, status: current.status }, current);
   }
@@ -218,7 +220,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     if (meta?.name !== undefined && meta.name !== name) {
       throw new BadRequest(`the body's metadata.name "${String(meta.name)}" does not match the name in the URL "${name}"`);
     }
-    const status = decodeStatus(this.kind, input.status);
+    const status = decodeStatus(this.kind, input.status, this.limits);
     return this.repo.update(name, (cur) => ({ ...cur, status: this.allowedStatus(cur, status) }), withBodyPreconditions(pre, meta));
   }
 
@@ -230,9 +232,9 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     return this.repo.update(
       name,
       (cur) => {
-        const patched = applyPatch(patch, cur) as AnyObject;
+        const patched = applyPatch(patch, cur, this.limits) as AnyObject;
         checkPatchedPreconditions(patched, cur);
-        return { ...cur, status: this.allowedStatus(cur, decodeStatus(this.kind, patched.status)) };
+        return { ...cur, status: this.allowedStatus(cur, decodeStatus(this.kind, patched.status, this.limits)) };
       },
       pre,
     );
@@ -248,7 +250,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
       (cur) => {
         const next = mutate(cur);
         if (next === undefined) return undefined;
-        return this.checkUpdate({ ...this.prepared(decodeObject(this.kind, next, { name }) as T), status: cur.status }, cur);
+        return this.checkUpdate({ ...this.prepared(decodeObject(this.kind, next, { name }, this.limits) as T), status: cur.status }, cur);
       },
       pre,
     );

@@ -10,12 +10,15 @@ import { authorize } from './authorize.js';
 import type { RequestContext } from './context.js';
 import { checkUrlName, KindRegistry } from './kind-registry.js';
 import type { Kind } from './kinds/kind.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
 export interface RegistryOptions {
   state: State;
   kinds: Kind[];
   /** Who may do what (default: administrators may do everything). */
   authorizer?: Authorizer;
+  /** What one object may cost (default DEFAULT_LIMITS). */
+  limits?: Partial<Limits>;
 }
 
 export interface KindStats {
@@ -30,12 +33,14 @@ const TASK_PROXY_VERBS: Record<'log' | 'kill' | 'exec', Verb> = { log: 'get', ki
 export class Registry {
   readonly kinds: Kind[];
   readonly authorizer: Authorizer;
+  readonly limits: Limits;
   private readonly byPlural = new Map<string, KindRegistry>();
 
   constructor(private readonly opts: RegistryOptions) {
     this.kinds = opts.kinds;
     this.authorizer = opts.authorizer ?? allowAdministrators;
-    for (const k of opts.kinds) this.byPlural.set(k.plural, new KindRegistry(k, opts.state, this.authorizer));
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    for (const k of opts.kinds) this.byPlural.set(k.plural, new KindRegistry(k, opts.state, this.authorizer, this.limits));
   }
 
   /** The door to one kind, by its plural ("services"). */
@@ -55,10 +60,15 @@ export class Registry {
 
   // ---- system ----
 
-  /** The store backend and the revision this server's cache has reached. */
-  storeInfo(ctx: RequestContext): { backend: string; revision: number } {
+  /** The store backend, the revision this server's cache has reached, and the cluster's id. */
+  storeInfo(ctx: RequestContext): { backend: string; revision: number; clusterId: string } {
     this.authorize(ctx, 'get', 'system');
-    return { backend: this.opts.state.backend, revision: this.opts.state.revision };
+    return { backend: this.opts.state.backend, revision: this.opts.state.revision, clusterId: this.opts.state.clusterId };
+  }
+
+  /** The cluster's id, created with its store (agents check it: see agent/cluster-identity.ts). */
+  get clusterId(): string {
+    return this.opts.state.clusterId;
   }
 
   /** Resolves when the store answers within `timeoutMs`; Unavailable otherwise (for /readyz, open to all). */
@@ -93,13 +103,13 @@ export class Registry {
    * written, so heartbeats never become a write storm). Answers the grace period, so agents
    * beat often enough for any server setting.
    */
-  async heartbeat(ctx: RequestContext, machine: string): Promise<{ graceSeconds: number }> {
+  async heartbeat(ctx: RequestContext, machine: string): Promise<{ graceSeconds: number; clusterId: string; revision: number }> {
     this.authorize(ctx, 'update', 'machines/status');
     checkUrlName(machine);
     const state = this.opts.state;
     if (!(await state.resources('machines').getCurrent(machine))) throw new NotFound(`machine "${machine}" not found; register it first (POST /api/v1/machines)`);
     await state.liveness.heartbeat(machine);
-    return { graceSeconds: state.liveness.graceSeconds };
+    return { graceSeconds: state.liveness.graceSeconds, clusterId: state.clusterId, revision: state.revision };
   }
 
   /**

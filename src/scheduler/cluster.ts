@@ -3,6 +3,7 @@
 // made, so later placements in the pass see earlier ones. Each feasibility check names its
 // failure in reasons.ts's terms, so a check and the text that explains it always agree.
 import { resolveMachineId } from '../model/machine.js';
+import { labelValue } from '../model/meta.js';
 import { goPathMatch as globMatches } from '../model/glob.js';
 import { shapeOf, type Shape } from './machine-shape.js';
 import { describe, describeLabel, summarise, type Failure } from './reasons.js';
@@ -216,7 +217,7 @@ export class Cluster {
     let found = this.shape.feasibleBySelector.get(ask.selectorKey);
     if (found === undefined) {
       const out: number[] = [];
-      for (const cls of this.shape.labelClasses) if (matchesSelector(ask.selector, cls.labels)) out.push(...cls.machines);
+      for (const cls of this.shape.labelClasses) if (matchesSelector(ask.selector, cls.labels)) for (const m of cls.machines) out.push(m);
       found = Int32Array.from(out).sort();
       this.shape.feasibleBySelector.set(ask.selectorKey, found);
     }
@@ -266,7 +267,7 @@ export class Cluster {
     if (!this.schedulable[i] && !runsOwn) return { kind: 'unschedulable', detail: '', free: 0 };
     const labels = this.labels[i];
     for (const [key, values] of ask.selector) {
-      const v = labels[key];
+      const v = labelValue(labels, key);
       if (v === undefined || !values.includes(v)) return { kind: 'label', detail: describeLabel(key, values), free: 0 };
     }
     if (ask.machineOf !== undefined) {

@@ -1,5 +1,6 @@
 // machineSelector constraints, canonicalised once (keys sorted, values as sorted lists) so equal
 // selectors share feasibility caches, and matched against a machine's labels.
+import { labelValue } from '../model/meta.js';
 import type { PlacementRequest } from './types.js';
 
 type Selector = NonNullable<PlacementRequest['constraints']['machineSelector']>;
@@ -23,7 +24,7 @@ export function canonicalSelector(sel: Selector | undefined): [[string, string[]
 
 export function matchesSelector(selector: readonly [string, string[]][], labels: Record<string, string>): boolean {
   for (const [key, values] of selector) {
-    const v = labels[key];
+    const v = labelValue(labels, key);
     if (v === undefined || !values.includes(v)) return false;
   }
   return true;

@@ -5,7 +5,7 @@
 import { randomFillSync, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { prefixEnd, type Compare, type Store, type TxnRequest, type TxnResult } from '../store/store.js';
-import { AlreadyExists, Conflict, NotFound, PreconditionFailed } from '../errors.js';
+import { AlreadyExists, ApiError, Conflict, NotFound, PreconditionFailed } from '../errors.js';
 import type { AnyObject, KindInfo } from './object.js';
 import type { Entry, WatchCache, WatchFilter } from './watch-cache.js';
 import { storeCall } from './store-errors.js';
@@ -40,6 +40,8 @@ export interface ResourcesOptions<T extends AnyObject> {
   sync?: CacheSync;
   /** Where the watch that reports this repository's writes finds the objects they wrote. */
   written?: WrittenObjects;
+  /** Largest stored value (default 1.5 MiB, etcd's limit): whoever writes, an object never grows past it. */
+  maxObjectBytes?: number;
 }
 
 const MAX_RETRIES = 20;
@@ -51,8 +53,10 @@ export class Resources<T extends AnyObject = AnyObject> {
   private readonly prefix: string;
   private readonly sync: CacheSync;
   private readonly written: WrittenObjects;
+  private readonly maxObjectBytes: number;
 
   constructor(opts: ResourcesOptions<T>) {
+    this.maxObjectBytes = opts.maxObjectBytes ?? 1.5 * 1024 * 1024;
     this.info = opts.info;
     this.cache = opts.cache;
     this.store = opts.store;
@@ -198,6 +202,10 @@ export class Resources<T extends AnyObject = AnyObject> {
   private async putTxn(key: string, obj: T, compare: Compare): Promise<TxnResult> {
     const stored = toStored(obj);
     const value = JSON.stringify(stored);
+    // Characters, not bytes: cheap, and exact for the ASCII most objects are.
+    if (value.length > this.maxObjectBytes) {
+      throw new ApiError('PayloadTooLarge', `${this.info.kind.toLowerCase()} "${obj.metadata.name}" would take ${value.length} bytes encoded; the limit is ${this.maxObjectBytes}: make it smaller`);
+    }
     const release = this.written.hold(key, value, stored);
     try {
       return await this.txn({ compare: [compare], success: [{ type: 'put', key, value }] });

@@ -1,5 +1,6 @@
 // Label selectors in Kubernetes syntax (`a=b,c!=d,e in (x,y),f notin (z),g,!h`) and field
 // selectors (`spec.machine=m1,status.phase!=Running`). Pure: parse once, match many.
+import { labelValue } from '../model/meta.js';
 
 export type Requirement =
   | { key: string; op: 'in'; values: string[] }
@@ -71,7 +72,7 @@ export function parseLabelSelector(input: string): LabelSelector {
 
 export function matchesLabels(selector: LabelSelector, labels: Record<string, string> | undefined): boolean {
   for (const r of selector) {
-    const v = labels?.[r.key];
+    const v = labelValue(labels, r.key);
     switch (r.op) {
       case 'in':
         if (v === undefined || !r.values.includes(v)) return false;

@@ -1,5 +1,6 @@
 // The state layer: one watch on the store feeds a watch cache per kind, and a typed
 // repository per kind writes through the store. The only module that holds a Store.
+import { randomUUID } from 'node:crypto';
 import { CompactedError, StoreUnavailableError, prefixEnd, type RangeStat, type Store, type Watch, type WatchEvent } from '../store/store.js';
 import { BatchedGets } from './batched-gets.js';
 import { Coalesced } from './coalesced.js';
@@ -31,6 +32,8 @@ export interface StateOptions {
   syncTimeoutMs?: number;
   /** How long a consistent read waits for the store's answer before serving from the cache (default 2,000). */
   quorumReadTimeoutMs?: number;
+  /** Largest stored object, encoded (default 1.5 MiB). */
+  maxObjectBytes?: number;
 }
 
 /** A consistent read found this server's cache too far behind the store (503: retry, or ask another server). */
@@ -61,6 +64,11 @@ export class State implements CacheSync {
   private reloadTimer?: NodeJS.Timeout;
   private closed = false;
   revision = 0;
+  /**
+   * This cluster's identity, created with its store: agents remember it, and refuse to act on
+   * a server whose store is another one (an empty or wrong --data, a different etcd prefix).
+   */
+  clusterId = '';
   /** Machine heartbeats (keys on store leases under <prefix>/heartbeats/). */
   readonly liveness: Liveness;
 
@@ -79,7 +87,7 @@ export class State implements CacheSync {
     for (const info of options.kinds) {
       const cache = new WatchCache(info, { historyEvents: options.historyEvents });
       state.caches.set(info.plural, cache);
-      state.repos.set(info.plural, new Resources({ info, store: options.store, cache, prefix: `${prefix}${info.plural}/`, sync: state, written: state.written }));
+      state.repos.set(info.plural, new Resources({ info, store: options.store, cache, prefix: `${prefix}${info.plural}/`, sync: state, written: state.written, maxObjectBytes: options.maxObjectBytes }));
     }
     state.syncReads = (options.consistentReads ?? options.store.backend === 'etcd') && options.store.rangeStat !== undefined;
     state.syncTimeoutMs = options.syncTimeoutMs ?? 5_000;
@@ -89,6 +97,7 @@ export class State implements CacheSync {
       state.kindStats.set(info.plural, new Coalesced(() => options.store.rangeStat!(from, prefixEnd(from))));
     }
     await state.load(options.onError);
+    state.clusterId = await state.ensureClusterId();
     state.bookmarkTimer = setInterval(() => {
       for (const c of state.caches.values()) c.bookmarkAll();
     }, options.bookmarkIntervalMs ?? 5_000);
@@ -158,6 +167,20 @@ export class State implements CacheSync {
     } catch (err) {
       if (err instanceof StoreUnavailableError && !(err instanceof CacheBehindError)) return false;
       throw fromStoreError(err);
+    }
+  }
+
+  /** Reads the cluster's id, or creates it if this store has none yet (only one creation wins). */
+  private async ensureClusterId(): Promise<string> {
+    const key = `${this.prefix}cluster`;
+    for (;;) {
+      const found = (await storeCall(() => this.store.range(key))).kvs[0];
+      if (found) return (JSON.parse(found.value) as { id: string }).id;
+      const id = randomUUID();
+      const res = await storeCall(() =>
+        this.store.txn({ compare: [{ key, target: 'createRevision', op: '=', value: 0 }], success: [{ type: 'put', key, value: JSON.stringify({ id, createdAt: new Date().toISOString() }) }] }),
+      );
+      if (res.succeeded) return id;
     }
   }
 
@@ -339,7 +362,7 @@ export class State implements CacheSync {
         type = ev.prev ? 'MODIFIED' : 'ADDED';
         obj = this.written.take(ev.kv.key, ev.kv.value, ev.kv.modRevision) ?? decode(ev.kv.value, ev.kv.modRevision);
       }
-      cache.apply(type, obj, revision);
+      cache.apply(type, obj, revision, ev.type === 'delete' ? 0 : ev.kv.value.length);
     }
     this.revision = revision;
     for (const c of this.caches.values()) c.advance(revision);

@@ -33,6 +33,17 @@ function recorder() {
 }
 
 describe('watch cache', () => {
+  it('keeps a history bounded in bytes: churn of big objects drops the oldest events, and resumes from there answer too old', () => {
+    const c = new WatchCache(info, { historyBytes: 10_000 });
+    c.reset([], 1);
+    for (let r = 2; r <= 101; r++) c.apply('ADDED', task(`t${r}`, r), r, 1_000);
+    assert.ok(c.oldestRevision > 90, `history kept from ${c.oldestRevision}: about 10,000 bytes' worth`);
+    assert.throws(() => c.subscribe({}, recorder().sink, 50), TooOldError);
+    const recent = recorder();
+    c.subscribe({}, recent.sink, 99);
+    assert.deepEqual(recent.seen.filter(([t]) => t !== 'BOOKMARK').map(([, n]) => n), ['t100', 't101']);
+  });
+
   it('replace turns a fresh list into the events a watcher missed, at the list revision, and resumes still work', () => {
     const c = new WatchCache(info);
     c.reset([task('a', 1), task('b', 2), task('c', 3)], 3);

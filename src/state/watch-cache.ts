@@ -12,7 +12,11 @@ export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export class Entry<T extends AnyObject = AnyObject> {
   private encoded?: Buffer;
   private tag?: string;
-  constructor(readonly object: T) {}
+  /** `bytes`: the object's stored size when known (history is bounded by it). */
+  constructor(
+    readonly object: T,
+    readonly bytes = 0,
+  ) {}
   get revision(): number {
     return this.object.metadata.revision;
   }
@@ -76,6 +80,11 @@ interface Watcher<T extends AnyObject> {
 export interface WatchCacheOptions {
   /** Events kept for resuming watches. */
   historyEvents?: number;
+  /**
+   * Bytes of objects those events may hold (default 64 MiB): a history of big objects, or of
+   * the deletions of everything, must not keep the server's memory after the objects are gone.
+   */
+  historyBytes?: number;
 }
 
 export class WatchCache<T extends AnyObject = AnyObject> {
@@ -85,6 +94,8 @@ export class WatchCache<T extends AnyObject = AnyObject> {
   private readonly objectIndex = new Map<string, Map<string, Set<string>>>();
   private readonly history: CacheEvent<T>[] = [];
   private readonly historyLimit: number;
+  private readonly historyBytesLimit: number;
+  private historyBytes = 0;
   /** Watches can resume from any revision >= this one. */
   private oldestResumable = 0;
   private readonly unindexed = new Set<Watcher<T>>();
@@ -99,6 +110,7 @@ export class WatchCache<T extends AnyObject = AnyObject> {
     options: WatchCacheOptions = {},
   ) {
     this.historyLimit = options.historyEvents ?? 100_000;
+    this.historyBytesLimit = options.historyBytes ?? 64 * 1024 * 1024;
     for (const f of info.indexes ?? []) {
       this.objectIndex.set(f, new Map());
       this.watcherIndex.set(f, new Map());
@@ -127,6 +139,7 @@ export class WatchCache<T extends AnyObject = AnyObject> {
     for (const o of objects) this.put(new Entry(o));
     this.sortedNames = null;
     this.history.length = 0;
+    this.historyBytes = 0;
     this.revision = revision;
     this.oldestResumable = revision;
   }
@@ -149,18 +162,18 @@ export class WatchCache<T extends AnyObject = AnyObject> {
     this.advance(revision);
   }
 
-  /** Applies one committed change. Called in revision order. */
-  apply(type: EventType, object: T, revision: number): void {
+  /** Applies one committed change (`bytes`: the object's stored size, when known). Called in revision order. */
+  apply(type: EventType, object: T, revision: number, bytes = 0): void {
     const name = object.metadata.name;
     const prev = this.objects.get(name);
     let entry: Entry<T>;
     if (type === 'DELETED') {
       if (!prev) return;
       this.remove(prev);
-      entry = new Entry({ ...prev.object, metadata: { ...prev.object.metadata, revision } });
+      entry = new Entry({ ...prev.object, metadata: { ...prev.object.metadata, revision } }, prev.bytes);
     } else {
       if (prev) this.remove(prev);
-      entry = new Entry(object);
+      entry = new Entry(object, bytes);
       this.put(entry);
       if (!prev) type = 'ADDED';
       else if (type === 'ADDED') type = 'MODIFIED';
@@ -341,13 +354,25 @@ export class WatchCache<T extends AnyObject = AnyObject> {
 
   private record(event: CacheEvent<T>): void {
     this.history.push(event);
+    this.historyBytes += eventCost(event);
     // Trim in chunks so the shift cost is amortised.
-    if (this.history.length > this.historyLimit * 1.1) {
-      const drop = this.history.length - this.historyLimit;
-      this.oldestResumable = Math.max(this.oldestResumable, this.history[drop - 1]!.revision);
-      this.history.splice(0, drop);
-    }
+    const overCount = this.history.length > this.historyLimit * 1.1;
+    const overBytes = this.historyBytes > this.historyBytesLimit * 1.1;
+    if (!overCount && !overBytes) return;
+    let drop = Math.max(0, this.history.length - this.historyLimit);
+    let bytes = this.historyBytes;
+    for (let i = 0; i < drop; i++) bytes -= eventCost(this.history[i]!);
+    while (bytes > this.historyBytesLimit && drop < this.history.length - 1) bytes -= eventCost(this.history[drop++]!);
+    if (drop === 0) return;
+    this.oldestResumable = Math.max(this.oldestResumable, this.history[drop - 1]!.revision);
+    this.history.splice(0, drop);
+    this.historyBytes = bytes;
   }
+}
+
+/** What an event holds in memory: its object, and about as much again in encodings once sent. */
+function eventCost(event: CacheEvent): number {
+  return 2 * event.entry.bytes + 64;
 }
 
 /**

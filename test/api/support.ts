@@ -66,6 +66,7 @@ export function useApiServer(opts: Partial<ServerOptions> = {}): ApiServer {
     get client() {
       return running().client;
     },
+    restart: (o) => running().restart(o),
     beforeClose: (fn) => void teardown.push(fn),
   };
 }

@@ -14,9 +14,21 @@ export interface AgentProcess {
   id: string;
   dataDir: string;
   child: ChildProcess;
+  /** What the agent wrote so far: its log (warn and above) and its messages. */
+  output(): string;
   /** Kills the agent process only (its tasks' shims survive, as after a crash). */
   kill9(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface AgentStart {
+  id?: string;
+  dataDir?: string;
+  labels?: Record<string, string>;
+  /** More `drover agent` flags. */
+  args?: string[];
+  /** Wait for the machine to register and be Ready (default true). */
+  awaitReady?: boolean;
 }
 
 export interface Cluster {
@@ -26,7 +38,7 @@ export interface Cluster {
   /** A marker put into every task's environment by `env()`, to find its processes. */
   marker: string;
   env(extra?: Record<string, string>): Record<string, string>;
-  startAgent(index: number, opts?: { id?: string; dataDir?: string; labels?: Record<string, string> }): Promise<AgentProcess>;
+  startAgent(index: number, opts?: AgentStart): Promise<AgentProcess>;
   close(): Promise<void>;
 }
 
@@ -51,21 +63,26 @@ export async function startCluster(agentCount: number, opts: { machineGraceSecon
       const previousEndpoint = (await server.client.machines.find(id))?.status?.agentEndpoint;
       const child = spawn(
         process.execPath,
-        [join(packageRoot, 'bin', 'drover.js'), 'agent', '--server', server.url, '--data', dataDir, '--id', id, '--labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','), '--log-level', 'warn'],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+        [join(packageRoot, 'bin', 'drover.js'), 'agent', '--server', server.url, '--data', dataDir, '--id', id, '--labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','), '--log-level', 'warn', ...(o.args ?? [])],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
       );
+      // Its log (pino, on stdout) and its messages (stderr), together.
       let stderr = '';
+      child.stdout!.on('data', (d: Buffer) => (stderr += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      await until(async () => {
-        if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}: ${stderr}`);
-        const m = await server.client.machines.find(id);
-        return isReady(m) && m?.status?.agentEndpoint !== undefined && m.status.agentEndpoint !== previousEndpoint;
-      }, `agent ${index} to register and be Ready`);
+      if (o.awaitReady !== false) {
+        await until(async () => {
+          if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}: ${stderr}`);
+          const m = await server.client.machines.find(id);
+          return isReady(m) && m?.status?.agentEndpoint !== undefined && m.status.agentEndpoint !== previousEndpoint;
+        }, `agent ${index} to register and be Ready`);
+      }
       const agent: AgentProcess = {
         id,
         dataDir,
         child,
+        output: () => stderr,
         kill9: async () => {
           child.kill('SIGKILL');
           await exited;

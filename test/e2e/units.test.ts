@@ -150,6 +150,8 @@ describe('the unit driver runs systemd services', () => {
     process.kill(main.status!.pid!, 'SIGKILL');
     await until(async () => stateOf(await c.client.tasks.get(side.metadata.name)) === 'inactive/dead', 'the sidekick to stop with foo', 10_000);
     await until(async () => stateOf(await c.client.tasks.get(side.metadata.name)) === 'active/running', 'the sidekick to run again with foo', 15_000);
+    // Its output arrives on its own time, after the run is reported: wait for it, then check it all.
+    await until(async () => (await logOf(side)).trim().split('\n').length >= 2, 'the second run to announce itself');
     assert.equal((await logOf(side)).trim(), 'announcing\nannouncing');
 
     // The main unit goes away: the sidekick stops and stays stopped.

@@ -119,10 +119,10 @@ describe('fleet /units', () => {
     const r2 = await f.put('/units/ct.service', body, { 'content-type': 'application/json; charset=utf-8' });
     assert.equal(r2.status, 201, 'parameters after ";" are allowed');
     // Two Content-Type headers: only a raw socket sends that.
-    const raw = await rawRequest(s.url, `PUT /fleet/v1/units/ct2.service HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    const raw = await rawRequest(s.url, `PUT /fleet/v1/units/ct2.service HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
     assert.match(raw, /^HTTP\/1.1 415/);
     assert.match(raw, /expected 1 Content-Type, got 2/);
-    const none = await rawRequest(s.url, `PUT /fleet/v1/units/ct2.service HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    const none = await rawRequest(s.url, `PUT /fleet/v1/units/ct2.service HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
     assert.match(none, /expected 1 Content-Type, got 0/);
     assert.equal((await f.get('/units/ct2.service')).status, 404);
   });

@@ -3,12 +3,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import YAML from 'yaml';
 import { ApiError, BadRequest } from '../../errors.js';
+import { expandedSize } from './yaml-size.js';
 
 export const JSON_TYPE = 'application/json';
 export const YAML_TYPE = 'application/yaml';
 export const MERGE_PATCH = 'application/merge-patch+json';
 export const JSON_PATCH = 'application/json-patch+json';
 const yamlTypes = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
+/** What a YAML body may expand to through aliases: a bit over the largest object it can make. */
+const MAX_EXPANDED_YAML = 2 * 1024 * 1024;
 
 export function registerParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
@@ -29,6 +32,10 @@ export function registerParsers(app: FastifyInstance): void {
       if (docs.length !== 1) return done(new BadRequest(`the request body has ${docs.length} YAML documents; send exactly one`));
       const doc = docs[0]!;
       if (doc.errors.length) return done(new BadRequest(`malformed YAML in the request body: ${doc.errors[0]!.message}`));
+      const size = expandedSize(doc);
+      if (size > MAX_EXPANDED_YAML) {
+        return done(new BadRequest(`the YAML body expands to about ${Math.round(size / 1024)} KiB through its aliases; the limit is ${MAX_EXPANDED_YAML / 1024} KiB: use fewer aliases`));
+      }
       done(null, doc.toJS({ maxAliasCount: 100 }));
     } catch (err) {
       done(new BadRequest(`malformed YAML in the request body: ${(err as Error).message}`));

@@ -7,6 +7,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { FieldError } from '../../errors.js';
 import { ALL_VERBS, type AnyObject, type ApiObject, type Verb } from '../../model/index.js';
 import type { KindInfo } from '../../state/object.js';
+import type { Limits } from '../limits.js';
 import { API_VERSION, ObjectMeta } from './common.js';
 
 
@@ -38,7 +39,7 @@ export interface KindOptions<S extends TObject, St extends TObject> {
    */
   prepare?: (obj: ApiObject<Static<S>, Static<St>>, lookup: Lookup) => ApiObject<Static<S>, Static<St>>;
   /** Rules the schema cannot express, on create and update; paths are JSON pointers from the object root. */
-  validate?: (obj: ApiObject<Static<S>, Static<St>>) => FieldError[];
+  validate?: (obj: ApiObject<Static<S>, Static<St>>, limits: Limits) => FieldError[];
   /** Rules about a change (immutable fields): the next object against the current one. */
   validateUpdate?: (next: ApiObject<Static<S>, Static<St>>, current: ApiObject<Static<S>, Static<St>>) => FieldError[];
   /** Rules the status schema cannot express, checked on every status write. */

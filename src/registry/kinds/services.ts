@@ -63,8 +63,11 @@ export const services = defineKind({
     ...spec,
     template: { restartPolicy: 'always' as const, ...spec.template },
   }),
-  validate: (svc) => {
+  validate: (svc, limits) => {
     const errs: FieldError[] = [];
+    if ((svc.spec.replicas ?? 0) > limits.maxReplicas) {
+      errs.push({ path: '/spec/replicas', message: `at most ${limits.maxReplicas} replicas per service (the server's --max-replicas), got ${svc.spec.replicas}` });
+    }
     if (svc.spec.global && svc.spec.replicas !== undefined) {
       errs.push({ path: '/spec/replicas', message: 'a global service runs one task per machine: remove replicas or global' });
     }
