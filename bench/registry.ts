@@ -1,3 +1,4 @@
+import { agentBurst } from './agent-burst.js';
 import { apiRead, apiWrite } from './api.js';
 import { coldStart } from './cold-start.js';
 import { converge } from './converge.js';
@@ -18,6 +19,7 @@ export const benchmarks: Benchmark[] = [
   { name: 'api-write', description: 'creates vs. etcd 3.4 puts, c=64', run: apiWrite },
   { name: 'schedule', description: 'hollow machines: submit → all tasks bound', run: schedule },
   { name: 'converge', description: 'service PUT → Running on a local agent vs. spawn', run: converge },
+  { name: 'agent-burst', description: '1,000 one-off tasks at once to one agent → all finished vs. spawning them from Node', run: agentBurst },
   { name: 'watch-fanout', description: 'watchers in child processes: write ack → event parsed', run: watchFanout },
   { name: 'cold-start', description: 'drover dev --agents 3 → 3 Ready machines', run: coldStart },
   { name: 'fleet', description: 'schedule and read workloads through /fleet/v1', run: fleet },

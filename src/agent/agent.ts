@@ -11,6 +11,8 @@ import type { Driver } from './drivers/driver.js';
 import { hostFacts } from './host.js';
 import { resolveMachineId } from './machine-id.js';
 import { ClusterIdentity } from './cluster-identity.js';
+import { LoopLagMonitor } from './loop-lag.js';
+import { StartGate } from './start-gate.js';
 import { StatusReporter } from './status-reporter.js';
 import { TaskRunner, type RunnerContext } from './task-runner.js';
 
@@ -47,6 +49,8 @@ export class Agent {
    */
   private readonly heartbeatClient: Client;
   private readonly runners = new Map<string, TaskRunner>();
+  private readonly startGate = new StartGate();
+  private readonly lag: LoopLagMonitor;
   private readonly reporter: StatusReporter;
   private readonly abort = new AbortController();
   private readonly identity: ClusterIdentity;
@@ -69,6 +73,7 @@ export class Agent {
     this.tasksDir = join(dataDir, 'tasks');
     mkdirSync(this.tasksDir, { recursive: true });
     this.identity = new ClusterIdentity(join(dataDir, 'cluster.json'), opts.acceptNewCluster);
+    this.lag = new LoopLagMonitor(opts.logger);
     this.client = new Client({ server: opts.server, dispatcher: opts.dispatcher });
     this.heartbeatClient = new Client({ server: opts.server, dispatcher: opts.heartbeatDispatcher ?? opts.dispatcher });
     this.reporter = new StatusReporter(this.client, (err, task) => opts.logger.warn({ err: String(err), task }, 'status report failed'));
@@ -179,6 +184,7 @@ export class Agent {
   async close(stopTasks = false): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.lag.close();
     clearTimeout(this.heartbeat);
     this.abort.abort();
     await this.syncing;
@@ -245,13 +251,19 @@ export class Agent {
       if (problem) this.freeze(problem);
     } catch (err) {
       if (!this.closed) this.log.warn({ err: String(err) }, 'heartbeat failed');
-      if (err instanceof ApiError && err.code === 404) await this.register().catch(() => {});
+      if (err instanceof ApiError && err.code === 404) {
+        // The server does not know this machine: a server on another store must not get it registered.
+        const problem = await this.checkCluster();
+        if (typeof problem === 'string') this.freeze(problem);
+        else if (problem === undefined) await this.register().catch(() => {});
+      }
     }
   }
 
   private context(): RunnerContext {
     return {
       machine: this.id,
+      startGate: this.startGate,
       tasksDir: this.tasksDir,
       client: this.client,
       reporter: this.reporter,

@@ -6,12 +6,15 @@ import { join } from 'node:path';
 import { AGENT_FINALIZER } from '../model/index.js';
 import type { Client, Task } from '../client/client.js';
 import type { Driver, Run, UnitState } from './drivers/driver.js';
+import type { StartGate } from './start-gate.js';
 import type { StatusReporter } from './status-reporter.js';
 import type { ExitStatus } from './supervisor.js';
 
 
 export interface RunnerContext {
   machine: string;
+  /** Paces starts across the machine's tasks. */
+  startGate: StartGate;
   tasksDir: string;
   client: Client;
   reporter: StatusReporter;
@@ -162,22 +165,30 @@ export class TaskRunner {
     await this.startRun(t);
   }
 
-  private async startRun(t: Task): Promise<void> {
-    this.runTemplate = JSON.stringify(t.spec.template);
-    // A run's leftovers only exist in a directory an earlier run made (rmSync's lstats per file
-    // were the hollow fleet's largest cost at 40k tasks).
-    const fresh = mkdirSync(this.dir, { recursive: true }) !== undefined;
-    if (!fresh) for (const f of ['exit', 'pid', 'shim.pid', 'shim.error']) rmSync(join(this.dir, f), { force: true });
-    this.save(t);
-    this.report(t, { phase: 'Starting', unitState: { load: 'loaded', active: 'activating', sub: 'start' } });
-    let run: Run;
-    try {
-      run = await this.ctx.driverFor(t).start(t, this.startContext(t));
-    } catch (err) {
-      this.finished = true;
-      this.report(t, { phase: 'Failed', reason: 'StartFailed', message: (err as Error).message, unitState: { load: 'loaded', active: 'failed', sub: 'failed' } });
-      return;
-    }
+  /** Starts a run, paced with the machine's other starts (see start-gate.ts). */
+  private async startRun(queued: Task): Promise<void> {
+    let run: Run | undefined;
+    let t = queued;
+    const started = await this.ctx.startGate.run(async () => {
+      // The task may have changed (or gone) while it waited for its turn.
+      if (!this.task || !wantsRunning(this.task, this.ctx.machine) || this.closed) return false;
+      t = this.task;
+      this.runTemplate = JSON.stringify(t.spec.template);
+      // A run's leftovers only exist in a directory an earlier run made (rmSync's lstats per file
+      // were the hollow fleet's largest cost at 40k tasks).
+      const fresh = mkdirSync(this.dir, { recursive: true }) !== undefined;
+      if (!fresh) for (const f of ['exit', 'pid', 'shim.pid', 'shim.error']) rmSync(join(this.dir, f), { force: true });
+      this.save(t);
+      this.report(t, { phase: 'Starting', unitState: { load: 'loaded', active: 'activating', sub: 'start' } });
+      try {
+        run = await this.ctx.driverFor(t).start(t, this.startContext(t));
+      } catch (err) {
+        this.finished = true;
+        this.report(t, { phase: 'Failed', reason: 'StartFailed', message: (err as Error).message, unitState: { load: 'loaded', active: 'failed', sub: 'failed' } });
+      }
+      return true;
+    });
+    if (!started || !run) return;
     const startedAt = Date.now();
     this.attach(run, startedAt);
     this.report(t, {
@@ -302,4 +313,9 @@ export class TaskRunner {
       onUnitState: (unitState: UnitState) => this.report(t, { unitState }),
     };
   }
+}
+
+/** The task is bound here, not being deleted, and should run. */
+function wantsRunning(t: Task, machine: string): boolean {
+  return t.spec.machine === machine && t.metadata.deletionTimestamp === undefined && t.status?.phase !== 'Lost' && (t.spec.desiredState ?? 'running') === 'running';
 }

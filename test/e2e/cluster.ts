@@ -88,7 +88,10 @@ export async function startCluster(agentCount: number, opts: { machineGraceSecon
           await exited;
         },
         stop: async () => {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          if (child.exitCode === null && child.signalCode === null) {
+            child.kill('SIGCONT'); // a test may have paused it: a stopped process never handles SIGTERM
+            child.kill('SIGTERM');
+          }
           await exited;
         },
       };
