@@ -6,7 +6,7 @@ import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startTestServer, tempDir, type TestServer } from '../helpers.js';
+import { http, startTestServer, tempDir, type TestServer } from '../helpers.js';
 import { fleet, sleepUnit } from './fleet.js';
 
 describe('fleet routing', () => {
@@ -45,6 +45,23 @@ describe('fleet routing', () => {
       assert.equal(r.status, code, `${method} ${path}`);
       assert.equal(r.headers.get('content-type'), 'application/json');
       assert.equal(r.text, JSON.stringify({ error: { code, message } }), `${method} ${path}`);
+    }
+  });
+
+  test('every answer carries fleetd\'s Server header; the native API does not', async () => {
+    const f = fleet(s.url);
+    for (const r of [await f.get('/units'), await f.get('/nothing'), await f.req('POST', '/units'), await http(`${s.url}/`)]) {
+      assert.equal(r.headers.get('server'), 'fleetd/v1.0.0');
+    }
+    assert.equal((await http(`${s.url}/api/v1/machines`)).headers.get('server'), null);
+  });
+
+  test('the root answers as fleetd\'s does: 405 with an empty message, whatever the method', async () => {
+    for (const method of ['GET', 'POST', 'DELETE']) {
+      const r = await http(`${s.url}/`, { method });
+      assert.equal(r.status, 405, method);
+      assert.equal(r.headers.get('content-type'), 'application/json');
+      assert.equal(r.text, '{"error":{"code":405,"message":""}}', method);
     }
   });
 

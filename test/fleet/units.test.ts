@@ -228,6 +228,39 @@ describe('fleet /units pagination', () => {
   });
 });
 
+describe('fleet pagination at an exact multiple of the page size', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ controllers: false });
+  });
+  after(() => s.close());
+
+  /** Every page fleetctl would read, following nextPageToken until a page has none. */
+  const pages = async (path: string, key: string) => {
+    const out: number[] = [];
+    for (let token: string | undefined = ''; token !== undefined; ) {
+      const page = (await fleet(s.url).get(`${path}${token ? `?nextPageToken=${token}` : ''}`)).json();
+      out.push(page[key]?.length ?? 0);
+      token = page.nextPageToken;
+    }
+    return out;
+  };
+
+  test('100 and 200 units: full pages each with a nextPageToken, then a final empty page, as fleet pages them', async () => {
+    const f = fleet(s.url);
+    const add = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) assert.equal((await f.put(`/units/m${String(i).padStart(3, '0')}.service`, { desiredState: 'inactive', options: sleepUnit() })).status, 201);
+    };
+    await add(0, 100);
+    assert.deepEqual(await pages('/units', 'units'), [100, 0]);
+    assert.equal((await f.get('/units?nextPageToken=ZAACAA==')).text, '{}', 'the last page is empty, without a token');
+    await add(100, 200);
+    assert.deepEqual(await pages('/units', 'units'), [100, 100, 0]);
+    await add(200, 201);
+    assert.deepEqual(await pages('/units', 'units'), [100, 100, 1]);
+  });
+});
+
 /** A request written byte for byte (fetch cannot send two Content-Type headers). */
 function rawRequest(base: string, text: string): Promise<string> {
   const { hostname, port } = new URL(base);

@@ -1,6 +1,7 @@
 // The fleet v1 API façade, served under /fleet/v1 and /v1-alpha as fleetd serves it. Routing is
 // fleet's own (api/mux.go and each resource's ServeHTTP), so unknown paths, wrong methods and
-// failures answer with fleet's status codes and error entity, never the native envelope.
+// failures answer with fleet's status codes and error entity, never the native envelope; every
+// answer carries fleetd's Server header, and the root answers as fleetd's does.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Facade, FacadeOptions } from '../../api/facade.js';
 import { ApiError } from '../../errors.js';
@@ -10,7 +11,7 @@ import { listMachines, patchMachines } from './machines.js';
 import { getState, listStates } from './state.js';
 import { destroyUnit, getUnit, listUnits, setUnit } from './units.js';
 import type { FleetDoor } from './door.js';
-import { FleetError, checkContentType, sendEmpty, sendFleet, sendFleetError } from './wire.js';
+import { FLEETD_SERVER, FleetError, checkContentType, sendEmpty, sendFleet, sendFleetError } from './wire.js';
 
 export const FLEET_PREFIXES = ['/fleet/v1', '/v1-alpha'] as const;
 
@@ -24,6 +25,13 @@ export const fleetFacade: Facade = {
     fleet.removeAllContentTypeParsers();
     fleet.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     fleet.setErrorHandler((err, req, reply) => sendFleetError(reply, toFleetError(err, req)));
+    fleet.addHook('onSend', (_req, reply, payload, done) => {
+      reply.header('server', FLEETD_SERVER);
+      done(null, payload);
+    });
+    // fleetd's root (api/mux.go baseHandler): 405 to every method, with an empty message. The
+    // native API lives under /api, so the root is fleet's to answer.
+    fleet.route({ method: [...METHODS], url: '/', exposeHeadRoute: false, handler: (_req, reply) => sendFleetError(reply, new FleetError(405)) });
     for (const prefix of FLEET_PREFIXES) {
       for (const url of [prefix, `${prefix}/*`]) {
         fleet.route({

@@ -7,6 +7,12 @@ import { goQuote } from '../../units/gostrings.js';
 /** Page size of every fleet collection (fleetd's --token-limit default). */
 export const FLEET_PAGE_SIZE = 100;
 
+/**
+ * The Server header fleetd sends on every answer: "fleetd/" + version.Version (api/mux.go
+ * serverInfoMiddleware), the version being what `git describe` said when the release was built.
+ */
+export const FLEETD_SERVER = 'fleetd/v1.0.0';
+
 /** A failure answered with fleet's error entity. */
 export class FleetError extends Error {
   constructor(
@@ -94,12 +100,16 @@ export function pageTokenFrom(query: URLSearchParams): PageToken {
   return token;
 }
 
-/** One page of `all` and the token of the next page, if there is one (fleet's extract*PageData). */
+/**
+ * One page of `all` and the token of the next page, if there is one (fleet's extract*PageData).
+ * A full page always has a next token, so a collection of exactly 100 items ends with an empty
+ * page, as fleet's does: only a page that ends past the last item has none.
+ */
 export function pageOf<T>(all: T[], token: PageToken): { items: T[]; next?: string } {
   const start = (token.page - 1) * token.limit;
   const stop = token.page * token.limit;
   if (start >= all.length) return { items: [] };
-  if (stop >= all.length) return { items: all.slice(start) };
+  if (stop > all.length) return { items: all.slice(start) };
   return { items: all.slice(start, stop), next: encodePageToken({ limit: token.limit, page: token.page + 1 }) };
 }
 
@@ -127,6 +137,7 @@ export function decodeBody(body: Buffer | undefined): unknown {
 export function jsonTypeName(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   if (v === null) return 'null';
+  if (typeof v === 'boolean') return 'bool';
   return typeof v === 'object' ? 'object' : typeof v;
 }
 
