@@ -70,6 +70,30 @@ describe('fleet /machines', () => {
     assert.deepEqual((await s.client.machines.get(A)).metadata.labels, { role: 'db' }, 'the valid first op was not applied');
   });
 
+  test('PATCH with a value that is not {"value": …} answers 400 with Go\'s decoding error and applies nothing', async () => {
+    const valueType = 'struct { Value string "json:\\"value\\"" }';
+    const cases: [unknown, string][] = [
+      // fleetctl and fleet's own tests send {"value":{"value":"x"}}; a plain string is a type error in Go's decoder.
+      [[{ op: 'add', path: `/${A}/metadata/plain`, value: 'x' }], `json: cannot unmarshal string into Go struct field machineMetadataOp.Value of type ${valueType}`],
+      [[{ op: 'add', path: `/${A}/metadata/n`, value: 5 }], `json: cannot unmarshal number into Go struct field machineMetadataOp.Value of type ${valueType}`],
+      [[{ op: 'add', path: `/${A}/metadata/b`, value: true }], `json: cannot unmarshal bool into Go struct field machineMetadataOp.Value of type ${valueType}`],
+      [[{ op: 'add', path: `/${A}/metadata/n`, value: { value: 5 } }], 'json: cannot unmarshal number into Go struct field .Value.value of type string'],
+      [[{ op: 7, path: `/${A}/metadata/n`, value: { value: 'x' } }], 'json: cannot unmarshal number into Go struct field machineMetadataOp.op of type string'],
+      [['add'], 'json: cannot unmarshal string into Go value of type api.machineMetadataOp'],
+      // The first type error in the document wins, even after a valid operation.
+      [[{ op: 'add', path: `/${A}/metadata/ok`, value: { value: 'y' } }, { op: 'add', path: `/${A}/metadata/plain`, value: 'x' }], `json: cannot unmarshal string into Go struct field machineMetadataOp.Value of type ${valueType}`],
+    ];
+    for (const [body, message] of cases) {
+      const r = await f.patch('/machines', body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.deepEqual(r.json(), { error: { code: 400, message } }, JSON.stringify(body));
+    }
+    assert.deepEqual((await s.client.machines.get(A)).metadata.labels, { role: 'db' }, 'nothing was applied');
+    // Go matches field names without case: {"Value": {"VALUE": …}} is a value.
+    assert.equal((await f.patch('/machines', [{ OP: 'add', Path: `/${A}/metadata/cased`, Value: { VALUE: 'yes' } }])).status, 204);
+    assert.equal((await s.client.machines.get(A)).metadata.labels?.cased, 'yes');
+  });
+
   test('other methods answer 405 with fleet\'s message', async () => {
     const r = await f.req('POST', '/machines');
     assert.equal(r.status, 405);

@@ -7,7 +7,7 @@ import { ApiError } from '../../errors.js';
 import type { Machine } from '../../model/index.js';
 import type { FleetDoor } from './door.js';
 import { isPresent, machineOf } from './model.js';
-import { FleetError, decodeBody, jsonTypeName, pageOf, pageTokenFrom } from './wire.js';
+import { FleetError, decodeBody, goFields, jsonTypeName, pageOf, pageTokenFrom } from './wire.js';
 
 const METADATA_PATH = /^\/([^/]+)\/metadata\/([A-Za-z0-9_.-]+)$/;
 
@@ -76,18 +76,22 @@ function asFleetError(err: unknown): unknown {
   return err;
 }
 
-/** The body as fleet reads it: an array of {op, path, value: {value}}; a plain string value is accepted too. */
+/** Go's spelling of machineMetadataOp.Value's type, an anonymous struct with a tagged field. */
+const VALUE_TYPE = 'struct { Value string "json:\\"value\\"" }';
+
+/**
+ * The body as fleet reads it: Go's decoder fills []machineMetadataOp (op, path, and value as
+ * {"value": "…"}), field names matched without case; the first value of the wrong type, in
+ * document order, is the answer (so a plain string value is refused, as fleet refuses it). Then
+ * fleet's checks, operation by operation.
+ */
 function readOps(body: Buffer | undefined): MetadataOp[] {
   const raw = decodeBody(body);
   if (raw === null) return [];
   if (!Array.isArray(raw)) throw new FleetError(400, `json: cannot unmarshal ${jsonTypeName(raw)} into Go value of type []api.machineMetadataOp`);
+  const decoded = (raw as unknown[]).map(decodeOp);
   const ops: MetadataOp[] = [];
-  for (const item of raw as unknown[]) {
-    const o = (item && typeof item === 'object' && !Array.isArray(item) ? item : {}) as Record<string, unknown>;
-    const op = typeof o.op === 'string' ? o.op : '';
-    const path = typeof o.path === 'string' ? o.path : '';
-    const v = o.value;
-    const value = typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as { value?: unknown }).value === 'string' ? (v as { value: string }).value : '';
+  for (const { op, path, value } of decoded) {
     if (op !== 'add' && op !== 'remove' && op !== 'replace') throw new FleetError(400, 'invalid op: expect add, remove, or replace');
     const m = METADATA_PATH.exec(path);
     if (!m) throw new FleetError(400, 'machine metadata path invalid');
@@ -95,4 +99,29 @@ function readOps(body: Buffer | undefined): MetadataOp[] {
     ops.push({ op, machine: m[1]!, key: m[2]!, value });
   }
   return ops;
+}
+
+/** One array element as Go decodes it into machineMetadataOp; null leaves a field empty. */
+function decodeOp(item: unknown): { op: string; path: string; value: string } {
+  const out = { op: '', path: '', value: '' };
+  if (item === null) return out;
+  if (typeof item !== 'object' || Array.isArray(item)) throw unmarshal(item, 'Go value of type api.machineMetadataOp');
+  for (const [key, v] of Object.entries(goFields(item as Record<string, unknown>, ['op', 'path', 'Value']))) {
+    if (v === null) continue;
+    if (key !== 'Value') {
+      if (typeof v !== 'string') throw unmarshal(v, `Go struct field machineMetadataOp.${key} of type string`);
+      out[key as 'op' | 'path'] = v;
+      continue;
+    }
+    if (typeof v !== 'object' || Array.isArray(v)) throw unmarshal(v, `Go struct field machineMetadataOp.Value of type ${VALUE_TYPE}`);
+    const inner = goFields(v as Record<string, unknown>, ['value']).value;
+    if (inner === null || inner === undefined) continue;
+    if (typeof inner !== 'string') throw unmarshal(inner, 'Go struct field .Value.value of type string');
+    out.value = inner;
+  }
+  return out;
+}
+
+function unmarshal(v: unknown, into: string): FleetError {
+  return new FleetError(400, `json: cannot unmarshal ${jsonTypeName(v)} into ${into}`);
 }
