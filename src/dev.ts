@@ -13,6 +13,8 @@ export interface DevOptions {
   machineGraceSeconds?: number;
   logLevel?: string;
   heartbeatMs?: number;
+  /** Also serve the API (fleet's façade included) on this unix socket, as `drover server --fleet-socket` does. */
+  fleetSocket?: string;
 }
 
 export interface RunningDev {
@@ -30,6 +32,7 @@ export async function startDev(opts: DevOptions): Promise<RunningDev> {
     dataDir: join(dataDir, 'server'),
     logger: logger.child({ component: 'server' }),
     machineGraceSeconds: opts.machineGraceSeconds,
+    ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
   });
   const agents: RunningAgent[] = [];
   try {

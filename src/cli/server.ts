@@ -1,5 +1,6 @@
 // `drover server` and `drover dev`: run the control plane in the foreground until SIGINT/SIGTERM.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startDev } from '../dev.js';
 import { parseEtcdUrl, startServer } from '../server.js';
@@ -45,11 +46,20 @@ export function registerServerCommands(program: Command): void {
     .option('--data <dir>', 'directory for the store and the agents\' files', './drover-data')
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'warn')
-    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string }) => {
-      const dev = await startDev({ agents: opts.agents, listen: opts.listen, dataDir: opts.data, machineGraceSeconds: opts.machineGrace, logLevel: opts.logLevel });
+    .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
+    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string }) => {
+      const dev = await startDev({
+        agents: opts.agents,
+        listen: opts.listen,
+        dataDir: opts.data,
+        machineGraceSeconds: opts.machineGrace,
+        logLevel: opts.logLevel,
+        ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
+      });
       // The CLI finds this server without flags: the "dev" context becomes current.
       (await import('./config.js')).writeDevContext(dev.url);
       console.log(`drover dev: API at ${dev.url}/api/v1 with ${opts.agents} agent${opts.agents === 1 ? '' : 's'} (data in ${opts.data})`);
+      if (opts.fleetSocket) console.log(`  fleet API on ${opts.fleetSocket}: fleetctl --endpoint unix://${resolve(opts.fleetSocket)} list-machines`);
       console.log(`  try: curl ${dev.url}/api/v1/machines`);
       console.log(`       curl -X POST ${dev.url}/api/v1/tasks -H 'content-type: application/json' -d '{"spec":{"template":{"command":["echo","hello"]}}}'`);
       await untilSignal(dev);
