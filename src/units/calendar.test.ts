@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { CalendarSpecError, formatCalendarSpec, parseCalendarSpec } from './calendar.js';
+import { CalendarSpecError, parseCalendarSpec } from './calendar.js';
+import { formatCalendarSpec } from './calendar-format.js';
 import { nextElapse } from './calendar-next.js';
 
 // Answers of `systemd-analyze calendar --iterations=3 --base-time='2024-02-27 12:00:00 UTC'`

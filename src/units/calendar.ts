@@ -5,7 +5,7 @@
 // seconds; and the shorthands minutely, hourly, daily, weekly, monthly, yearly (annually),
 // quarterly and semiannually. No npm package reads this syntax (cron libraries have neither
 // years, "..", "~" nor weekday ranges by name), hence this parser. The next elapse is in
-// calendar-next.ts; formatCalendarSpec writes systemd's normalized form.
+// calendar-next.ts, systemd's normalized form in calendar-format.ts.
 
 /** One item of a field's list: `start`, or `start..stop`, repeating every `repeat` when > 0. */
 export interface CalendarComponent {
@@ -36,7 +36,7 @@ export interface CalendarSpec {
 
 export class CalendarSpecError extends Error {}
 
-const USEC_PER_SEC = 1_000_000;
+export const USEC_PER_SEC = 1_000_000;
 export const CALENDAR_MIN_YEAR = 1970;
 export const CALENDAR_MAX_YEAR = 2199;
 
@@ -57,7 +57,7 @@ const WEEKDAY_NAMES: ReadonlyArray<readonly [string, number]> = [
   ['monday', 0], ['mon', 0], ['tuesday', 1], ['tue', 1], ['wednesday', 2], ['wed', 2], ['thursday', 3], ['thu', 3],
   ['friday', 4], ['fri', 4], ['saturday', 5], ['sat', 5], ['sunday', 6], ['sun', 6],
 ];
-const WEEKDAY_ABBREVIATIONS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+export const WEEKDAY_ABBREVIATIONS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** Parses a calendar event; throws CalendarSpecError saying what is wrong. */
 export function parseCalendarSpec(text: string): CalendarSpec {
@@ -288,42 +288,4 @@ function isTimeZoneName(name: string): boolean {
 
 function fmt(v: number, usec: boolean): string {
   return usec ? String(v / USEC_PER_SEC) : String(v);
-}
-
-/** systemd's normalized form of a calendar event ("Mon..Fri *-*-* 09:00:00"). */
-export function formatCalendarSpec(spec: CalendarSpec): string {
-  const parts: string[] = [];
-  if (spec.weekdays) parts.push(formatWeekdays(spec.weekdays));
-  parts.push(`${formatChain(spec.year, 4, false)}-${formatChain(spec.month, 2, false)}${spec.endOfMonth ? '~' : '-'}${formatChain(spec.day, 2, false)}`);
-  parts.push(`${formatChain(spec.hour, 2, false)}:${formatChain(spec.minute, 2, false)}:${formatChain(spec.second, 2, true)}`);
-  if (spec.utc) parts.push('UTC');
-  return parts.join(' ');
-}
-
-function formatWeekdays(days: ReadonlySet<number>): string {
-  const out: string[] = [];
-  for (let d = 0; d < 7; d++) {
-    if (!days.has(d)) continue;
-    let end = d;
-    while (days.has(end + 1)) end++;
-    if (end - d >= 2) out.push(`${WEEKDAY_ABBREVIATIONS[d]}..${WEEKDAY_ABBREVIATIONS[end]}`);
-    else for (let x = d; x <= end; x++) out.push(WEEKDAY_ABBREVIATIONS[x]!);
-    d = end;
-  }
-  return out.join(',');
-}
-
-function formatChain(chain: CalendarChain, width: number, usec: boolean): string {
-  if (!chain) return '*';
-  const unit = usec ? USEC_PER_SEC : 1;
-  if (usec && chain.length === 1 && chain[0]!.start === 0 && chain[0]!.repeat === USEC_PER_SEC && chain[0]!.stop < 0) return '*';
-  const num = (v: number) => `${String(Math.floor(v / unit)).padStart(width, '0')}${v % unit > 0 ? `.${String(v % unit).padStart(6, '0')}` : ''}`;
-  return chain
-    .map((x) => {
-      let s = num(x.start);
-      if (x.stop >= 0) s += `..${num(x.stop)}`;
-      if (x.repeat > 0 && !(x.stop >= 0 && x.repeat === unit)) s += `/${Math.floor(x.repeat / unit)}${x.repeat % unit > 0 ? `.${String(x.repeat % unit).padStart(6, '0')}` : ''}`;
-      return s;
-    })
-    .join(',');
 }
