@@ -19,3 +19,7 @@ export {
   type ServiceUnit, type ServiceType, type SystemdServiceType, type RestartMode, type KillMode, type PathSetting, type UnitDependencies,
   type ExecCommand, type ExecPrivileges, type InterpretServiceOptions,
 } from './systemd.js';
+export { parseCalendarSpec, CalendarSpecError, type CalendarSpec } from './calendar.js';
+export { formatCalendarSpec } from './calendar-format.js';
+export { nextElapse } from './calendar-next.js';
+export { interpretTimer, type TimerUnit, type TimerSpans, type InterpretTimerOptions } from './systemd-timer.js';
