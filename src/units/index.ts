@@ -23,3 +23,4 @@ export { parseCalendarSpec, CalendarSpecError, type CalendarSpec } from './calen
 export { formatCalendarSpec } from './calendar-format.js';
 export { nextElapse } from './calendar-next.js';
 export { interpretTimer, type TimerUnit, type TimerSpans, type InterpretTimerOptions } from './systemd-timer.js';
+export { nextTimerElapse, type TimerBases } from './timer-schedule.js';
