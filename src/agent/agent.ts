@@ -13,6 +13,7 @@ import { resolveMachineId } from './machine-id.js';
 import { ClusterIdentity } from './cluster-identity.js';
 import { LoopLagMonitor } from './loop-lag.js';
 import { StartGate } from './start-gate.js';
+import { MachineUnits } from './machine-units.js';
 import { StatusReporter } from './status-reporter.js';
 import { TaskRunner, type RunnerContext } from './task-runner.js';
 
@@ -51,6 +52,8 @@ export class Agent {
   private readonly runners = new Map<string, TaskRunner>();
   private readonly startGate = new StartGate();
   private readonly lag: LoopLagMonitor;
+  /** The units among them, for timers. */
+  private readonly units = new MachineUnits(() => this.runners.values());
   private readonly reporter: StatusReporter;
   private readonly abort = new AbortController();
   private readonly identity: ClusterIdentity;
@@ -78,6 +81,8 @@ export class Agent {
     this.heartbeatClient = new Client({ server: opts.server, dispatcher: opts.heartbeatDispatcher ?? opts.dispatcher });
     this.reporter = new StatusReporter(this.client, (err, task) => opts.logger.warn({ err: String(err), task }, 'status report failed'));
     this.synced = new Promise((r) => (this.markSynced = r));
+    // A timer the previous agent left must not fire before the unit it starts is known again.
+    void this.synced.then(() => this.units.known());
   }
 
   get log(): Logger {
@@ -278,6 +283,8 @@ export class Agent {
       }),
       forget: (uid) => this.runners.delete(uid),
       onError: (err, what) => this.log.error({ err: String(err) }, `${what} failed`),
+      units: this.units,
+      onUnitActivity: (runner) => this.units.changed(runner),
     };
   }
 

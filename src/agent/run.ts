@@ -1,5 +1,6 @@
 // Assembles a running agent: drivers, its small HTTP API (for the server's log/kill/exec
 // proxy) and the agent loop. Used by `drover agent`, `drover dev` and tests.
+import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { shimPath as defaultShimPath } from '../paths.js';
 import { parseListen } from '../net/listen.js';
@@ -35,7 +36,8 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', base: { component: 'agent' } });
   const shim = opts.shimPath ?? defaultShimPath;
   const logMax = opts.logMaxBytes ?? 10 * 1024 * 1024;
-  const drivers = { exec: new ExecDriver(shim, logMax), unit: opts.unitDriver?.(shim, logMax) ?? new UnitDriver({ shimPath: shim, logMaxBytes: logMax }) };
+  const unit = opts.unitDriver?.(shim, logMax) ?? new UnitDriver({ shimPath: shim, logMaxBytes: logMax, timerStampDir: join(resolve(opts.dataDir), 'timers') });
+  const drivers = { exec: new ExecDriver(shim, logMax), unit };
   // The agent API must be up before registration publishes its endpoint.
   const ref: { agent?: Agent } = {};
   const app = await buildAgentApp({

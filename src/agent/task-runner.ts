@@ -1,11 +1,14 @@
 // One task on this machine: starts, restarts (per its policy, with exponential backoff) and
 // stops its runs, and reports each step. Every change funnels through `update`, and steps run
-// one at a time, so a burst of events never starts a task twice.
+// one at a time, so a burst of events never starts a task twice. A unit loaded here (desired
+// state `loaded`) runs only when activated (a timer's elapse): one run, after which it is loaded
+// again, never finished, so it can be activated again.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_FINALIZER } from '../model/index.js';
 import type { Client, Task } from '../client/client.js';
-import type { Driver, Run, UnitState } from './drivers/driver.js';
+import type { Driver, MachineUnits, Run, UnitState } from './drivers/driver.js';
+import { unitNameOf } from './drivers/unit-commands.js';
 import type { StartGate } from './start-gate.js';
 import type { StatusReporter } from './status-reporter.js';
 import type { ExitStatus } from './supervisor.js';
@@ -22,6 +25,10 @@ export interface RunnerContext {
   baseEnv(task: Task): Record<string, string>;
   forget(uid: string): void;
   onError(err: unknown, what: string): void;
+  /** This machine's units, for timers (see MachineUnits). */
+  units?: MachineUnits;
+  /** The task's unit became active or inactive. */
+  onUnitActivity?(runner: TaskRunner): void;
 }
 
 const BACKOFF_MIN_MS = 100;
@@ -32,6 +39,8 @@ const BACKOFF_RESET_MS = 10_000;
 interface Saved {
   task: Task;
   restarts: number;
+  /** The run is an activation of a loaded unit: the next agent lets it finish, then goes back to loaded. */
+  activated?: boolean;
 }
 
 export class TaskRunner {
@@ -41,6 +50,12 @@ export class TaskRunner {
   private restarts = 0;
   private failures = 0;
   private finished = false;
+  /** A loaded unit asked to run once (a timer elapsed); cleared when that run is over. */
+  private activated = false;
+  private activeSince: number | undefined;
+  /** The idle phase (Scheduled, Stopped) last reported since a run; undefined while running. */
+  private idlePhase: string | undefined;
+  private inactiveSince: number | undefined;
   private backoff: NodeJS.Timeout | undefined;
   private startedAt = 0;
   private busy = false;
@@ -68,6 +83,7 @@ export class TaskRunner {
     }
     r.task = saved.task;
     r.restarts = saved.restarts;
+    r.activated = saved.activated === true;
     r.runTemplate = JSON.stringify(saved.task.spec.template);
     const run = ctx.driverFor(saved.task).adopt(saved.task, r.startContext(saved.task));
     if (run) r.attach(run, Date.now());
@@ -88,6 +104,40 @@ export class TaskRunner {
 
   get currentTask(): Task | undefined {
     return this.task;
+  }
+
+  /** The name of the task's unit ("backup.service"), for tasks that are units. */
+  get unitName(): string | undefined {
+    return this.task?.spec.template.unit ? unitNameOf(this.task) : undefined;
+  }
+
+  /** When the unit last became active, and inactive (what the agent saw, else what the task's status says). */
+  get lastActiveAt(): number | undefined {
+    return this.activeSince ?? parseTime(this.task?.status?.startedAt);
+  }
+
+  get lastInactiveAt(): number | undefined {
+    return this.inactiveSince ?? parseTime(this.task?.status?.finishedAt);
+  }
+
+  /**
+   * Starts one run of a unit loaded here, as systemd starts a unit a timer triggers; undefined
+   * when it starts (or runs already), else why it cannot.
+   */
+  activate(): string | undefined {
+    const t = this.task;
+    if (!t || this.closed || t.metadata.deletionTimestamp) return 'it is being removed from this machine';
+    const desired = t.spec.desiredState ?? 'running';
+    if (this.run || this.backoff) return undefined;
+    if (desired === 'running' && !this.finished) return undefined; // starting anyway
+    if (desired !== 'loaded') {
+      return desired === 'running'
+        ? `it was launched and has ended (${t.status?.phase ?? 'finished'}); a timer starts a unit that is loaded, not launched: load it instead`
+        : 'it is not loaded on this machine';
+    }
+    this.activated = true;
+    this.kick();
+    return undefined;
   }
 
   /** The task as the server now has it, or undefined when it is gone from this machine. */
@@ -146,14 +196,21 @@ export class TaskRunner {
     const gone = !t || t.spec.machine !== this.ctx.machine || t.metadata.deletionTimestamp !== undefined || t.status?.phase === 'Lost';
     if (gone) return this.retire(t);
     const desired = t.spec.desiredState ?? 'running';
-    if (desired !== 'running') {
+    if (desired !== 'loaded') this.activated = false;
+    if (desired !== 'running' && !this.activated) {
       clearTimeout(this.backoff);
       this.backoff = undefined;
       this.finished = false;
       if (this.run) await this.stopRun(t);
       const phase = desired === 'loaded' ? 'Scheduled' : 'Stopped';
-      // The scheduler already wrote Scheduled: a unit just loaded still has to say so (fleet's loaded/inactive/dead).
-      if (t.status?.phase !== phase || t.status?.unitState?.active !== 'inactive') this.report(t, { phase, pid: null, unitState: { load: 'loaded', active: 'inactive', sub: 'dead' } });
+      // Once per state, even when the scheduler already wrote the phase (a unit just loaded still
+      // has to say loaded/inactive/dead, as fleet shows it), and whatever the server echoes
+      // meanwhile: an echo of a report from before an activated run settled must not overwrite
+      // how that run ended (failed/failed).
+      if (this.idlePhase !== phase) {
+        this.idlePhase = phase;
+        this.report(t, { phase, pid: null, unitState: { load: 'loaded', active: 'inactive', sub: 'dead' } });
+      }
       return;
     }
     if (this.run && JSON.stringify(t.spec.template) !== this.runTemplate) {
@@ -171,9 +228,10 @@ export class TaskRunner {
     let t = queued;
     const started = await this.ctx.startGate.run(async () => {
       // The task may have changed (or gone) while it waited for its turn.
-      if (!this.task || !wantsRunning(this.task, this.ctx.machine) || this.closed) return false;
+      if (!this.task || !wantsRunning(this.task, this.ctx.machine, this.activated) || this.closed) return false;
       t = this.task;
       this.runTemplate = JSON.stringify(t.spec.template);
+      this.idlePhase = undefined;
       // A run's leftovers only exist in a directory an earlier run made (rmSync's lstats per file
       // were the hollow fleet's largest cost at 40k tasks).
       const fresh = mkdirSync(this.dir, { recursive: true }) !== undefined;
@@ -183,8 +241,7 @@ export class TaskRunner {
       try {
         run = await this.ctx.driverFor(t).start(t, this.startContext(t));
       } catch (err) {
-        this.finished = true;
-        this.report(t, { phase: 'Failed', reason: 'StartFailed', message: (err as Error).message, unitState: { load: 'loaded', active: 'failed', sub: 'failed' } });
+        this.settle(t, { phase: 'Failed', reason: 'StartFailed', message: (err as Error).message, unitState: { load: 'loaded', active: 'failed', sub: 'failed' } });
       }
       return true;
     });
@@ -197,7 +254,7 @@ export class TaskRunner {
       restarts: this.restarts,
       startedAt: new Date(startedAt).toISOString(),
       reason: '',
-      message: '',
+      message: run.message?.() ?? '',
       exitCode: null,
       signal: null,
       unitState: run.unitState?.() ?? { load: 'loaded', active: 'active', sub: 'running' },
@@ -207,7 +264,23 @@ export class TaskRunner {
   private attach(run: Run, startedAt: number): void {
     this.run = run;
     this.startedAt = startedAt;
+    this.activeSince = startedAt;
+    this.ctx.onUnitActivity?.(this);
     void run.exited.then((status) => this.onExit(run, status));
+  }
+
+  /** The run is over: ended for good, or, for an activated loaded unit, back to loaded. */
+  private settle(t: Task, status: NonNullable<Task['status']>): void {
+    this.inactiveSince = Date.now();
+    if (this.activated) {
+      this.activated = false;
+      this.idlePhase = 'Scheduled';
+      this.report(t, { ...status, phase: 'Scheduled' });
+    } else {
+      this.finished = true;
+      this.report(t, status);
+    }
+    this.ctx.onUnitActivity?.(this);
   }
 
   private onExit(run: Run, status: ExitStatus): void {
@@ -241,8 +314,7 @@ export class TaskRunner {
       }, delay);
       return;
     }
-    this.finished = true;
-    this.report(t, {
+    this.settle(t, {
       ...exit,
       phase: ok ? 'Succeeded' : 'Failed',
       reason: ok ? 'Completed' : 'Error',
@@ -256,6 +328,8 @@ export class TaskRunner {
     this.run = undefined;
     if (t) this.report(t, { phase: 'Stopping', unitState: { load: 'loaded', active: 'deactivating', sub: 'stop' } });
     const status = await run.stop(this.graceMs(t));
+    this.inactiveSince = Date.now();
+    this.ctx.onUnitActivity?.(this);
     if (t) {
       this.report(t, {
         phase: 'Stopped',
@@ -298,7 +372,7 @@ export class TaskRunner {
 
   private save(t: Task): void {
     mkdirSync(this.dir, { recursive: true });
-    const saved: Saved = { task: t, restarts: this.restarts };
+    const saved: Saved = { task: t, restarts: this.restarts, ...(this.activated ? { activated: true } : {}) };
     writeFileSync(join(this.dir, 'task.json'), JSON.stringify(saved));
   }
 
@@ -311,11 +385,19 @@ export class TaskRunner {
       dir: this.dir,
       baseEnv: this.ctx.baseEnv(t),
       onUnitState: (unitState: UnitState) => this.report(t, { unitState }),
+      onMessage: (message: string) => this.report(t, { message }),
+      units: this.ctx.units,
     };
   }
 }
 
-/** The task is bound here, not being deleted, and should run. */
-function wantsRunning(t: Task, machine: string): boolean {
-  return t.spec.machine === machine && t.metadata.deletionTimestamp === undefined && t.status?.phase !== 'Lost' && (t.spec.desiredState ?? 'running') === 'running';
+/** The task is bound here, not being deleted, and should run (or, loaded, was activated). */
+function wantsRunning(t: Task, machine: string, activated: boolean): boolean {
+  const desired = t.spec.desiredState ?? 'running';
+  return t.spec.machine === machine && t.metadata.deletionTimestamp === undefined && t.status?.phase !== 'Lost' && (desired === 'running' || (desired === 'loaded' && activated));
+}
+
+function parseTime(iso: string | undefined): number | undefined {
+  const ms = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(ms) ? undefined : ms;
 }

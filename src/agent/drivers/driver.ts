@@ -28,6 +28,8 @@ export interface Run {
   signal(signal: NodeJS.Signals): boolean;
   /** systemd-style state, for drivers that have one (unit). */
   unitState?(): UnitState;
+  /** What the run has to say in the task's status message once started (a timer: its next elapse). */
+  message?(): string;
   /** Stop watching without touching processes (agent shutdown). */
   detach(): void;
 }
@@ -39,6 +41,26 @@ export interface StartContext {
   baseEnv: Record<string, string>;
   /** Called when a unit's state moves while it starts or stops. */
   onUnitState?: (state: UnitState) => void;
+  /** Called with what the run has to say in the task's status message (a timer: its next elapse). */
+  onMessage?: (message: string) => void;
+  /** The other units of this machine, for a timer to start the one it activates. */
+  units?: MachineUnits;
+}
+
+/**
+ * The units on this machine as a timer sees them (systemd's trigger): a unit is a task here with
+ * unit options, named as its unit ("backup.service").
+ */
+export interface MachineUnits {
+  /** Starts one run of the unit `name`, loaded here; undefined when it started or is active already, else why it cannot. */
+  activate(name: string): string | undefined;
+  /** When `name` last became active, and inactive, on this machine (ms since the epoch). */
+  lastActiveAt(name: string): number | undefined;
+  lastInactiveAt(name: string): number | undefined;
+  /** Calls `onChange` whenever `name` becomes active or inactive here; returns the way to stop. */
+  watch(name: string, onChange: () => void): () => void;
+  /** Calls `fn` once every unit of this machine is known (the agent's first sync), at once if it is. */
+  whenKnown(fn: () => void): void;
 }
 
 export interface Driver {

@@ -10,12 +10,14 @@ import type { RestartDecision } from './driver.js';
 export const SYSTEMD_EXEC_SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 /**
- * The unit's name: the owning Service's name (fleet units are Services named "web.service"),
- * else the task's; ".service" is added when missing, so native names like "web" work too.
+ * The unit's name: the owning Service's name (fleet units are Services named "web.service" or
+ * "backup.timer"), else the task's; ".service" is added when it has no unit type, so native
+ * names like "web" work too.
  */
 export function unitNameOf(task: Task): string | undefined {
   const base = task.metadata.ownerReferences?.find((r) => r.controller)?.name ?? task.metadata.name;
-  const name = base.endsWith('.service') ? base : `${base}.service`;
+  if (isValidSystemdUnitName(base)) return base;
+  const name = `${base}.service`;
   return isValidSystemdUnitName(name) ? name : undefined;
 }
 
