@@ -13,7 +13,7 @@ export class MachineUnits implements Units {
 
   activate(name: string): string | undefined {
     const runner = this.find(name);
-    if (!runner) return `${name} is not loaded on this machine: load it here (in fleet, with MachineOf= the timer in its [X-Fleet] section)`;
+    if (!runner) return `${name} is not loaded on this machine: load it, and give the timer MachineOf=${name} in its [X-Fleet] section`;
     const problem = runner.activate();
     return problem && `${name} ${problem}`;
   }
