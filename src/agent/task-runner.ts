@@ -9,6 +9,7 @@ import { AGENT_FINALIZER } from '../model/index.js';
 import type { Client, Task } from '../client/client.js';
 import type { Driver, MachineUnits, Run, UnitState } from './drivers/driver.js';
 import { unitNameOf } from './drivers/unit-commands.js';
+import { planExit } from './run-exit.js';
 import type { StartGate } from './start-gate.js';
 import type { StatusReporter } from './status-reporter.js';
 import type { ExitStatus } from './supervisor.js';
@@ -31,10 +32,6 @@ export interface RunnerContext {
   onUnitActivity?(runner: TaskRunner): void;
 }
 
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 30_000;
-/** A run that lasted this long resets the backoff. */
-const BACKOFF_RESET_MS = 10_000;
 
 interface Saved {
   task: Task;
@@ -288,39 +285,22 @@ export class TaskRunner {
     this.run = undefined;
     const t = this.task;
     if (!t) return;
-    const decision = this.ctx.driverFor(t).restartPolicy?.(t, status);
-    const policy = decision?.policy ?? t.spec.template.restartPolicy ?? 'never';
-    const ok = status.code === 0;
-    const exit = { exitCode: status.code, signal: status.signal, finishedAt: status.finishedAt.toISOString(), pid: null };
-    const how = status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
-    if (policy === 'always' || (policy === 'on-failure' && !ok)) {
-      if (Date.now() - this.startedAt >= BACKOFF_RESET_MS) this.failures = 0;
-      // A driver's own delay (RestartSec=) is a floor: a crash loop still backs off.
-      const delay = Math.max(decision?.delayMs ?? 0, Math.min(BACKOFF_MIN_MS * 2 ** this.failures, BACKOFF_MAX_MS));
-      this.failures++;
-      this.restarts++;
-      this.save(t);
-      this.report(t, {
-        ...exit,
-        phase: 'Starting',
-        restarts: this.restarts,
-        reason: 'BackOff',
-        message: `${how}; restarting in ${(delay / 1000).toFixed(1)}s (restart policy ${policy})`,
-        unitState: { load: 'loaded', active: 'activating', sub: 'auto-restart' },
-      });
-      this.backoff = setTimeout(() => {
-        this.backoff = undefined;
-        this.kick();
-      }, delay);
-      return;
-    }
-    this.settle(t, {
-      ...exit,
-      phase: ok ? 'Succeeded' : 'Failed',
-      reason: ok ? 'Completed' : 'Error',
-      message: how,
-      unitState: ok ? { load: 'loaded', active: 'inactive', sub: 'dead' } : { load: 'loaded', active: 'failed', sub: 'failed' },
+    const plan = planExit({
+      status,
+      decision: this.ctx.driverFor(t).restartPolicy?.(t, status),
+      templatePolicy: t.spec.template.restartPolicy,
+      failures: this.failures,
+      ranMs: Date.now() - this.startedAt,
     });
+    if (!plan.restart) return this.settle(t, plan.status);
+    this.failures = plan.failures;
+    this.restarts++;
+    this.save(t);
+    this.report(t, { ...plan.status, restarts: this.restarts });
+    this.backoff = setTimeout(() => {
+      this.backoff = undefined;
+      this.kick();
+    }, plan.delayMs);
   }
 
   private async stopRun(t: Task | undefined): Promise<void> {
