@@ -138,7 +138,8 @@ export async function startCluster(agentCount: number, opts: { machineGraceSecon
       });
       // Killed anyway, so that later tests are not disturbed.
       for (const pid of processesWith(marker)) killIfAlive(pid);
-      rmSync(root, { recursive: true, force: true });
+      // A shim killed just above may still be writing its exit file: retry what it refills.
+      rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
       if (problems.length) throw new Error(`the e2e cluster did not close cleanly:\n  ${problems.join('\n  ')}`);
     },
   };
