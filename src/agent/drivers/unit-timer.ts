@@ -47,6 +47,8 @@ export class TimerRun implements Run {
   private readonly unwatch: () => void;
   private ended = false;
   private lastMessage = '';
+  /** RandomizedDelaySec='s delay for an elapse, kept while that elapse is waited for. */
+  private jitter: { at: number; ms: number } | undefined;
   /** What the last elapse did, for the status message. */
   private outcome: string | undefined;
 
@@ -153,7 +155,8 @@ export class TimerRun implements Run {
       return;
     }
     if (last !== undefined) at = Math.max(at, last + MIN_TRIGGER_INTERVAL_MS);
-    at += Math.random() * timer.randomizedDelayMs;
+    if (this.jitter?.at !== at) this.jitter = { at, ms: Math.random() * timer.randomizedDelayMs };
+    at += this.jitter.ms;
     this.setState('active', 'waiting');
     this.say(`waiting: next elapse ${new Date(at).toISOString()}, activating ${timer.unit}${outcome}`);
     const delay = Math.max(0, at - now);
