@@ -154,6 +154,20 @@ describe('timer units and unit types drover does not run', () => {
     for (const u of ['p.timer', 'q.timer', 'p.service', 'q.service']) await fleet(c.server.url).del(`/units/${u}`);
   });
 
+  it('a timer whose service is not loaded on its machine says so and what to do, and stays elapsed', async () => {
+    await put('lonely.timer', 'launched', [opt('Timer', 'OnActiveSec', '1s')]);
+    const t = await until(async () => {
+      const [task] = await tasksOf('lonely.timer');
+      return stateOf(task) === 'active/elapsed' && task;
+    }, 'the timer to elapse', 15_000);
+    assert.match(
+      t.status?.message ?? '',
+      /^elapsed: no trigger left to wait for; elapsed at \S+ but could not start lonely\.service: lonely\.service is not loaded on this machine: load it, and give the timer MachineOf=lonely\.service in its \[X-Fleet\] section$/,
+    );
+    assert.equal(t.status?.phase, 'Running', 'an elapsed timer stays active (RemainAfterElapse=yes)');
+    await fleet(c.server.url).del('/units/lonely.timer');
+  });
+
   it('a .socket unit fails at once, failed/failed, with a message saying drover does not run it, and is not restarted', async () => {
     await put('echo.socket', 'launched', [opt('Socket', 'ListenStream', '127.0.0.1:0'), opt('Socket', 'Accept', 'yes')]);
     const failed = await until(async () => {
