@@ -177,6 +177,9 @@ describe('timer units and unit types drover does not run', () => {
     assert.equal(stateOf(failed), 'failed/failed');
     assert.equal(failed.status?.message, 'drover does not run .socket units (only .service and .timer units): "echo.socket" is left failed; run the service it stands for as a .service unit instead');
     assert.equal(failed.status?.restarts ?? 0, 0, 'the agent does not restart it');
+    // The service has seen it fail (its state says so), and keeps it where it failed: no new task.
+    await until(async () => (await c.client.services.get('echo.socket')).status?.state === 'failed', 'the unit to show failed', 15_000);
+    assert.deepEqual((await tasksOf('echo.socket')).map((t) => t.metadata.uid), [failed.metadata.uid], 'failed once: not replaced');
     await fleet(c.server.url).del('/units/echo.socket');
   });
 });
