@@ -284,7 +284,7 @@ export class Agent {
       forget: (uid) => this.runners.delete(uid),
       onError: (err, what) => this.log.error({ err: String(err) }, `${what} failed`),
       units: this.units,
-      onUnitActivity: (runner) => this.units.changed(runner),
+      onUnitActivity: (runner, isActive) => this.units.changed(runner, isActive),
     };
   }
 

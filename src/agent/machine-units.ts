@@ -1,11 +1,15 @@
 // The units of this machine, by unit name, for the timers among them (drivers/driver.ts
 // MachineUnits): a timer starts the unit it activates through here, and learns when that unit
-// became active or inactive. A unit is a task bound here whose template has unit options.
+// became active or inactive (as this agent saw it, else as the task's status says: startedAt,
+// finishedAt). A unit is a task bound here whose template has unit options.
 import type { MachineUnits as Units } from './drivers/driver.js';
 import type { TaskRunner } from './task-runner.js';
 
 export class MachineUnits implements Units {
   private readonly watchers = new Map<string, Set<() => void>>();
+  /** When each unit last became active, and inactive, by unit name, since this agent started. */
+  private readonly activeAt = new Map<string, number>();
+  private readonly inactiveAt = new Map<string, number>();
   private isKnown = false;
   private readonly waiting: Array<() => void> = [];
 
@@ -19,11 +23,11 @@ export class MachineUnits implements Units {
   }
 
   lastActiveAt(name: string): number | undefined {
-    return this.find(name)?.lastActiveAt;
+    return this.activeAt.get(name) ?? parseTime(this.find(name)?.currentTask?.status?.startedAt);
   }
 
   lastInactiveAt(name: string): number | undefined {
-    return this.find(name)?.lastInactiveAt;
+    return this.inactiveAt.get(name) ?? parseTime(this.find(name)?.currentTask?.status?.finishedAt);
   }
 
   watch(name: string, onChange: () => void): () => void {
@@ -47,10 +51,11 @@ export class MachineUnits implements Units {
     for (const fn of this.waiting.splice(0)) fn();
   }
 
-  /** A runner's unit became active or inactive. */
-  changed(runner: TaskRunner): void {
+  /** A runner's unit became active, or inactive. */
+  changed(runner: TaskRunner, isActive: boolean): void {
     const name = runner.unitName;
     if (!name) return;
+    (isActive ? this.activeAt : this.inactiveAt).set(name, Date.now());
     for (const fn of [...(this.watchers.get(name) ?? [])]) fn();
   }
 
@@ -63,4 +68,9 @@ export class MachineUnits implements Units {
     }
     return found;
   }
+}
+
+function parseTime(iso: string | undefined): number | undefined {
+  const ms = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(ms) ? undefined : ms;
 }

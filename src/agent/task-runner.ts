@@ -3,7 +3,7 @@
 // one at a time, so a burst of events never starts a task twice. A unit loaded here (desired
 // state `loaded`) runs only when activated (a timer's elapse): one run, after which it is loaded
 // again, never finished, so it can be activated again.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_FINALIZER } from '../model/index.js';
 import type { Client, Task } from '../client/client.js';
@@ -12,8 +12,8 @@ import { unitNameOf } from './drivers/unit-commands.js';
 import { planExit } from './run-exit.js';
 import type { StartGate } from './start-gate.js';
 import type { StatusReporter } from './status-reporter.js';
+import { readTaskRecord, writeTaskRecord } from './task-record.js';
 import type { ExitStatus } from './supervisor.js';
-
 
 export interface RunnerContext {
   machine: string;
@@ -28,16 +28,8 @@ export interface RunnerContext {
   onError(err: unknown, what: string): void;
   /** This machine's units, for timers (see MachineUnits). */
   units?: MachineUnits;
-  /** The task's unit became active or inactive. */
-  onUnitActivity?(runner: TaskRunner): void;
-}
-
-
-interface Saved {
-  task: Task;
-  restarts: number;
-  /** The run is an activation of a loaded unit: the next agent lets it finish, then goes back to loaded. */
-  activated?: boolean;
+  /** The task's unit became active, or inactive. */
+  onUnitActivity?(runner: TaskRunner, isActive: boolean): void;
 }
 
 export class TaskRunner {
@@ -49,10 +41,8 @@ export class TaskRunner {
   private finished = false;
   /** A loaded unit asked to run once (a timer elapsed); cleared when that run is over. */
   private activated = false;
-  private activeSince: number | undefined;
   /** The idle phase (Scheduled, Stopped) last reported since a run; undefined while running. */
   private idlePhase: string | undefined;
-  private inactiveSince: number | undefined;
   private backoff: NodeJS.Timeout | undefined;
   private startedAt = 0;
   private busy = false;
@@ -72,12 +62,8 @@ export class TaskRunner {
   /** A runner for a task directory a previous agent left, re-attached to its run if one is alive or ended unseen. */
   static adopt(ctx: RunnerContext, uid: string): TaskRunner | undefined {
     const r = new TaskRunner(ctx, uid);
-    let saved: Saved;
-    try {
-      saved = JSON.parse(readFileSync(join(r.dir, 'task.json'), 'utf8')) as Saved;
-    } catch {
-      return undefined;
-    }
+    const saved = readTaskRecord(r.dir);
+    if (!saved) return undefined;
     r.task = saved.task;
     r.restarts = saved.restarts;
     r.activated = saved.activated === true;
@@ -106,15 +92,6 @@ export class TaskRunner {
   /** The name of the task's unit ("backup.service"), for tasks that are units. */
   get unitName(): string | undefined {
     return this.task?.spec.template.unit ? unitNameOf(this.task) : undefined;
-  }
-
-  /** When the unit last became active, and inactive (what the agent saw, else what the task's status says). */
-  get lastActiveAt(): number | undefined {
-    return this.activeSince ?? parseTime(this.task?.status?.startedAt);
-  }
-
-  get lastInactiveAt(): number | undefined {
-    return this.inactiveSince ?? parseTime(this.task?.status?.finishedAt);
   }
 
   /**
@@ -261,14 +238,12 @@ export class TaskRunner {
   private attach(run: Run, startedAt: number): void {
     this.run = run;
     this.startedAt = startedAt;
-    this.activeSince = startedAt;
-    this.ctx.onUnitActivity?.(this);
+    this.ctx.onUnitActivity?.(this, true);
     void run.exited.then((status) => this.onExit(run, status));
   }
 
   /** The run is over: ended for good, or, for an activated loaded unit, back to loaded. */
   private settle(t: Task, status: NonNullable<Task['status']>): void {
-    this.inactiveSince = Date.now();
     if (this.activated) {
       this.activated = false;
       this.idlePhase = 'Scheduled';
@@ -277,7 +252,7 @@ export class TaskRunner {
       this.finished = true;
       this.report(t, status);
     }
-    this.ctx.onUnitActivity?.(this);
+    this.ctx.onUnitActivity?.(this, false);
   }
 
   private onExit(run: Run, status: ExitStatus): void {
@@ -308,8 +283,7 @@ export class TaskRunner {
     this.run = undefined;
     if (t) this.report(t, { phase: 'Stopping', unitState: { load: 'loaded', active: 'deactivating', sub: 'stop' } });
     const status = await run.stop(this.graceMs(t));
-    this.inactiveSince = Date.now();
-    this.ctx.onUnitActivity?.(this);
+    this.ctx.onUnitActivity?.(this, false);
     if (t) {
       this.report(t, {
         phase: 'Stopped',
@@ -351,9 +325,7 @@ export class TaskRunner {
   }
 
   private save(t: Task): void {
-    mkdirSync(this.dir, { recursive: true });
-    const saved: Saved = { task: t, restarts: this.restarts, ...(this.activated ? { activated: true } : {}) };
-    writeFileSync(join(this.dir, 'task.json'), JSON.stringify(saved));
+    writeTaskRecord(this.dir, { task: t, restarts: this.restarts, ...(this.activated ? { activated: true } : {}) });
   }
 
   private graceMs(t = this.task): number {
@@ -375,9 +347,4 @@ export class TaskRunner {
 function wantsRunning(t: Task, machine: string, activated: boolean): boolean {
   const desired = t.spec.desiredState ?? 'running';
   return t.spec.machine === machine && t.metadata.deletionTimestamp === undefined && t.status?.phase !== 'Lost' && (desired === 'running' || (desired === 'loaded' && activated));
-}
-
-function parseTime(iso: string | undefined): number | undefined {
-  const ms = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(ms) ? undefined : ms;
 }
