@@ -8,7 +8,7 @@
 // they are missing (measured). So the integrity check runs with the store lock held (no other
 // store uses those files) and removes the ones it created when it refuses the file.
 
-import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { CorruptStoreError } from './store.js';
 
@@ -106,4 +106,16 @@ function fileSize(path: string): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * Renames a refused store file and its WAL files to `<path>.corrupt-<time>` (kept for a closer
+ * look or a recovery tool), so a new store can begin at `path`; returns the new name.
+ */
+export function moveStoreFileAside(path: string): string {
+  const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+  }
+  return aside;
 }

@@ -47,7 +47,7 @@ export class SpaceQuota {
     this.usedBytes = options.measureUsedBytes();
     const isReserveHeld = !options.isDiskFull && options.reserve.hold();
     this.quota = options.quotaBytes ?? this.defaultQuota();
-    if (!isReserveHeld) this.diskFull(`less than the ${mib(options.reserve.sizeBytes)} reserve is free`);
+    if (!isReserveHeld) this.diskFull(`less than the ${sizeText(options.reserve.sizeBytes)} reserve is free`);
     else if (this.usedBytes >= this.quota) this.raise(this.quotaMessage());
   }
 
@@ -94,7 +94,7 @@ export class SpaceQuota {
     this.raise(
       `the store is out of space: the disk holding ${this.options.path} is full (${what}); ` +
         'until it has room again only deletes and compaction are accepted: free space on that disk, or delete objects you no longer need' +
-        (released ? ` (the ${mib(this.options.reserve.sizeBytes)} reserve was released so that they can commit)` : ''),
+        (released ? ` (the ${sizeText(this.options.reserve.sizeBytes)} reserve was released so that they can commit)` : ''),
       true,
     );
   }
@@ -142,7 +142,7 @@ export class SpaceQuota {
   private quotaMessage(): string {
     const flag = this.options.quotaBytes === undefined ? 'sized from the free disk space; set it with --store-quota' : '--store-quota';
     return (
-      `the store is out of space: its database holds ${mib(this.usedBytes)} and its quota is ${mib(this.quota)} (${flag}); ` +
+      `the store is out of space: its database holds ${sizeText(this.usedBytes)} and its quota is ${sizeText(this.quota)} (${flag}); ` +
       'until usage is back under the quota only deletes and compaction are accepted: delete objects you no longer need ' +
       '(history is compacted at once while the alarm lasts), or restart with a larger --store-quota if the disk has room'
     );
@@ -156,7 +156,9 @@ export class SpaceQuota {
   }
 }
 
-/** Bytes in MiB with one decimal, for messages ("7.9 MiB"). */
-export function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+/** A size for messages: "256 KiB", "7.9 MiB", "8.0 GiB". */
+export function sizeText(bytes: number): string {
+  if (bytes < 1024 ** 2) return `${Math.round(bytes / 1024)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }

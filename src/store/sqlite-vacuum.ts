@@ -7,7 +7,7 @@
 
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { mib } from './sqlite-quota.js';
+import { sizeText } from './sqlite-quota.js';
 import type { Db } from './sqlite-schema.js';
 import type { Logger } from './watch-hub.js';
 
@@ -75,7 +75,7 @@ export function convertToIncrementalVacuum(db: Db, path: string, logger: Logger)
   const { bavail, bsize } = statfsSync(dirname(path));
   const neededBytes = 2 * usedBytes + 64 * 1024 * 1024;
   if (bavail * bsize < neededBytes) {
-    logger.warn({ path, usedBytes, freeBytes: bavail * bsize }, `store file is not converted to incremental vacuum yet: it needs ${mib(neededBytes)} free; tried again at the next start`);
+    logger.warn({ path, usedBytes, freeBytes: bavail * bsize }, `store file is not converted to incremental vacuum yet: it needs ${sizeText(neededBytes)} free; tried again at the next start`);
     return;
   }
   const started = Date.now();

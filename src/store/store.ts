@@ -209,9 +209,8 @@ export class CorruptStoreError extends StoreError {
     readonly problem: string,
   ) {
     super(
-      `store file ${path} is corrupt: ${problem}. ` +
-        `Restore it from a backup: move the file away, then run "drover restore FILE" with the file "drover backup" wrote; ` +
-        `or begin an empty cluster: move the file away and start again (drover server --init-store moves it aside for you)`,
+      `store file ${path} is corrupt: ${problem}. Move it away, then restore a backup ("drover restore FILE" with a file "drover backup" wrote) ` +
+        'or start again to begin an empty cluster (drover server --init-store moves it aside for you)',
     );
   }
 }
