@@ -20,8 +20,9 @@ export function mountTmpfs(t: TestContext, sizeBytes: number): Tmpfs | undefined
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeBytes}`, 'tmpfs', dir], { stdio: 'pipe' });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    const reason = `cannot mount a tmpfs (needs root): ${String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim()}`;
-    console.log(`# skipped: ${reason}`);
+    const said = String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim().split('\n')[0];
+    const reason = `cannot mount a tmpfs (needs root): ${said}`;
+    console.log(`skipped: ${reason}`);
     t.skip(reason);
     return undefined;
   }

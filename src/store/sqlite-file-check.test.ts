@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { SqliteStore } from './sqlite.js';
 import { CorruptStoreError } from './store.js';
 
@@ -82,6 +83,20 @@ describe('SqliteStore refuses a damaged store file', () => {
       assert.deepEqual(snapshot(dir), before, 'the directory is as it was');
     });
   }
+
+  it('a log row of the wrong type, which quick_check passes, is refused as corrupt (not a TypeError later)', () => {
+    const dir = fs.mkdtempSync(path.join(root, 'case-'));
+    const file = path.join(dir, 'state.db');
+    fs.writeFileSync(file, sound);
+    const db = new Database(file);
+    db.prepare("UPDATE kv SET key = x'00ff' WHERE id = (SELECT MIN(id) FROM kv)").run();
+    db.close();
+    const before = snapshot(dir);
+    const err = captureError(() => SqliteStore.open({ path: file, logger: quiet }));
+    assert.ok(err instanceof CorruptStoreError, `expected CorruptStoreError, got ${err}`);
+    assert.match(err.message, /^store file .* is corrupt: log row \d+ has no valid key/);
+    assert.deepEqual(snapshot(dir), before);
+  });
 
   it('a missing file with its WAL left behind is refused too', () => {
     const dir = fs.mkdtempSync(path.join(root, 'case-'));

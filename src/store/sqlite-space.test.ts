@@ -103,7 +103,7 @@ describe('SqliteStore space quota and NOSPACE alarm', () => {
     }
   });
 
-  it('restarted on a full disk with an un-checkpointed WAL: opens, raises the alarm, logs the failing checkpoint once and retries it until it succeeds', async (t) => {
+  it('restarted on a full disk with an un-checkpointed WAL and no reserve left: opens, raises the alarm, logs the failing checkpoint once and retries it until it succeeds', async (t) => {
     // Room for the WAL and, once the filler goes, for the database the checkpoint moves it into.
     const tmpfs = mountTmpfs(t, 16 * MiB);
     if (!tmpfs) return;
@@ -113,6 +113,8 @@ describe('SqliteStore space quota and NOSPACE alarm', () => {
     try {
       await writeAndKill(dbPath, 3 * MiB);
       assert.ok(fs.statSync(`${dbPath}-wal`).size > 3 * MiB, 'the writes are in the WAL');
+      // Opening must write nothing then: there is not a byte to spare.
+      fs.rmSync(`${dbPath}-reserve`);
       const filler = tmpfs.fill();
 
       store = open(tmpfs.dir, { quotaBytes: 1024 * MiB, logger: log.logger });
@@ -130,6 +132,32 @@ describe('SqliteStore space quota and NOSPACE alarm', () => {
       await store.put('/new', 'accepted again');
     } finally {
       await store?.close();
+      tmpfs.unmount();
+    }
+  });
+
+  it('closed cleanly, then the disk filled: opening releases the reserve to make room for SQLite, and the alarm clears once the disk has room', async (t) => {
+    const tmpfs = mountTmpfs(t, 8 * MiB);
+    if (!tmpfs) return;
+    const reservePath = path.join(tmpfs.dir, 'state.db-reserve');
+    let store = open(tmpfs.dir, { quotaBytes: 1024 * MiB, logger: recordingLogger().logger });
+    let filler: string | undefined;
+    try {
+      await store.put('/kept', 'across the restart');
+      await store.close();
+      assert.equal(fs.existsSync(path.join(tmpfs.dir, 'state.db-shm')), false, 'a clean close leaves no -shm: the next open creates one');
+      filler = tmpfs.fill();
+
+      store = open(tmpfs.dir, { quotaBytes: 1024 * MiB, logger: recordingLogger().logger });
+      assert.equal(fs.existsSync(reservePath), false, 'the reserve was released');
+      assert.match(store.space().alarm?.message ?? '', /the disk holding .* is full \(less than the 1\.0 MiB reserve is free\)/);
+      assert.equal((await store.get('/kept'))?.value, 'across the restart');
+
+      fs.rmSync(filler);
+      await until(() => store.space().alarm === undefined, 10_000, 'the alarm to clear');
+      assert.ok(fs.existsSync(reservePath), 'the reserve is held again');
+    } finally {
+      await store.close();
       tmpfs.unmount();
     }
   });
