@@ -63,11 +63,6 @@ export class SpaceQuota {
     return this.alarm;
   }
 
-  /** Bytes in use as last measured, plus the estimate of what was written since. */
-  get estimatedUsedBytes(): number {
-    return this.usedBytes + this.sinceMeasured;
-  }
-
   /**
    * In the writer's transaction, before a write that puts `bytes`: refuses it (NoSpaceError) while
    * the alarm is raised, or when it would take the database past the quota (raising the alarm).
