@@ -60,6 +60,10 @@ export interface ServerOptions {
   leaderElection?: boolean;
   /** Lease TTL of the leader in seconds (default 5). */
   leaderTtlSeconds?: number;
+  /** Bytes the SQLite store may hold before its NOSPACE alarm (default min(8 GiB, what it holds + free disk space − a small reserve)). */
+  storeQuotaBytes?: number;
+  /** Move a corrupt SQLite store file aside and begin an empty cluster (refused when the file is sound). */
+  initStore?: boolean;
 }
 
 export interface RunningServer {
@@ -81,10 +85,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   mkdirSync(dataDir, { recursive: true });
   // Checked before anything starts, so a refused socket path leaves nothing running.
   if (opts.fleetSocket) await removeStaleSocket(opts.fleetSocket);
-  const store = await openStore(
-    opts.store ? { store: opts.store } : opts.etcd ? { etcd: opts.etcd } : { sqlite: { path: join(dataDir, 'state.db'), historyRevisions: opts.historyRevisions } },
-    logger.child({ component: 'store' }),
-  );
+  const sqlite = { path: join(dataDir, 'state.db'), historyRevisions: opts.historyRevisions, quotaBytes: opts.storeQuotaBytes, initStore: opts.initStore };
+  const store = await openStore(opts.store ? { store: opts.store } : opts.etcd ? { etcd: opts.etcd } : { sqlite }, logger.child({ component: 'store' }));
   const grace = opts.machineGraceSeconds ?? 15;
   const stateOptions = { kinds, prefix: opts.prefix, historyEvents: opts.historyEvents, machineGraceSeconds: grace };
   const state = await State.open({ ...stateOptions, store, onError: (err) => logger.error({ err }, 'store watch failed') });
@@ -93,7 +95,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registry,
     facades: opts.facades ?? [fleetFacade],
     logger,
-    config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace },
+    config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace, ...(opts.storeQuotaBytes ? { storeQuotaBytes: opts.storeQuotaBytes } : {}) },
     loopbackOnly: isLoopback(host),
   });
   const startControllers = (st: State) => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startDev } from '../dev.js';
+import { parseBytes } from '../scheduler/index.js';
 import { parseEtcdUrl, startServer } from '../server.js';
 import { UsageError } from './output.js';
 
@@ -23,6 +24,8 @@ export function registerServerCommands(program: Command): void {
     .option('--leader-ttl <seconds>', 'lease TTL of the controller leader on etcd', toInt, 5)
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
     .option('--etcd-compaction-interval <seconds>', 'how often the leader compacts etcd history to --history revisions', toInt, 300)
+    .option('--store-quota <size>', 'bytes the SQLite store may hold before it takes only deletes (e.g. 2Gi; default min(8Gi, free disk space))', toSize)
+    .option('--init-store', 'if state.db is corrupt, move it aside and begin an empty cluster (for one start: refused when the store is sound)')
     .action(async (opts: ServerCommandOptions) => {
       const server = await startServer({
         listen: opts.listen,
@@ -32,6 +35,8 @@ export function registerServerCommands(program: Command): void {
         machineGraceSeconds: opts.machineGrace,
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
+        ...(opts.storeQuota ? { storeQuotaBytes: opts.storeQuota } : {}),
+        ...(opts.initStore ? { initStore: true } : {}),
         ...storeOptions(opts),
       });
       console.error(`drover server listening on ${server.url}${opts.fleetSocket ? ` and ${opts.fleetSocket}` : ''} (${opts.store === 'sqlite' ? `data in ${opts.data}` : `state in ${opts.store} under ${opts.etcdPrefix}`})`);
@@ -80,11 +85,15 @@ interface ServerCommandOptions {
   leaderTtl: number;
   fleetSocket?: string;
   etcdCompactionInterval: number;
+  storeQuota?: number;
+  initStore?: boolean;
 }
 
 function storeOptions(opts: ServerCommandOptions): { etcd?: { endpoints: string[]; tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer } }; prefix?: string; leaderTtlSeconds?: number } {
   if (opts.store === 'sqlite') return {};
   if (!opts.store.startsWith('etcd://')) throw new UsageError(`--store must be sqlite or etcd://host:port[,host:port…], got "${opts.store}"`);
+  if (opts.storeQuota) throw new UsageError('--store-quota is for the SQLite store: etcd has its own quota (etcd --quota-backend-bytes)');
+  if (opts.initStore) throw new UsageError('--init-store is for the SQLite store: an etcd cluster is set up with etcd\'s own tools');
   if (!opts.etcdPrefix.startsWith('/')) throw new UsageError(`--etcd-prefix must start with "/", got "${opts.etcdPrefix}"`);
   if (Boolean(opts.etcdCert) !== Boolean(opts.etcdKey)) throw new UsageError('--etcd-cert and --etcd-key go together: give both or neither');
   const read = (flag: string, file: string | undefined) => {
@@ -98,6 +107,17 @@ function storeOptions(opts: ServerCommandOptions): { etcd?: { endpoints: string[
   const isTls = Boolean(opts.etcdCa || opts.etcdCert);
   const tls = isTls ? { ca: read('--etcd-ca', opts.etcdCa), cert: read('--etcd-cert', opts.etcdCert), key: read('--etcd-key', opts.etcdKey) } : undefined;
   return { etcd: { endpoints: parseEtcdUrl(opts.store, isTls), ...(tls ? { tls } : {}) }, prefix: opts.etcdPrefix, leaderTtlSeconds: opts.leaderTtl };
+}
+
+function toSize(v: string): number {
+  let bytes: number;
+  try {
+    bytes = parseBytes(v, 'size');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  if (bytes < 1024 * 1024) throw new InvalidArgumentError(`a store needs at least 1Mi, got "${v}"`);
+  return bytes;
 }
 
 function toInt(v: string): number {

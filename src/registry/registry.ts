@@ -5,7 +5,7 @@
 import { Conflict, NotFound, Unavailable } from '../errors.js';
 import type { AnyObject, Machine, Task, Verb } from '../model/index.js';
 import { allowAdministrators, type Authorizer } from '../security/authorizer.js';
-import type { State } from '../state/state.js';
+import type { State, StoreSpace } from '../state/state.js';
 import { authorize } from './authorize.js';
 import type { RequestContext } from './context.js';
 import { checkUrlName, KindRegistry } from './kind-registry.js';
@@ -71,7 +71,11 @@ export class Registry {
     return this.opts.state.clusterId;
   }
 
-  /** Resolves when the store answers within `timeoutMs`; Unavailable otherwise (for /readyz, open to all). */
+  /**
+   * Resolves when the store answers within `timeoutMs` and takes writes; Unavailable otherwise,
+   * saying why (for /readyz, open to all): a load balancer should not send writes to a store
+   * whose NOSPACE alarm refuses them.
+   */
   async ready(timeoutMs = 2_000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -84,6 +88,13 @@ export class Registry {
     } finally {
       clearTimeout(timer);
     }
+    const alarm = this.opts.state.storeSpace()?.alarm;
+    if (alarm) throw new Unavailable(`NOSPACE alarm since ${alarm.since.toISOString()}: ${alarm.message}`);
+  }
+
+  /** The store's space against its quota and its alarm, read now (for /metrics); undefined on etcd. */
+  storeSpace(): StoreSpace | undefined {
+    return this.opts.state.storeSpace();
   }
 
   /** What /metrics reports of the state, read at scrape time. */

@@ -2,8 +2,9 @@
 // (several servers). The rest of the server only ever sees it through State.
 import type { Logger } from 'pino';
 import { EtcdStore, parseEtcdUrl } from '../store/etcd.js';
-import { SqliteStore } from '../store/sqlite.js';
-import type { Store } from '../store/store.js';
+import { moveStoreFileAside } from '../store/sqlite-file-check.js';
+import { SqliteStore, type SqliteStoreOptions } from '../store/sqlite.js';
+import { CorruptStoreError, StoreError, type Store } from '../store/store.js';
 
 export { parseEtcdUrl };
 
@@ -12,8 +13,13 @@ export interface EtcdConfig {
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
 
+export interface SqliteConfig extends Pick<SqliteStoreOptions, 'path' | 'historyRevisions' | 'quotaBytes'> {
+  /** A corrupt store file is moved aside and an empty store begun; a sound one is refused (the flag is for one start). */
+  initStore?: boolean;
+}
+
 export type StoreConfig =
-  | { sqlite: { path: string; historyRevisions?: number } }
+  | { sqlite: SqliteConfig }
   | { etcd: EtcdConfig }
   /** An open store (tests). */
   | { store: Store };
@@ -21,5 +27,26 @@ export type StoreConfig =
 export async function openStore(config: StoreConfig, logger: Logger): Promise<Store> {
   if ('store' in config) return config.store;
   if ('etcd' in config) return EtcdStore.open({ ...config.etcd, logger });
-  return SqliteStore.open({ ...config.sqlite, logger });
+  return openSqlite(config.sqlite, logger);
+}
+
+async function openSqlite({ initStore, ...options }: SqliteConfig, logger: Logger): Promise<Store> {
+  let store: SqliteStore;
+  try {
+    store = SqliteStore.open({ ...options, logger });
+  } catch (err) {
+    if (!(err instanceof CorruptStoreError) || !initStore) throw err;
+    const movedTo = moveStoreFileAside(options.path);
+    logger.warn({ path: options.path, movedTo, problem: err.problem }, `--init-store: the corrupt store file was moved to ${movedTo}; beginning an empty cluster`);
+    store = SqliteStore.open({ ...options, logger });
+  }
+  if (initStore && !store.isNew) {
+    await store.close();
+    throw new StoreError(
+      `--init-store replaces a corrupt store file, but ${options.path} is sound: start without --init-store ` +
+        '(left in place, it would let a later corruption be replaced by an empty cluster without a word)',
+    );
+  }
+  if (store.isNew) logger.info({ path: options.path }, `created a new store at ${options.path}`);
+  return store;
 }

@@ -1,7 +1,7 @@
 // The state layer: one watch on the store feeds a watch cache per kind, and a typed
 // repository per kind writes through the store. The only module that holds a Store.
 import { randomUUID } from 'node:crypto';
-import { CompactedError, StoreUnavailableError, prefixEnd, type RangeStat, type Store, type Watch, type WatchEvent } from '../store/store.js';
+import { CompactedError, StoreUnavailableError, prefixEnd, type RangeStat, type Store, type StoreSpace, type Watch, type WatchEvent } from '../store/store.js';
 import { BatchedGets } from './batched-gets.js';
 import { Coalesced } from './coalesced.js';
 import { Liveness } from './liveness.js';
@@ -10,6 +10,8 @@ import { Resources, decode, type CacheSync } from './resources.js';
 import { fromStoreError, storeCall } from './store-errors.js';
 import { WatchCache, type EventType } from './watch-cache.js';
 import { WrittenObjects } from './written.js';
+
+export type { StoreSpace };
 
 export interface StateOptions {
   store: Store;
@@ -187,6 +189,11 @@ export class State implements CacheSync {
   /** The store backend: "sqlite" or "etcd". */
   get backend(): string {
     return this.store.backend;
+  }
+
+  /** What the store holds against its quota, and its NOSPACE alarm; undefined where the backend keeps its own (etcd). */
+  storeSpace(): StoreSpace | undefined {
+    return this.store.space?.();
   }
 
   /** The store's current revision (a round trip: /readyz uses it to see that the store answers). */

@@ -16,11 +16,17 @@ const Database = require(workerData.driverPath);
 const db = new Database(workerData.path, { timeout: 0 });
 let timer;
 let isStopping = false;
+let isFailing = false;
 function checkpoint() {
   try {
-    return db.pragma('wal_checkpoint(PASSIVE)')[0];
+    const result = db.pragma('wal_checkpoint(PASSIVE)')[0];
+    if (isFailing) parentPort.postMessage({ type: 'recovered' });
+    isFailing = false;
+    return result;
   } catch (err) {
-    if (err.code !== 'SQLITE_BUSY' && err.code !== 'SQLITE_LOCKED') parentPort.postMessage({ type: 'error', message: String(err.message) });
+    if (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED') return undefined;
+    isFailing = true;
+    parentPort.postMessage({ type: 'error', code: err.code, message: String(err.message) });
     return undefined;
   }
 }
@@ -67,7 +73,10 @@ export interface CheckpointerOptions {
   release(): void;
   /** Called when checkpoints cannot run (the caller falls back to inline checkpoints). */
   onFailure(err: Error): void;
-  onWarning(message: string): void;
+  /** A checkpoint failed (SQLite's error code and message), the `attempt`th time in a row; it is tried again every interval. */
+  onCheckpointFailed(code: string, message: string, attempt: number): void;
+  /** A checkpoint succeeded after `failedAttempts` failed ones. */
+  onRecovered(failedAttempts: number): void;
 }
 
 // A hold never outlasts this, even if the worker is stuck.
@@ -87,6 +96,7 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   worker.unref();
   let hasExited = false;
   let isStopping = false;
+  let failedAttempts = 0;
   let holdTimer: NodeJS.Timeout | undefined;
   const release = () => {
     if (!holdTimer) return;
@@ -102,9 +112,12 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
     }),
   );
   worker.on('error', (err) => options.onFailure(err));
-  worker.on('message', (msg: { type: 'hold' | 'release' | 'error'; message?: string }) => {
+  worker.on('message', (msg: { type: 'hold' | 'release' | 'error' | 'recovered'; code?: string; message?: string }) => {
     if (msg.type === 'error') {
-      options.onWarning(msg.message ?? 'unknown error');
+      options.onCheckpointFailed(msg.code ?? 'unknown', msg.message ?? 'unknown error', ++failedAttempts);
+    } else if (msg.type === 'recovered') {
+      options.onRecovered(failedAttempts);
+      failedAttempts = 0;
     } else if (msg.type === 'hold' && !isStopping) {
       options.hold();
       holdTimer = setTimeout(release, MAX_HOLD_MS);

@@ -1,16 +1,44 @@
-// Reads of the log table by row id: single rows for reads at older revisions, and the history
-// scan that replays watch events. Row ids grow with revisions, so a revision is found by binary
-// search over ids instead of a revision index that every write would have to maintain.
+// Reads of the log table: the whole of it once at open (the key index), then by row id: single
+// rows for reads at older revisions, and the history scan that replays watch events. Row ids grow
+// with revisions, so a revision is found by binary search over ids instead of a revision index
+// that every write would have to maintain.
 
+import type { KeyIndex } from './key-index.js';
 import { isInRange } from './key-range.js';
 import type { HistoryRow, LogRow, Statements } from './sqlite-schema.js';
-import type { KeyValue, WatchEvent } from './store.js';
+import { CorruptStoreError, type KeyValue, type WatchEvent } from './store.js';
 import type { RevisionEvents } from './watch-hub.js';
 
 const HISTORY_PAGE_ROWS = 2000;
 
 export function rowToKeyValue(row: LogRow): KeyValue {
   return { key: row.key, value: row.value, createRevision: row.create_rev, modRevision: row.rev, version: row.version, lease: row.lease };
+}
+
+/**
+ * What is wrong with a log row read back from the file, if anything: quick_check finds damaged
+ * pages but not a value of the wrong type in a column (SQLite's typing is by value).
+ */
+export function malformedRow(row: LogRow): string | undefined {
+  if (typeof row.key !== 'string') return `log row ${row.id} has no valid key`;
+  if (typeof row.value !== 'string') return `log row ${row.id} (key "${row.key}") has no valid value`;
+  for (const field of ['rev', 'create_rev', 'version', 'lease', 'deleted'] as const) {
+    if (!Number.isSafeInteger(row[field])) return `log row ${row.id} (key "${row.key}") has an invalid ${field}`;
+  }
+  return undefined;
+}
+
+/** Rebuilds the key index from the whole log, in order; returns the last row's id and revision. */
+export function loadIndex(stmts: Statements, index: KeyIndex, path: string): { id: number; rev: number } {
+  let last = { id: 0, rev: 0 };
+  for (const row of stmts.allRows.iterate()) {
+    const problem = malformedRow(row);
+    if (problem) throw new CorruptStoreError(path, problem);
+    if (row.deleted === 1) index.tombstone(row.key, row.rev, row.id);
+    else index.put(Object.freeze(rowToKeyValue(row)), row.id);
+    last = row;
+  }
+  return { id: last.id, rev: last.rev };
 }
 
 export class SqliteLog {

@@ -49,25 +49,34 @@ export function lockStoreFile(path: string): Db {
   return lock;
 }
 
-/** Opens the writer connection: WAL, fsync on every commit, checkpoints left to the checkpointer. */
-export function openDatabase(path: string): Db {
+/**
+ * Opens the writer connection: WAL, fsync on every commit, checkpoints left to the checkpointer.
+ * Writes nothing to a store that is already set up, so it opens on a full disk too.
+ */
+export function openDatabase(path: string, options: { isNew: boolean }): Db {
   const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  // FULL: an acknowledged commit survives kill -9 and power loss.
-  db.pragma('synchronous = FULL');
-  // Inline checkpoints stall every write; the checkpointer worker runs them instead.
-  db.pragma('wal_autocheckpoint = 0');
-  // Keep a reset WAL file from staying at its high-water mark after a burst.
-  db.pragma('journal_size_limit = 67108864');
-  db.pragma('cache_size = -32768');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
+  try {
+    // Only takes effect before the first table: an older file is converted by sqlite-vacuum.ts.
+    if (options.isNew) db.pragma('auto_vacuum = INCREMENTAL');
+    db.pragma('journal_mode = WAL');
+    // FULL: an acknowledged commit survives kill -9 and power loss.
+    db.pragma('synchronous = FULL');
+    // Inline checkpoints stall every write; the checkpointer worker runs them instead.
+    db.pragma('wal_autocheckpoint = 0');
+    // Keep a reset WAL file from staying at its high-water mark after a burst.
+    db.pragma('journal_size_limit = 67108864');
+    db.pragma('cache_size = -32768');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new StoreError(`store file "${path}" has schema version ${version}, newer than this drover supports (${SCHEMA_VERSION}); upgrade drover`);
+    }
+    db.exec(SCHEMA);
+    if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    return db;
+  } catch (err) {
     db.close();
-    throw new Error(`store file "${path}" has schema version ${version}, newer than this drover supports (${SCHEMA_VERSION}); upgrade drover`);
+    throw err;
   }
-  db.exec(SCHEMA);
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  return db;
 }
 
 export interface LogRow {
@@ -129,6 +138,10 @@ export function prepareStatements(db: Db) {
     setMeta: db.prepare<[string, number]>(
       'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
     ),
+
+    // Pages in use: what the database holds, free pages aside (they are reused before the file grows).
+    pageCount: db.prepare<[], number>('PRAGMA page_count').pluck(),
+    freePageCount: db.prepare<[], number>('PRAGMA freelist_count').pluck(),
 
     begin: db.prepare('BEGIN'),
     commit: db.prepare('COMMIT'),

@@ -10,7 +10,8 @@ import { isSingleKey, isUnbounded } from './key-range.js';
 import type { LeaseTable } from './leases.js';
 import type { SqliteRangeReader } from './sqlite-range.js';
 import type { Db, Statements } from './sqlite-schema.js';
-import { LeaseNotFoundError, StoreError, StoreUnavailableError, type KeyValue, type OpResult, type TxnRequest, type TxnResult, type WatchEvent } from './store.js';
+import { ROW_OVERHEAD_BYTES, type SpaceQuota } from './sqlite-quota.js';
+import { LeaseNotFoundError, NoSpaceError, StoreError, StoreUnavailableError, type KeyValue, type Op, type OpResult, type TxnRequest, type TxnResult, type WatchEvent } from './store.js';
 import type { RevisionEvents } from './watch-hub.js';
 
 export type WriteItem =
@@ -18,26 +19,39 @@ export type WriteItem =
   | { kind: 'grantLease'; ttlSeconds: number }
   | { kind: 'revokeLease'; lease: number };
 
+export interface SqliteWriterOptions {
+  db: Db;
+  stmts: Statements;
+  /** Key-values in it are frozen and shared with readers and watchers. */
+  index: KeyIndex;
+  leases: LeaseTable;
+  reader: SqliteRangeReader;
+  /** Admits every write that adds data (puts, lease grants); deletes always go through. */
+  quota: SpaceQuota;
+  publish(revision: number, events: WatchEvent[]): void;
+  /** The revision and the highest log row id the log holds. */
+  revision: number;
+  lastRowId: number;
+}
+
 export class SqliteWriter {
   private rev: number;
   private nextId: number;
   private published: RevisionEvents[] = [];
   /** Reverts the index and lease table if the batch's SQL transaction fails. */
   private undo: Array<() => void> = [];
+  private readonly db: Db;
+  private readonly stmts: Statements;
+  private readonly index: KeyIndex;
+  private readonly leases: LeaseTable;
+  private readonly reader: SqliteRangeReader;
+  private readonly quota: SpaceQuota;
+  private readonly publish: (revision: number, events: WatchEvent[]) => void;
 
-  constructor(
-    private readonly db: Db,
-    private readonly stmts: Statements,
-    /** Key-values in it are frozen and shared with readers and watchers. */
-    private readonly index: KeyIndex,
-    private readonly leases: LeaseTable,
-    private readonly reader: SqliteRangeReader,
-    private readonly publish: (revision: number, events: WatchEvent[]) => void,
-    revision: number,
-    lastRowId: number,
-  ) {
-    this.rev = revision;
-    this.nextId = lastRowId + 1;
+  constructor(options: SqliteWriterOptions) {
+    ({ db: this.db, stmts: this.stmts, index: this.index, leases: this.leases, reader: this.reader, quota: this.quota, publish: this.publish } = options);
+    this.rev = options.revision;
+    this.nextId = options.lastRowId + 1;
   }
 
   /** Revision of the last write (committed, except inside `commit`). */
@@ -64,7 +78,11 @@ export class SqliteWriter {
       for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
       this.rev = startRevision;
       this.nextId = startId;
-      // e.g. a full disk: nothing of the batch was applied, and a retry may succeed.
+      if (isDiskFull(err)) {
+        this.quota.diskFull(`SQLite answered ${(err as { code: string }).code} on a commit`);
+        throw new NoSpaceError(this.quota.currentAlarm!.message, { cause: err });
+      }
+      // Nothing of the batch was applied, and a retry may succeed.
       throw new StoreUnavailableError(`commit failed, nothing was written: ${(err as Error).message}`, { cause: err });
     } finally {
       this.undo = [];
@@ -103,6 +121,8 @@ export class SqliteWriter {
   private applyTxn(request: TxnRequest): TxnResult {
     const succeeded = (request.compare ?? []).every((c) => compareHolds(this.index.get(c.key), c));
     const ops = (succeeded ? request.success : request.failure) ?? [];
+    const putBytes = bytesPut(ops);
+    if (putBytes > 0) this.quota.admit(putBytes);
     for (const op of ops) {
       if (op.type === 'put' && op.lease && !this.leases.has(op.lease)) throw new LeaseNotFoundError(op.lease);
       if (op.type === 'range') this.reader.checkRevision(op.options?.revision, this.rev);
@@ -166,6 +186,7 @@ export class SqliteWriter {
   }
 
   private grantLease(ttlSeconds: number): number {
+    this.quota.admit(ROW_OVERHEAD_BYTES);
     const id = this.leases.newId();
     this.stmts.insertLease.run(id, ttlSeconds);
     this.leases.add(id, ttlSeconds, Date.now());
@@ -203,4 +224,17 @@ export class SqliteWriter {
       if (prev) this.leases.attach(key, prev.lease);
     });
   }
+}
+
+/** What the puts among `ops` add to the log (0 for deletes and ranges: they may always run). */
+function bytesPut(ops: readonly Op[]): number {
+  let bytes = 0;
+  for (const op of ops) if (op.type === 'put') bytes += op.key.length + op.value.length + ROW_OVERHEAD_BYTES;
+  return bytes;
+}
+
+/** SQLite's answer when a write finds no room on the disk (ENOSPC). */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'SQLITE_FULL' || (typeof code === 'string' && code.startsWith('SQLITE_FULL_'));
 }

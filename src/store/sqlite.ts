@@ -1,18 +1,24 @@
 // The embedded Store: one SQLite file (WAL, synchronous=FULL) holding a kine-style append-only log,
 // an in-memory MVCC key index (etcd's treeIndex), group commit for every write, watches published
 // synchronously after each commit (so when a write's promise resolves, every watcher has seen it),
-// chunked background compaction, and WAL checkpoints in a worker thread.
+// chunked background compaction followed by incremental vacuum, WAL checkpoints in a worker
+// thread, and a space quota with etcd's NOSPACE alarm. A damaged file is refused before it is
+// opened for writing.
 
+import { statSync } from 'node:fs';
 import { compareHolds } from './compare.js';
 import { GroupCommitQueue } from './group-commit.js';
 import { KeyIndex } from './key-index.js';
 import { LeaseTable } from './leases.js';
 import { SqliteCompactor } from './sqlite-compactor.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
-import { rowToKeyValue, SqliteLog } from './sqlite-log.js';
+import { loadIndex, SqliteLog } from './sqlite-log.js';
+import { SpaceQuota } from './sqlite-quota.js';
 import { SqliteRangeReader } from './sqlite-range.js';
-import { lockStoreFile, openDatabase, prepareStatements, readMeta, type Db, type Statements } from './sqlite-schema.js';
-import { SqliteWriter, type WriteItem } from './sqlite-writer.js';
+import { openStoreFile, type OpenedStoreFile } from './sqlite-open.js';
+import { prepareStatements, readMeta, type Db, type Statements } from './sqlite-schema.js';
+import { SqliteVacuum } from './sqlite-vacuum.js';
+import { isDiskFull, SqliteWriter, type WriteItem } from './sqlite-writer.js';
 import {
   CompactedError,
   FutureRevisionError,
@@ -22,6 +28,7 @@ import {
   type RangeOptions,
   type RangeResult,
   type Store,
+  type StoreSpace,
   type TxnRequest,
   type TxnResult,
   type Watch,
@@ -42,6 +49,12 @@ export interface SqliteStoreOptions {
   walRestartBytes?: number;
   /** How often automatic compaction checks the history window. Default 5,000 ms. */
   compactionIntervalMs?: number;
+  /** Bytes the database may hold before the NOSPACE alarm; default min(8 GiB, what it holds + free disk space − the reserve). */
+  quotaBytes?: number;
+  /** Size of the reserve file released when the disk fills; default 1/64 of the file system, 1 to 16 MiB. */
+  reserveBytes?: number;
+  /** How often a raised NOSPACE alarm compacts the history and checks whether it can clear. Default 1,000 ms. */
+  spaceCheckIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -62,36 +75,40 @@ export class SqliteStore implements Store {
   private readonly queue: GroupCommitQueue<WriteItem>;
   private readonly hub: WatchHub;
   private readonly compactor: SqliteCompactor;
+  private readonly vacuum: SqliteVacuum;
+  private readonly quota: SpaceQuota;
   private readonly checkpointer: Checkpointer;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly logger: Logger;
+  private readonly db: Db;
+  private readonly lock: Db;
+  private readonly path: string;
+  /** Whether the store file was created by this open (there was none). */
+  readonly isNew: boolean;
   private compacted: number;
   private isClosed = false;
   private closing: Promise<void> | undefined;
 
-  /** Opens (creating if needed) the store file and starts its background work. */
+  /**
+   * Opens the store file, creating it if there is none (`isNew` then says so). A file that is there
+   * but not a sound database (empty, cut short, damaged) is refused with CorruptStoreError, and
+   * nothing is written beside it.
+   */
   static open(options: SqliteStoreOptions): SqliteStore {
-    const lock = lockStoreFile(options.path);
-    let db: Db | undefined;
-    try {
-      db = openDatabase(options.path);
-      return new SqliteStore(db, lock, options);
-    } catch (err) {
-      db?.close();
-      lock.close();
-      throw err;
-    }
+    const logger = options.logger ?? consoleLogger;
+    return openStoreFile(options.path, { reserveBytes: options.reserveBytes, logger }, (file) => new SqliteStore(file, { ...options, logger }));
   }
 
-  private constructor(
-    private readonly db: Db,
-    private readonly lock: Db,
-    options: SqliteStoreOptions,
-  ) {
-    this.logger = options.logger ?? consoleLogger;
+  private constructor(file: OpenedStoreFile, options: SqliteStoreOptions & { logger: Logger }) {
+    const db = file.db;
+    this.db = db;
+    this.lock = file.lock;
+    this.isNew = file.isNew;
+    this.path = options.path;
+    this.logger = options.logger;
     this.stmts = prepareStatements(db);
     this.compacted = readMeta(this.stmts, COMPACTED);
-    const last = this.loadIndex();
+    const last = loadIndex(this.stmts, this.index, this.path);
     this.loadLeases();
 
     this.log = new SqliteLog(this.stmts, () => this.writer.lastRowId);
@@ -105,11 +122,29 @@ export class SqliteStore implements Store {
       this.logger,
     );
     this.compactor = new SqliteCompactor(db, this.stmts, this.log, this.index, () => this.queue.whenReleased());
+    this.vacuum = new SqliteVacuum(db, () => this.queue.whenReleased(), this.logger);
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    this.quota = new SpaceQuota({
+      path: options.path,
+      quotaBytes: options.quotaBytes,
+      reserve: file.reserve,
+      isDiskFull: file.isDiskFull,
+      measureUsedBytes: () => (this.stmts.pageCount.get()! - this.stmts.freePageCount.get()!) * pageSize,
+      logger: this.logger,
+    });
     // Compaction may have removed the newest rows (tombstones), but never rows above the
     // compacted revision, nor ids above its cursor: neither goes back.
-    const revision = Math.max(last.rev, this.compacted);
-    const lastRowId = Math.max(last.id, this.compactor.processedRowId);
-    this.writer = new SqliteWriter(db, this.stmts, this.index, this.leases, this.reader, (rev, events) => this.hub.publish(rev, events), revision, lastRowId);
+    this.writer = new SqliteWriter({
+      db,
+      stmts: this.stmts,
+      index: this.index,
+      leases: this.leases,
+      reader: this.reader,
+      quota: this.quota,
+      publish: (rev, events) => this.hub.publish(rev, events),
+      revision: Math.max(last.rev, this.compacted),
+      lastRowId: Math.max(last.id, this.compactor.processedRowId),
+    });
     this.queue = new GroupCommitQueue((items) => this.writer.commit(items));
 
     this.checkpointer = startCheckpointer({
@@ -122,11 +157,20 @@ export class SqliteStore implements Store {
         this.logger.warn({ err }, 'WAL checkpoint worker failed; checkpointing inline from now on');
         if (!this.isClosed) db.pragma('wal_autocheckpoint = 1000');
       },
-      onWarning: (message) => this.logger.warn({ message }, 'WAL checkpoint failed'),
+      onCheckpointFailed: (code, message, attempt) => {
+        // Once at warn: it is retried every interval, and a full disk can last.
+        if (attempt === 1) this.logger.warn({ code, message }, 'WAL checkpoint failed; retrying it every interval until it succeeds');
+        else this.logger.debug?.({ code, message, attempt }, 'WAL checkpoint failed again');
+        this.quota.checkpointFailed(isDiskFull({ code }), message);
+      },
+      onRecovered: (failedAttempts) => {
+        this.logger.info?.({ failedAttempts }, 'WAL checkpoint succeeded again');
+        this.quota.checkpointRecovered();
+      },
     });
-    this.startTimers(options.historyRevisions ?? 10_000, options.compactionIntervalMs ?? 5000);
+    this.startTimers(options.historyRevisions ?? 10_000, options.compactionIntervalMs ?? 5000, options.spaceCheckIntervalMs ?? 1000);
     // Finish a compaction that a restart interrupted.
-    if (this.compacted > 0) this.compactor.compactThrough(this.compacted).catch(() => {});
+    if (this.compacted > 0) this.compactor.compactThrough(this.compacted).then(() => this.vacuum.reclaim(), () => {});
   }
 
   async currentRevision(): Promise<number> {
@@ -195,6 +239,14 @@ export class SqliteStore implements Store {
     this.stmts.setMeta.run(COMPACTED, revision);
     this.compacted = revision;
     await this.compactor.compactThrough(revision);
+    void this.vacuum.reclaim();
+  }
+
+  space(): StoreSpace {
+    this.checkOpen();
+    const usedBytes = this.quota.measure();
+    const alarm = this.quota.currentAlarm;
+    return { usedBytes, quotaBytes: this.quota.quotaBytes, fileBytes: statSync(this.path).size, ...(alarm ? { alarm } : {}) };
   }
 
   async grantLease(ttlSeconds: number): Promise<number> {
@@ -237,6 +289,7 @@ export class SqliteStore implements Store {
     this.hub.closeAll();
     for (const timer of this.timers) clearInterval(timer);
     this.compactor.stop();
+    this.vacuum.stop();
     await this.checkpointer.stop();
     this.db.close();
     this.lock.close();
@@ -246,7 +299,7 @@ export class SqliteStore implements Store {
     if (this.isClosed) throw new StoreError('store is closed');
   }
 
-  private startTimers(historyRevisions: number, compactionIntervalMs: number): void {
+  private startTimers(historyRevisions: number, compactionIntervalMs: number, spaceCheckIntervalMs: number): void {
     const expireLeases = () => {
       for (const lease of this.leases.expired(Date.now())) {
         lease.isExpiring = true;
@@ -258,28 +311,19 @@ export class SqliteStore implements Store {
       }
     };
     this.timers.push(setInterval(expireLeases, LEASE_CHECK_MS));
-    if (historyRevisions > 0) {
-      const compactHistory = () => {
-        const target = this.writer.revision - historyRevisions;
-        if (target <= this.compacted) return;
-        this.compact(target).catch((err) => {
-          if (!this.isClosed) this.logger.warn({ err, target }, 'automatic compaction failed');
-        });
-      };
-      this.timers.push(setInterval(compactHistory, compactionIntervalMs));
-    }
+    const compactTo = (target: number) => {
+      if (target <= this.compacted) return Promise.resolve();
+      return this.compact(target).catch((err) => {
+        if (!this.isClosed) this.logger.warn({ err, target }, 'automatic compaction failed');
+      });
+    };
+    if (historyRevisions > 0) this.timers.push(setInterval(() => void compactTo(this.writer.revision - historyRevisions), compactionIntervalMs));
+    // While the alarm lasts no history is kept, so each delete frees its space at once.
+    const checkSpace = () => {
+      if (this.quota.isAlarmed) void compactTo(this.writer.revision).then(() => this.quota.recheck());
+    };
+    this.timers.push(setInterval(checkSpace, spaceCheckIntervalMs));
     for (const timer of this.timers) timer.unref();
-  }
-
-  /** Rebuilds the key index from the whole log, in order; returns the last row's id and revision. */
-  private loadIndex(): { id: number; rev: number } {
-    let last = { id: 0, rev: 0 };
-    for (const row of this.stmts.allRows.iterate()) {
-      if (row.deleted === 1) this.index.tombstone(row.key, row.rev, row.id);
-      else this.index.put(Object.freeze(rowToKeyValue(row)), row.id);
-      last = row;
-    }
-    return { id: last.id, rev: last.rev };
   }
 
   private loadLeases(): void {

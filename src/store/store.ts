@@ -134,7 +134,27 @@ export interface Store {
   /** Remaining TTL in seconds, -1 if the lease does not exist. */
   leaseTimeToLive(lease: number): Promise<number>;
 
+  /** Space used against the store's quota, and the NOSPACE alarm if raised. Absent where the backend keeps its own (etcd). */
+  space?(): StoreSpace;
+
   close(): Promise<void>;
+}
+
+export interface StoreSpace {
+  /** Bytes the database holds (pages in use, free pages not counted). */
+  usedBytes: number;
+  /** Past this the store accepts only deletes and compaction. */
+  quotaBytes: number;
+  /** Size of the database file on disk (free pages included, until they are vacuumed). */
+  fileBytes: number;
+  /** Set while the store is read-only except for deletes and compaction. */
+  alarm?: NoSpaceAlarm;
+}
+
+export interface NoSpaceAlarm {
+  /** What ran out and what to do, for /readyz and the 503 of every refused write. */
+  message: string;
+  since: Date;
 }
 
 export class StoreError extends Error {
@@ -171,6 +191,28 @@ export class LeaseNotFoundError extends StoreError {
 /** The store cannot be reached or cannot commit now (e.g. etcd lost quorum); retry later. */
 export class StoreUnavailableError extends StoreError {
   override name = 'StoreUnavailableError';
+}
+
+/**
+ * The store is out of space (the NOSPACE alarm): it refuses puts and lease grants until usage is
+ * back under its quota, but deletes and compaction go on so space can be freed.
+ */
+export class NoSpaceError extends StoreUnavailableError {
+  override name = 'NoSpaceError';
+}
+
+/** The store file cannot be used as it is; the message says what is wrong and what to do. */
+export class CorruptStoreError extends StoreError {
+  override name = 'CorruptStoreError';
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(
+      `store file ${path} is corrupt: ${problem}. Move it away, then restore a backup ("drover restore FILE" with a file "drover backup" wrote) ` +
+        'or start again to begin an empty cluster (drover server --init-store moves it aside for you)',
+    );
+  }
 }
 
 /** Smallest key greater than every key with this prefix (etcd's prefix range end). */

@@ -33,6 +33,8 @@ interface Watcher {
 
 export interface Logger {
   warn(obj: unknown, msg?: string): void;
+  info?(obj: unknown, msg?: string): void;
+  debug?(obj: unknown, msg?: string): void;
 }
 
 // Replay reads history in windows of this many revisions to bound memory.

@@ -36,6 +36,7 @@ export function registerMetrics(app: FastifyInstance, api: ApiRegistry): Registr
       for (const k of api.stats().kinds) this.set({ kind: k.kind }, k.watchers);
     },
   });
+  registerSpaceGauges(registry, api);
   new Gauge({
     name: 'drover_store_backend_info',
     help: 'The store backend in use',
@@ -70,6 +71,27 @@ export function registerMetrics(app: FastifyInstance, api: ApiRegistry): Registr
     done();
   });
   return registry;
+}
+
+/** The store's space against its quota and its NOSPACE alarm, where the backend keeps them (SQLite). */
+function registerSpaceGauges(registry: Registry, api: ApiRegistry): void {
+  const gauges: Array<{ name: string; help: string; value: (space: NonNullable<ReturnType<ApiRegistry['storeSpace']>>) => number }> = [
+    { name: 'drover_store_nospace_alarm', help: '1 while the NOSPACE alarm is raised: the store refuses writes other than deletes (see /readyz for why)', value: (s) => (s.alarm ? 1 : 0) },
+    { name: 'drover_store_used_bytes', help: 'Bytes the store database holds (pages in use)', value: (s) => s.usedBytes },
+    { name: 'drover_store_quota_bytes', help: 'Bytes the store database may hold before the NOSPACE alarm (--store-quota)', value: (s) => s.quotaBytes },
+    { name: 'drover_store_file_bytes', help: 'Size of the store database file on disk', value: (s) => s.fileBytes },
+  ];
+  for (const { name, help, value } of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const space = api.storeSpace();
+        if (space) this.set(value(space));
+      },
+    });
+  }
 }
 
 declare module 'fastify' {
