@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { parse, stringify } from 'yaml';
 import { Client } from '../client/client.js';
 import { parseServerUrls } from '../client/server-urls.js';
-import { UsageError } from './output.js';
+import { printWarning, UsageError } from './output.js';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 export const DEV_CONTEXT = 'dev';
@@ -104,7 +104,7 @@ export function clientFor(cmd: Command): Client {
   const { server, source } = resolveServer(cmd.optsWithGlobals<{ server?: string; context?: string }>());
   // Several URLs (comma-separated) fail over in turn, like the agents' --server.
   try {
-    return new Client({ server: parseServerUrls(server, source) });
+    return new Client({ server: parseServerUrls(server, source), onWarning: printWarning });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

@@ -113,6 +113,15 @@ export class ProgressLine {
   }
 }
 
+const warned = new Set<string>();
+
+/** Prints a warning the server sent with an answer (see ClientOptions.onWarning) on stderr, once per command. */
+export function printWarning(text: string): void {
+  if (warned.has(text)) return;
+  warned.add(text);
+  process.stderr.write(`warning: ${text}\n`);
+}
+
 /** "1h", "90s", "500ms", "2m30s" → milliseconds. */
 export function parseDuration(v: string, what = 'duration'): number {
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;

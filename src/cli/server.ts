@@ -4,8 +4,8 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startDev } from '../dev.js';
 import { parseBytes } from '../scheduler/index.js';
-import { parseEtcdUrl, startServer } from '../server.js';
-import { UsageError } from './output.js';
+import { parseEtcdUrl, startServer, type ServerOptions } from '../server.js';
+import { parseDuration, UsageError } from './output.js';
 
 export function registerServerCommands(program: Command): void {
   program
@@ -21,6 +21,7 @@ export function registerServerCommands(program: Command): void {
     .option('--etcd-ca <file>', 'CA certificate (PEM) that signed the etcd server certificates; enables TLS')
     .option('--etcd-cert <file>', 'client certificate (PEM) for etcd')
     .option('--etcd-key <file>', 'client private key (PEM) for etcd')
+    .option('--etcd-timeout <duration>', 'how long one etcd call may take before the request fails with 503 Unavailable (e.g. 5s, 1500ms)', '5s')
     .option('--leader-ttl <seconds>', 'lease TTL of the controller leader on etcd', toInt, 5)
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
     .option('--etcd-compaction-interval <seconds>', 'how often the leader compacts etcd history to --history revisions', toInt, 300)
@@ -82,6 +83,7 @@ interface ServerCommandOptions {
   etcdCa?: string;
   etcdCert?: string;
   etcdKey?: string;
+  etcdTimeout: string;
   leaderTtl: number;
   fleetSocket?: string;
   etcdCompactionInterval: number;
@@ -89,13 +91,15 @@ interface ServerCommandOptions {
   initStore?: boolean;
 }
 
-function storeOptions(opts: ServerCommandOptions): { etcd?: { endpoints: string[]; tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer } }; prefix?: string; leaderTtlSeconds?: number } {
+function storeOptions(opts: ServerCommandOptions): Pick<ServerOptions, 'etcd' | 'prefix' | 'leaderTtlSeconds'> {
   if (opts.store === 'sqlite') return {};
   if (!opts.store.startsWith('etcd://')) throw new UsageError(`--store must be sqlite or etcd://host:port[,host:port…], got "${opts.store}"`);
   if (opts.storeQuota) throw new UsageError('--store-quota is for the SQLite store: etcd has its own quota (etcd --quota-backend-bytes)');
   if (opts.initStore) throw new UsageError('--init-store is for the SQLite store: an etcd cluster is set up with etcd\'s own tools');
   if (!opts.etcdPrefix.startsWith('/')) throw new UsageError(`--etcd-prefix must start with "/", got "${opts.etcdPrefix}"`);
   if (Boolean(opts.etcdCert) !== Boolean(opts.etcdKey)) throw new UsageError('--etcd-cert and --etcd-key go together: give both or neither');
+  const requestTimeoutMs = parseDuration(opts.etcdTimeout, '--etcd-timeout');
+  if (requestTimeoutMs <= 0) throw new UsageError(`--etcd-timeout must be longer than 0, got "${opts.etcdTimeout}"`);
   const read = (flag: string, file: string | undefined) => {
     if (!file) return undefined;
     try {
@@ -106,7 +110,7 @@ function storeOptions(opts: ServerCommandOptions): { etcd?: { endpoints: string[
   };
   const isTls = Boolean(opts.etcdCa || opts.etcdCert);
   const tls = isTls ? { ca: read('--etcd-ca', opts.etcdCa), cert: read('--etcd-cert', opts.etcdCert), key: read('--etcd-key', opts.etcdKey) } : undefined;
-  return { etcd: { endpoints: parseEtcdUrl(opts.store, isTls), ...(tls ? { tls } : {}) }, prefix: opts.etcdPrefix, leaderTtlSeconds: opts.leaderTtl };
+  return { etcd: { endpoints: parseEtcdUrl(opts.store, isTls), requestTimeoutMs, ...(tls ? { tls } : {}) }, prefix: opts.etcdPrefix, leaderTtlSeconds: opts.leaderTtl };
 }
 
 function toSize(v: string): number {

@@ -3,6 +3,7 @@
 import type { AnyObject, Machine, Operation, Service, Task } from '../model/index.js';
 import { ConnectionError, errorFromResponse } from './errors.js';
 import { watchStream, type WatchEvent } from './watch.js';
+import { warningTexts } from './warnings.js';
 
 export type { Machine, Operation, Service, Task };
 
@@ -56,6 +57,8 @@ export interface ClientOptions {
    * connections. Hollow machines share one bounded pool.
    */
   dispatcher?: Pool;
+  /** Called with each warning an answer carries (its Warning header), e.g. a read the server served while its store was unreachable. */
+  onWarning?: (text: string) => void;
 }
 
 /** The part of undici's Dispatcher API the client uses. */
@@ -127,6 +130,7 @@ export class Client {
       try {
         const res = await fetch(base + url.pathname + url.search, { method, headers, body, signal });
         this.current = (this.current + i) % this.servers.length;
+        this.noteWarning(res.headers.get('warning'));
         return res;
       } catch (err) {
         if (signal?.aborted) throw err;
@@ -171,6 +175,7 @@ export class Client {
         continue;
       }
       this.current = at;
+      this.noteWarning(res.headers['warning']);
       const text = await res.body.text();
       if (res.statusCode < 200 || res.statusCode > 299) throw errorFromResponse(res.statusCode, text);
       const raw = res.headers;
@@ -187,6 +192,11 @@ export class Client {
     }
     const e = lastErr as { code?: string; message?: string };
     throw new ConnectionError(`cannot reach the drover server at ${this.servers.join(', ')}: ${e?.code ?? e?.message}`);
+  }
+
+  private noteWarning(header: string | string[] | null | undefined): void {
+    if (!header || !this.options.onWarning) return;
+    for (const text of warningTexts([header].flat().join(', '))) this.options.onWarning(text);
   }
 
   async version(): Promise<{ version: string; node: string; store: string }> {

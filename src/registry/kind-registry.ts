@@ -24,6 +24,14 @@ export interface WatchSource<T extends AnyObject = AnyObject> {
   filter: WatchFilter;
   /** Resume after this revision; undefined: the current state first. */
   revision?: number;
+  /** Set when the store is unreachable (since then): the cache the watch starts from may be out of date. */
+  staleSince?: Date;
+}
+
+/** A read's answer; `staleSince` when it came from a cache the store could not vouch for, unreachable since then. */
+export interface Read<T> {
+  value: T;
+  staleSince?: Date;
 }
 
 export class KindRegistry<T extends AnyObject = AnyObject> {
@@ -53,16 +61,18 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
   /**
    * The cached entry (object, JSON bytes, ETag), or NotFound. On SQLite the cache is current
    * when a write is acknowledged, so this answers without awaiting anything (GET is the hottest
-   * path); on etcd it first makes the read current across servers.
+   * path); on etcd it first makes the read current across servers, or says it could not.
    */
-  get(ctx: RequestContext, name: string, resource = this.kind.plural): Entry<T> | Promise<Entry<T>> {
+  get(ctx: RequestContext, name: string, resource = this.kind.plural): Read<Entry<T>> | Promise<Read<Entry<T>>> {
     this.allow(ctx, 'get', resource);
     const entry = this.cache.get(name);
     // A cached object's name was checked when it was written; only a miss needs checking.
     if (!entry) checkUrlName(name);
     // After the quorum read the cache may hold a newer version (or none): look again.
-    if (this.state.consistentReads) return this.state.freshObject(this.kind.plural, name).then(() => this.found(name, this.cache.get(name)));
-    return this.found(name, entry);
+    if (this.state.consistentReads) {
+      return this.state.freshObject(this.kind.plural, name).then((staleSince) => ({ value: this.found(name, this.cache.get(name)), staleSince }));
+    }
+    return { value: this.found(name, entry) };
   }
 
   /** The current object, or undefined when there is none. */
@@ -85,21 +95,27 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     return listPage(this.state, this.repo, req);
   }
 
-  /** Allows and checks a watch; the caller streams from the returned source. */
+  /**
+   * Allows and checks a watch; the caller streams from the returned source. A watch starts from
+   * the cache without a quorum read of its own (unless its revision is ahead of the cache), so
+   * whether that may be out of date is what the state last learned of the store.
+   */
   async watch(ctx: RequestContext, filter: WatchFilter, revision: number | undefined): Promise<WatchSource<T>> {
     this.allow(ctx, 'watch');
     if (filter.name !== undefined && !this.cache.get(filter.name)) checkUrlName(filter.name);
+    let staleSince = this.state.unreachableSince;
     // A revision from another server (a client failing over) may be ahead of this cache.
     if (revision !== undefined && revision > this.cache.revision) {
       const current = await this.state.freshRevision(this.kind.plural);
-      if (revision > current) throw new BadRequest(`parameter revision ${revision} is newer than the server's current revision ${current}`);
+      if (revision > current.revision) throw new BadRequest(`parameter revision ${revision} is newer than the server's current revision ${current.revision}`);
+      staleSince = current.staleSince;
     }
     if (revision !== undefined && revision < this.cache.oldestRevision) {
       throw new Gone(
         `revision ${revision} is too old to resume a watch of ${this.kind.plural} (oldest: ${this.cache.oldestRevision}); list again and watch from the list's revision`,
       );
     }
-    return { cache: this.cache, filter, revision };
+    return { cache: this.cache, filter, revision, staleSince };
   }
 
   /** Resolves with the object once `done(object)` holds, or with its latest state at the deadline. */

@@ -26,6 +26,8 @@ export interface ListRequest {
 
 export interface ListPage {
   revision: number;
+  /** Set when the store could not vouch for the cache the page came from: unreachable since then. */
+  staleSince?: Date;
   /** Each item's JSON encoding. */
   items: Buffer[];
   /** Where the next page starts, when there is one. */
@@ -37,7 +39,7 @@ export async function listPage(state: State, repo: Resources, req: ListRequest):
   const token = req.page;
   // A first page is current; a later one is read at its token's revision, which another server
   // may have issued before this cache got there.
-  const current = !token || token.revision > cache.revision ? await state.freshRevision(repo.info.plural) : cache.revision;
+  const { revision: current, staleSince } = !token || token.revision > cache.revision ? await state.freshRevision(repo.info.plural) : { revision: cache.revision, staleSince: undefined };
   if (token && token.revision > current) {
     throw new BadRequest('invalid pageToken: it names a revision this server has not reached; pass the nextPageToken of the previous page unchanged');
   }
@@ -62,7 +64,7 @@ export async function listPage(state: State, repo: Resources, req: ListRequest):
     revision = token.revision;
     ({ items, lastName, more } = await pageFromStore(repo, cache, req.filter, token.revision, token.after, req.limit));
   }
-  return { revision, items, ...(more && lastName !== undefined ? { next: { revision, after: lastName } } : {}) };
+  return { revision, items, staleSince, ...(more && lastName !== undefined ? { next: { revision, after: lastName } } : {}) };
 }
 
 async function pageFromStore(

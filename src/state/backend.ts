@@ -11,6 +11,8 @@ export { parseEtcdUrl };
 export interface EtcdConfig {
   endpoints: string[];
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /** How long one etcd call may take before it fails with 503 Unavailable (--etcd-timeout, default 5,000). */
+  requestTimeoutMs?: number;
 }
 
 export interface SqliteConfig extends Pick<SqliteStoreOptions, 'path' | 'historyRevisions' | 'quotaBytes'> {

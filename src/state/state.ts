@@ -8,6 +8,7 @@ import { Liveness } from './liveness.js';
 import type { AnyObject, KindInfo } from './object.js';
 import { Resources, decode, type CacheSync } from './resources.js';
 import { fromStoreError, storeCall } from './store-errors.js';
+import { StoreReachability } from './store-reachability.js';
 import { WatchCache, type EventType } from './watch-cache.js';
 import { WrittenObjects } from './written.js';
 
@@ -56,8 +57,7 @@ export class State implements CacheSync {
   private waiters: CacheWaiter[] = [];
   private syncReads = false;
   private syncTimeoutMs = 5_000;
-  private quorumReadTimeoutMs = 2_000;
-  private isStoreUnavailable = false;
+  private reachability = new StoreReachability(2_000);
   /** One stat read of each kind at a time; lists arriving meanwhile share the next one. */
   private readonly kindStats = new Map<string, Coalesced<RangeStat>>();
   private readonly quorumGets: BatchedGets;
@@ -93,7 +93,7 @@ export class State implements CacheSync {
     }
     state.syncReads = (options.consistentReads ?? options.store.backend === 'etcd') && options.store.rangeStat !== undefined;
     state.syncTimeoutMs = options.syncTimeoutMs ?? 5_000;
-    state.quorumReadTimeoutMs = options.quorumReadTimeoutMs ?? 2_000;
+    state.reachability = new StoreReachability(options.quorumReadTimeoutMs ?? 2_000);
     for (const info of options.kinds) {
       const from = `${prefix}${info.plural}/`;
       state.kindStats.set(info.plural, new Coalesced(() => options.store.rangeStat!(from, prefixEnd(from))));
@@ -146,28 +146,40 @@ export class State implements CacheSync {
   /**
    * Makes the cache current for one object before a read (see syncObject). When the store
    * cannot answer (etcd lost quorum) the read is served from the cache instead, so reads keep
-   * working while writes cannot: resolves false then. A cache that cannot catch up fails with
-   * Unavailable (503).
+   * working while writes cannot: resolves with the time since which the store has been
+   * unreachable then (the answer may be out of date), undefined when the cache is current. A
+   * cache that cannot catch up fails with Unavailable (503).
    */
-  async freshObject(plural: string, name: string): Promise<boolean> {
+  freshObject(plural: string, name: string): Promise<Date | undefined> {
     return this.fresh(this.syncObject(plural, name));
   }
 
-  /** The newest revision this server can vouch for a list of `plural` at (see syncKind); the cache's when the store cannot answer. */
-  async freshRevision(plural: string): Promise<number> {
+  /**
+   * The newest revision this server can vouch for a list of `plural` at (see syncKind); the
+   * cache's when the store cannot answer, with `staleSince` as freshObject's.
+   */
+  async freshRevision(plural: string): Promise<{ revision: number; staleSince?: Date }> {
     const cacheRevision = this.cache(plural).revision;
-    if (!this.syncReads) return cacheRevision;
+    if (!this.syncReads) return { revision: cacheRevision };
     let revision = cacheRevision;
-    await this.fresh(this.syncKind(plural).then((r) => void (revision = Math.max(r, cacheRevision))));
-    return revision;
+    const staleSince = await this.fresh(this.syncKind(plural).then((r) => void (revision = Math.max(r, cacheRevision))));
+    return staleSince ? { revision, staleSince } : { revision };
   }
 
-  private async fresh(sync: Promise<unknown>): Promise<boolean> {
+  /**
+   * Since when the store has not answered, or undefined while it answers: what this server last
+   * learned from its quorum reads and /readyz probes, without asking the store again.
+   */
+  get unreachableSince(): Date | undefined {
+    return this.reachability.unreachableSince;
+  }
+
+  private async fresh(sync: Promise<unknown>): Promise<Date | undefined> {
     try {
       await sync;
-      return true;
+      return undefined;
     } catch (err) {
-      if (err instanceof StoreUnavailableError && !(err instanceof CacheBehindError)) return false;
+      if (err instanceof StoreUnavailableError && !(err instanceof CacheBehindError)) return this.reachability.unreachableSince ?? new Date();
       throw fromStoreError(err);
     }
   }
@@ -198,7 +210,9 @@ export class State implements CacheSync {
 
   /** The store's current revision (a round trip: /readyz uses it to see that the store answers). */
   currentRevision(): Promise<number> {
-    return storeCall(() => this.store.currentRevision());
+    const call = this.store.currentRevision();
+    this.reachability.learnFrom(call, Date.now());
+    return storeCall(() => call);
   }
 
   /** The revision history is compacted through. */
@@ -215,7 +229,7 @@ export class State implements CacheSync {
   async syncObject(plural: string, name: string): Promise<void> {
     if (!this.syncReads) return;
     const cache = this.cache(plural);
-    const kv = await this.quorumRead(this.quorumGets.get(`${this.prefix}${plural}/${name}`));
+    const kv = await this.reachability.quorumRead(this.quorumGets.get(`${this.prefix}${plural}/${name}`));
     if (kv) {
       await this.waitUntil(() => this.revision >= kv.modRevision, kv.modRevision);
     } else {
@@ -234,32 +248,9 @@ export class State implements CacheSync {
   async syncKind(plural: string): Promise<number> {
     if (!this.syncReads) return this.revision;
     const cache = this.cache(plural);
-    const stat = await this.quorumRead(this.kindStats.get(plural)!.run());
+    const stat = await this.reachability.quorumRead(this.kindStats.get(plural)!.run());
     await this.waitUntil(() => this.revision >= stat.revision || (this.revision >= stat.newestModRevision && cache.size === stat.count), stat.newestModRevision);
     return Math.max(stat.revision, this.revision);
-  }
-
-  /**
-   * A quorum read with a short deadline: past it the store counts as unavailable and the read
-   * is served from the cache. While it is unavailable, reads do not wait at all: their quorum
-   * reads still go out (queued behind the one in flight), and the first that succeeds ends it.
-   */
-  private quorumRead<T>(read: Promise<T>): Promise<T> {
-    const timeoutMs = this.isStoreUnavailable ? 0 : this.quorumReadTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.isStoreUnavailable = true;
-        reject(new StoreUnavailableError(`the store did not answer a quorum read within ${this.quorumReadTimeoutMs} ms`));
-      }, timeoutMs);
-    });
-    read.then(
-      () => (this.isStoreUnavailable = false),
-      (err: unknown) => {
-        if (err instanceof StoreUnavailableError) this.isStoreUnavailable = true;
-      },
-    );
-    return Promise.race([read, deadline]).finally(() => clearTimeout(timer));
   }
 
   private waitUntil(isReached: () => boolean, target: number): Promise<void> {

@@ -91,7 +91,7 @@ export class EtcdCompaction {
     if (revision <= compacted) throw new CompactedError(revision, compacted);
     // etcd keeps its compaction revision readable (the prev value of the next event needs it);
     // the interface does not: reads and watches at `revision` are refused here instead.
-    await this.options.call(() => this.options.kv.compact({ revision, physical: false }), { revision });
+    await this.options.call((o) => this.options.kv.compact({ revision, physical: false }, o), { revision });
     this.etcdCompactRevision = Math.max(this.etcdCompactRevision, revision);
     this.compactedFloor = Math.max(this.compactedFloor, revision);
   }

@@ -2,6 +2,7 @@
 // the message text (the etcd3 client turns few of them into classes), so they are recognised by
 // it. The revisions a CompactedError or FutureRevisionError carries are asked of the store only
 // when such an error occurs.
+import type { CallDeadline } from './etcd-deadline.js';
 import { CompactedError, FutureRevisionError, LeaseNotFoundError, StoreError, StoreUnavailableError } from './store.js';
 
 /** etcd's default --max-txn-ops: a larger transaction cannot stay atomic, so it is refused. */
@@ -24,8 +25,8 @@ export interface RevisionSource {
 export interface StoreCalls {
   /** Throws if the store is closed. */
   checkOpen(): void;
-  /** Runs one unary call: refused when the store is closed, errors mapped. */
-  call<T>(fn: () => Promise<T>, context?: ErrorContext): Promise<T>;
+  /** Runs one unary call with the store's deadline (pass `options` to etcd3): refused when the store is closed, errors mapped. */
+  call<T>(fn: (options: CallDeadline) => Promise<T>, context?: ErrorContext): Promise<T>;
   mapError(err: unknown, context: ErrorContext): Promise<Error>;
 }
 
@@ -48,7 +49,7 @@ function isUnavailable(err: unknown): boolean {
   const name = err instanceof Error ? err.name : '';
   return (
     /Unavailable|DeadlineExceeded|Cancelled|BrokenCircuit|Isolated/i.test(name) ||
-    /no leader|request timed out|timed out|leader changed|UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|No connection established|too many requests|Breaker/i.test(msg)
+    /no leader|request timed out|timed out|deadline exceeded|leader changed|UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|No connection established|too many requests|Breaker/i.test(msg)
   );
 }
 

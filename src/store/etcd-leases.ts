@@ -26,7 +26,7 @@ export class EtcdLeases {
       // Our own id below 2^53 (etcd's would not fit a JS number); collisions are retried.
       const id = randomInt(1, 2 ** 48);
       try {
-        const res = await this.options.call(() => this.options.leaseClient.leaseGrant({ TTL: Math.ceil(ttlSeconds), ID: id }));
+        const res = await this.options.call((o) => this.options.leaseClient.leaseGrant({ TTL: Math.ceil(ttlSeconds), ID: id }, o));
         if (res.error) throw new StoreError(`etcd refused the lease: ${res.error}`);
         return num(res.ID);
       } catch (err) {
@@ -52,7 +52,7 @@ export class EtcdLeases {
 
   async revoke(lease: number): Promise<void> {
     try {
-      await this.options.call(() => this.options.leaseClient.leaseRevoke({ ID: lease }), { lease });
+      await this.options.call((o) => this.options.leaseClient.leaseRevoke({ ID: lease }, o), { lease });
     } catch (err) {
       if (err instanceof LeaseNotFoundError) return; // already gone: revoking is idempotent
       throw err;
@@ -60,7 +60,7 @@ export class EtcdLeases {
   }
 
   async timeToLive(lease: number): Promise<number> {
-    const res = await this.options.call(() => this.options.leaseClient.leaseTimeToLive({ ID: lease }), { lease });
+    const res = await this.options.call((o) => this.options.leaseClient.leaseTimeToLive({ ID: lease }, o), { lease });
     const ttl = num(res.TTL);
     if (ttl < 0) return -1;
     // etcd truncates the remaining seconds (a 1 s lease reads 0 at once); report them rounded up.

@@ -2,13 +2,14 @@
 // options built from them (per-call deadlines, TLS). Kept apart from the store so the CLI can
 // parse a URL without opening anything.
 import type { CallContext, IOptions } from 'etcd3';
+import { etcdFaultHandling } from './etcd-deadline.js';
 import { StoreError } from './store.js';
 
 export interface EtcdStoreOptions {
   /** Client URLs, e.g. ["http://127.0.0.1:2379"] (https:// with `tls`). */
   endpoints: string[];
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
-  /** Deadline of one unary call; past it the call fails with StoreUnavailableError (default 5,000). */
+  /** Deadline of one store call (--etcd-timeout); past it the call fails with DeadlineError, a StoreUnavailableError (default 5,000). */
   requestTimeoutMs?: number;
   logger?: { warn(obj: unknown, msg?: string): void };
 }
@@ -30,14 +31,15 @@ export function requestTimeoutMs(options: EtcdStoreOptions): number {
   return options.requestTimeoutMs ?? 5_000;
 }
 
-/** The etcd3 client's options: the endpoints, a deadline on unary calls, and TLS if configured. */
+/** The etcd3 client's options: the endpoints, deadlines and fault handling (see etcd-deadline.ts), and TLS if configured. */
 export function clientOptions(options: EtcdStoreOptions): IOptions {
   const timeout = requestTimeoutMs(options);
   const result: IOptions = {
     hosts: options.endpoints,
-    dialTimeout: timeout,
     // Streams (watch, keepalive) live for the whole session; only unary calls get a deadline.
+    // Calls through EtcdStore.call pass their own; this one is for the few that do not.
     defaultCallOptions: (ctx: CallContext) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+    faultHandling: etcdFaultHandling(),
   };
   if (options.tls?.ca || options.tls?.cert) {
     result.credentials = {

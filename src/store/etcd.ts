@@ -13,6 +13,7 @@ import etcd3 from 'etcd3';
 import type { IRequestOp, Watcher } from 'etcd3';
 import { enc, num, rangeRequest, toCompare, toKeyValue, toOpResults, toRequestOp } from './etcd-codec.js';
 import { EtcdCompaction } from './etcd-compaction.js';
+import { withDeadline, type CallDeadline } from './etcd-deadline.js';
 import { grpcMessage, MAX_TXN_OPS, toStoreError, type ErrorContext, type StoreCalls } from './etcd-errors.js';
 import { EtcdLeases } from './etcd-leases.js';
 import { clientOptions, requestTimeoutMs, type EtcdStoreOptions } from './etcd-options.js';
@@ -83,11 +84,11 @@ export class EtcdStore implements Store, EtcdWatchHost {
     return revision;
   }
 
-  /** Runs one call, mapping etcd and gRPC errors onto the Store's error types. */
-  private async call<T>(fn: () => Promise<T>, context: ErrorContext = {}): Promise<T> {
+  /** Runs one call with the store's deadline (see etcd-deadline.ts), mapping etcd and gRPC errors onto the Store's error types. */
+  private async call<T>(fn: (options: CallDeadline) => Promise<T>, context: ErrorContext = {}): Promise<T> {
     this.checkOpen();
     try {
-      return await fn();
+      return await withDeadline(fn, { timeoutMs: requestTimeoutMs(this.options), members: this.options.endpoints.length, isClosed: () => this.closed });
     } catch (err) {
       throw await this.mapError(err, context);
     }
@@ -103,7 +104,7 @@ export class EtcdStore implements Store, EtcdWatchHost {
   }
 
   async currentRevision(): Promise<number> {
-    const res = await this.call(() => this.client.kv.range({ key: enc('\0'), count_only: true, limit: 1 }));
+    const res = await this.call((o) => this.client.kv.range({ key: enc('\0'), count_only: true, limit: 1 }, o));
     return this.see(res.header);
   }
 
@@ -119,7 +120,7 @@ export class EtcdStore implements Store, EtcdWatchHost {
   async range(key: string, options: RangeOptions = {}): Promise<RangeResult> {
     this.checkOpen();
     this.compaction.checkRevision(options.revision);
-    const res = await this.call(() => this.client.kv.range(rangeRequest(key, options)), { revision: options.revision });
+    const res = await this.call((o) => this.client.kv.range(rangeRequest(key, options), o), { revision: options.revision });
     const current = this.see(res.header);
     return {
       kvs: (res.kvs ?? []).map(toKeyValue),
@@ -131,7 +132,7 @@ export class EtcdStore implements Store, EtcdWatchHost {
 
   async put(key: string, value: string, options: { lease?: number } = {}): Promise<{ revision: number; prev?: KeyValue }> {
     const res = await this.call(
-      () => this.client.kv.put({ key: enc(key), value: enc(value), prev_kv: true, ...(options.lease ? { lease: options.lease } : {}) }),
+      (o) => this.client.kv.put({ key: enc(key), value: enc(value), prev_kv: true, ...(options.lease ? { lease: options.lease } : {}) }, o),
       { lease: options.lease },
     );
     const revision = this.see(res.header);
@@ -139,8 +140,8 @@ export class EtcdStore implements Store, EtcdWatchHost {
   }
 
   async delete(key: string, options: { end?: string } = {}): Promise<{ revision: number; deleted: number; prev: KeyValue[] }> {
-    const res = await this.call(() =>
-      this.client.kv.deleteRange({ key: enc(key), ...(options.end !== undefined ? { range_end: enc(options.end) } : {}), prev_kv: true }),
+    const res = await this.call((o) =>
+      this.client.kv.deleteRange({ key: enc(key), ...(options.end !== undefined ? { range_end: enc(options.end) } : {}), prev_kv: true }, o),
     );
     return { revision: this.see(res.header), deleted: num(res.deleted), prev: (res.prev_kvs ?? []).map(toKeyValue) };
   }
@@ -163,12 +164,15 @@ export class EtcdStore implements Store, EtcdWatchHost {
     const lease = [...success, ...failure].find((op) => op.type === 'put' && op.lease);
     const rangeRevision = [...success, ...failure].find((op) => op.type === 'range' && op.options?.revision);
     const res = await this.call(
-      () =>
-        this.client.kv.txn({
-          compare: (request.compare ?? []).map(toCompare),
-          success: success.map((op) => this.checkedRequestOp(op)),
-          failure: failure.map((op) => this.checkedRequestOp(op)),
-        }),
+      (o) =>
+        this.client.kv.txn(
+          {
+            compare: (request.compare ?? []).map(toCompare),
+            success: success.map((op) => this.checkedRequestOp(op)),
+            failure: failure.map((op) => this.checkedRequestOp(op)),
+          },
+          o,
+        ),
       {
         lease: lease?.type === 'put' ? lease.lease : undefined,
         revision: rangeRevision?.type === 'range' ? rangeRevision.options?.revision : undefined,
@@ -216,8 +220,8 @@ export class EtcdStore implements Store, EtcdWatchHost {
 
   async rangeStat(key: string, end: string): Promise<RangeStat> {
     // etcd sorts the whole range before applying the limit, so the count stays the full count.
-    const res = await this.call(() =>
-      this.client.kv.range({ key: enc(key), range_end: enc(end), keys_only: true, limit: 1, sort_order: SortOrder.Descend, sort_target: SortTarget.Mod }),
+    const res = await this.call((o) =>
+      this.client.kv.range({ key: enc(key), range_end: enc(end), keys_only: true, limit: 1, sort_order: SortOrder.Descend, sort_target: SortTarget.Mod }, o),
     );
     const newest = res.kvs?.[0];
     return { revision: this.see(res.header), count: num(res.count), newestModRevision: newest ? num(newest.mod_revision) : 0 };

@@ -12,7 +12,9 @@ if (skip) {
 } else {
   const etcd = withEtcd(1);
   storeConformance('etcd', async () => {
-    const store = await EtcdStore.open({ endpoints: etcd.endpoints });
+    // The suite is about semantics, not latency: its 2,000 puts at once take 3–4 s alone on a
+    // busy 2-core machine and over 5 s (the default deadline of a call) beside other tests.
+    const store = await EtcdStore.open({ endpoints: etcd.endpoints, requestTimeoutMs: 30_000 });
     return { store, cleanup: () => store.close() };
   });
 }

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KindRegistry } from '../../registry/index.js';
 import { contextOf } from '../protocol/context.js';
 import { send } from '../protocol/content.js';
+import { staleWarning } from '../protocol/warning.js';
 import { boolParam, durationParam, encodePageToken, filterParams, intParam, pageTokenParam, single, type Query } from './params.js';
 import { respondAsync, MAX_WAIT_MS } from './writes.js';
 import type { OpenStreams } from '../open-streams.js';
@@ -51,6 +52,7 @@ export function readHandlers(registry: KindRegistry, ctx: ReadContext) {
       page: pageTokenParam(q),
       minRevision: intParam(q, 'revision'),
     });
+    if (page.staleSince) reply.header('warning', staleWarning(page.staleSince));
     const metadata: Record<string, unknown> = { revision: page.revision };
     if (page.next) metadata.nextPageToken = encodePageToken(page.next);
     const parts: Buffer[] = [Buffer.from(`{"apiVersion":"drover/v1","kind":"${kind.kind}List","metadata":${JSON.stringify(metadata)},"items":[`)];
@@ -68,7 +70,8 @@ export function readHandlers(registry: KindRegistry, ctx: ReadContext) {
     const q = req.query as Query;
     if (boolParam(q, 'watch')) return watch(req, reply, name);
     const found = registry.get(contextOf(req), name);
-    const answer = (entry: Exclude<typeof found, Promise<unknown>>) => {
+    const answer = ({ value: entry, staleSince }: Exclude<typeof found, Promise<unknown>>) => {
+      if (staleSince) reply.header('warning', staleWarning(staleSince));
       if (kind.options.async && single(q, 'wait') !== undefined) return respondAsync(req, reply, registry, entry.object, false, durationParam(q, 'wait', MAX_WAIT_MS));
       reply.header('etag', entry.etag);
       return send(req, reply, 200, entry.json);

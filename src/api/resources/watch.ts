@@ -9,6 +9,7 @@ import { API_VERSION } from '../../model/index.js';
 import type { WatchSource } from '../../registry/index.js';
 import type { CacheEvent, EventType, Subscription } from '../../state/watch-cache.js';
 import type { OpenStreams } from '../open-streams.js';
+import { staleWarning } from '../protocol/warning.js';
 
 export interface WatchOptions {
   diff: boolean;
@@ -97,6 +98,7 @@ export function serveWatch(_req: FastifyRequest, reply: FastifyReply, source: Wa
     'content-type': opts.sse ? 'text/event-stream' : 'application/x-ndjson',
     'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
+    ...(source.staleSince ? { warning: staleWarning(source.staleSince) } : {}),
   });
   raw.flushHeaders();
   // A chunked response that owns its socket (not queued behind a pipelined response) writes
