@@ -4,6 +4,7 @@
 export * from './meta.js';
 export * from './template.js';
 export * from './quantity.js';
+export * from './usage.js';
 export * from './machine.js';
 export * from './service.js';
 export * from './task.js';
