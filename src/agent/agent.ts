@@ -8,10 +8,11 @@ import { Client, type Machine, type Pool, type Task } from '../client/client.js'
 import { ApiError } from '../errors.js';
 import { version } from '../version.js';
 import type { Driver } from './drivers/driver.js';
-import { hostFacts } from './host.js';
+import { hostFacts, hostUsage } from './host.js';
 import { resolveMachineId } from './machine-id.js';
 import { StatusReporter } from './status-reporter.js';
 import { TaskRunner, type RunnerContext } from './task-runner.js';
+import { UsageMonitor } from './usage-monitor.js';
 
 export interface AgentOptions {
   server: string | string[];
@@ -32,6 +33,10 @@ export interface AgentOptions {
   dispatcher?: Pool;
   /** Connection pool for heartbeats alone (default: the one above), so queued reports never delay them. */
   heartbeatDispatcher?: Pool;
+  /** How often task and machine usage may be written (default 10 s); 0 (hollow machines) measures nothing and enforces no memory limit. */
+  usageIntervalMs?: number;
+  /** How often memory limits are checked while a task has one (default 2 s). */
+  memoryCheckMs?: number;
 }
 
 export class Agent {
@@ -45,6 +50,7 @@ export class Agent {
   private readonly heartbeatClient: Client;
   private readonly runners = new Map<string, TaskRunner>();
   private readonly reporter: StatusReporter;
+  private readonly usage?: UsageMonitor;
   private readonly abort = new AbortController();
   private heartbeat?: NodeJS.Timeout;
   private graceSeconds = 15;
@@ -64,6 +70,17 @@ export class Agent {
     this.heartbeatClient = new Client({ server: opts.server, dispatcher: opts.heartbeatDispatcher ?? opts.dispatcher });
     this.reporter = new StatusReporter(this.client, (err, task) => opts.logger.warn({ err: String(err), task }, 'status report failed'));
     this.synced = new Promise((r) => (this.markSynced = r));
+    const usageIntervalMs = opts.usageIntervalMs ?? 10_000;
+    if (usageIntervalMs > 0) {
+      this.usage = new UsageMonitor({
+        tasks: () => this.measuredTasks(),
+        host: hostUsage,
+        reportMachine: async (usage) => void (await this.client.machines.patchStatus(this.id, { usage })),
+        intervalMs: usageIntervalMs,
+        memoryCheckMs: opts.memoryCheckMs ?? 2_000,
+        onError: (err, what) => opts.logger.warn({ err: String(err) }, `${what} failed`),
+      });
+    }
   }
 
   get log(): Logger {
@@ -85,6 +102,7 @@ export class Agent {
     await this.beat();
     this.scheduleBeat();
     this.syncing = this.syncTasks();
+    this.usage?.start();
   }
 
   /** Stops the agent. Tasks keep running under their shims unless `stopTasks` (drover dev). */
@@ -92,6 +110,7 @@ export class Agent {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.heartbeat);
+    this.usage?.close();
     this.abort.abort();
     await this.syncing;
     await Promise.all([...this.runners.values()].map((r) => r.close(stopTasks)));
@@ -145,6 +164,13 @@ export class Agent {
     } catch (err) {
       if (!this.closed) this.log.warn({ err: String(err) }, 'heartbeat failed');
       if (err instanceof ApiError && err.code === 404) await this.register().catch(() => {});
+    }
+  }
+
+  private *measuredTasks() {
+    for (const r of this.runners.values()) {
+      const m = r.measured();
+      if (m) yield m;
     }
   }
 

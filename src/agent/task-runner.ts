@@ -3,12 +3,13 @@
 // one at a time, so a burst of events never starts a task twice.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_FINALIZER } from '../model/index.js';
+import { AGENT_FINALIZER, parseBytes, type ResourceUsage } from '../model/index.js';
 import type { Client, Task } from '../client/client.js';
 import type { Driver, Run, UnitState } from './drivers/driver.js';
+import { describeExit } from './exit-description.js';
 import type { StatusReporter } from './status-reporter.js';
 import type { ExitStatus } from './supervisor.js';
-
+import type { MeasuredTask } from './usage-monitor.js';
 
 export interface RunnerContext {
   machine: string;
@@ -109,6 +110,23 @@ export class TaskRunner {
     return this.run?.signal(signal) ?? false;
   }
 
+  /** The current run, for the usage monitor: when it has a supervisor to measure from. */
+  measured(): MeasuredTask | undefined {
+    const run = this.run;
+    const t = this.task;
+    if (!run?.supervisor || !t) return undefined;
+    // A template's memory is what placing it reserves and the most it may use; none (or 0) reserves nothing and limits nothing.
+    const limit = parseBytes(t.spec.template.resources?.memory ?? 0);
+    return {
+      uid: this.uid,
+      root: run.supervisor,
+      memoryLimitBytes: limit > 0 ? limit : undefined,
+      reportedUsage: t.status?.usage,
+      report: (usage: ResourceUsage) => this.report(t, { usage }),
+      killForMemory: (exceeded, pids) => run.killForMemory?.(exceeded, pids),
+    };
+  }
+
   private kick(): void {
     if (this.closed) return;
     if (this.busy) {
@@ -158,7 +176,7 @@ export class TaskRunner {
     // A run's leftovers only exist in a directory an earlier run made (rmSync's lstats per file
     // were the hollow fleet's largest cost at 40k tasks).
     const fresh = mkdirSync(this.dir, { recursive: true }) !== undefined;
-    if (!fresh) for (const f of ['exit', 'pid', 'shim.pid', 'shim.error']) rmSync(join(this.dir, f), { force: true });
+    if (!fresh) for (const f of ['exit', 'pid', 'shim.pid', 'shim.error', 'oom']) rmSync(join(this.dir, f), { force: true });
     this.save(t);
     this.report(t, { phase: 'Starting', unitState: { load: 'loaded', active: 'activating', sub: 'start' } });
     let run: Run;
@@ -199,7 +217,7 @@ export class TaskRunner {
     const policy = decision?.policy ?? t.spec.template.restartPolicy ?? 'never';
     const ok = status.code === 0;
     const exit = { exitCode: status.code, signal: status.signal, finishedAt: status.finishedAt.toISOString(), pid: null };
-    const how = status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
+    const { how, reason } = describeExit(status);
     if (policy === 'always' || (policy === 'on-failure' && !ok)) {
       if (Date.now() - this.startedAt >= BACKOFF_RESET_MS) this.failures = 0;
       // A driver's own delay (RestartSec=) is a floor: a crash loop still backs off.
@@ -213,6 +231,7 @@ export class TaskRunner {
         restarts: this.restarts,
         reason: 'BackOff',
         message: `${how}; restarting in ${(delay / 1000).toFixed(1)}s (restart policy ${policy})`,
+        lastTermination: { reason, message: how, exitCode: exit.exitCode, signal: exit.signal, finishedAt: exit.finishedAt },
         unitState: { load: 'loaded', active: 'activating', sub: 'auto-restart' },
       });
       this.backoff = setTimeout(() => {
@@ -225,7 +244,7 @@ export class TaskRunner {
     this.report(t, {
       ...exit,
       phase: ok ? 'Succeeded' : 'Failed',
-      reason: ok ? 'Completed' : 'Error',
+      reason,
       message: how,
       unitState: ok ? { load: 'loaded', active: 'inactive', sub: 'dead' } : { load: 'loaded', active: 'failed', sub: 'failed' },
     });
