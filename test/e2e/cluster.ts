@@ -29,7 +29,14 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(agentCount: number, opts: { machineGraceSeconds?: number; labels?: (i: number) => Record<string, string> } = {}): Promise<Cluster> {
+export interface ClusterOptions {
+  machineGraceSeconds?: number;
+  labels?: (i: number) => Record<string, string>;
+  /** More `drover agent` flags for every agent (e.g. --usage-interval). */
+  agentArgs?: string[];
+}
+
+export async function startCluster(agentCount: number, opts: ClusterOptions = {}): Promise<Cluster> {
   // A few seconds of grace: short enough for failover tests, long enough that a restarted agent
   // on a loaded CI machine is back before its machine counts as lost.
   const server = await startTestServer({ machineGraceSeconds: opts.machineGraceSeconds ?? 4 });
@@ -47,7 +54,7 @@ export async function startCluster(agentCount: number, opts: { machineGraceSecon
       const labels = o.labels ?? opts.labels?.(index) ?? { agent: String(index) };
       const child = spawn(
         process.execPath,
-        [join(packageRoot, 'bin', 'drover.js'), 'agent', '--server', server.url, '--data', dataDir, '--id', id, '--labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','), '--log-level', 'warn'],
+        [join(packageRoot, 'bin', 'drover.js'), 'agent', '--server', server.url, '--data', dataDir, '--id', id, '--labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','), '--log-level', 'warn', ...(opts.agentArgs ?? [])],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
       let stderr = '';
