@@ -23,7 +23,7 @@ async function supervise(script: string): Promise<{ run: Supervised; root: Proce
 }
 
 function measureOne(table: ProcessTable, root: ProcessId): TreeUsage | undefined {
-  return table.measure(new Map([['t', root]])).get('t');
+  return table.measure(new Map([['t', root]]), { withCpu: true }).get('t');
 }
 
 /** A process's command name and parent, from /proc (undefined once it is gone). */
@@ -54,6 +54,9 @@ describe('process table', () => {
     assert.ok(u.pids.includes(main), 'the task itself is measured');
     assert.ok(!u.pids.includes(root.pid), 'the shim is not');
     assert.deepEqual(u.pids.map(comm).sort(), ['python3', 'sh', 'sleep']);
+    assert.ok(u.ageMs >= 0 && u.ageMs < 10 * 60_000, `the shim started ${u.ageMs} ms ago`);
+    const memoryOnly = table.measure(new Map([['t', root]]), { withCpu: false }).get('t')!;
+    assert.deepEqual(memoryOnly.pids.sort(), u.pids.sort(), 'a memory check finds the same processes without reading the shim');
   });
 
   it('counts the CPU a busy task burns, and only goes up as its processes come and go', async () => {
@@ -85,7 +88,7 @@ describe('process table', () => {
   it("measures a task whose processes were seen before its shim was named a root", async () => {
     const { root } = await supervise('exec sleep 600');
     const table = new ProcessTable();
-    assert.equal(table.measure(new Map()).size, 0); // every process is nobody's, for now
+    assert.equal(table.measure(new Map(), { withCpu: true }).size, 0); // every process is nobody's, for now
     const u = measureOne(table, root);
     assert.equal(u?.pids.length, 1);
   });

@@ -5,7 +5,7 @@
 // placed by its parent. A pass reads /proc's directory, then one stat file per task process and
 // per shim; a process found to be no task's is not read again for a minute, since a process never
 // gains an ancestor (only a reused pid could change the answer, and the minute bounds that).
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import type { ProcessId } from './proc.js';
 
 /** USER_HZ, the unit of /proc's CPU times: 100 on every Linux ABI, whatever the kernel's HZ. */
@@ -17,8 +17,11 @@ export interface TreeUsage {
   /**
    * CPU time of the tree so far, in ticks: its live processes' own and their reaped children's,
    * plus the descendants the shim reaped, so the total only grows as processes come and go.
+   * Only from a pass `withCpu`.
    */
   cpuTicks: number;
+  /** How long ago the shim started, ms (only from a pass `withCpu`). */
+  ageMs: number;
   /** Resident memory of its live processes, bytes (a page shared by two processes counts twice, as ps sums). */
   rssBytes: number;
   /** Its live processes, the shim excluded. */
@@ -48,17 +51,27 @@ export class ProcessTable {
     this.pageBytes = pageSize();
   }
 
-  /** The usage of the tree under each root (keyed as given); a root that is gone has no entry. */
-  measure(roots: ReadonlyMap<string, ProcessId>, now = Date.now()): Map<string, TreeUsage> {
+  /**
+   * The usage of the tree under each root (keyed as given). `withCpu` also reads each shim (what
+   * it reaped, and that it is still the same process: a root that is gone then has no entry) and
+   * the clock since boot; a memory check does without, at half the reads.
+   */
+  measure(roots: ReadonlyMap<string, ProcessId>, opts: { withCpu: boolean; now?: number }): Map<string, TreeUsage> {
+    const now = opts.now ?? Date.now();
     const out = new Map<string, TreeUsage>();
     const rootKeyByPid = new Map<number, string>();
     const rootIds = new Set<string>();
+    const uptimeTicks = opts.withCpu ? readUptimeTicks() : 0;
     for (const [key, id] of roots) {
       rootIds.add(`${id.pid}:${id.startTime}`);
-      const st = this.readStat(id.pid);
-      if (!st || st.startTime !== id.startTime) continue;
+      let reapedTicks = 0;
+      if (opts.withCpu) {
+        const st = this.readStat(id.pid);
+        if (!st || st.startTime !== id.startTime) continue;
+        reapedTicks = st.reapedTicks;
+      }
       rootKeyByPid.set(id.pid, key);
-      out.set(key, { cpuTicks: st.reapedTicks, rssBytes: 0, pids: [] });
+      out.set(key, { cpuTicks: reapedTicks, ageMs: ((uptimeTicks - id.startTime) * 1000) / TICKS_PER_SECOND, rssBytes: 0, pids: [] });
     }
     // A new shim's processes may have been seen (as nobody's) before it was named a root.
     for (const id of rootIds) if (!this.roots.has(id)) this.foreign.clear();
@@ -149,6 +162,11 @@ function add(u: TreeUsage, pid: number, st: Stat, pageBytes: number): void {
   u.cpuTicks += st.cpuTicks;
   u.rssBytes += st.rssPages * pageBytes;
   u.pids.push(pid);
+}
+
+/** Seconds since boot (/proc/uptime), in the ticks process start times are given in. */
+function readUptimeTicks(): number {
+  return Math.round(Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]) * TICKS_PER_SECOND);
 }
 
 function toPid(name: string): number | undefined {

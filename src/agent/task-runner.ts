@@ -19,6 +19,8 @@ export interface RunnerContext {
   driverFor(task: Task): Driver;
   baseEnv(task: Task): Record<string, string>;
   forget(uid: string): void;
+  /** A run began (started or adopted): the usage monitor looks at it soon. */
+  runStarted(): void;
   onError(err: unknown, what: string): void;
 }
 
@@ -205,6 +207,7 @@ export class TaskRunner {
   private attach(run: Run, startedAt: number): void {
     this.run = run;
     this.startedAt = startedAt;
+    this.ctx.runStarted();
     void run.exited.then((status) => this.onExit(run, status));
   }
 

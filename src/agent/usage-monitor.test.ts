@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import type { ResourceUsage } from '../model/index.js';
 import { shimPath } from '../paths.js';
 import { tempDir, until } from '../../test/helpers.js';
 import { hostUsage } from './host.js';
+import { ProcessTable } from './process-table.js';
 import { Supervised, type MemoryExceeded } from './supervisor.js';
 import { isUsageChanged, MACHINE_FLOOR, TASK_FLOOR, UsageMonitor, type MeasuredTask } from './usage-monitor.js';
 
@@ -26,6 +27,20 @@ async function supervise(script: string): Promise<Supervised> {
   const run = await Supervised.start(dir, { argv: ['sh', '-c', script], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } }, shimPath, 1 << 20);
   runs.push(run);
   assert.ok(await run.waitStarted());
+  return run;
+}
+
+/** An idle `sleep` task, once it has exec'd and paged in what it needs (its figures stay put from then on). */
+async function idleTask(): Promise<Supervised> {
+  const run = await supervise('exec sleep 600');
+  const table = new ProcessTable();
+  let last = -1;
+  await until(() => {
+    const u = table.measure(new Map([['t', run.shim!]]), { withCpu: true }).get('t');
+    const settled = u?.pids.length === 1 && readFileSync(`/proc/${u.pids[0]}/comm`, 'latin1').trim() === 'sleep' && u.rssBytes === last;
+    last = u?.rssBytes ?? -1;
+    return settled;
+  }, 'sleep to settle');
   return run;
 }
 
@@ -83,13 +98,13 @@ describe('what counts as a change worth writing', () => {
 
 describe('usage monitor', () => {
   it("reports a task's usage at the end of its first window, then not again while it stays the same", async () => {
-    const t = measured(await supervise('exec sleep 600'));
+    const t = measured(await idleTask());
     const m = monitor([t.task]);
     m.pass(0);
     assert.equal(t.reports.length, 0, 'no figures before a whole window');
     m.pass(INTERVAL);
     assert.equal(t.reports.length, 1);
-    assert.equal(t.reports[0]!.cpuMilli, 0);
+    assert.ok(t.reports[0]!.cpuMilli < TASK_FLOOR.cpuMilli, `an idle task uses next to no CPU, not ${t.reports[0]!.cpuMilli}m`); // its start may cost a tick
     assert.ok(t.reports[0]!.memoryBytes > 0 && t.reports[0]!.memoryBytes < 16 * MiB, `sleep holds ${t.reports[0]!.memoryBytes} bytes`);
     assert.ok(Date.parse(t.reports[0]!.sampledAt) > 0);
     m.pass(2 * INTERVAL);
@@ -98,7 +113,7 @@ describe('usage monitor', () => {
   });
 
   it('does not rewrite what the server already has (an agent restarted under running tasks)', async () => {
-    const run = await supervise('exec sleep 600');
+    const run = await idleTask();
     const first = measured(run);
     const m1 = monitor([first.task]);
     m1.pass(0);
@@ -143,6 +158,38 @@ describe('usage monitor', () => {
     assert.equal(t.kills.length, 0);
     const free = measured(await supervise('exec sleep 600'));
     assert.equal(monitor([free.task]).pass(0), INTERVAL, 'without limits, once a window');
+  });
+
+  it('gives a task that was running before the monitor started its figures at the first pass (its window began with its shim)', async () => {
+    const t = measured(await idleTask());
+    monitor([t.task], [], 2).pass();
+    assert.equal(t.reports.length, 1);
+  });
+
+  it('takes no figures when it starts: an agent just restarted has not yet heard what the server has', async () => {
+    const t = measured(await idleTask());
+    const m = monitor([t.task], [], 2);
+    m.start();
+    assert.equal(t.reports.length, 0);
+    m.close();
+  });
+
+  it('checks a run that just started within memoryCheckMs, not at the end of a long window', async () => {
+    const tasks: MeasuredTask[] = [];
+    const m = new UsageMonitor({
+      tasks: () => tasks,
+      host: hostUsage,
+      reportMachine: async () => {},
+      intervalMs: 3_600_000,
+      memoryCheckMs: 50,
+      onError: (err) => assert.fail(String(err)),
+    });
+    monitors.push(m);
+    m.start(); // a first pass with no task: the next is an hour away
+    const t = measured(await supervise(`python3 -c "import time; b = b'x' * (64 << 20); time.sleep(600)"`), { memoryLimitBytes: 16 * MiB });
+    tasks.push(t.task);
+    m.soon();
+    await until(() => t.kills.length === 1, 'the new run to be checked and killed');
   });
 
   it("reports the machine's usage after a window", async () => {

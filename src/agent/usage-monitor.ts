@@ -1,18 +1,18 @@
 // Measures what this machine's tasks use (`drover top`) and enforces their memory limits.
 //
-// Every pass reads each task's process tree from /proc (ProcessTable) and kills a task whose
-// resident memory is past its limit. Why the agent, and not the kernel: these machines have no
+// Each pass reads the tasks' process trees from /proc (ProcessTable) and kills a task whose
+// resident memory is past its limit. Why the agent and not the kernel: these machines have no
 // cgroup v2 memory controller (memory is bound to a v1 hierarchy that belongs to whoever runs
-// us), and RLIMIT_AS/RLIMIT_DATA bound one process's address space, not a tree's resident memory,
-// and make runtimes that reserve address space up front (Go, the JVM, glibc arenas) fail at
-// start. A watchdog reacts within one check interval instead of at the page fault: a limit is a
-// promise to the machine, kept within seconds.
+// us); RLIMIT_AS counts reserved address space, so runtimes that reserve up front (Go, the JVM)
+// fail at start; RLIMIT_DATA misses shared and file-backed memory; and both bound one process,
+// not a tree. A watchdog acts within one check interval rather than at the page fault.
 //
-// Figures go out once per window (the usage interval), and only when they changed meaningfully
-// since the last ones written, so idle tasks cost no writes.
+// Figures are taken for every task at once, at the end of each window (the usage interval), and
+// written only when they changed meaningfully, so idle tasks cost no writes; the passes between
+// window ends only check limits, reading half as many files.
 import type { ResourceUsage } from '../model/index.js';
 import type { ProcessId } from './proc.js';
-import { ProcessTable, TICKS_PER_SECOND } from './process-table.js';
+import { ProcessTable, TICKS_PER_SECOND, type TreeUsage } from './process-table.js';
 import type { MemoryExceeded } from './supervisor.js';
 
 /** One running task, as the monitor needs it. */
@@ -62,30 +62,38 @@ export function isUsageChanged(last: ResourceUsage | undefined, next: Omit<Resou
   return cpu || memory;
 }
 
-/** A window of CPU time: where it started (monotonic ms, ticks). */
-interface Window {
-  at: number;
-  ticks: number;
-}
-
-interface TaskWindow extends Window {
-  /** "pid:starttime" of the run's shim: a new run starts a new window. */
+interface TaskState {
+  /** "pid:starttime" of the run's shim: a new run starts afresh. */
   run: string;
+  /** Start of its current CPU window (monotonic ms) and the tree's CPU time then; unset until a window's end has seen the run. */
+  cpuAt?: number;
+  cpuTicks: number;
+  /** What this monitor last wrote (before its first write, the server's copy counts). */
   reported?: ResourceUsage;
   isKilled: boolean;
 }
 
 export class UsageMonitor {
   private readonly table = new ProcessTable();
-  private readonly windows = new Map<string, TaskWindow>();
-  private machine?: Window & { reported?: ResourceUsage; isSending?: boolean };
+  private readonly states = new Map<string, TaskState>();
+  /** When the current window began (monotonic ms). */
+  private windowAt = -Infinity;
+  private machine?: { at: number; ticks: number; reported?: ResourceUsage; isSending?: boolean };
   private timer?: NodeJS.Timeout;
+  private nextAt = Infinity;
   private closed = false;
 
   constructor(private readonly opts: UsageMonitorOptions) {}
 
+  /**
+   * Checks limits now, then keeps passing until closed. The first figures come a window later:
+   * by then the agent has the server's copy of its tasks and leaves alone what it already has.
+   */
   start(): void {
-    this.schedule(0);
+    this.windowAt = performance.now();
+    const host = this.opts.host();
+    if (host) this.machine = { at: this.windowAt, ticks: host.cpuTicks };
+    this.tick();
   }
 
   close(): void {
@@ -93,53 +101,79 @@ export class UsageMonitor {
     clearTimeout(this.timer);
   }
 
+  /** A run started: look at it within memoryCheckMs (its limit holds from the start), not at the window's end. */
+  soon(): void {
+    if (this.closed || !this.timer || this.nextAt - performance.now() <= this.opts.memoryCheckMs) return;
+    clearTimeout(this.timer);
+    this.schedule(this.opts.memoryCheckMs);
+  }
+
   /**
-   * One pass at monotonic time `now` (ms): measure every task, enforce limits, write what
-   * changed; answers when the next pass is due. Synchronous reads: a pass takes a few ms, and
-   * asynchronous file reads cost several times as much.
+   * One pass at monotonic time `now` (ms): check every task against its memory limit and, at a
+   * window's end, take every task's figures and write those that changed. Answers when the next
+   * pass is due. Synchronous reads: a pass takes a few ms, and asynchronous file reads cost
+   * several times as much.
    */
   pass(now = performance.now()): number {
-    const sampledAt = new Date().toISOString();
     const tasks = [...this.opts.tasks()];
-    const usage = this.table.measure(new Map(tasks.map((t) => [t.uid, t.root])));
+    // All tasks' figures are taken at once, once a window; passes in between check limits only.
+    const isWindowEnd = now - this.windowAt >= this.opts.intervalMs;
+    const usage = this.table.measure(new Map(tasks.map((t) => [t.uid, t.root])), { withCpu: isWindowEnd });
+    const sampledAt = new Date().toISOString();
     let hasLimits = false;
     for (const t of tasks) {
       const u = usage.get(t.uid);
-      const run = `${t.root.pid}:${t.root.startTime}`;
-      let w = this.windows.get(t.uid);
-      if (!w || w.run !== run) {
-        w = { run, at: now, ticks: u?.cpuTicks ?? 0, reported: w?.reported ?? t.reportedUsage, isKilled: false };
-        this.windows.set(t.uid, w);
-      }
       if (!u) continue;
+      const state = this.stateOf(t);
       if (t.memoryLimitBytes !== undefined) {
         hasLimits = true;
-        if (u.rssBytes > t.memoryLimitBytes && !w.isKilled) {
-          w.isKilled = true;
+        if (u.rssBytes > t.memoryLimitBytes && !state.isKilled) {
+          state.isKilled = true;
           t.killForMemory({ limitBytes: t.memoryLimitBytes, usageBytes: u.rssBytes }, u.pids);
           continue;
         }
       }
-      if (now - w.at < this.opts.intervalMs) continue;
-      const next = { cpuMilli: cpuMilli(u.cpuTicks - w.ticks, now - w.at), memoryBytes: u.rssBytes, sampledAt };
-      w.at = now;
-      w.ticks = u.cpuTicks;
-      if (isUsageChanged(w.reported, next, TASK_FLOOR)) {
-        w.reported = next;
-        t.report(next);
+      if (isWindowEnd) this.takeFigures(t, state, u, now, sampledAt);
+    }
+    if (isWindowEnd) {
+      this.windowAt = now;
+      if (this.states.size > tasks.length) {
+        const live = new Set(tasks.map((t) => t.uid));
+        for (const uid of this.states.keys()) if (!live.has(uid)) this.states.delete(uid);
       }
+      this.measureMachine(now, sampledAt);
     }
-    if (this.windows.size > tasks.length) {
-      const live = new Set(tasks.map((t) => t.uid));
-      for (const uid of this.windows.keys()) if (!live.has(uid)) this.windows.delete(uid);
+    const untilWindowEnd = Math.max(0, this.windowAt + this.opts.intervalMs - now);
+    return hasLimits ? Math.min(untilWindowEnd, this.opts.memoryCheckMs) : untilWindowEnd;
+  }
+
+  private stateOf(t: MeasuredTask): TaskState {
+    const run = `${t.root.pid}:${t.root.startTime}`;
+    let state = this.states.get(t.uid);
+    if (!state || state.run !== run) {
+      state = { run, cpuTicks: 0, reported: state?.reported, isKilled: false };
+      this.states.set(t.uid, state);
     }
-    this.measureMachine(now, sampledAt);
-    return hasLimits ? Math.min(this.opts.intervalMs, this.opts.memoryCheckMs) : this.opts.intervalMs;
+    return state;
+  }
+
+  private takeFigures(t: MeasuredTask, state: TaskState, u: TreeUsage, now: number, sampledAt: string): void {
+    // A run's first window began when its shim did (its CPU time was 0 then).
+    if (state.cpuAt === undefined) state.cpuAt = now - u.ageMs;
+    const elapsed = now - state.cpuAt;
+    if (elapsed < this.opts.intervalMs / 2) return; // too short to say: the next window will
+    const next = { cpuMilli: cpuMilli(u.cpuTicks - state.cpuTicks, elapsed), memoryBytes: u.rssBytes, sampledAt };
+    state.cpuAt = now;
+    state.cpuTicks = u.cpuTicks;
+    if (isUsageChanged(state.reported ?? t.reportedUsage, next, TASK_FLOOR)) {
+      state.reported = next;
+      t.report(next);
+    }
   }
 
   private measureMachine(now: number, sampledAt: string): void {
     const m = this.machine;
-    if (m && (now - m.at < this.opts.intervalMs || m.isSending)) return;
+    if (m?.isSending) return;
     const host = this.opts.host();
     if (!host) return;
     if (!m) {
@@ -158,16 +192,19 @@ export class UsageMonitor {
       .finally(() => (m.isSending = false));
   }
 
+  private tick(): void {
+    let next = this.opts.intervalMs;
+    try {
+      next = this.pass();
+    } catch (err) {
+      this.opts.onError(err, 'usage pass');
+    }
+    if (!this.closed) this.schedule(next);
+  }
+
   private schedule(ms: number): void {
-    this.timer = setTimeout(() => {
-      let next = this.opts.intervalMs;
-      try {
-        next = this.pass();
-      } catch (err) {
-        this.opts.onError(err, 'usage pass');
-      }
-      if (!this.closed) this.schedule(next);
-    }, ms);
+    this.nextAt = performance.now() + ms;
+    this.timer = setTimeout(() => this.tick(), ms);
     // The monitor never keeps a process alive on its own.
     this.timer.unref();
   }

@@ -61,7 +61,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--advertise <url>', 'URL the server should use to reach the agent API')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
     .option('--usage-interval <seconds>', "how often tasks' and the machine's CPU and memory are measured and, when they changed, reported", secondsOption('--usage-interval'), 10)
-    .option('--memory-check-interval <seconds>', 'how often tasks with a memory limit are checked against it', secondsOption('--memory-check-interval'), 2)
+    .option('--memory-check-interval <seconds>', 'how often tasks with a memory limit are checked against it: a task may pass its limit for this long before it is killed', secondsOption('--memory-check-interval'), 5)
     .option('--hollow <n>', 'SIMULATION for benchmarks: run N hollow machines that report tasks as running without starting any process', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--hollow takes a machine count ≥ 1, got "${v}"`);

@@ -34,8 +34,9 @@ export interface TaskTermination {
   /** Completed, Error, OOMKilled. */
   reason: string;
   message?: string;
-  exitCode: number | null;
-  signal: string | null;
+  /** Absent or null when killed by a signal (a merge patch drops nulls). */
+  exitCode?: number | null;
+  signal?: string | null;
   finishedAt: string;
 }
 

@@ -16,7 +16,7 @@ describe('drover top: usage measured by the agents', () => {
   let drover: ReturnType<typeof cli>;
   const dir = tempDir('drover-top-');
   before(async () => {
-    // Short intervals so figures arrive within a test's deadline; the defaults are 10 s and 2 s.
+    // Short intervals so figures arrive within a test's deadline; the defaults are 10 s and 5 s.
     c = await startCluster(1, { agentArgs: ['--usage-interval', '0.5', '--memory-check-interval', '0.2'] });
     drover = cli(c.server.url);
   });

@@ -46,8 +46,8 @@ const TaskStatus = Type.Object(
         {
           reason: Type.String({ description: 'Completed, Error, OOMKilled' }),
           message: Type.Optional(Type.String()),
-          exitCode: Type.Union([Type.Integer(), Type.Null()]),
-          signal: Type.Union([Type.String(), Type.Null()]),
+          exitCode: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+          signal: Type.Optional(Type.Union([Type.String(), Type.Null()])),
           finishedAt: Type.String(),
         },
         { additionalProperties: false, description: 'how the previous run ended, kept while a restarted run goes on' },
