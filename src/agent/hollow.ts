@@ -147,6 +147,8 @@ export function createHollowAgents(opts: HollowAgentsOptions): HollowAgents & { 
         logger: logger.child({ machine: i + 1 }),
         dispatcher: opts.dispatcher,
         heartbeatDispatcher: opts.heartbeatDispatcher,
+        // Nothing to measure: hollow runs have no processes, and the host is not theirs.
+        usageIntervalMs: 0,
       }),
     );
   }

@@ -5,6 +5,7 @@
 // task runner acts on it.
 import type { Task } from '../client/client.js';
 import type { RestartDecision } from './drivers/driver.js';
+import { describeExit } from './exit-description.js';
 import type { ExitStatus } from './supervisor.js';
 
 export const BACKOFF_MIN_MS = 100;
@@ -32,7 +33,7 @@ export function planExit({ status, decision, templatePolicy, failures, ranMs }: 
   const policy = decision?.policy ?? templatePolicy ?? 'never';
   const ok = status.code === 0;
   const exit = { exitCode: status.code, signal: status.signal, finishedAt: status.finishedAt.toISOString(), pid: null };
-  const how = status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
+  const { how, reason } = describeExit(status);
   if (policy === 'always' || (policy === 'on-failure' && !ok)) {
     const inARow = ranMs >= BACKOFF_RESET_MS ? 0 : failures;
     const delayMs = Math.max(decision?.delayMs ?? 0, Math.min(BACKOFF_MIN_MS * 2 ** inARow, BACKOFF_MAX_MS));
@@ -45,6 +46,7 @@ export function planExit({ status, decision, templatePolicy, failures, ranMs }: 
         phase: 'Starting',
         reason: 'BackOff',
         message: `${how}; restarting in ${(delayMs / 1000).toFixed(1)}s (restart policy ${policy})`,
+        lastTermination: { reason, message: how, exitCode: exit.exitCode, signal: exit.signal, finishedAt: exit.finishedAt },
         unitState: { load: 'loaded', active: 'activating', sub: 'auto-restart' },
       },
     };
@@ -54,7 +56,7 @@ export function planExit({ status, decision, templatePolicy, failures, ranMs }: 
     status: {
       ...exit,
       phase: ok ? 'Succeeded' : 'Failed',
-      reason: ok ? 'Completed' : 'Error',
+      reason,
       message: how,
       unitState: ok ? { load: 'loaded', active: 'inactive', sub: 'dead' } : { load: 'loaded', active: 'failed', sub: 'failed' },
     },

@@ -12,7 +12,7 @@ import { buildAgentApp } from './http.js';
 
 /** The agent's own options, plus where its API listens and how it logs and supervises. */
 export interface StartAgentOptions
-  extends Pick<AgentOptions, 'server' | 'dataDir' | 'id' | 'hostname' | 'labels' | 'cpu' | 'memory' | 'heartbeatMs' | 'systemMachineIdFile' | 'acceptNewCluster'> {
+  extends Pick<AgentOptions, 'server' | 'dataDir' | 'id' | 'hostname' | 'labels' | 'cpu' | 'memory' | 'heartbeatMs' | 'systemMachineIdFile' | 'acceptNewCluster' | 'usageIntervalMs' | 'memoryCheckMs'> {
   /** Where the agent API listens (default 127.0.0.1:0). */
   listen?: string;
   /** Address the server should use to reach the agent API, if not the listen address. */
@@ -65,6 +65,8 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     logger,
     systemMachineIdFile: opts.systemMachineIdFile,
     acceptNewCluster: opts.acceptNewCluster,
+    usageIntervalMs: opts.usageIntervalMs,
+    memoryCheckMs: opts.memoryCheckMs,
   });
   ref.agent = agent;
   try {

@@ -2,7 +2,7 @@
 // survives agent restarts, and records the exit status in the task's run directory; this class
 // starts a shim, or adopts one a previous agent started, signals the task and learns its end.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 import { isAlive, parseProcessId, readStat, type ProcessId } from './proc.js';
@@ -19,6 +19,14 @@ export interface ExitStatus {
   /** Signal name (SIGKILL…), or null. */
   signal: string | null;
   finishedAt: Date;
+  /** Set when the agent killed the run for using more memory than its limit. */
+  memoryExceeded?: MemoryExceeded;
+}
+
+export interface MemoryExceeded {
+  limitBytes: number;
+  /** What the run's processes used when they were killed. */
+  usageBytes: number;
 }
 
 const POLL_MS = 200;
@@ -111,6 +119,21 @@ export class Supervised {
     }
   }
 
+  /**
+   * Kills the run for using more memory than its limit. Why is written down first, beside the
+   * exit the shim will record, so the run's end says so even to an agent restarted meanwhile;
+   * then SIGKILL to its group, the shim's other children, and `pids` (its processes as last
+   * measured: those that left both).
+   */
+  killForMemory(exceeded: MemoryExceeded, pids: number[]): void {
+    if (this.done) return;
+    const tmp = join(this.dir, '.oom.tmp');
+    writeFileSync(tmp, `${exceeded.limitBytes} ${exceeded.usageBytes}\n`);
+    renameSync(tmp, join(this.dir, 'oom'));
+    this.signal('SIGKILL');
+    for (const pid of pids) tryKill(pid, 'SIGKILL');
+  }
+
   /** Stops watching without touching the processes (the agent is shutting down). */
   detach(): void {
     clearTimeout(this.timer);
@@ -143,8 +166,20 @@ export function readExit(dir: string): ExitStatus {
   const [kind, value, at] = text.trim().split(/\s+/);
   const n = Number(value);
   const finishedAt = new Date(Number(at) || Date.now());
-  if (kind === 'signal') return { code: null, signal: signalName(n), finishedAt };
-  return { code: n, signal: null, finishedAt };
+  if (kind !== 'signal') return { code: n, signal: null, finishedAt };
+  const signal = signalName(n);
+  // Only a SIGKILL is ours: a record left by an agent that died before killing does not explain another end.
+  const memoryExceeded = signal === 'SIGKILL' ? readMemoryExceeded(dir) : undefined;
+  return { code: null, signal, finishedAt, ...(memoryExceeded && { memoryExceeded }) };
+}
+
+function readMemoryExceeded(dir: string): MemoryExceeded | undefined {
+  try {
+    const [limitBytes, usageBytes] = readFileSync(join(dir, 'oom'), 'utf8').trim().split(' ').map(Number);
+    return Number.isFinite(limitBytes) && Number.isFinite(usageBytes) ? { limitBytes: limitBytes!, usageBytes: usageBytes! } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function signalName(n: number): string {

@@ -5,7 +5,7 @@
 // again, never finished, so it can be activated again.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_FINALIZER } from '../model/index.js';
+import { AGENT_FINALIZER, parseBytes, type ResourceUsage } from '../model/index.js';
 import type { Client, Task } from '../client/client.js';
 import type { Driver, MachineUnits, Run, UnitState } from './drivers/driver.js';
 import { unitNameOf } from './drivers/unit-commands.js';
@@ -14,6 +14,7 @@ import type { StartGate } from './start-gate.js';
 import type { StatusReporter } from './status-reporter.js';
 import { readTaskRecord, writeTaskRecord } from './task-record.js';
 import type { ExitStatus } from './supervisor.js';
+import type { MeasuredTask } from './usage-monitor.js';
 
 export interface RunnerContext {
   machine: string;
@@ -25,6 +26,8 @@ export interface RunnerContext {
   driverFor(task: Task): Driver;
   baseEnv(task: Task): Record<string, string>;
   forget(uid: string): void;
+  /** A run began (started or adopted): the usage monitor looks at it soon. */
+  runStarted(): void;
   onError(err: unknown, what: string): void;
   /** This machine's units, for timers (see MachineUnits). */
   units?: MachineUnits;
@@ -144,6 +147,23 @@ export class TaskRunner {
     return this.run?.signal(signal) ?? false;
   }
 
+  /** The current run, for the usage monitor: when it has a supervisor to measure from. */
+  measured(): MeasuredTask | undefined {
+    const run = this.run;
+    const t = this.task;
+    if (!run?.supervisor || !t) return undefined;
+    // A template's memory is what placing it reserves and the most it may use; none (or 0) reserves nothing and limits nothing.
+    const limit = parseBytes(t.spec.template.resources?.memory ?? 0);
+    return {
+      uid: this.uid,
+      root: run.supervisor,
+      memoryLimitBytes: limit > 0 ? limit : undefined,
+      reportedUsage: t.status?.usage,
+      report: (usage: ResourceUsage) => this.report(t, { usage }),
+      killForMemory: (exceeded, pids) => run.killForMemory?.(exceeded, pids),
+    };
+  }
+
   private kick(): void {
     if (this.closed) return;
     if (this.busy) {
@@ -209,7 +229,7 @@ export class TaskRunner {
       // A run's leftovers only exist in a directory an earlier run made (rmSync's lstats per file
       // were the hollow fleet's largest cost at 40k tasks).
       const fresh = mkdirSync(this.dir, { recursive: true }) !== undefined;
-      if (!fresh) for (const f of ['exit', 'pid', 'shim.pid', 'shim.error']) rmSync(join(this.dir, f), { force: true });
+      if (!fresh) for (const f of ['exit', 'pid', 'shim.pid', 'shim.error', 'oom']) rmSync(join(this.dir, f), { force: true });
       this.save(t);
       this.report(t, { phase: 'Starting', unitState: { load: 'loaded', active: 'activating', sub: 'start' } });
       try {
@@ -239,6 +259,7 @@ export class TaskRunner {
     this.run = run;
     this.startedAt = startedAt;
     this.ctx.onUnitActivity?.(this, true);
+    this.ctx.runStarted();
     void run.exited.then((status) => this.onExit(run, status));
   }
 

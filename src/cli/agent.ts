@@ -24,6 +24,15 @@ export function parseLabels(v: string, prev: Record<string, string> = {}): Recor
   return out;
 }
 
+/** A positive number of seconds, fractions allowed (tests use short intervals). */
+function secondsOption(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} takes seconds greater than 0, e.g. 10 or 0.5; got "${v}"`);
+    return n;
+  };
+}
+
 export function registerAgentCommand(program: Command): void {
   program
     .command('agent')
@@ -52,6 +61,8 @@ export function registerAgentCommand(program: Command): void {
     .option('--advertise <url>', 'URL the server should use to reach the agent API')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
     .option('--accept-new-cluster', 'take the server\'s cluster as this machine\'s, even if it remembers another (after moving it to a new cluster on purpose); without it, an agent that finds its server on another or an older store stops nothing and waits')
+    .option('--usage-interval <seconds>', "how often tasks' and the machine's CPU and memory are measured and, when they changed, reported", secondsOption('--usage-interval'), 10)
+    .option('--memory-check-interval <seconds>', 'how often tasks with a memory limit are checked against it: a task may pass its limit for this long before it is killed', secondsOption('--memory-check-interval'), 5)
     .option('--hollow <n>', 'SIMULATION for benchmarks: run N hollow machines that report tasks as running without starting any process', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--hollow takes a machine count ≥ 1, got "${v}"`);
@@ -80,6 +91,8 @@ export function registerAgentCommand(program: Command): void {
         advertise: opts.advertise,
         logLevel: opts.logLevel,
         acceptNewCluster: opts.acceptNewCluster,
+        usageIntervalMs: opts.usageInterval * 1000,
+        memoryCheckMs: opts.memoryCheckInterval * 1000,
       });
       console.error(`drover agent ${running.id} serving ${running.endpoint}, connected to ${[opts.server].flat().join(', ')}`);
       await new Promise<void>((resolve) => {

@@ -10,6 +10,7 @@ import { registerMachineCommands } from './machines.js';
 import { UsageError } from './output.js';
 import { registerRolloutCommands } from './rollout.js';
 import { registerRunCommands } from './run.js';
+import { registerTopCommand } from './top.js';
 import { registerUnitCommands } from './unit.js';
 import { registerVersionCommands } from './version.js';
 
@@ -26,7 +27,7 @@ const program = new Command('drover')
 
 // The server and agent commands load the whole control plane (fastify, SQLite, drivers): a
 // client command skips them, so `drover get` starts in a fraction of the time.
-const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'config', 'version', 'completion']);
+const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion']);
 const commandWord = process.argv.slice(2).find((a, i, all) => !a.startsWith('-') && !['--server', '--context'].includes(all[i - 1] ?? ''));
 if (!commandWord || !CLIENT_COMMANDS.has(commandWord) || commandWord === 'completion') {
   const { registerServerCommands } = await import('./server.js');
@@ -43,6 +44,7 @@ registerLogsCommand(program);
 registerRolloutCommands(program);
 registerUnitCommands(program);
 registerMachineCommands(program);
+registerTopCommand(program);
 registerConfigCommands(program);
 registerVersionCommands(program);
 

@@ -3,6 +3,8 @@
 // the agent, the controllers, the façades and the registry all share it.
 export * from './meta.js';
 export * from './template.js';
+export * from './quantity.js';
+export * from './usage.js';
 export * from './machine.js';
 export * from './service.js';
 export * from './task.js';

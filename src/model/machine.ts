@@ -1,6 +1,7 @@
 // Machine: a host that runs tasks, registered by its agent under its 32-hex machine ID.
 import type { ApiObject, Condition } from './meta.js';
 import type { ResourceRequest } from './template.js';
+import type { ResourceUsage } from './usage.js';
 
 export interface MachineSpec {
   /** Cordoned: no new tasks are placed here. */
@@ -20,6 +21,8 @@ export interface MachineStatus {
   lastHeartbeat?: string;
   conditions?: Condition[];
   faultDomain?: { region?: string; zone?: string };
+  /** CPU and memory in use on the whole machine (its tasks and everything else), as its agent last measured them. */
+  usage?: ResourceUsage;
 }
 
 export type Machine = ApiObject<MachineSpec, MachineStatus>;

@@ -1,6 +1,7 @@
 // Task: one instance of a template on one machine. A task with no owner is a one-off process.
 import type { ApiObject, Condition } from './meta.js';
 import type { TaskTemplate } from './template.js';
+import type { ResourceUsage } from './usage.js';
 
 /**
  * Unknown: its machine stopped sending heartbeats and nothing replaces the task (a one-off
@@ -32,6 +33,20 @@ export interface UnitStateReport {
   hash?: string;
 }
 
+/** How a task's previous run ended, kept while a restarted run goes on (Kubernetes' lastState.terminated). */
+export interface TaskTermination {
+  /** Completed, Error, OOMKilled. */
+  reason: string;
+  message?: string;
+  /** Absent or null when killed by a signal (a merge patch drops nulls). */
+  exitCode?: number | null;
+  signal?: string | null;
+  finishedAt: string;
+}
+
+/** Why a run was killed for its memory: the limit it exceeded and the usage that exceeded it. */
+export const OOM_KILLED = 'OOMKilled';
+
 export interface TaskStatus {
   phase?: TaskPhase;
   message?: string;
@@ -45,6 +60,9 @@ export interface TaskStatus {
   observedGeneration?: number;
   conditions?: Condition[];
   unitState?: UnitStateReport;
+  /** CPU and memory of the task's processes, as its agent last measured them. */
+  usage?: ResourceUsage;
+  lastTermination?: TaskTermination;
 }
 
 export type Task = ApiObject<TaskSpec, TaskStatus>;

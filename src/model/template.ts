@@ -10,7 +10,10 @@ export interface UnitOption {
 
 export type RestartPolicy = 'always' | 'on-failure' | 'never';
 
-/** cpu as cores (0.5) or millicores ("500m"); memory and disk as bytes or with a suffix ("64Mi"). */
+/**
+ * cpu as cores (0.5) or millicores ("500m"); memory and disk as bytes or with a suffix ("64Mi").
+ * A task's memory is also its limit: the agent kills a task whose processes use more.
+ */
 export interface ResourceRequest {
   cpu?: number | string;
   memory?: number | string;

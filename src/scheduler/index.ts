@@ -3,5 +3,5 @@
 export { placeTasks } from './place.js';
 export { Cluster } from './cluster.js';
 export { globalPlacements } from './global.js';
-export { parseCpuMilli, parseBytes, resourceRequest, formatCpuMilli, formatBytes } from './quantity.js';
+export { parseCpuMilli, parseBytes, resourceRequest, formatCpuMilli, formatBytes } from '../model/quantity.js';
 export type * from './types.js';

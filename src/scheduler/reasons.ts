@@ -1,7 +1,7 @@
 // Why a task cannot be placed, in words: one failure per machine, summarised per kind and
 // detail ("3 lack label region=eu, 2 have insufficient memory (need 64Mi, most free 32Mi)").
 import type { Ask } from './cluster.js';
-import { formatBytes, formatCpuMilli } from './quantity.js';
+import { formatBytes, formatCpuMilli } from '../model/quantity.js';
 
 export type FailureKind = 'pinned' | 'unschedulable' | 'label' | 'machineOf' | 'conflict' | 'cpu' | 'memory';
 /** Why one machine cannot take a task; `free` is the machine's free amount for cpu/memory failures. */

@@ -42,7 +42,14 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(agentCount: number, opts: { machineGraceSeconds?: number; labels?: (i: number) => Record<string, string> } = {}): Promise<Cluster> {
+export interface ClusterOptions {
+  machineGraceSeconds?: number;
+  labels?: (i: number) => Record<string, string>;
+  /** More `drover agent` flags for every agent (e.g. --usage-interval). */
+  agentArgs?: string[];
+}
+
+export async function startCluster(agentCount: number, opts: ClusterOptions = {}): Promise<Cluster> {
   // A few seconds of grace: short enough for failover tests, long enough that a restarted agent
   // on a loaded CI machine is back before its machine counts as lost.
   const server = await startTestServer({ machineGraceSeconds: opts.machineGraceSeconds ?? 4 });
@@ -63,7 +70,7 @@ export async function startCluster(agentCount: number, opts: { machineGraceSecon
       const previousEndpoint = (await server.client.machines.find(id))?.status?.agentEndpoint;
       const child = spawn(
         process.execPath,
-        [join(packageRoot, 'bin', 'drover.js'), 'agent', '--server', server.url, '--data', dataDir, '--id', id, '--labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','), '--log-level', 'warn', ...(o.args ?? [])],
+        [join(packageRoot, 'bin', 'drover.js'), 'agent', '--server', server.url, '--data', dataDir, '--id', id, '--labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','), '--log-level', 'warn', ...(opts.agentArgs ?? []), ...(o.args ?? [])],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       // Its log (pino, on stdout) and its messages (stderr), together.

@@ -1,7 +1,8 @@
 // What runs a task. The agent's runtime knows tasks and policies; a driver knows how to turn a
 // task template into processes, and how to find them again after an agent restart.
 import type { Task } from '../../client/client.js';
-import type { ExitStatus } from '../supervisor.js';
+import type { ProcessId } from '../proc.js';
+import type { ExitStatus, MemoryExceeded } from '../supervisor.js';
 
 export interface UnitState {
   load: string;
@@ -32,6 +33,10 @@ export interface Run {
   message?(): string;
   /** Stop watching without touching processes (agent shutdown). */
   detach(): void;
+  /** The run's supervisor shim: every process of the run descends from it. Runs that have one are measured (`drover top`). */
+  readonly supervisor?: ProcessId;
+  /** Kills every process of the run for using more memory than its limit; its exit then carries `memoryExceeded`. */
+  killForMemory?(exceeded: MemoryExceeded, pids: number[]): void;
 }
 
 export interface StartContext {

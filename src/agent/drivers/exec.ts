@@ -34,5 +34,7 @@ export function execRun(run: Supervised): Run {
     stop: (graceMs) => run.stop(graceMs),
     signal: (s) => run.signal(s),
     detach: () => run.detach(),
+    supervisor: run.shim,
+    killForMemory: (exceeded, pids) => run.killForMemory(exceeded, pids),
   };
 }

@@ -19,9 +19,28 @@ export const ByteQuantity = Type.Union(
 );
 
 export const Resources = Type.Object(
-  { cpu: Type.Optional(CpuQuantity), memory: Type.Optional(ByteQuantity), disk: Type.Optional(ByteQuantity) },
+  {
+    cpu: Type.Optional(CpuQuantity),
+    memory: Type.Optional(
+      Type.Union(ByteQuantity.anyOf, {
+        description: 'reserved on the machine, and a limit: a task whose processes use more is killed (reason OOMKilled) and restarted per its policy',
+      }),
+    ),
+    disk: Type.Optional(ByteQuantity),
+  },
   { additionalProperties: false },
 );
+
+/** What a task or a machine uses, as its agent measures it. */
+export const ResourceUsage = Type.Object(
+  {
+    cpuMilli: Type.Integer({ minimum: 0, description: 'CPU over the last sampling window, in thousandths of a core' }),
+    memoryBytes: Type.Integer({ minimum: 0, description: 'resident memory, bytes' }),
+    sampledAt: Type.String({ description: 'when it was measured; rewritten only when the figures change meaningfully' }),
+  },
+  { additionalProperties: false },
+);
+type _usage = Expect<Same<Static<typeof ResourceUsage>, model.ResourceUsage>>;
 
 export const OwnerReference = Type.Object(
   {

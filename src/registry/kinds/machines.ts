@@ -1,7 +1,7 @@
 // Machine: schema and strategy. An agent registers it; an operator may pre-register it with labels.
 import { Type, type Static } from '@sinclair/typebox';
 import type { MachineSpec as ModelSpec, MachineStatus as ModelStatus } from '../../model/index.js';
-import { ByteQuantity, Condition, CpuQuantity } from './common.js';
+import { ByteQuantity, Condition, CpuQuantity, ResourceUsage } from './common.js';
 import { defineKind, type Expect, type Same } from './kind.js';
 
 const Capacity = Type.Object(
@@ -28,6 +28,7 @@ const MachineStatus = Type.Object(
     lastHeartbeat: Type.Optional(Type.String()),
     conditions: Type.Optional(Type.Array(Condition)),
     faultDomain: Type.Optional(Type.Object({ region: Type.Optional(Type.String()), zone: Type.Optional(Type.String()) }, { additionalProperties: false })),
+    usage: Type.Optional(ResourceUsage),
   },
   { additionalProperties: false },
 );

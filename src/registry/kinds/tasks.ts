@@ -2,7 +2,7 @@
 // cannot revive a task that was replaced.
 import { Type, type Static } from '@sinclair/typebox';
 import { TASK_PHASES, TERMINAL_PHASES, type TaskSpec as ModelSpec, type TaskStatus as ModelStatus } from '../../model/index.js';
-import { Condition, TaskTemplate } from './common.js';
+import { Condition, ResourceUsage, TaskTemplate } from './common.js';
 import { defineKind, type Expect, type Same } from './kind.js';
 import { checkTemplate } from './template.js';
 
@@ -38,6 +38,19 @@ const TaskStatus = Type.Object(
       Type.Object(
         { load: Type.String(), active: Type.String(), sub: Type.String(), hash: Type.Optional(Type.String()) },
         { additionalProperties: false, description: 'systemd-style states as fleet reports them' },
+      ),
+    ),
+    usage: Type.Optional(ResourceUsage),
+    lastTermination: Type.Optional(
+      Type.Object(
+        {
+          reason: Type.String({ description: 'Completed, Error, OOMKilled' }),
+          message: Type.Optional(Type.String()),
+          exitCode: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+          signal: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+          finishedAt: Type.String(),
+        },
+        { additionalProperties: false, description: 'how the previous run ended, kept while a restarted run goes on' },
       ),
     ),
   },

@@ -1,7 +1,6 @@
 // Resource quantities as the API accepts them ("100m", 0.5, "64Mi", "1G") turned into the plain
-// integers the scheduler adds and compares: millicores and bytes.
-import type { TaskTemplate } from '../model/index.js';
-import type { ResourceAmounts } from './types.js';
+// integers the scheduler adds and compares and the agent enforces: millicores and bytes.
+import type { TaskTemplate } from './template.js';
 
 type Quantity = string | number;
 
@@ -53,7 +52,7 @@ export function parseBytes(q: Quantity, field = 'memory'): number {
 }
 
 /** What a task template asks for; an absent quantity asks for nothing. */
-export function resourceRequest(resources: TaskTemplate['resources']): ResourceAmounts {
+export function resourceRequest(resources: TaskTemplate['resources']): { cpuMilli: number; memoryBytes: number } {
   return {
     cpuMilli: resources?.cpu === undefined ? 0 : parseCpuMilli(resources.cpu),
     memoryBytes: resources?.memory === undefined ? 0 : parseBytes(resources.memory),
