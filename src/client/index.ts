@@ -1,4 +1,4 @@
 export * from './client.js';
-export { ConnectionError } from './errors.js';
+export { ConnectionError, ServerTimeout } from './errors.js';
 export type { WatchEvent, WatchEventType } from './watch.js';
 export { ApiError } from '../errors.js';
