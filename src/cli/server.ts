@@ -4,6 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { startDev } from '../dev.js';
 import { parseEtcdUrl, startServer } from '../server.js';
 import { UsageError } from './output.js';
+import { examples } from './help.js';
 
 export function registerServerCommands(program: Command): void {
   program
@@ -22,6 +23,13 @@ export function registerServerCommands(program: Command): void {
     .option('--leader-ttl <seconds>', 'lease TTL of the controller leader on etcd', toInt, 5)
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
     .option('--etcd-compaction-interval <seconds>', 'how often the leader compacts etcd history to --history revisions', toInt, 300)
+    .addHelpText(
+      'after',
+      examples(`
+        drover server --listen 0.0.0.0:8080 --data /var/lib/drover
+        drover server --store etcd://10.0.0.1:2379,10.0.0.2:2379   # several servers share etcd
+        drover server --fleet-socket /var/run/fleet.sock            # fleetctl works without flags`),
+    )
     .action(async (opts: ServerCommandOptions) => {
       const server = await startServer({
         listen: opts.listen,
@@ -45,6 +53,12 @@ export function registerServerCommands(program: Command): void {
     .option('--data <dir>', 'directory for the store and the agents\' files', './drover-data')
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'warn')
+    .addHelpText(
+      'after',
+      examples(`
+        drover dev                              # server + 3 agents at http://127.0.0.1:8080
+        drover dev --agents 1 --listen 127.0.0.1:9090 --data /tmp/drover`),
+    )
     .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string }) => {
       const dev = await startDev({ agents: opts.agents, listen: opts.listen, dataDir: opts.data, machineGraceSeconds: opts.machineGrace, logLevel: opts.logLevel });
       // The CLI finds this server without flags: the "dev" context becomes current.

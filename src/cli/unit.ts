@@ -13,9 +13,12 @@ import { isUnitService, isUnitTemplateName, serviceFromUnit, type ServiceDesired
 import type { Client, Service, Task } from '../client/client.js';
 import { fleetConstraints, fleetDescription, fleetOptionsProblem, instantiate, parseUnitFile, parseUnitName, serializeUnit, shortUnitHash, unitHash, unitNameFromArg, unitNameProblem } from '../units/index.js';
 import { clientFor } from './config.js';
+import { ConnectionNotice } from './connection-notice.js';
+import { examples } from './help.js';
 import { isLiveTask, shortId } from './kinds.js';
-import { openLog, pipeLog } from './logs.js';
-import { colourState, parseDuration, printTable, ProgressLine, sleep, toInt, UsageError } from './output.js';
+import { colourState, parseDuration, printTable, toInt, UsageError } from './output.js';
+import { followLog, openLog, pipeLog } from './task-log.js';
+import { machineLabel, markUnit, placements, waitUnits, type UnitMark } from './unit-wait.js';
 
 const isTemplateService = (s: Service) => isUnitTemplateName(s.metadata.name);
 
@@ -67,82 +70,48 @@ async function ensureUnit(client: Client, arg: string, desiredState: DesiredStat
   return { name, created: true };
 }
 
-/** Short machine ID and address of a unit's tasks, as fleetctl prints "ID/IP". */
-async function placements(client: Client, name: string): Promise<Task[]> {
-  return (await client.tasks.listAll({ fieldSelector: `metadata.owner=${name}` })).items.filter(isLiveTask);
-}
-
-async function machineLabel(client: Client, id: string | undefined, cache: Map<string, string>): Promise<string> {
-  if (!id) return '-';
-  if (!cache.has(id)) {
-    const m = await client.machines.find(id);
-    cache.set(id, `${shortId(id)}${m?.status?.address ? `/${m.status.address}` : ''}`);
-  }
-  return cache.get(id)!;
-}
-
-/** Waits until every unit's tasks reached the state (fleetctl blocks the same way). */
-async function waitUnits(client: Client, names: string[], target: DesiredState, timeoutMs: number): Promise<void> {
-  const progress = new ProgressLine();
-  const deadline = Date.now() + timeoutMs;
-  const cache = new Map<string, string>();
-  for (const name of names) {
-    for (;;) {
-      const svc = await client.services.get(name);
-      const tasks = await placements(client, name);
-      const want = svc.status?.desiredReplicas ?? (svc.spec.global ? undefined : svc.spec.replicas ?? 1);
-      const isDone =
-        target === 'inactive'
-          ? tasks.length === 0
-          : want !== undefined && tasks.length >= want && tasks.every((t) => (target === 'running' ? t.status?.phase === 'Running' : !!t.spec.machine && t.status?.phase !== 'Pending' && t.status?.phase !== 'Running'));
-      if (isDone) {
-        const where = await Promise.all(tasks.map((t) => machineLabel(client, t.spec.machine, cache)));
-        progress.done();
-        if (target === 'running') console.log(`Unit ${name} launched${where.length ? ` on ${where.join(', ')}` : ''}`);
-        else if (target === 'loaded') console.log(`Unit ${name} loaded${where.length ? ` on ${where.join(', ')}` : ''}`);
-        else console.log(`Unit ${name} inactive`);
-        break;
-      }
-      if (Date.now() > deadline) {
-        progress.done();
-        const why = tasks.map((t) => `${t.metadata.name}: ${t.status?.phase ?? 'Pending'}${t.status?.message ? ` (${t.status.message})` : ''}`).join('; ');
-        throw new Error(`timed out waiting for unit ${name} to be ${target}${why ? `: ${why}` : ''}${svc.status?.conditions?.find((c) => c.type === 'Unschedulable')?.message ? `: ${svc.status.conditions.find((c) => c.type === 'Unschedulable')!.message}` : ''}`);
-      }
-      progress.update(`waiting for ${name} to be ${target}: ${tasks.map((t) => t.status?.phase ?? 'Pending').join(', ') || 'not placed yet'}`);
-      await sleep(200);
-    }
-  }
-}
-
 interface BlockOptions {
   block: boolean;
   timeout: string;
 }
 
 async function setState(client: Client, args: string[], target: DesiredState, verb: string, opts: BlockOptions): Promise<void> {
-  const names: string[] = [];
+  const marks: UnitMark[] = [];
   for (const arg of args) {
     const name = unitNameFromArg(arg);
     if (parseUnitName(name)?.isTemplate) throw new Error(`unable to ${verb} unit ${name}: it is a template; ${verb} an instance such as ${name.replace('@.', '@1.')}`);
+    if (opts.block) marks.push(await markUnit(client, name));
     const { name: resolved } = target === 'inactive' && !isFile(arg) ? { name } : await ensureUnit(client, arg, target, false);
     const svc = await client.services.find(resolved);
     if (!svc) throw new Error(`unit ${resolved} not found`);
     if (svc.spec.desiredState !== target) await client.services.patch(resolved, { spec: { desiredState: target } });
-    names.push(resolved);
     if (!opts.block) console.log(`Triggered unit ${resolved} ${verb}`);
   }
-  if (opts.block) await waitUnits(client, names, target, parseDuration(opts.timeout, '--timeout'));
+  if (opts.block) await waitUnits(client, marks, target, parseDuration(opts.timeout, '--timeout'));
 }
 
 export function registerUnitCommands(program: Command): void {
   const unit = program
     .command('unit')
-    .description('fleetctl-style unit commands: systemd unit files (with [X-Fleet], templates foo@.service) as services');
+    .description('fleetctl-style unit commands: systemd unit files (with [X-Fleet], templates foo@.service) as services')
+    .addHelpText(
+      'after',
+      examples(`
+        drover unit start hello.service          # submit, place and start; waits: Unit hello.service launched on …
+        drover unit start web@1.service          # an instance of the submitted template web@.service
+        drover unit list
+        drover unit stop hello.service && drover unit destroy hello.service`),
+    );
 
   unit
     .command('submit')
     .description('upload unit files without scheduling them (fleetctl submit)')
     .argument('<files...>', 'unit files, e.g. web.service db@.service')
+    .addHelpText(
+      'after',
+      examples(`
+        drover unit submit web.service db@.service   # stored, not scheduled`),
+    )
     .action(async (files: string[], _opts: unknown, cmd: Command) => {
       const client = clientFor(cmd);
       for (const f of files) {
@@ -160,7 +129,15 @@ export function registerUnitCommands(program: Command): void {
     ['stop', 'loaded', 'stop units; they stay loaded where they are (fleetctl stop)'],
     ['unload', 'inactive', 'stop and unplace units; the unit files stay (fleetctl unload)'],
   ] as const) {
-    blocking(unit.command(verb).description(help).argument('<units...>', 'unit names or files: web.service, web@1.service, ./units/db.service')).action(
+    blocking(unit.command(verb).description(help).argument('<units...>', 'unit names or files: web.service, web@1.service, ./units/db.service'))
+      .addHelpText(
+        'after',
+        examples(`
+          drover unit ${verb} hello.service                  # waits; fails at once with the task's message if it fails
+          drover unit ${verb} ./units/web@1.service --timeout 2m
+          drover unit ${verb} --no-block a.service b.service`),
+      )
+      .action(
       async (args: string[], opts: BlockOptions, cmd: Command) => {
         if (verb === 'stop') {
           // fleetctl stop does not create units; a name that does not exist is an error.
@@ -176,6 +153,11 @@ export function registerUnitCommands(program: Command): void {
     .command('destroy')
     .description('stop units and remove them from the registry (fleetctl destroy)')
     .argument('<units...>', 'unit names')
+    .addHelpText(
+      'after',
+      examples(`
+        drover unit destroy web.service db@1.service`),
+    )
     .action(async (args: string[], _opts: unknown, cmd: Command) => {
       const client = clientFor(cmd);
       for (const arg of args) {
@@ -194,6 +176,11 @@ export function registerUnitCommands(program: Command): void {
     .command('cat')
     .description('print a unit file as stored (fleetctl cat)')
     .argument('<unit>', 'unit name')
+    .addHelpText(
+      'after',
+      examples(`
+        drover unit cat web.service`),
+    )
     .action(async (arg: string, _opts: unknown, cmd: Command) => {
       const name = unitNameFromArg(arg);
       const svc = await clientFor(cmd).services.find(name);
@@ -207,6 +194,12 @@ export function registerUnitCommands(program: Command): void {
     .description('units and where they run: UNIT, MACHINE, ACTIVE, SUB (fleetctl list-units)')
     .option('--full', 'full machine IDs')
     .option('--no-legend', 'omit the header')
+    .addHelpText(
+      'after',
+      examples(`
+        drover unit list                        # UNIT  MACHINE  ACTIVE  SUB
+        drover unit list --full --no-legend`),
+    )
     .action(async (opts: { full?: boolean; legend: boolean }, cmd: Command) => {
       const client = clientFor(cmd);
       const services = (await client.services.listAll()).items.filter((s) => isUnitService(s) && !isTemplateService(s));
@@ -233,6 +226,11 @@ export function registerUnitCommands(program: Command): void {
     .alias('list-unit-files')
     .description('submitted unit files: UNIT, HASH, DSTATE, STATE, TARGET (fleetctl list-unit-files)')
     .option('--full', 'full hashes and machine IDs')
+    .addHelpText(
+      'after',
+      examples(`
+        drover unit list-files                  # UNIT  HASH  DSTATE  STATE  TARGET  DESCRIPTION`),
+    )
     .action(async (opts: { full?: boolean }, cmd: Command) => {
       const client = clientFor(cmd);
       const services = (await client.services.listAll()).items.filter(isUnitService);
@@ -254,6 +252,11 @@ export function registerUnitCommands(program: Command): void {
     .command('status')
     .description('each unit\'s tasks with their phase, pid and last message')
     .argument('<units...>', 'unit names')
+    .addHelpText(
+      'after',
+      examples(`
+        drover unit status web.service`),
+    )
     .action(async (args: string[], _opts: unknown, cmd: Command) => {
       const client = clientFor(cmd);
       const cache = new Map<string, string>();
@@ -276,12 +279,19 @@ export function registerUnitCommands(program: Command): void {
     .argument('<unit>', 'unit name')
     .option('-f, --follow', 'keep printing new output')
     .option('--lines <n>', 'last N lines', toInt, 10)
+    .addHelpText(
+      'after',
+      examples(`
+        drover unit journal web.service --lines 50
+        drover unit journal -f web.service`),
+    )
     .action(async (arg: string, opts: { follow?: boolean; lines: number }, cmd: Command) => {
       const client = clientFor(cmd);
       const name = unitNameFromArg(arg);
       const [task] = await placements(client, name);
       if (!task) throw new Error(`unit ${name} does not run anywhere`);
-      await pipeLog(await openLog(client, task.metadata.name, { follow: opts.follow, tail: opts.lines }), process.stdout);
+      if (opts.follow) await followLog(client, task.metadata.name, (line) => process.stdout.write(line), { tail: opts.lines, notice: new ConnectionNotice(() => client.server) });
+      else await pipeLog(await openLog(client, task.metadata.name, { tail: opts.lines }), process.stdout);
     });
 
   unit.hook('preAction', (_this, action) => {
