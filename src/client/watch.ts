@@ -88,7 +88,8 @@ export async function* watchStream<T extends AnyObject>(req: WatchRequest): Asyn
               // The server dropped us (we fell behind): resume from the revision it names.
               const r = ev.object?.metadata?.revision;
               if (typeof r === 'number' && r > 0) revision = r;
-              problem = undefined;
+              // 503: the server is going away (a lost connection, with its own words); otherwise we fell behind.
+              problem = ev.object?.error?.code === 503 ? ev.object.error.message : undefined;
               break read;
             }
             const rev = ev.revision ?? ev.object?.metadata?.revision ?? revision ?? 0;

@@ -2,8 +2,11 @@
 // the server and when they have it back, on stderr, and carry on where they were — a watch with
 // the changes it missed, a log with every line once.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { until } from '../helpers.js';
+import { Client } from '../../src/client/client.js';
+import { startServer } from '../../src/server.js';
+import { tempDir, until } from '../helpers.js';
 import { processesWith, startCluster, type Cluster } from '../e2e/cluster.js';
 import { collect, startDrover } from './drover.js';
 import { startProxy, type TcpProxy } from './proxy.js';
@@ -65,6 +68,26 @@ describe('drover streams across a lost server', () => {
     } finally {
       out.child.kill();
       await c.client.tasks.delete('counter').catch(() => {});
+    }
+  });
+
+  it('get -w passes on the words of a server that shuts down, and resumes when it is back on the same store', async () => {
+    const dir = tempDir('drover-cli-restart-');
+    let server = await startServer({ listen: '127.0.0.1:0', dataDir: dir, logLevel: 'error' });
+    const url = server.url;
+    const out = collect(startDrover(['--server', url, 'get', 'services', '-w']));
+    try {
+      await out.until((stdout) => /^NAME\s+READY/m.test(stdout), 'the header');
+      await server.close();
+      await out.until((_, stderr) => stderr.includes('lost connection'), 'the shutdown to be noticed');
+      assert.match(out.stderr(), new RegExp(`^lost connection to ${url}: the server is shutting down; watch again from revision \\d+.*; retrying\\n$`));
+      server = await startServer({ listen: url.slice('http://'.length), dataDir: dir, logLevel: 'error' });
+      await new Client({ server: url }).services.create({ metadata: { name: 'after-restart' }, spec: { replicas: 0, template: { command: ['true'] } } });
+      await out.until((stdout, stderr) => stderr.endsWith('reconnected\n') && /^after-restart\s/m.test(stdout), 'the change made after the restart');
+    } finally {
+      out.child.kill();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
