@@ -151,20 +151,24 @@ describe('drover object commands', () => {
     const bin = tempDir('drover-cli-bin-');
     writeFileSync(join(bin, 'drover'), `#!/bin/sh\nexec "${process.execPath}" "${droverBin}" "$@"\n`);
     chmodSync(join(bin, 'drover'), 0o755);
+    // The script once (it lists every command, so it loads the server's too), sourced per case.
+    const scriptFile = join(bin, 'drover.bash');
+    writeFileSync(scriptFile, await d.ok(['completion', 'bash']));
     const complete = (words: string[], url = server.url) =>
       new Promise<string>((resolve) => {
-        const script = `source <(drover completion bash); COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _drover; printf '%s\\n' "\${COMPREPLY[@]}"`;
+        const script = `source ${scriptFile}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _drover; printf '%s\\n' "\${COMPREPLY[@]}"`;
         const child = spawn('bash', ['-c', script], { env: baseEnv({ PATH: `${bin}:${process.env.PATH}`, DROVER_SERVER: url }) });
         let out = '';
         child.stdout.on('data', (b: Buffer) => (out += b.toString()));
         child.on('close', () => resolve(out));
       });
-    assert.equal(await complete(['drover', 'get', 'svc', '']), 'first\nhist\nsecond\nthird\n');
-    assert.equal(await complete(['drover', 'describe', 'service', 'h']), 'hist\n');
-    assert.equal(await complete(['drover', 'get', 'svc/s']), 'svc/second\n');
-    assert.equal(await complete(['drover', 'rollout', 'status', 'th']), 'third\n');
+    for (const name of ['comp-one', 'comp-two']) await server.client.services.create({ metadata: { name }, spec: { replicas: 0, template: { command: ['true'] } } });
+    assert.equal(await complete(['drover', 'get', 'svc', 'comp-']), 'comp-one\ncomp-two\n');
+    assert.equal(await complete(['drover', 'describe', 'service', 'comp-t']), 'comp-two\n');
+    assert.equal(await complete(['drover', 'get', 'svc/comp-o']), 'svc/comp-one\n');
+    assert.equal(await complete(['drover', '--server', server.url, 'rollout', 'status', 'comp-t'], 'http://127.0.0.1:1'), 'comp-two\n', 'the --server typed on the line');
     assert.equal(await complete(['drover', 'cordon', '']), `${MACHINE}\n`);
-    assert.equal(await complete(['drover', 'get', 'svc', ''], 'http://127.0.0.1:1'), '\n', 'unreachable: no names, no noise');
+    assert.equal(await complete(['drover', 'get', 'svc', 'comp-'], 'http://127.0.0.1:1'), '\n', 'unreachable: no names, no noise');
     assert.match(await complete(['drover', 'sc']), /^scale$/m, 'commands as before');
   });
 });
