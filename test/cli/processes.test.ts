@@ -68,7 +68,9 @@ describe('drover CLI with processes', () => {
   });
 
   it('delete --wait returns only when the deleted service\'s tasks are gone too', async () => {
-    await c.client.services.create({ metadata: { name: 'crowd' }, spec: { replicas: 3, template: { command: ['sleep', '300'], env: c.env() } } });
+    // Tasks that take their stop grace to go (they ignore SIGTERM): the service is gone long before them.
+    const template = { command: ['sh', '-c', 'trap "" TERM; sleep 300'], stopGraceSeconds: 3, env: c.env() };
+    await c.client.services.create({ metadata: { name: 'crowd' }, spec: { replicas: 3, template } });
     await until(async () => (await c.client.services.get('crowd')).status?.readyReplicas === 3, 'crowd to run');
     const uid = (await c.client.services.get('crowd')).metadata.uid;
     assert.equal(await d.ok(['delete', 'service/crowd', '--wait', '--timeout', '30s']), 'service/crowd deleted\n');
