@@ -4,6 +4,7 @@ import { hollowLabels, startHollowAgents } from '../agent/hollow.js';
 import { startAgent } from '../agent/run.js';
 import { parseServerUrls } from '../client/server-urls.js';
 import { parseBytes, parseCpuMilli } from '../scheduler/index.js';
+import { examples } from './help.js';
 
 function serverUrlsOption(v: string): string[] {
   try {
@@ -68,6 +69,13 @@ export function registerAgentCommand(program: Command): void {
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--hollow takes a machine count ≥ 1, got "${v}"`);
       return n;
     })
+    .addHelpText(
+      'after',
+      examples(`
+        drover agent --server http://10.0.0.5:8080 --data /var/lib/drover-agent
+        drover agent --server http://a:8080,http://b:8080 --labels region=eu,disk=ssd --cpu 4 --memory 8Gi
+        drover agent --server http://new-server:8080 --data /var/lib/drover-agent --accept-new-cluster   # moved on purpose`),
+    )
     .action(async (opts) => {
       if (opts.hollow) {
         const hollow = await startHollowAgents({ server: opts.server, count: opts.hollow, labels: (i) => ({ ...hollowLabels(i), ...opts.labels }), cpu: opts.cpu, memory: opts.memory, logLevel: opts.logLevel });

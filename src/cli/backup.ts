@@ -11,6 +11,7 @@ import { EtcdStore, parseEtcdUrl } from '../store/etcd.js';
 import { SqliteStore } from '../store/sqlite.js';
 import { prefixEnd, type Store } from '../store/store.js';
 import { UsageError } from './output.js';
+import { examples } from './help.js';
 
 export const BACKUP_FORMAT = 'drover-backup/v1';
 /** Puts per restore transaction: under etcd's 128 operations (and compares) per transaction. */
@@ -122,7 +123,14 @@ function storeFlags(cmd: Command): Command {
 }
 
 export function registerBackupCommands(program: Command): void {
-  storeFlags(program.command('backup').description('write a consistent snapshot of the cluster state to stdout (NDJSON): drover backup > FILE')).action(
+  storeFlags(program.command('backup').description('write a consistent snapshot of the cluster state to stdout (NDJSON): drover backup > FILE'))
+    .addHelpText(
+      'after',
+      examples(`
+        drover backup --data ./drover-data > state.ndjson   # a stopped SQLite server's state
+        drover backup --store etcd://10.0.0.1:2379 > state.ndjson`),
+    )
+    .action(
     async (flags: StoreFlags) => {
       const store = await openStore(flags);
       try {
@@ -135,7 +143,14 @@ export function registerBackupCommands(program: Command): void {
       }
     },
   );
-  storeFlags(program.command('restore').description('load a backup made by drover backup into an empty store').argument('<file>', 'backup file (- for stdin)')).action(
+  storeFlags(program.command('restore').description('load a backup made by drover backup into an empty store').argument('<file>', 'backup file (- for stdin)'))
+    .addHelpText(
+      'after',
+      examples(`
+        drover restore --data ./new-data state.ndjson
+        gunzip -c state.ndjson.gz | drover restore --store etcd://10.0.0.1:2379 -`),
+    )
+    .action(
     async (file: string, flags: StoreFlags) => {
       const store = await openStore(flags);
       try {

@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { parse, stringify } from 'yaml';
 import { Client } from '../client/client.js';
 import { parseServerUrls } from '../client/server-urls.js';
-import { printWarning, UsageError } from './output.js';
+import { parseDuration, printWarning, UsageError } from './output.js';
+import { examples } from './help.js';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 export const DEV_CONTEXT = 'dev';
@@ -99,23 +100,54 @@ export function resolveServer(opts: { server?: string; context?: string }, env: 
   return { server: DEFAULT_SERVER, source: 'default' };
 }
 
+/** How long a request may wait for its answer: --request-timeout, then DROVER_REQUEST_TIMEOUT, then 30s. */
+export function requestTimeoutMs(opts: { requestTimeout?: string }, env: NodeJS.ProcessEnv = process.env, fallbackMs = 30_000): number {
+  if (opts.requestTimeout) return positiveDuration(opts.requestTimeout, '--request-timeout');
+  if (env.DROVER_REQUEST_TIMEOUT) return positiveDuration(env.DROVER_REQUEST_TIMEOUT, 'DROVER_REQUEST_TIMEOUT');
+  return fallbackMs;
+}
+
+function positiveDuration(v: string, what: string): number {
+  const ms = parseDuration(v, what);
+  if (ms <= 0) throw new UsageError(`${what} must be longer than 0, got "${v}"`);
+  return ms;
+}
+
 /** A client for the server the command line, environment and config file point at. */
-export function clientFor(cmd: Command): Client {
-  const { server, source } = resolveServer(cmd.optsWithGlobals<{ server?: string; context?: string }>());
+export function clientFor(cmd: Command, opts: { defaultTimeoutMs?: number } = {}): Client {
+  const flags = cmd.optsWithGlobals<{ server?: string; context?: string; requestTimeout?: string }>();
+  const { server, source } = resolveServer(flags);
+  const timeoutMs = requestTimeoutMs(flags, process.env, opts.defaultTimeoutMs);
   // Several URLs (comma-separated) fail over in turn, like the agents' --server.
+  let servers: string[];
   try {
-    return new Client({ server: parseServerUrls(server, source), onWarning: printWarning });
+    servers = parseServerUrls(server, source);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  return new Client({ server: servers, timeoutMs, onWarning: printWarning });
 }
 
 export function registerConfigCommands(program: Command): void {
-  const config = program.command('config').description('show and change contexts (named servers) in the drover config file');
+  const config = program
+    .command('config')
+    .description('show and change contexts (named servers) in the drover config file')
+    .addHelpText(
+      'after',
+      examples(`
+        drover config view
+        drover config set-context prod --server http://10.0.0.5:8080 --use
+        drover --context dev get svc              # one command against another context`),
+    );
 
   config
     .command('view')
     .description('print the config file, its path, and the server commands would use now')
+    .addHelpText(
+      'after',
+      examples(`
+        drover config view                      # the file, and which server commands use now, and why`),
+    )
     .action((_opts, cmd: Command) => {
       const path = configPath();
       const cfg = readConfig(path);
@@ -127,6 +159,11 @@ export function registerConfigCommands(program: Command): void {
   config
     .command('get-contexts')
     .description('list contexts; * marks the current one')
+    .addHelpText(
+      'after',
+      examples(`
+        drover config get-contexts`),
+    )
     .action(() => {
       const cfg = readConfig();
       const rows = cfg.contexts.map((c) => [c.name === cfg.currentContext ? '*' : '', c.name, c.server]);
@@ -138,6 +175,11 @@ export function registerConfigCommands(program: Command): void {
   config
     .command('current-context')
     .description('print the current context')
+    .addHelpText(
+      'after',
+      examples(`
+        drover config current-context`),
+    )
     .action(() => {
       const cfg = readConfig();
       if (!cfg.currentContext) throw new Error('no current context; set one with drover config use-context NAME');
@@ -147,6 +189,11 @@ export function registerConfigCommands(program: Command): void {
   config
     .command('use-context <name>')
     .description('make a context current')
+    .addHelpText(
+      'after',
+      examples(`
+        drover config use-context prod`),
+    )
     .action((name: string) => {
       const path = configPath();
       const cfg = readConfig(path);
@@ -162,6 +209,12 @@ export function registerConfigCommands(program: Command): void {
     .command('set-context <name>')
     .description('create or update a context: drover config set-context NAME --server URL [--use]')
     .option('--use', 'also make it the current context')
+    .addHelpText(
+      'after',
+      examples(`
+        drover config set-context prod --server http://10.0.0.5:8080 --use
+        drover config set-context ha --server http://a:8080,http://b:8080   # fail over between two`),
+    )
     .action((name: string, _opts: unknown, cmd: Command) => {
       // --server is the global option (it names the context's server here).
       const opts = cmd.optsWithGlobals<{ server?: string; use?: boolean }>();
@@ -178,6 +231,11 @@ export function registerConfigCommands(program: Command): void {
   config
     .command('delete-context <name>')
     .description('remove a context')
+    .addHelpText(
+      'after',
+      examples(`
+        drover config delete-context old`),
+    )
     .action((name: string) => {
       const path = configPath();
       const cfg = readConfig(path);

@@ -7,6 +7,7 @@ import { clientFor } from './config.js';
 import { columnsFor, labelsText, machineStatus, ownerOf, parseRef, resolveKind, resourceOf, taskOrder, type CliKind } from './kinds.js';
 import { resolveMachineName } from './machine-names.js';
 import { age, bold, colourState, printTable, toYaml, UsageError } from './output.js';
+import { examples } from './help.js';
 
 export function registerDescribeCommand(program: Command): void {
   program
@@ -14,6 +15,13 @@ export function registerDescribeCommand(program: Command): void {
     .description('show one object in detail: spec, status, conditions and related tasks')
     .argument('<kind>', 'machine, service, task or operation (or KIND/NAME)')
     .argument('[name]', 'the object\'s name')
+    .addHelpText(
+      'after',
+      examples(`
+        drover describe service/web             # spec, status, conditions and its tasks
+        drover describe machine 1a2b3c4d        # a machine by unique ID prefix
+        drover describe task web-7f3k2          # with its last lines of output`),
+    )
     .action(async (kindArg: string, nameArg: string | undefined, _opts: unknown, cmd: Command) => {
       const ref = kindArg.includes('/') ? parseRef(kindArg) : { kind: resolveKind(kindArg), name: nameArg };
       if (!ref.name) throw new UsageError(`describe needs a name: drover describe ${ref.kind.singular} NAME`);

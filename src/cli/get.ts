@@ -1,9 +1,11 @@
 // `drover get KIND [NAME]`: tables (kubectl's habits), json/yaml/name output, and -w to stream
-// changes as rows.
+// changes as rows — saying on stderr when the server is lost and when it is back.
 import type { Command } from 'commander';
 import type { Client, Task } from '../client/client.js';
 import type { AnyObject } from '../model/index.js';
 import { clientFor } from './config.js';
+import { ConnectionNotice } from './connection-notice.js';
+import { examples } from './help.js';
 import { columnsFor, isLiveTask, parseRef, resolveKind, resourceOf, taskOrder, type CliKind, type TableContext } from './kinds.js';
 import { columnWidths, formatRow, listOf, parseFormat, printDocument, printTable, toYaml, type OutputFormat } from './output.js';
 import { resolveMachineName } from './machine-names.js';
@@ -27,6 +29,15 @@ export function registerGetCommand(program: Command): void {
     .option('-o, --output <format>', 'table, wide, json, yaml or name', 'table')
     .option('-w, --watch', 'after the current state, print every change as it happens')
     .option('--no-headers', 'omit the table header')
+    .addHelpText(
+      'after',
+      examples(`
+        drover get svc                           # NAME  READY  DESIRED  STATE  AGE
+        drover get service/web -o yaml           # one object, as PUT accepts it back
+        drover get tasks -l app=web -o wide      # with machine, pid, exit status, command
+        drover get tasks --field-selector status.phase=Failed
+        drover get machines -w                   # then a row per change`),
+    )
     .action(async (kindArg: string, nameArg: string | undefined, opts: GetOptions, cmd: Command) => {
       const format = parseFormat(opts.output);
       let kind: CliKind;
@@ -98,7 +109,9 @@ async function watchObjects(client: Client, kind: CliKind, name: string | undefi
     widths ??= columnWidths([cols.header, row]);
     console.log(formatRow(row, widths, cols.colour));
   };
-  for await (const ev of res.watch({ name, labelSelector: opts.selector, fieldSelector: opts.fieldSelector })) {
+  const notice = new ConnectionNotice(() => client.server);
+  const watch = res.watch({ name, labelSelector: opts.selector, fieldSelector: opts.fieldSelector, failFirstConnect: true, onDisconnect: notice.lost, onReconnect: notice.resumed });
+  for await (const ev of watch) {
     if (ev.type === 'BOOKMARK') {
       if (!isSynced) {
         isSynced = true;
@@ -117,7 +130,8 @@ async function watchObjects(client: Client, kind: CliKind, name: string | undefi
       initial.push(ev.object);
       continue;
     }
-    if (kind.plural === 'machines') ctx = await tableContext(client, kind);
+    // The TASKS column: counted again per change (kept as it was if the count cannot be had).
+    if (kind.plural === 'machines') ctx = await tableContext(client, kind).catch(() => ctx);
     emit(ev.object, ev.type);
   }
 }

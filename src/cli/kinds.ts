@@ -20,6 +20,16 @@ const cliKinds: { kind: string; plural: string; aliases: string[] }[] = [
   { kind: 'Operation', plural: 'operations', aliases: ['operation', 'op', 'ops'] },
 ];
 
+/** Every word that names a kind (plurals, singulars and short names), for completion. */
+export function kindWords(): string[] {
+  return cliKinds.flatMap((k) => [k.plural, k.kind.toLowerCase(), ...k.aliases]);
+}
+
+/** The plurals, in the order help texts list them. */
+export function kindPlurals(): string[] {
+  return cliKinds.map((k) => k.plural);
+}
+
 export function resolveKind(arg: string): CliKind {
   const a = arg.toLowerCase();
   for (const k of cliKinds) {

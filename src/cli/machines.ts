@@ -8,6 +8,7 @@ import { printObjects } from './get.js';
 import { parseRef, resourceOf } from './kinds.js';
 import { resolveMachineName } from './machine-names.js';
 import { parseDuration, parseFormat, ProgressLine, sleep, UsageError } from './output.js';
+import { examples } from './help.js';
 
 const MACHINE_KIND = { kind: 'Machine', plural: 'machines', singular: 'machine' };
 
@@ -44,6 +45,12 @@ export function registerMachineCommands(program: Command): void {
     .description('list machines (same as get machines)')
     .option('-l, --selector <selector>', 'label selector')
     .option('-o, --output <format>', 'table, wide, json, yaml or name', 'table')
+    .addHelpText(
+      'after',
+      examples(`
+        drover machines                         # NAME  STATUS  ADDRESS  CPU  MEMORY  TASKS  LABELS  AGE
+        drover machines -l region=eu -o wide`),
+    )
     .action(async (opts: { selector?: string; output: string }, cmd: Command) => {
       const format = parseFormat(opts.output);
       const client = clientFor(cmd);
@@ -58,6 +65,13 @@ export function registerMachineCommands(program: Command): void {
     .argument('<target>', 'KIND/NAME, e.g. machine/1a2b3c4d or service/web')
     .argument('<changes...>', 'key=value to set, key- to remove')
     .option('--overwrite', 'allow changing a label that already has a different value')
+    .addHelpText(
+      'after',
+      examples(`
+        drover label machine/1a2b3c4d region=eu rack=r1
+        drover label machine/1a2b3c4d rack-                  # remove a label
+        drover label service/web tier=front --overwrite`),
+    )
     .action(async (target: string, changes: string[], opts: { overwrite?: boolean }, cmd: Command) => {
       const ref = parseRef(target);
       const patch = parseLabelChanges(changes);
@@ -79,12 +93,22 @@ export function registerMachineCommands(program: Command): void {
     .command('cordon')
     .description('mark a machine unschedulable: no new tasks are placed there')
     .argument('<machine>', 'machine ID (or unique prefix, or hostname)')
+    .addHelpText(
+      'after',
+      examples(`
+        drover cordon 1a2b3c4d                 # no new tasks there; drover uncordon undoes it`),
+    )
     .action(async (arg: string, _opts: unknown, cmd: Command) => void (await setUnschedulable(clientFor(cmd), stripKind(arg), true)));
 
   program
     .command('uncordon')
     .description('mark a machine schedulable again')
     .argument('<machine>', 'machine ID (or unique prefix, or hostname)')
+    .addHelpText(
+      'after',
+      examples(`
+        drover uncordon 1a2b3c4d`),
+    )
     .action(async (arg: string, _opts: unknown, cmd: Command) => void (await setUnschedulable(clientFor(cmd), stripKind(arg), false)));
 
   program
@@ -93,6 +117,12 @@ export function registerMachineCommands(program: Command): void {
     .argument('<machine>', 'machine ID (or unique prefix, or hostname)')
     .option('--force', 'also delete one-off tasks (they are not replaced)')
     .option('--timeout <duration>', 'how long to wait for the tasks to leave', '2m')
+    .addHelpText(
+      'after',
+      examples(`
+        drover drain 1a2b3c4d                   # cordon, then move its service tasks elsewhere
+        drover drain 1a2b3c4d --force --timeout 5m   # one-off tasks too (they are not replaced)`),
+    )
     .action(async (arg: string, opts: { force?: boolean; timeout: string }, cmd: Command) => {
       const client = clientFor(cmd);
       const timeoutMs = parseDuration(opts.timeout, '--timeout');

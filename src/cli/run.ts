@@ -1,16 +1,13 @@
 // `drover run`, `drover ps`, `drover kill`: one-off processes (seed 000's process API) — a Task
 // with no owner — started, listed running-first, signalled, and attached to.
-import { constants } from 'node:os';
 import type { Command } from 'commander';
-import type { Client, Task } from '../client/client.js';
+import { runAttached } from './attach.js';
 import { clientFor } from './config.js';
-import { parseRef, taskOrder } from './kinds.js';
 import { printObjects } from './get.js';
-import { openLog, pipeLog } from './logs.js';
+import { examples } from './help.js';
+import { parseRef, taskOrder } from './kinds.js';
 import { resolveMachineName } from './machine-names.js';
-import { parseFormat, sleep, UsageError } from './output.js';
-
-const FINAL = new Set(['Succeeded', 'Failed', 'Lost']);
+import { parseFormat, UsageError } from './output.js';
 
 function parseEnv(values: string[]): Record<string, string> {
   const env: Record<string, string> = {};
@@ -34,42 +31,6 @@ function parseLabels(values: string[]): Record<string, string> {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-/** The exit code a finished task stands for, as a shell would report it. */
-export function exitCodeOf(t: Task): number {
-  if (t.status?.phase === 'Succeeded') return 0;
-  if (typeof t.status?.exitCode === 'number') return t.status.exitCode;
-  const sig = t.status?.signal;
-  if (sig && sig in constants.signals) return 128 + constants.signals[sig as NodeJS.Signals];
-  return 1;
-}
-
-/** Polls until the task reaches a final phase (the agent reports the exit status to the server). */
-export async function waitFinished(client: Client, name: string): Promise<Task> {
-  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
-    const t = await client.tasks.get(name);
-    if (FINAL.has(t.status?.phase ?? '')) return t;
-    await sleep(delay);
-  }
-}
-
-/** Streams a task's stdout and stderr to ours until it ends, then returns its final state. */
-export async function attach(client: Client, name: string): Promise<Task> {
-  // The log exists once the agent has taken the task: wait for that, not just for placement.
-  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
-    const t = await client.tasks.get(name);
-    const phase = t.status?.phase ?? 'Pending';
-    if (phase === 'Lost') return t;
-    if (t.spec.machine && ['Starting', 'Running', 'Succeeded', 'Failed', 'Stopped'].includes(phase)) break;
-    await sleep(delay);
-  }
-  const streams = await Promise.allSettled([
-    openLog(client, name, { follow: true, stream: 'stdout' }).then((b) => pipeLog(b, process.stdout)),
-    openLog(client, name, { follow: true, stream: 'stderr' }).then((b) => pipeLog(b, process.stderr)),
-  ]);
-  for (const s of streams) if (s.status === 'rejected') process.stderr.write(`drover: cannot read the task's output: ${(s.reason as Error).message}\n`);
-  return waitFinished(client, name);
-}
-
 export function registerRunCommands(program: Command): void {
   program
     .command('run')
@@ -84,7 +45,19 @@ export function registerRunCommands(program: Command): void {
     .option('--cpu <quantity>', 'cpu to reserve, e.g. 100m')
     .option('--memory <quantity>', 'memory to reserve, e.g. 64Mi')
     .option('-a, --attach', 'stream the output and exit with the process\'s exit code')
-    .option('--rm', 'with --attach: delete the task when it has finished')
+    .option('--rm', 'with --attach: delete the task when it has finished (or on Ctrl-C: stop it, then delete it)')
+    .addHelpText(
+      'after',
+      examples(`
+        drover run hello -- echo hi                        # task/hello created
+        drover run --attach -- sh -c 'echo hi; exit 3'     # prints hi, exits 3
+        drover run --attach --rm -e GREETING=hi -- printenv GREETING
+        drover run batch --cpu 500m --memory 256Mi --restart on-failure -- ./job.sh
+        drover run pinned --machine 1a2b3c4d -- uptime     # on that machine
+
+      Ctrl-C during --attach leaves the task running (drover delete task/NAME stops it);
+      with --rm it stops and deletes the task.`),
+    )
     .action(async (nameArg: string | undefined, commandArgs: string[], opts: { env: string[]; workdir?: string; label: string[]; machine?: string; restart: string; cpu?: string; memory?: string; attach?: boolean; rm?: boolean }, cmd: Command) => {
       const dash = process.argv.indexOf('--');
       const command = dash >= 0 ? process.argv.slice(dash + 1) : commandArgs;
@@ -114,10 +87,9 @@ export function registerRunCommands(program: Command): void {
         console.log(`task/${task.metadata.name} created`);
         return;
       }
-      const done = await attach(client, task.metadata.name);
-      if (opts.rm) await client.tasks.delete(task.metadata.name).catch(() => undefined);
-      const code = exitCodeOf(done);
-      if (done.status?.phase === 'Lost') process.stderr.write(`drover: task ${done.metadata.name} was lost: ${done.status.message ?? 'its machine stopped answering'}\n`);
+      const code = await runAttached(client, task.metadata.name, { rm: opts.rm });
+      // Interrupted: polls and streams may still be pending; nothing is left to do.
+      if (code === 130) process.exit(code);
       process.exitCode = code;
     });
 
@@ -128,6 +100,13 @@ export function registerRunCommands(program: Command): void {
     .option('--machine <id>', 'only tasks on this machine')
     .option('-o, --output <format>', 'table, wide, json, yaml or name', 'table')
     .option('--running', 'only tasks that are running')
+    .addHelpText(
+      'after',
+      examples(`
+        drover ps                      # every task, running first
+        drover ps --running -o wide    # with pid, exit status and command
+        drover ps --machine 1a2b3c4d -l app=web`),
+    )
     .action(async (opts: { selector?: string; machine?: string; output: string; running?: boolean }, cmd: Command) => {
       const format = parseFormat(opts.output);
       const client = clientFor(cmd);
@@ -142,6 +121,13 @@ export function registerRunCommands(program: Command): void {
     .description('send a signal to a task\'s process (default SIGTERM); its restart policy decides what follows')
     .argument('<task>', 'TASK or task/NAME')
     .option('-s, --signal <signal>', 'signal name or number: TERM, SIGKILL, 9 ...', 'SIGTERM')
+    .addHelpText(
+      'after',
+      examples(`
+        drover kill sleeper            # SIGTERM
+        drover kill task/sleeper -s KILL
+        drover kill sleeper -s HUP`),
+    )
     .action(async (target: string, opts: { signal: string }, cmd: Command) => {
       const ref = parseRef(target, 'task');
       if (ref.kind.plural !== 'tasks') throw new UsageError(`kill signals tasks, not ${ref.kind.plural}`);

@@ -6,6 +6,7 @@ import { startDev } from '../dev.js';
 import { parseBytes } from '../scheduler/index.js';
 import { parseEtcdUrl, startServer, type ServerOptions } from '../server.js';
 import { parseDuration, UsageError } from './output.js';
+import { examples } from './help.js';
 
 export function registerServerCommands(program: Command): void {
   program
@@ -27,6 +28,13 @@ export function registerServerCommands(program: Command): void {
     .option('--etcd-compaction-interval <seconds>', 'how often the leader compacts etcd history to --history revisions', toInt, 300)
     .option('--store-quota <size>', 'bytes the SQLite store may hold before it takes only deletes (e.g. 2Gi; default min(8Gi, free disk space))', toSize)
     .option('--init-store', 'if state.db is corrupt, move it aside and begin an empty cluster (for one start: refused when the store is sound)')
+    .addHelpText(
+      'after',
+      examples(`
+        drover server --listen 0.0.0.0:8080 --data /var/lib/drover
+        drover server --store etcd://10.0.0.1:2379,10.0.0.2:2379   # several servers share etcd
+        drover server --fleet-socket /var/run/fleet.sock            # fleetctl works without flags`),
+    )
     .action(async (opts: ServerCommandOptions) => {
       const server = await startServer({
         listen: opts.listen,
@@ -53,6 +61,13 @@ export function registerServerCommands(program: Command): void {
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'warn')
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
+    .addHelpText(
+      'after',
+      examples(`
+        drover dev                              # server + 3 agents at http://127.0.0.1:8080
+        drover dev --agents 1 --listen 127.0.0.1:9090 --data /tmp/drover
+        drover dev --fleet-socket /tmp/fleet.sock   # fleetctl --endpoint unix:///tmp/fleet.sock`),
+    )
     .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string }) => {
       const dev = await startDev({
         agents: opts.agents,

@@ -5,6 +5,7 @@ import type { Machine, Task } from '../client/client.js';
 import { formatBytes, parseBytes, parseCpuMilli, type ResourceUsage } from '../model/index.js';
 import { clientFor } from './config.js';
 import { isLiveTask, shortId } from './kinds.js';
+import { examples } from './help.js';
 import { printTable, UsageError } from './output.js';
 
 export type SortBy = 'cpu' | 'memory';
@@ -92,7 +93,15 @@ interface TopOptions {
 }
 
 export function registerTopCommand(program: Command): void {
-  const top = program.command('top').description("show what machines and running tasks use (CPU and memory, as their agents measure it)");
+  const top = program
+    .command('top')
+    .description("show what machines and running tasks use (CPU and memory, as their agents measure it)")
+    .addHelpText(
+      'after',
+      examples(`
+        drover top machines                 # each machine's CPU and memory against what it offers
+        drover top tasks --sort-by memory   # the heaviest tasks first`),
+    );
 
   top
     .command('machines')
@@ -100,6 +109,11 @@ export function registerTopCommand(program: Command): void {
     .description('CPU and memory used on each machine, against what it offers, and its tasks')
     .option('-l, --selector <selector>', 'label selector')
     .option('--sort-by <what>', 'cpu or memory: heaviest first')
+    .addHelpText(
+      'after',
+      examples(`
+        drover top machines -l region=eu --sort-by cpu`),
+    )
     .action(async (opts: TopOptions, cmd: Command) => {
       const by = parseSortBy(opts.sortBy);
       const client = clientFor(cmd);
@@ -114,6 +128,11 @@ export function registerTopCommand(program: Command): void {
     .description('CPU and memory used by each running task, and its memory limit')
     .option('-l, --selector <selector>', 'label selector')
     .option('--sort-by <what>', 'cpu or memory: heaviest first')
+    .addHelpText(
+      'after',
+      examples(`
+        drover top tasks -l app=web --sort-by memory`),
+    )
     .action(async (opts: TopOptions, cmd: Command) => {
       const by = parseSortBy(opts.sortBy);
       const client = clientFor(cmd);

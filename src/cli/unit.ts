@@ -9,15 +9,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { isUnitService, isUnitTemplateName, serviceFromUnit, type ServiceDesiredState as DesiredState, type UnitOption } from '../model/index.js';
-import type { Client, Service, Task } from '../client/client.js';
-import { fleetConstraints, fleetDescription, fleetOptionsProblem, instantiate, parseUnitFile, parseUnitName, serializeUnit, shortUnitHash, unitHash, unitNameFromArg, unitNameProblem } from '../units/index.js';
+import { serviceFromUnit, type ServiceDesiredState as DesiredState, type UnitOption } from '../model/index.js';
+import type { Client } from '../client/client.js';
+import { fleetConstraints, fleetOptionsProblem, instantiate, parseUnitFile, parseUnitName, serializeUnit, unitHash, unitNameFromArg, unitNameProblem } from '../units/index.js';
 import { clientFor } from './config.js';
-import { isLiveTask, shortId } from './kinds.js';
-import { openLog, pipeLog } from './logs.js';
-import { colourState, parseDuration, printTable, ProgressLine, sleep, toInt, UsageError } from './output.js';
-
-const isTemplateService = (s: Service) => isUnitTemplateName(s.metadata.name);
+import { examples } from './help.js';
+import { parseDuration, UsageError } from './output.js';
+import { registerUnitViewCommands } from './unit-views.js';
+import { markUnit, waitUnits, type UnitMark } from './unit-wait.js';
 
 function checkName(name: string): void {
   const problem = unitNameProblem(name);
@@ -67,82 +66,48 @@ async function ensureUnit(client: Client, arg: string, desiredState: DesiredStat
   return { name, created: true };
 }
 
-/** Short machine ID and address of a unit's tasks, as fleetctl prints "ID/IP". */
-async function placements(client: Client, name: string): Promise<Task[]> {
-  return (await client.tasks.listAll({ fieldSelector: `metadata.owner=${name}` })).items.filter(isLiveTask);
-}
-
-async function machineLabel(client: Client, id: string | undefined, cache: Map<string, string>): Promise<string> {
-  if (!id) return '-';
-  if (!cache.has(id)) {
-    const m = await client.machines.find(id);
-    cache.set(id, `${shortId(id)}${m?.status?.address ? `/${m.status.address}` : ''}`);
-  }
-  return cache.get(id)!;
-}
-
-/** Waits until every unit's tasks reached the state (fleetctl blocks the same way). */
-async function waitUnits(client: Client, names: string[], target: DesiredState, timeoutMs: number): Promise<void> {
-  const progress = new ProgressLine();
-  const deadline = Date.now() + timeoutMs;
-  const cache = new Map<string, string>();
-  for (const name of names) {
-    for (;;) {
-      const svc = await client.services.get(name);
-      const tasks = await placements(client, name);
-      const want = svc.status?.desiredReplicas ?? (svc.spec.global ? undefined : svc.spec.replicas ?? 1);
-      const isDone =
-        target === 'inactive'
-          ? tasks.length === 0
-          : want !== undefined && tasks.length >= want && tasks.every((t) => (target === 'running' ? t.status?.phase === 'Running' : !!t.spec.machine && t.status?.phase !== 'Pending' && t.status?.phase !== 'Running'));
-      if (isDone) {
-        const where = await Promise.all(tasks.map((t) => machineLabel(client, t.spec.machine, cache)));
-        progress.done();
-        if (target === 'running') console.log(`Unit ${name} launched${where.length ? ` on ${where.join(', ')}` : ''}`);
-        else if (target === 'loaded') console.log(`Unit ${name} loaded${where.length ? ` on ${where.join(', ')}` : ''}`);
-        else console.log(`Unit ${name} inactive`);
-        break;
-      }
-      if (Date.now() > deadline) {
-        progress.done();
-        const why = tasks.map((t) => `${t.metadata.name}: ${t.status?.phase ?? 'Pending'}${t.status?.message ? ` (${t.status.message})` : ''}`).join('; ');
-        throw new Error(`timed out waiting for unit ${name} to be ${target}${why ? `: ${why}` : ''}${svc.status?.conditions?.find((c) => c.type === 'Unschedulable')?.message ? `: ${svc.status.conditions.find((c) => c.type === 'Unschedulable')!.message}` : ''}`);
-      }
-      progress.update(`waiting for ${name} to be ${target}: ${tasks.map((t) => t.status?.phase ?? 'Pending').join(', ') || 'not placed yet'}`);
-      await sleep(200);
-    }
-  }
-}
-
 interface BlockOptions {
   block: boolean;
   timeout: string;
 }
 
 async function setState(client: Client, args: string[], target: DesiredState, verb: string, opts: BlockOptions): Promise<void> {
-  const names: string[] = [];
+  const marks: UnitMark[] = [];
   for (const arg of args) {
     const name = unitNameFromArg(arg);
     if (parseUnitName(name)?.isTemplate) throw new Error(`unable to ${verb} unit ${name}: it is a template; ${verb} an instance such as ${name.replace('@.', '@1.')}`);
+    if (opts.block) marks.push(await markUnit(client, name));
     const { name: resolved } = target === 'inactive' && !isFile(arg) ? { name } : await ensureUnit(client, arg, target, false);
     const svc = await client.services.find(resolved);
     if (!svc) throw new Error(`unit ${resolved} not found`);
     if (svc.spec.desiredState !== target) await client.services.patch(resolved, { spec: { desiredState: target } });
-    names.push(resolved);
     if (!opts.block) console.log(`Triggered unit ${resolved} ${verb}`);
   }
-  if (opts.block) await waitUnits(client, names, target, parseDuration(opts.timeout, '--timeout'));
+  if (opts.block) await waitUnits(client, marks, target, parseDuration(opts.timeout, '--timeout'));
 }
 
 export function registerUnitCommands(program: Command): void {
   const unit = program
     .command('unit')
-    .description('fleetctl-style unit commands: systemd unit files (with [X-Fleet], templates foo@.service) as services');
+    .description('fleetctl-style unit commands: systemd unit files (with [X-Fleet], templates foo@.service) as services')
+    .addHelpText(
+      'after',
+      examples(`
+        drover unit start hello.service          # submit, place and start; waits: Unit hello.service launched on …
+        drover unit start web@1.service          # an instance of the submitted template web@.service
+        drover unit list
+        drover unit stop hello.service && drover unit destroy hello.service`),
+    );
 
   unit
     .command('submit')
     .description('upload unit files without scheduling them (fleetctl submit)')
     .argument('<files...>', 'unit files, e.g. web.service db@.service')
+    .addHelpText(
+      'after',
+      examples(`
+        drover unit submit web.service db@.service   # stored, not scheduled`),
+    )
     .action(async (files: string[], _opts: unknown, cmd: Command) => {
       const client = clientFor(cmd);
       for (const f of files) {
@@ -160,7 +125,15 @@ export function registerUnitCommands(program: Command): void {
     ['stop', 'loaded', 'stop units; they stay loaded where they are (fleetctl stop)'],
     ['unload', 'inactive', 'stop and unplace units; the unit files stay (fleetctl unload)'],
   ] as const) {
-    blocking(unit.command(verb).description(help).argument('<units...>', 'unit names or files: web.service, web@1.service, ./units/db.service')).action(
+    blocking(unit.command(verb).description(help).argument('<units...>', 'unit names or files: web.service, web@1.service, ./units/db.service'))
+      .addHelpText(
+        'after',
+        examples(`
+          drover unit ${verb} hello.service                  # waits; fails at once with the task's message if it fails
+          drover unit ${verb} ./units/web@1.service --timeout 2m
+          drover unit ${verb} --no-block a.service b.service`),
+      )
+      .action(
       async (args: string[], opts: BlockOptions, cmd: Command) => {
         if (verb === 'stop') {
           // fleetctl stop does not create units; a name that does not exist is an error.
@@ -176,6 +149,11 @@ export function registerUnitCommands(program: Command): void {
     .command('destroy')
     .description('stop units and remove them from the registry (fleetctl destroy)')
     .argument('<units...>', 'unit names')
+    .addHelpText(
+      'after',
+      examples(`
+        drover unit destroy web.service db@1.service`),
+    )
     .action(async (args: string[], _opts: unknown, cmd: Command) => {
       const client = clientFor(cmd);
       for (const arg of args) {
@@ -194,6 +172,11 @@ export function registerUnitCommands(program: Command): void {
     .command('cat')
     .description('print a unit file as stored (fleetctl cat)')
     .argument('<unit>', 'unit name')
+    .addHelpText(
+      'after',
+      examples(`
+        drover unit cat web.service`),
+    )
     .action(async (arg: string, _opts: unknown, cmd: Command) => {
       const name = unitNameFromArg(arg);
       const svc = await clientFor(cmd).services.find(name);
@@ -201,115 +184,9 @@ export function registerUnitCommands(program: Command): void {
       process.stdout.write(serializeUnit(svc.spec.template.unit));
     });
 
-  unit
-    .command('list')
-    .alias('list-units')
-    .description('units and where they run: UNIT, MACHINE, ACTIVE, SUB (fleetctl list-units)')
-    .option('--full', 'full machine IDs')
-    .option('--no-legend', 'omit the header')
-    .action(async (opts: { full?: boolean; legend: boolean }, cmd: Command) => {
-      const client = clientFor(cmd);
-      const services = (await client.services.listAll()).items.filter((s) => isUnitService(s) && !isTemplateService(s));
-      const tasks = (await client.tasks.listAll()).items.filter(isLiveTask);
-      const machines = new Map((await client.machines.listAll()).items.map((m) => [m.metadata.name, m]));
-      const rows: string[][] = [];
-      for (const s of services.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
-        const own = tasks.filter((t) => t.metadata.ownerReferences?.some((r) => r.uid === s.metadata.uid));
-        if (own.length === 0 && s.spec.desiredState === 'inactive') continue; // fleetctl lists only scheduled units
-        if (own.length === 0) rows.push([s.metadata.name, '-', 'inactive', 'dead']);
-        for (const t of own) {
-          const m = t.spec.machine ? machines.get(t.spec.machine) : undefined;
-          const where = t.spec.machine ? `${opts.full ? t.spec.machine : shortId(t.spec.machine)}${m?.status?.address ? `/${m.status.address}` : ''}` : '-';
-          const [active, sub] = unitStates(t);
-          rows.push([s.metadata.name, where, active, sub]);
-        }
-      }
-      if (!opts.legend) for (const r of rows) console.log(r.join('\t'));
-      else printTable(['UNIT', 'MACHINE', 'ACTIVE', 'SUB'], rows, 2);
-    });
-
-  unit
-    .command('list-files')
-    .alias('list-unit-files')
-    .description('submitted unit files: UNIT, HASH, DSTATE, STATE, TARGET (fleetctl list-unit-files)')
-    .option('--full', 'full hashes and machine IDs')
-    .action(async (opts: { full?: boolean }, cmd: Command) => {
-      const client = clientFor(cmd);
-      const services = (await client.services.listAll()).items.filter(isUnitService);
-      const tasks = (await client.tasks.listAll()).items.filter(isLiveTask);
-      const rows = services
-        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
-        .map((s) => {
-          const hash = unitHash(s.spec.template.unit ?? []);
-          const own = tasks.filter((t) => t.metadata.ownerReferences?.some((r) => r.uid === s.metadata.uid));
-          const dstate = fleetState(s.spec.desiredState ?? 'running');
-          const state = isTemplateService(s) ? '-' : own.length === 0 ? 'inactive' : own.every((t) => t.status?.phase === 'Running') ? 'launched' : 'loaded';
-          const target = isTemplateService(s) ? '-' : own.map((t) => (opts.full ? t.spec.machine : shortId(t.spec.machine)) ?? '-').join(',') || '-';
-          return [s.metadata.name, opts.full ? hash : shortUnitHash(hash), dstate, state, target, fleetDescription(s.spec.template.unit ?? [])];
-        });
-      printTable(['UNIT', 'HASH', 'DSTATE', 'STATE', 'TARGET', 'DESCRIPTION'], rows, 3);
-    });
-
-  unit
-    .command('status')
-    .description('each unit\'s tasks with their phase, pid and last message')
-    .argument('<units...>', 'unit names')
-    .action(async (args: string[], _opts: unknown, cmd: Command) => {
-      const client = clientFor(cmd);
-      const cache = new Map<string, string>();
-      for (const arg of args) {
-        const name = unitNameFromArg(arg);
-        const svc = await client.services.find(name);
-        if (!svc) throw new Error(`unit ${name} does not exist`);
-        console.log(`● ${name}${fleetDescription(svc.spec.template.unit ?? []) ? ` - ${fleetDescription(svc.spec.template.unit ?? [])}` : ''}`);
-        console.log(`   Desired: ${fleetState(svc.spec.desiredState ?? 'running')}`);
-        for (const t of await placements(client, name)) {
-          const [active, sub] = unitStates(t);
-          console.log(`   ${await machineLabel(client, t.spec.machine, cache)}: ${colourState(active)} (${sub})${t.status?.pid ? ` pid ${t.status.pid}` : ''}${t.status?.message ? ` — ${t.status.message}` : ''}`);
-        }
-      }
-    });
-
-  unit
-    .command('journal')
-    .description('a unit\'s output (fleetctl journal)')
-    .argument('<unit>', 'unit name')
-    .option('-f, --follow', 'keep printing new output')
-    .option('--lines <n>', 'last N lines', toInt, 10)
-    .action(async (arg: string, opts: { follow?: boolean; lines: number }, cmd: Command) => {
-      const client = clientFor(cmd);
-      const name = unitNameFromArg(arg);
-      const [task] = await placements(client, name);
-      if (!task) throw new Error(`unit ${name} does not run anywhere`);
-      await pipeLog(await openLog(client, task.metadata.name, { follow: opts.follow, tail: opts.lines }), process.stdout);
-    });
+  registerUnitViewCommands(unit);
 
   unit.hook('preAction', (_this, action) => {
     for (const a of action.args) if (a === '') throw new UsageError('unit names cannot be empty');
   });
-}
-
-/** fleet's words for desired states. */
-function fleetState(s: string): string {
-  return s === 'running' ? 'launched' : s;
-}
-
-/** systemd ACTIVE and SUB of a task, as fleet shows them. */
-function unitStates(t: Task): [string, string] {
-  if (t.status?.unitState) return [t.status.unitState.active, t.status.unitState.sub];
-  switch (t.status?.phase) {
-    case 'Running':
-      return ['active', 'running'];
-    case 'Starting':
-      return ['activating', 'start'];
-    case 'Stopping':
-      return ['deactivating', 'stop-sigterm'];
-    case 'Failed':
-      return ['failed', 'failed'];
-    case 'Succeeded':
-    case 'Stopped':
-      return ['inactive', 'dead'];
-    default:
-      return ['inactive', 'dead'];
-  }
 }

@@ -1,7 +1,7 @@
 // The typed drover client, used by the CLI, agents, tests and benchmarks. One method per verb,
 // the server's error envelope surfaced as ApiError, watches as resuming async iterators.
 import type { AnyObject, Machine, Operation, Service, Task } from '../model/index.js';
-import { ConnectionError, errorFromResponse } from './errors.js';
+import { ConnectionError, errorFromResponse, ServerTimeout } from './errors.js';
 import { watchStream, type WatchEvent } from './watch.js';
 import { warningTexts } from './warnings.js';
 
@@ -36,6 +36,10 @@ export interface WatchOptions extends Omit<ListOptions, 'limit' | 'pageToken'> {
   name?: string;
   diff?: boolean;
   signal?: AbortSignal;
+  /** See WatchRequest: the stream was lost (and is being retried), then came back. */
+  onDisconnect?(problem: string): void;
+  onReconnect?(): void;
+  failFirstConnect?: boolean;
 }
 
 export interface WriteOptions {
@@ -46,7 +50,7 @@ export interface WriteOptions {
 export interface ClientOptions {
   /** Server URL, or several: requests fail over to the next when one cannot be reached. */
   server: string | string[];
-  /** Per-request timeout (default 30 s; watches have none). */
+  /** Per-request timeout (default 30 s); a stream's answer must start within it, then it may last. */
   timeoutMs?: number;
   /** Extra headers on every request (e.g. authorization). */
   headers?: Record<string, string>;
@@ -122,30 +126,46 @@ export class Client {
       body = typeof payload === 'string' ? payload : JSON.stringify(payload);
       headers['content-type'] = opts.contentType ?? 'application/json';
     }
-    const signals = [opts.signal, opts.stream ? undefined : AbortSignal.timeout(this.options.timeoutMs ?? 30_000)].filter(Boolean) as AbortSignal[];
-    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     let lastErr: unknown;
     for (let i = 0; i < this.servers.length; i++) {
       const base = this.servers[(this.current + i) % this.servers.length]!;
+      const deadline = answerDeadline(this.timeoutMs, !!opts.stream);
+      const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
       try {
         const res = await fetch(base + url.pathname + url.search, { method, headers, body, signal });
+        deadline.answered();
         this.current = (this.current + i) % this.servers.length;
         this.noteWarning(res.headers.get('warning'));
         return res;
       } catch (err) {
-        if (signal?.aborted) throw err;
+        deadline.answered();
+        if (opts.signal?.aborted) throw err;
+        // Not retried elsewhere: the request may have been received, and a write must not happen twice.
+        if (deadline.signal.aborted) throw new ServerTimeout(base, this.timeoutMs);
         lastErr = err;
       }
     }
     const cause = (lastErr as { cause?: { code?: string; message?: string } })?.cause;
-    throw new ConnectionError(`cannot reach the drover server at ${this.servers.join(', ')}: ${cause?.code ?? cause?.message ?? (lastErr as Error)?.message}`);
+    const problem = cause?.code ?? cause?.message ?? (lastErr as Error)?.message;
+    throw new ConnectionError(`cannot reach the drover server at ${this.servers.join(', ')}: ${problem}`, this.servers.join(', '), problem);
+  }
+
+  private get timeoutMs(): number {
+    return this.options.timeoutMs ?? 30_000;
   }
 
   /** JSON request; non-2xx answers throw the server's ApiError. */
   async request<R = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; headers: Headers; body: R }> {
     if (this.options.dispatcher && !opts.stream) return this.poolRequest<R>(this.options.dispatcher, method, path, opts);
     const res = await this.fetch(method, path, opts);
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      // Headers came in time, the body did not.
+      if ((err as Error).name === 'TimeoutError') throw new ServerTimeout(this.server, this.timeoutMs);
+      throw err;
+    }
     if (!res.ok) throw errorFromResponse(res.status, text);
     return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as R };
   }
@@ -191,7 +211,7 @@ export class Client {
       };
     }
     const e = lastErr as { code?: string; message?: string };
-    throw new ConnectionError(`cannot reach the drover server at ${this.servers.join(', ')}: ${e?.code ?? e?.message}`);
+    throw new ConnectionError(`cannot reach the drover server at ${this.servers.join(', ')}: ${e?.code ?? e?.message}`, this.servers.join(', '), e?.code ?? e?.message);
   }
 
   private noteWarning(header: string | string[] | null | undefined): void {
@@ -288,6 +308,9 @@ export class ResourceClient<T extends AnyObject> {
     return watchStream<T>({
       revision: opts.revision,
       signal: opts.signal,
+      onDisconnect: opts.onDisconnect,
+      onReconnect: opts.onReconnect,
+      failFirstConnect: opts.failFirstConnect,
       open: async (revision, signal) => {
         const res = await this.client.fetch('GET', path, {
           query: { watch: true, revision, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, diff: opts.diff || undefined },
@@ -303,4 +326,16 @@ export class ResourceClient<T extends AnyObject> {
 
 function ifMatch(opts: WriteOptions): Record<string, string> | undefined {
   return opts.ifMatch === undefined ? undefined : { 'if-match': `"${opts.ifMatch}"` };
+}
+
+/**
+ * The deadline of one attempt: the whole exchange for a request (body included), only the
+ * start of the answer for a stream. `answered()` ends a stream's deadline.
+ */
+function answerDeadline(timeoutMs: number, isStream: boolean): { signal: AbortSignal; answered(): void } {
+  if (!isStream) return { signal: AbortSignal.timeout(timeoutMs), answered: () => {} };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('no answer in time', 'TimeoutError')), timeoutMs);
+  timer.unref();
+  return { signal: controller.signal, answered: () => clearTimeout(timer) };
 }

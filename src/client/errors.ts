@@ -21,7 +21,39 @@ function reasonFor(status: number): Reason {
   return status >= 500 ? 'Internal' : 'BadRequest';
 }
 
-/** The server could not be reached at all (refused, reset, DNS). */
+/** The server could not be reached at all (refused, reset, DNS), or stopped answering. */
 export class ConnectionError extends Error {
   override name = 'ConnectionError';
+  constructor(
+    message: string,
+    /** The server URL it was about, when there was one. */
+    readonly server?: string,
+    /** The cause in a word or a few: ECONNREFUSED, "did not answer within 30s". */
+    readonly problem?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The server accepted the connection but did not answer in time. */
+export class ServerTimeout extends ConnectionError {
+  override name = 'ServerTimeout';
+  constructor(server: string, timeoutMs: number) {
+    const within = durationText(timeoutMs);
+    super(`the server at ${server} did not answer within ${within}`, server, `no answer within ${within}`);
+  }
+}
+
+/** 30000 → "30s", 1500 → "1.5s", 250 → "250ms": how the CLI's duration flags are written. */
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+/** What went wrong with a connection, in a word or a few (for "lost connection to …: WHY"). */
+export function connectionProblem(err: unknown): string {
+  if (err instanceof ConnectionError && err.problem) return err.problem;
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err);
 }

@@ -2,6 +2,7 @@
 // connection drops, with backoff. A resume the server can no longer serve (410) ends the
 // iteration with a Gone ApiError: the caller lists again.
 import { ApiError } from '../errors.js';
+import { connectionProblem } from './errors.js';
 import type { AnyObject } from '../model/index.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
@@ -21,6 +22,12 @@ export interface WatchRequest {
   revision?: number;
   /** First and last reconnect delay. */
   backoffMs?: [number, number];
+  /** Called once when the stream is lost (the server went away or stopped answering), before retrying. */
+  onDisconnect?(problem: string): void;
+  /** Called when a stream opens again after `onDisconnect`. */
+  onReconnect?(): void;
+  /** The first connection's failure is thrown instead of retried: a server never reached is a mistake, not an outage. */
+  failFirstConnect?: boolean;
 }
 
 export async function* watchStream<T extends AnyObject>(req: WatchRequest): AsyncGenerator<WatchEvent<T>> {
@@ -30,6 +37,13 @@ export async function* watchStream<T extends AnyObject>(req: WatchRequest): Asyn
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   req.signal?.addEventListener('abort', onAbort, { once: true });
+  let hasConnected = false;
+  let isLost = false;
+  const lost = (problem: string) => {
+    if (isLost) return;
+    isLost = true;
+    req.onDisconnect?.(problem);
+  };
   try {
     while (!controller.signal.aborted) {
       let res: Response;
@@ -38,10 +52,19 @@ export async function* watchStream<T extends AnyObject>(req: WatchRequest): Asyn
       } catch (err) {
         if (controller.signal.aborted) return;
         if (err instanceof ApiError && err.code !== 503 && err.code !== 429 && err.code < 500) throw err;
+        if (!hasConnected && req.failFirstConnect) throw err;
+        lost(connectionProblem(err));
         await sleep(delay, controller.signal);
         delay = Math.min(delay * 2, maxDelay);
         continue;
       }
+      hasConnected = true;
+      if (isLost) {
+        isLost = false;
+        req.onReconnect?.();
+      }
+      // Why this stream ended, if it was lost rather than left on purpose.
+      let problem: string | undefined = 'the server closed the stream';
       // A stream opened without a revision starts with the current state in name order, not
       // revision order: no resume point until the BOOKMARK that ends it. A drop before then
       // reopens from the current state again (ADDED events repeat; nothing is missed).
@@ -65,6 +88,8 @@ export async function* watchStream<T extends AnyObject>(req: WatchRequest): Asyn
               // The server dropped us (we fell behind): resume from the revision it names.
               const r = ev.object?.metadata?.revision;
               if (typeof r === 'number' && r > 0) revision = r;
+              // 503: the server is going away (a lost connection, with its own words); otherwise we fell behind.
+              problem = ev.object?.error?.code === 503 ? ev.object.error.message : undefined;
               break read;
             }
             const rev = ev.revision ?? ev.object?.metadata?.revision ?? revision ?? 0;
@@ -82,8 +107,10 @@ export async function* watchStream<T extends AnyObject>(req: WatchRequest): Asyn
       } catch (err) {
         if (controller.signal.aborted) return;
         if (!(err instanceof TypeError) && (err as Error).name !== 'AbortError' && !(err as { code?: string }).code) throw err;
+        problem = connectionProblem(err);
       }
       if (controller.signal.aborted) return;
+      if (problem) lost(problem);
       await sleep(delay, controller.signal);
       delay = Math.min(delay * 2, maxDelay);
     }

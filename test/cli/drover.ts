@@ -92,3 +92,46 @@ export async function streamUntil(child: ChildProcess, isDone: (stdout: string) 
     });
   });
 }
+
+export interface Collected {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when `isDone(stdout, stderr)` holds; fails after the deadline with what was seen. */
+  until(isDone: (stdout: string, stderr: string) => boolean, what: string, timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+}
+
+/** Collects a running command's stdout and stderr, to wait on what it prints. */
+export function collect(child: ChildProcess): Collected {
+  let stdout = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  const check = () => waiters.forEach((w) => w());
+  child.stdout!.on('data', (d: Buffer) => ((stdout += d.toString()), check()));
+  child.stderr!.on('data', (d: Buffer) => ((stderr += d.toString()), check()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => (check(), resolve(code))));
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    until: (isDone, what, timeoutMs = 20_000) =>
+      new Promise<void>((resolve, reject) => {
+        const waiter = () => {
+          if (isDone(stdout, stderr)) finish();
+          else if (child.exitCode !== null || child.signalCode !== null) finish(new Error(`the command ended before ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+        };
+        const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`)), timeoutMs);
+        function finish(err?: Error) {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          if (err) reject(err);
+          else resolve();
+        }
+        waiters.add(waiter);
+        waiter();
+      }),
+  };
+}

@@ -1,0 +1,95 @@
+// The drover command tree, built without side effects (main.ts parses and runs it; tests walk it).
+import { Command } from 'commander';
+import { version } from '../version.js';
+import { registerApplyCommand } from './apply.js';
+import { registerCompletionCommands } from './completion.js';
+import { registerConfigCommands } from './config.js';
+import { registerDeleteCommand } from './delete.js';
+import { registerDescribeCommand } from './describe.js';
+import { registerEditCommand } from './edit.js';
+import { registerExecCommand } from './exec.js';
+import { registerGetCommand } from './get.js';
+import { examples, pointUsageErrorsToHelp } from './help.js';
+import { registerLogsCommand } from './logs.js';
+import { registerMachineCommands } from './machines.js';
+import { registerRolloutCommands } from './rollout.js';
+import { registerRunCommands } from './run.js';
+import { registerScaleCommand } from './scale.js';
+import { registerTopCommand } from './top.js';
+import { registerUnitCommands } from './unit.js';
+import { registerVersionCommand } from './version.js';
+import { registerWaitCommand } from './wait.js';
+
+// Commands that only talk to a server. The others (server, dev, agent, backup) load the whole
+// control plane (fastify, SQLite, drivers): a client command skips them, so `drover get` starts
+// in a fraction of the time.
+const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete']);
+
+/** The command word of an argv (the first operand that is not a global option's value). */
+export function commandWord(argv: string[]): string | undefined {
+  return argv.slice(2).find((a, i, all) => !a.startsWith('-') && !['--server', '--context', '--request-timeout'].includes(all[i - 1] ?? ''));
+}
+
+/** Whether `word` needs the server-side commands; completion lists them all. */
+export function needsServerCommands(word: string | undefined): boolean {
+  return !word || !CLIENT_COMMANDS.has(word) || word === 'completion';
+}
+
+export async function buildProgram(opts: { serverCommands: boolean }): Promise<Command> {
+  const program = new Command('drover')
+    .description('drover: a cluster control plane — desired state, agents that converge machines on it, one API')
+    .version(version, '-V, --version', 'print the version')
+    .option('--server <url[,url…]>', 'API server URL, or several separated by commas to fail over between (default: $DROVER_SERVER, then the current context, then http://127.0.0.1:8080)')
+    .option('--context <name>', 'use this context from the config file')
+    .option('--request-timeout <duration>', 'how long to wait for the server to answer a request, e.g. 10s (default: $DROVER_REQUEST_TIMEOUT, else 30s)')
+    // Options before the command word belong to drover, after it to the command: `drover agent
+    // --server URL` keeps its own --server. Client commands accept the connection options too (below).
+    .enablePositionalOptions()
+    .exitOverride()
+    .addHelpText(
+      'after',
+      examples(`
+        drover get svc                      # list services
+        drover apply -f web.yaml            # create or update what a manifest describes
+        drover logs -f service/web          # follow every task of a service
+        drover <command> --help             # each command's options and examples`),
+    );
+
+  if (opts.serverCommands) {
+    (await import('./server.js')).registerServerCommands(program);
+    (await import('./agent.js')).registerAgentCommand(program);
+    (await import('./backup.js')).registerBackupCommands(program);
+  }
+  registerGetCommand(program);
+  registerDescribeCommand(program);
+  registerApplyCommand(program);
+  registerDeleteCommand(program);
+  registerEditCommand(program);
+  registerScaleCommand(program);
+  registerRunCommands(program);
+  registerExecCommand(program);
+  registerLogsCommand(program);
+  registerRolloutCommands(program);
+  registerWaitCommand(program);
+  registerUnitCommands(program);
+  registerMachineCommands(program);
+  registerTopCommand(program);
+  registerConfigCommands(program);
+  registerVersionCommand(program);
+  registerCompletionCommands(program);
+
+  for (const name of CLIENT_COMMANDS) {
+    const cmd = program.commands.find((c) => c.name() === name);
+    if (cmd) addConnectionOptions(cmd);
+  }
+  pointUsageErrorsToHelp(program);
+  return program;
+}
+
+/** --server, --context and --request-timeout on every client command, so they may come after the command word. */
+function addConnectionOptions(cmd: Command): void {
+  if (cmd.commands.length) return cmd.commands.forEach(addConnectionOptions);
+  if (!cmd.options.some((o) => o.long === '--server')) cmd.option('--server <url>', 'API server URL (see drover --help)');
+  if (!cmd.options.some((o) => o.long === '--context')) cmd.option('--context <name>', 'use this context from the config file');
+  if (!cmd.options.some((o) => o.long === '--request-timeout')) cmd.option('--request-timeout <duration>', 'how long to wait for the server to answer, e.g. 10s (default 30s)');
+}
