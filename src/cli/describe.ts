@@ -6,7 +6,7 @@ import type { AnyObject } from '../model/index.js';
 import { clientFor } from './config.js';
 import { columnsFor, labelsText, machineStatus, ownerOf, parseRef, resolveKind, resourceOf, taskOrder, type CliKind } from './kinds.js';
 import { resolveMachineName } from './machine-names.js';
-import { age, bold, colourState, printTable, toYaml, UsageError } from './output.js';
+import { age, bold, colourState, printable, printTable, toYaml, UsageError } from './output.js';
 import { examples } from './help.js';
 
 export function registerDescribeCommand(program: Command): void {
@@ -32,7 +32,7 @@ export function registerDescribeCommand(program: Command): void {
     });
 }
 
-const field = (label: string, value: unknown) => console.log(`${bold(`${label}:`.padEnd(14))}${value === undefined || value === '' ? '<none>' : String(value)}`);
+const field = (label: string, value: unknown) => console.log(`${bold(`${label}:`.padEnd(14))}${value === undefined || value === '' ? '<none>' : printable(String(value))}`);
 
 function indented(title: string, v: unknown): void {
   console.log(bold(`${title}:`));
@@ -123,7 +123,7 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       const res = await client.fetch('GET', `/api/v1/tasks/${encodeURIComponent(obj.metadata.name)}/log`, { query: { tail: 5 } });
       const text = res.ok ? await res.text() : '';
       console.log(bold('Last output:'));
-      console.log(text.trim() ? text.trimEnd().split('\n').map((l) => `  ${l}`).join('\n') : '  <none>');
+      console.log(text.trim() ? text.trimEnd().split('\n').map((l) => `  ${printable(l)}`).join('\n') : '  <none>');
     } catch {
       // the agent is unreachable: describe still shows what the server knows
     }

@@ -35,15 +35,25 @@ export function colourState(s: string): string {
   return s;
 }
 
+// C0 and C1 control characters and DEL: a label value carrying "\x1b]…" or "\r" must not move
+// the cursor, retitle the terminal or hide a row.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** A value as it may reach a terminal: control characters shown as \xNN (or \n, \t, \r). */
+export function printable(s: string): string {
+  return s.replace(CONTROL, (c) => ({ '\n': '\\n', '\t': '\\t', '\r': '\\r' })[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Column widths for rows (header first), kept so streamed rows line up with the first batch. */
 export function columnWidths(rows: string[][]): number[] {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, printable(cell).length)));
   return widths;
 }
 
 export function formatRow(row: string[], widths: number[], colourColumn?: number): string {
   return row
+    .map(printable)
     .map((cell, i) => {
       const padded = i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? cell.length);
       return i === colourColumn ? padded.replace(cell, colourState(cell)) : padded;

@@ -1,13 +1,15 @@
 // `drover rollout status|pause|resume|undo|history service/NAME`: watching a service converge,
 // with a progress line on a TTY and plain lines otherwise, and steering its rolling update.
+import { isDeepStrictEqual } from 'node:util';
 import type { Command } from 'commander';
-import type { Client, Service } from '../client/client.js';
+import type { Client, Service, Task } from '../client/client.js';
 import { PREVIOUS_TEMPLATE_ANNOTATION, rememberTemplate } from './apply-object.js';
 import { clientFor } from './config.js';
 import { examples } from './help.js';
-import { parseRef } from './kinds.js';
+import { isLiveTask, parseRef } from './kinds.js';
 import { parseDuration, ProgressLine, sleep, UsageError } from './output.js';
 import { HISTORY_HELP, printHistory } from './rollout-history.js';
+import { openLog } from './task-log.js';
 
 function serviceRef(arg: string): string {
   const ref = parseRef(arg, 'service');
@@ -33,6 +35,33 @@ export function rolloutState(s: Service): { isDone: boolean; message: string } {
   return { isDone: true, message: `${name} rolled out: ${ready}/${desired} ready` };
 }
 
+/** Restarts in a row after which a task of the current template is taken as unable to run. */
+export const STUCK_RESTARTS = 5;
+
+/**
+ * Why the rollout cannot progress, if it cannot: the service's crash loop (its tasks finish and
+ * are replaced with a backoff), or a task of the current template its agent keeps restarting
+ * (e.g. "Address already in use"). A task that is only slow is not a blocker: the timeout is.
+ */
+export function rolloutBlocker(s: Service, tasks: Task[]): { message: string; task?: string } | undefined {
+  const loop = s.status?.conditions?.find((c) => c.type === 'CrashLoopBackOff' && c.status === 'True');
+  if (loop) return { message: loop.message ?? 'CrashLoopBackOff' };
+  const stuck = tasks.find(
+    (t) => isLiveTask(t) && isDeepStrictEqual(t.spec.template, s.spec.template) && (t.status?.restarts ?? 0) >= STUCK_RESTARTS && t.status?.reason === 'BackOff',
+  );
+  if (stuck) return { task: stuck.metadata.name, message: `task ${stuck.metadata.name} keeps failing (${stuck.status!.restarts} restarts): ${stuck.status!.message ?? 'no message'}` };
+  return undefined;
+}
+
+/** The last lines a task wrote, to say why it fails in its own words; empty when they cannot be read. */
+async function lastLines(client: Client, task: string, n: number): Promise<string> {
+  try {
+    return (await new Response(await openLog(client, task, { tail: n })).text()).trimEnd();
+  } catch {
+    return '';
+  }
+}
+
 async function rolloutStatus(client: Client, name: string, timeoutMs: number, watch: boolean): Promise<void> {
   const progress = new ProgressLine(process.stdout);
   const deadline = Date.now() + timeoutMs;
@@ -44,10 +73,19 @@ async function rolloutStatus(client: Client, name: string, timeoutMs: number, wa
       if (!isDone && !watch) process.exitCode = 1;
       return;
     }
+    const tasks = (await client.tasks.listAll({ fieldSelector: `metadata.owner=${name}` })).items.filter((t) => t.metadata.ownerReferences?.some((r) => r.uid === s.metadata.uid));
+    const blocker = rolloutBlocker(s, tasks);
+    if (blocker) {
+      progress.done(message);
+      const output = blocker.task ? await lastLines(client, blocker.task, 3) : '';
+      const hint = blocker.task ? `\n(drover logs ${blocker.task}; drover describe task/${blocker.task})` : `\n(drover describe service/${name})`;
+      throw new Error(`service "${name}" cannot roll out: ${blocker.message}${output ? `\nits last output:\n${output.replace(/^/gm, '  ')}` : ''}${hint}`);
+    }
     progress.update(message);
     if (Date.now() > deadline) {
       progress.done();
-      throw new Error(`timed out waiting for service "${name}" to roll out: ${message}`);
+      const unschedulable = s.status?.conditions?.find((c) => c.type === 'Unschedulable' && c.status === 'True');
+      throw new Error(`timed out waiting for service "${name}" to roll out: ${message}${unschedulable ? ` (${unschedulable.message})` : ''}`);
     }
     await sleep(250);
   }

@@ -34,12 +34,14 @@ export class DeadlineError extends StoreUnavailableError {
 
 /**
  * Failures that another try may not meet: no connection to the member drawn, a connection that
- * dropped under the call, a leader election. Trying a write again is safe because every write
+ * dropped under the call, a leader election, a member's own timeout of a proposal. Trying a write again is safe because every write
  * drover makes is a compare-and-swap or idempotent: if the first try did commit, the next one
  * meets a changed revision, as a client's own retry of the 503 would.
  */
 function isPassing(err: unknown): boolean {
-  return /No connection established|ECONNREFUSED|Connection dropped|leader changed|no leader/.test(grpcMessage(err));
+  // "request timed out" and "timed out waiting for read index" come from a member that lost its
+  // quorum under a pending proposal or read, sometimes well before the call's deadline.
+  return /No connection established|ECONNREFUSED|Connection dropped|leader changed|no leader|etcdserver: request timed out|timed out waiting for read index/.test(grpcMessage(err));
 }
 
 /** The call's deadline passed: gRPC cancelled it, or etcd (which gets the deadline with the call) gave up first. */

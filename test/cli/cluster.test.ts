@@ -91,6 +91,23 @@ describe('drover CLI on a cluster', () => {
     assert.match(machines, new RegExp(`^${c.agents[0]!.id}\\s+Ready\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\d+\\s+agent=0\\s`, 'm'));
   });
 
+  it('rollout status fails with the reason when a task of the new template keeps failing', async () => {
+    const dir = tempDir('drover-cli-rollout-');
+    // Two replicas on one machine, one port: the second cannot bind and its agent restarts it.
+    const bind = `if mkdir ${dir}/port 2>/dev/null; then exec sleep 300; else echo "bind: Address already in use" >&2; exit 1; fi`;
+    await d.ok(['apply', '-f', '-'], {
+      input: JSON.stringify({ kind: 'Service', metadata: { name: 'porty' }, spec: { replicas: 2, constraints: { machineSelector: { agent: '0' } }, template: { command: ['sh', '-c', bind], restartPolicy: 'always', env } } }),
+    });
+    const r = await d.run(['rollout', 'status', 'service/porty', '--timeout', '60s']);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /^error: service "porty" cannot roll out: task porty-\S+ keeps failing \(\d+ restarts\): exited with code 1/m);
+    assert.match(r.stderr, /^ {2}bind: Address already in use$/m, 'with the task\'s own words');
+    assert.doesNotMatch(r.stderr, /timed out/);
+    const svc = await c.client.services.get('porty');
+    assert.ok((svc.status?.readyReplicas ?? 0) < 2, 'the service does not count the restarting task ready either');
+    await d.ok(['delete', 'service', 'porty', '--wait', '--timeout', '20s']);
+  });
+
   it('drain cordons a machine and moves its service tasks to the other', async () => {
     const running = await until(async () => {
       const ts = (await c.client.tasks.list({ fieldSelector: 'metadata.owner=ticker' })).items.filter((t) => t.status?.phase === 'Running' && t.spec.machine);

@@ -25,6 +25,17 @@ describe('drover object commands', () => {
     await server.close();
   });
 
+  it('values with control characters reach the terminal escaped, in tables and describe', async () => {
+    const evil = 'x\x1b]0;owned\x07\x1b[2J\rY';
+    await server.client.machines.patch(MACHINE, { metadata: { labels: { note: evil } } });
+    for (const args of [['get', 'machines'], ['describe', `machine/${MACHINE}`]]) {
+      const out = await d.ok(args);
+      assert.doesNotMatch(out, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/, `${args.join(' ')}: no control character but newlines`);
+      assert.ok(out.includes('note=x\\x1b]0;owned\\x07\\x1b[2J\\rY'), `${args.join(' ')} shows them escaped:\n${out}`);
+    }
+    await server.client.machines.patch(MACHINE, { metadata: { labels: { note: null } } });
+  });
+
   it('scale service/NAME and scale svc NAME set spec.replicas; a global service or a wrong --current-replicas changes nothing', async () => {
     await d.ok(['apply', '-f', '-'], { input: service('web') });
     assert.equal(await d.ok(['scale', 'service/web', '--replicas', '5']), 'service/web scaled\n');
