@@ -8,8 +8,9 @@ export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
 /**
  * Resolves with fn()'s first truthy value; fails with `what` after the deadline. Polls with a
  * back-off from 5 ms to 100 ms; a throw counts as "not yet", and the last one is in the message.
+ * `what` may be a function, asked at the deadline: to say what was still missing.
  */
-export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<Truthy<T>> {
+export async function until<T>(fn: () => T | Promise<T>, what: string | (() => string), timeoutMs = 10_000): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
@@ -19,7 +20,7 @@ export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, delay));
   }
 }

@@ -92,7 +92,12 @@ describe('timer units and unit types drover does not run', () => {
 
     await fleet(c.server.url).del('/units/tick.timer');
     await fleet(c.server.url).del('/units/tick.service');
-    await until(async () => (await tasksOf('tick.timer')).length + (await tasksOf('tick.service')).length === 0, 'the units to be gone', 20_000);
+    let left: Task[] = [];
+    await until(
+      async () => (left = [...(await tasksOf('tick.timer')), ...(await tasksOf('tick.service'))]).length === 0,
+      () => `the units to be gone; left: ${left.map((t) => `${t.metadata.name} ${t.status?.phase} ${stateOf(t)}${t.metadata.deletionTimestamp ? ' (deleting)' : ''}`).join(', ')}`,
+      20_000,
+    );
   });
 
   it('a run that fails goes back to loaded as failed/failed with the exit in its message, and runs again at the next elapse', async () => {
