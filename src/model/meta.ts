@@ -13,6 +13,8 @@ export interface OwnerRef {
 
 export interface ObjectMeta {
   name: string;
+  /** The namespace of a namespaced kind's object (Service, Task); absent on cluster-wide kinds. */
+  namespace?: string;
   uid: string;
   revision: number;
   generation: number;
@@ -55,4 +57,21 @@ export function controllerOf(obj: AnyObject): OwnerRef | undefined {
  */
 export function labelValue(labels: Record<string, string> | undefined, key: string): string | undefined {
   return labels !== undefined && Object.hasOwn(labels, key) ? labels[key] : undefined;
+}
+
+/** Where a namespaced object lives when none is given (Kubernetes' "default"). */
+export const DEFAULT_NAMESPACE = 'default';
+
+/**
+ * An object's key within its kind: "namespace/name" for a namespaced kind, the name for a
+ * cluster-wide one. Names never hold "/", so the key is unambiguous; it is also the store key's
+ * tail (`/drover/services/{ns}/{name}`) and the watch cache's key.
+ */
+export function objectKey(obj: { metadata: { name: string; namespace?: string } }, namespaced: boolean): string {
+  return namespaced ? `${obj.metadata.namespace ?? DEFAULT_NAMESPACE}/${obj.metadata.name}` : obj.metadata.name;
+}
+
+/** The key of `name` in `namespace` (undefined: a cluster-wide kind). */
+export function keyIn(namespace: string | undefined, name: string): string {
+  return namespace === undefined ? name : `${namespace}/${name}`;
 }

@@ -8,6 +8,8 @@ export type { AnyObject, ApiObject, ObjectMeta, OwnerRef } from '../model/index.
 export interface KindInfo {
   kind: string;
   plural: string;
+  /** Objects live in a namespace (keyed "namespace/name"); else cluster-wide (keyed by name). */
+  namespaced?: boolean;
   /** Field paths (e.g. "spec.machine") → value getters, usable in field selectors. */
   fields: Record<string, (obj: AnyObject) => string | undefined>;
   /** Fields whose watchers and lists are indexed (each must be in `fields`). */

@@ -6,6 +6,7 @@ import { randomFillSync, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { prefixEnd, type Compare, type Store, type TxnRequest, type TxnResult } from '../store/store.js';
 import { AlreadyExists, ApiError, Conflict, NotFound, PreconditionFailed } from '../errors.js';
+import { DEFAULT_NAMESPACE } from '../model/meta.js';
 import type { AnyObject, KindInfo } from './object.js';
 import type { Entry, WatchCache, WatchFilter } from './watch-cache.js';
 import { storeCall } from './store-errors.js';
@@ -65,8 +66,14 @@ export class Resources<T extends AnyObject = AnyObject> {
     this.written = opts.written ?? new WrittenObjects();
   }
 
+  /** The store key of an object key ("namespace/name" for a namespaced kind, else the name). */
   key(name: string): string {
     return `${this.prefix}${name}`;
+  }
+
+  /** An object's key in this kind (see objectKey). */
+  keyOf(obj: AnyObject): string {
+    return this.cache.keyOf(obj);
   }
 
   get(name: string): T | undefined {
@@ -102,28 +109,33 @@ export class Resources<T extends AnyObject = AnyObject> {
     return { objects: res.kvs.map((kv) => decode<T>(kv.value, kv.modRevision)), more: res.more };
   }
 
-  /** Generates a name from a prefix, as Kubernetes' generateName: prefix + 5 random characters. */
-  generateName(prefix: string): string {
+  /** Generates a name from a prefix, as Kubernetes' generateName: prefix + 5 random characters (free in `namespace`). */
+  generateName(prefix: string, namespace?: string): string {
     const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
     for (;;) {
       let suffix = '';
       for (let i = 0; i < 5; i++) suffix += alphabet[randomByte() % alphabet.length];
       const name = prefix + suffix;
-      if (!this.cache.get(name)) return name;
+      if (!this.cache.get(this.info.namespaced ? `${namespace ?? DEFAULT_NAMESPACE}/${name}` : name)) return name;
     }
   }
 
   /** Creates the object; fails with AlreadyExists if the name is taken. */
   async create(input: T): Promise<T> {
     const now = new Date().toISOString();
+    const namespace = this.info.namespaced ? { namespace: input.metadata.namespace ?? DEFAULT_NAMESPACE } : {};
     const obj = {
       ...input,
-      metadata: { ...input.metadata, uid: randomUUID(), generation: 1, createdAt: now, updatedAt: now },
+      metadata: { ...input.metadata, ...namespace, uid: randomUUID(), generation: 1, createdAt: now, updatedAt: now },
     } as T;
+    if (!this.info.namespaced) delete (obj.metadata as Partial<T['metadata']>).namespace;
     delete (obj.metadata as Partial<T['metadata']>).deletionTimestamp;
-    const key = this.key(obj.metadata.name);
+    const key = this.key(this.keyOf(obj));
     const res = await this.putTxn(key, obj, { key, target: 'createRevision', op: '=', value: 0 });
-    if (!res.succeeded) throw new AlreadyExists(`${this.info.kind.toLowerCase()} "${obj.metadata.name}" already exists`);
+    if (!res.succeeded) {
+      const where = this.info.namespaced ? ` in namespace "${obj.metadata.namespace}"` : '';
+      throw new AlreadyExists(`${this.info.kind.toLowerCase()} "${obj.metadata.name}" already exists${where}`);
+    }
     return this.committed(obj, res);
   }
 
@@ -148,14 +160,15 @@ export class Resources<T extends AnyObject = AnyObject> {
       const res = finishing ? await this.txn({ compare: [compare], success: [{ type: 'delete', key }] }) : await this.putTxn(key, written, compare);
       if (res.succeeded) return this.committed(written, res);
       if (pre.revision !== undefined) throw this.stale(name, pre.revision);
-      if (attempt >= MAX_RETRIES) throw new Conflict(`${this.info.kind.toLowerCase()} "${name}" is changing too fast; try again`);
+      if (attempt >= MAX_RETRIES) throw new Conflict(`${this.what(name)} is changing too fast; try again`);
       await this.sync.catchUp(this.info.plural, name, res.revision);
     }
   }
 
   /** Creates the object, or replaces the spec side of an existing one; `created` says which. */
   async apply(input: T, pre: Preconditions = {}): Promise<{ object: T; created: boolean }> {
-    if (!this.cache.get(input.metadata.name)) {
+    const key = this.keyOf(input);
+    if (!this.cache.get(key)) {
       if (pre.revision !== undefined || pre.uid !== undefined) throw new NotFound(`${this.info.kind.toLowerCase()} "${input.metadata.name}" not found`);
       try {
         return { object: await this.create(input), created: true };
@@ -164,7 +177,7 @@ export class Resources<T extends AnyObject = AnyObject> {
       }
     }
     const object = await this.update(
-      input.metadata.name,
+      key,
       (cur) => ({ ...input, status: cur.status, metadata: { ...input.metadata, finalizers: input.metadata.finalizers ?? cur.metadata.finalizers } }),
       pre,
     );
@@ -193,7 +206,7 @@ export class Resources<T extends AnyObject = AnyObject> {
         return { ...current, metadata: { ...current.metadata, revision: res.revision } };
       }
       if (pre.revision !== undefined) throw this.stale(name, pre.revision);
-      if (attempt >= MAX_RETRIES) throw new Conflict(`${this.info.kind.toLowerCase()} "${name}" is changing too fast; try again`);
+      if (attempt >= MAX_RETRIES) throw new Conflict(`${this.what(name)} is changing too fast; try again`);
       await this.sync.catchUp(this.info.plural, name, res.revision);
     }
   }
@@ -218,16 +231,24 @@ export class Resources<T extends AnyObject = AnyObject> {
     return storeCall(() => this.store.txn(req));
   }
 
+  /** `service "web"`, with its namespace unless "default", from an object key. */
+  private what(key: string): string {
+    const slash = key.indexOf('/');
+    if (slash < 0) return `${this.info.kind.toLowerCase()} "${key}"`;
+    const namespace = key.slice(0, slash);
+    return `${this.info.kind.toLowerCase()} "${key.slice(slash + 1)}"${namespace === DEFAULT_NAMESPACE ? '' : ` in namespace "${namespace}"`}`;
+  }
+
   private async mustGet(name: string): Promise<T> {
     const cur = await this.getCurrent(name);
-    if (!cur) throw new NotFound(`${this.info.kind.toLowerCase()} "${name}" not found`);
+    if (!cur) throw new NotFound(`${this.what(name)} not found`);
     return cur;
   }
 
   private stale(name: string, expected: number): PreconditionFailed {
     const now = this.cache.get(name)?.revision;
     return new PreconditionFailed(
-      `${this.info.kind.toLowerCase()} "${name}" has changed: expected revision ${expected}, it is now ${now ?? 'deleted'}; read it again and retry`,
+      `${this.what(name)} has changed: expected revision ${expected}, it is now ${now ?? 'deleted'}; read it again and retry`,
     );
   }
 
@@ -237,6 +258,7 @@ export class Resources<T extends AnyObject = AnyObject> {
     const metadata = {
       ...next.metadata,
       name: current.metadata.name,
+      ...(current.metadata.namespace === undefined ? {} : { namespace: current.metadata.namespace }),
       uid: current.metadata.uid,
       createdAt: current.metadata.createdAt,
       generation: current.metadata.generation + (specChanged ? 1 : 0),

@@ -9,6 +9,9 @@ import type { AnyObject, KindInfo } from './object.js';
 import { Resources, decode, type CacheSync } from './resources.js';
 import { fromStoreError, storeCall } from './store-errors.js';
 import { StoreReachability } from './store-reachability.js';
+import { migrateToNamespacedKeys } from './namespace-layout.js';
+import { DEFAULT_NAMESPACE } from '../model/meta.js';
+import { AlreadyExists } from '../errors.js';
 import { WatchCache, type EventType } from './watch-cache.js';
 import { WrittenObjects } from './written.js';
 
@@ -98,8 +101,10 @@ export class State implements CacheSync {
       const from = `${prefix}${info.plural}/`;
       state.kindStats.set(info.plural, new Coalesced(() => options.store.rangeStat!(from, prefixEnd(from))));
     }
+    await migrateToNamespacedKeys(options.store, prefix, options.kinds);
     await state.load(options.onError);
     state.clusterId = await state.ensureClusterId();
+    await state.ensureDefaultNamespace();
     state.bookmarkTimer = setInterval(() => {
       for (const c of state.caches.values()) c.bookmarkAll();
     }, options.bookmarkIntervalMs ?? 5_000);
@@ -196,6 +201,16 @@ export class State implements CacheSync {
       );
       if (res.succeeded) return id;
     }
+  }
+
+  /** The namespace objects land in when none is given exists from the start (when the Namespace kind is served). */
+  private async ensureDefaultNamespace(): Promise<void> {
+    const namespaces = this.repos.get('namespaces');
+    if (!namespaces || namespaces.get(DEFAULT_NAMESPACE)) return;
+    const obj = { apiVersion: 'drover/v1', kind: 'Namespace', metadata: { name: DEFAULT_NAMESPACE }, spec: {}, status: {} } as unknown as AnyObject;
+    await namespaces.create(obj).catch((err: unknown) => {
+      if (!(err instanceof AlreadyExists)) throw err;
+    });
   }
 
   /** The store backend: "sqlite" or "etcd". */

@@ -3,6 +3,7 @@
 // watchers can resume from a revision. Each event is encoded at most once per wire format
 // (the memo), and fan-out goes only to watchers whose filters can match, using the same
 // field indexes as lists.
+import { objectKey } from '../model/meta.js';
 import type { AnyObject, KindInfo } from './object.js';
 import { matchesLabels, type FieldRequirement, type LabelSelector } from './selectors.js';
 
@@ -42,10 +43,18 @@ export class CacheEvent<T extends AnyObject = AnyObject> {
   get name(): string {
     return this.entry.object.metadata.name;
   }
+  /** The object's key in its kind ("namespace/name", or the name of a cluster-wide object). */
+  get key(): string {
+    return this.entry.object.metadata.namespace === undefined ? this.name : `${this.entry.object.metadata.namespace}/${this.name}`;
+  }
 }
 
 export interface WatchFilter {
   name?: string;
+  /** Only objects of this namespace (namespaced kinds). */
+  namespace?: string;
+  /** Only objects of these namespaces: what a caller allowed in some namespaces may see of a list across all. */
+  namespaces?: ReadonlySet<string>;
   labels?: LabelSelector;
   fields?: FieldRequirement[];
 }
@@ -128,8 +137,14 @@ export class WatchCache<T extends AnyObject = AnyObject> {
     return this.watcherCount;
   }
 
-  get(name: string): Entry<T> | undefined {
-    return this.objects.get(name);
+  /** The object of a key ("namespace/name" for a namespaced kind, else the name). */
+  get(key: string): Entry<T> | undefined {
+    return this.objects.get(key);
+  }
+
+  /** An object's key in this cache. */
+  keyOf(obj: AnyObject): string {
+    return objectKey(obj, this.info.namespaced === true);
   }
 
   /** Loads the initial state (a list at `revision`); watches resume only from there on. */
@@ -152,7 +167,7 @@ export class WatchCache<T extends AnyObject = AnyObject> {
   replace(objects: T[], revision: number): void {
     const listed = new Set<string>();
     for (const o of objects) {
-      const name = o.metadata.name;
+      const name = this.keyOf(o);
       listed.add(name);
       const cached = this.objects.get(name);
       if (!cached) this.apply('ADDED', o, revision);
@@ -164,7 +179,7 @@ export class WatchCache<T extends AnyObject = AnyObject> {
 
   /** Applies one committed change (`bytes`: the object's stored size, when known). Called in revision order. */
   apply(type: EventType, object: T, revision: number, bytes = 0): void {
-    const name = object.metadata.name;
+    const name = this.keyOf(object);
     const prev = this.objects.get(name);
     let entry: Entry<T>;
     if (type === 'DELETED') {
@@ -193,17 +208,19 @@ export class WatchCache<T extends AnyObject = AnyObject> {
     for (const e of this.objects.values()) yield e.object;
   }
 
-  /** Names in sorted order (computed lazily after adds and removes). */
+  /** Keys in sorted order (computed lazily after adds and removes): a namespace's objects are together. */
   names(): string[] {
     if (!this.sortedNames) this.sortedNames = [...this.objects.keys()].sort(compareNames);
     return this.sortedNames;
   }
 
-  /** Entries matching a filter, sorted by name, starting after `after`. Uses a field index when it can. */
+  /** Entries matching a filter, sorted by key, starting after key `after`. Uses a field index when it can. */
   *select(filter: WatchFilter, after?: string): Generator<Entry<T>> {
-    if (filter.name !== undefined) {
-      const e = this.objects.get(filter.name);
-      if (e && (after === undefined || compareNames(e.object.metadata.name, after) > 0) && this.matches(filter, e.object)) yield e;
+    const namespaced = this.info.namespaced === true;
+    if (filter.name !== undefined && (!namespaced || filter.namespace !== undefined)) {
+      const key = namespaced ? `${filter.namespace}/${filter.name}` : filter.name;
+      const e = this.objects.get(key);
+      if (e && (after === undefined || compareNames(key, after) > 0) && this.matches(filter, e.object)) yield e;
       return;
     }
     const indexed = this.indexedRequirement(filter);
@@ -215,8 +232,12 @@ export class WatchCache<T extends AnyObject = AnyObject> {
       names = this.names();
     }
     let i = 0;
+    // A namespace's keys are contiguous in key order: start at its first, stop after its last.
+    const within = !indexed && namespaced && filter.namespace !== undefined ? `${filter.namespace}/` : undefined;
+    if (within !== undefined && (after === undefined || compareNames(after, within) < 0)) after = within;
     if (after !== undefined) i = upperBound(names, after);
     for (; i < names.length; i++) {
+      if (within !== undefined && !names[i]!.startsWith(within)) return;
       const e = this.objects.get(names[i]!);
       if (e && this.matches(filter, e.object)) yield e;
     }
@@ -224,6 +245,8 @@ export class WatchCache<T extends AnyObject = AnyObject> {
 
   matches(filter: WatchFilter, obj: T): boolean {
     if (filter.name !== undefined && obj.metadata.name !== filter.name) return false;
+    if (filter.namespace !== undefined && obj.metadata.namespace !== filter.namespace) return false;
+    if (filter.namespaces !== undefined && !filter.namespaces.has(obj.metadata.namespace ?? '')) return false;
     if (filter.labels && !matchesLabels(filter.labels, obj.metadata.labels)) return false;
     if (filter.fields) {
       for (const r of filter.fields) {
@@ -329,7 +352,7 @@ export class WatchCache<T extends AnyObject = AnyObject> {
   }
 
   private put(entry: Entry<T>): void {
-    const name = entry.object.metadata.name;
+    const name = this.keyOf(entry.object);
     if (!this.objects.has(name)) this.sortedNames = null;
     this.objects.set(name, entry);
     for (const [field, byValue] of this.objectIndex) {
@@ -341,7 +364,7 @@ export class WatchCache<T extends AnyObject = AnyObject> {
   }
 
   private remove(entry: Entry<T>): void {
-    const name = entry.object.metadata.name;
+    const name = this.keyOf(entry.object);
     this.objects.delete(name);
     this.sortedNames = null;
     for (const [field, byValue] of this.objectIndex) {
