@@ -23,6 +23,8 @@ export interface AppOptions {
   registry: Registry;
   /** Other APIs served over the same state (fleet, …), each an encapsulated plugin. */
   facades?: Facade[];
+  /** The namespace the façades map to (default "default"). */
+  facadeNamespace?: string;
   authenticator?: Authenticator;
   logger?: FastifyBaseLogger;
   /** Largest accepted request body (default 1 MiB). */
@@ -104,6 +106,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
   registerHeartbeat(app, registry);
   registerTaskProxy(app, registry, streams);
-  for (const facade of opts.facades ?? []) await app.register(facade.plugin, { registry });
+  for (const facade of opts.facades ?? []) await app.register(facade.plugin, { registry, namespace: opts.facadeNamespace });
   return app;
 }

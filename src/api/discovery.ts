@@ -19,11 +19,12 @@ export function registerDiscovery(app: FastifyInstance, registry: Registry): voi
   route(app, '/api/v1', {
     GET: async (req, reply) => {
       const ctx = contextOf(req);
-      const allowed = (verb: Verb, resource: string) => registry.allowed(ctx, verb, resource);
+      const allowed = (verb: Verb, resource: string) => registry.allowedSomewhere(ctx, verb, resource);
       const resources = registry.kinds
         .map((k) => ({
           name: k.plural,
           kind: k.kind,
+          namespaced: k.namespaced,
           shortNames: k.options.shortNames ?? [],
           description: k.options.description,
           verbs: k.verbs.filter((v) => allowed(v, k.plural)),

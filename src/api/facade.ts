@@ -5,6 +5,8 @@ import type { Registry } from '../registry/index.js';
 
 export interface FacadeOptions {
   registry: Registry;
+  /** The namespace a façade's objects live in (default "default"): its API has none. */
+  namespace?: string;
 }
 
 export interface Facade {

@@ -44,10 +44,10 @@ export function registerTaskProxy(app: FastifyInstance, registry: Registry, stre
     reply.raw.end();
   };
 
-  route(app, '/api/v1/tasks/:name/log', {
+  for (const base of BASES) route(app, `${base}/:name/log`, {
     GET: async (req, reply) => {
       const q = req.query as Query;
-      const { task, endpoint } = await registry.taskEndpoint(contextOf(req), nameOf(req), 'log');
+      const { task, endpoint } = await registry.taskEndpoint(contextOf(req), nameOf(req), 'log', namespaceOf(req));
       const params = new URLSearchParams();
       const tail = intParam(q, 'tail');
       if (tail !== undefined) params.set('tail', String(tail));
@@ -64,9 +64,9 @@ export function registerTaskProxy(app: FastifyInstance, registry: Registry, stre
     },
   });
 
-  route(app, '/api/v1/tasks/:name/kill', {
+  for (const base of BASES) route(app, `${base}/:name/kill`, {
     POST: async (req, reply) => {
-      const { task, endpoint } = await registry.taskEndpoint(contextOf(req), nameOf(req), 'kill');
+      const { task, endpoint } = await registry.taskEndpoint(contextOf(req), nameOf(req), 'kill', namespaceOf(req));
       const body = (req.body ?? {}) as { signal?: unknown };
       if (body.signal !== undefined && typeof body.signal !== 'string' && typeof body.signal !== 'number') {
         throw new BadRequest('signal must be a name like "SIGTERM" or a number');
@@ -79,9 +79,9 @@ export function registerTaskProxy(app: FastifyInstance, registry: Registry, stre
     },
   });
 
-  route(app, '/api/v1/tasks/:name/exec', {
+  for (const base of BASES) route(app, `${base}/:name/exec`, {
     POST: async (req, reply) => {
-      const { task, endpoint } = await registry.taskEndpoint(contextOf(req), nameOf(req), 'exec');
+      const { task, endpoint } = await registry.taskEndpoint(contextOf(req), nameOf(req), 'exec', namespaceOf(req));
       const body = (req.body ?? {}) as { command?: unknown; stdin?: unknown };
       if (!Array.isArray(body.command) || body.command.length === 0 || !body.command.every((a) => typeof a === 'string')) {
         throw new BadRequest('command must be a non-empty array of strings, e.g. {"command":["ls","-l"]}');
@@ -98,6 +98,9 @@ export function registerTaskProxy(app: FastifyInstance, registry: Registry, stre
 }
 
 const nameOf = (req: FastifyRequest) => (req.params as { name: string }).name;
+/** The URL's namespace; the old URLs without one mean "default". */
+const namespaceOf = (req: FastifyRequest) => (req.params as { namespace?: string }).namespace;
+const BASES = ['/api/v1/tasks', '/api/v1/namespaces/:namespace/tasks'];
 
 /** `since` as an RFC 3339 time, or a duration back from now ("10m", "30s"). */
 function sinceToTime(q: Query): string {

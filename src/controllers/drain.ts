@@ -25,7 +25,7 @@ export function drainHandler(state: State): OperationHandler {
     const evict = params.force === true ? live : live.filter(owned);
     const kept = live.filter((t) => !evict.includes(t)).map((t) => t.metadata.name);
     for (const t of evict) {
-      await tasks.delete(t.metadata.name, { uid: t.metadata.uid }).catch((err) => {
+      await tasks.delete(tasks.keyOf(t), { uid: t.metadata.uid }).catch((err) => {
         if (!(err instanceof NotFound || err instanceof PreconditionFailed)) throw err;
       });
     }
@@ -33,7 +33,7 @@ export function drainHandler(state: State): OperationHandler {
     const deadline = Date.now() + timeoutMs;
     const uids = new Set(evict.map((t) => t.metadata.uid));
     for (let last = -1; ; ) {
-      const left = [...uids].filter((uid) => evict.some((t) => t.metadata.uid === uid && tasks.get(t.metadata.name)?.metadata.uid === uid));
+      const left = [...uids].filter((uid) => evict.some((t) => t.metadata.uid === uid && tasks.get(tasks.keyOf(t))?.metadata.uid === uid));
       const gone = uids.size - left.length;
       if (gone !== last) {
         await progress(gone, uids.size, `${gone}/${uids.size} tasks moved off ${machine}`);

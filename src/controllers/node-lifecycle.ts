@@ -113,7 +113,7 @@ export class NodeLifecycleController {
         if (replaceable) replaced++;
         else if (t.status?.phase === 'Unknown') return undefined;
         return tasks
-          .update(t.metadata.name, (cur) => (TERMINAL.has(cur.status?.phase ?? '') || cur.spec.machine !== machine ? undefined : replaceable ? lost(cur) : unknown(cur)), { uid: t.metadata.uid })
+          .update(tasks.keyOf(t), (cur) => (TERMINAL.has(cur.status?.phase ?? '') || cur.spec.machine !== machine ? undefined : replaceable ? lost(cur) : unknown(cur)), { uid: t.metadata.uid })
           .catch((err) => this.log.warn({ err: String(err), task: t.metadata.name }, 'marking a task of a lost machine failed'));
       }),
     );

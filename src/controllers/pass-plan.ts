@@ -4,7 +4,7 @@
 // finds its object gone or replaced (NotFound, PreconditionFailed) is moot and skipped; the next
 // pass sees the new state.
 import { AlreadyExists, NotFound, PreconditionFailed } from '../errors.js';
-import type { Service, Task } from '../model/index.js';
+import { objectKey, type Service, type Task } from '../model/index.js';
 import type { State } from '../state/state.js';
 
 const MAX_IN_FLIGHT = 2_000;
@@ -19,7 +19,7 @@ export class PassPlan {
   readonly serviceStatus: { service: Service; mutate: (current: Service) => Service }[] = [];
 
   create(task: Task): void {
-    this.creates.set(task.metadata.name, task);
+    this.creates.set(objectKey(task, true), task);
   }
 
   delete(task: Task): void {
@@ -44,10 +44,10 @@ export async function applyPlan(state: State, plan: PassPlan, onError: (err: unk
   const tasks = state.resources<Task>('tasks');
   const services = state.resources<Service>('services');
   const jobs: (() => Promise<unknown>)[] = [];
-  for (const t of plan.deletes) jobs.push(() => tasks.delete(t.metadata.name, { uid: t.metadata.uid }).catch(ignoreGone));
-  for (const { task, mutate } of plan.updates) jobs.push(() => tasks.update(task.metadata.name, mutate, { uid: task.metadata.uid }).catch(ignoreGone));
+  for (const t of plan.deletes) jobs.push(() => tasks.delete(tasks.keyOf(t), { uid: t.metadata.uid }).catch(ignoreGone));
+  for (const { task, mutate } of plan.updates) jobs.push(() => tasks.update(tasks.keyOf(task), mutate, { uid: task.metadata.uid }).catch(ignoreGone));
   for (const { service, mutate } of plan.serviceStatus) {
-    jobs.push(() => services.update(service.metadata.name, mutate, { uid: service.metadata.uid }).catch(ignoreGone));
+    jobs.push(() => services.update(services.keyOf(service), mutate, { uid: service.metadata.uid }).catch(ignoreGone));
   }
   for (const t of plan.creates.values()) {
     jobs.push(() =>

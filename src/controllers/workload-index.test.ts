@@ -37,8 +37,8 @@ describe('WorkloadIndex', () => {
     const t3 = task('web-1', 'web', 'm2');
     for (const t of [t1, t2, t3]) index.change(undefined, t);
     index.usage = new Cluster(machines, index.existing());
-    assert.deepEqual([...index.pending.keys()], ['db-2']);
-    assert.equal(index.owned('db').length, 2);
+    assert.deepEqual([...index.pending.keys()], ['default/db-2']);
+    assert.equal(index.owned('default/db').length, 2);
 
     const bound = { ...t2, spec: { ...t2.spec, machine: 'm1' }, status: { phase: 'Running' } } as Task;
     index.change(t2, bound); // bound by the scheduler
@@ -48,17 +48,17 @@ describe('WorkloadIndex', () => {
     index.change(t1, { ...t1, status: { phase: 'Lost' } } as Task); // machine lost: uses nothing
     assertCurrent(index);
     index.change(t3, undefined); // deleted
-    assert.equal(index.owned('web').length, 0);
+    assert.equal(index.owned('default/web').length, 0);
     assertCurrent(index);
 
-    conflicts.set('db', ['b*']); // a service's conflicts change: its bound tasks carry the new ones
-    index.conflictsChanged('db');
+    conflicts.set('default/db', ['b*']); // a service's conflicts change: its bound tasks carry the new ones
+    index.conflictsChanged('default/db');
     assertCurrent(index);
     assert.equal(placeTasks(asks, machines, index.usage!).placements.find((p) => p.task === 'b-1')?.machine === 'm1', false);
 
     const deleting = { ...bound, metadata: { ...bound.metadata, deletionTimestamp: 'now', finalizers: ['drover.io/agent'] } } as Task;
     index.change(bound, deleting);
-    assert.deepEqual([...index.finalizing.keys()], ['db-2']);
+    assert.deepEqual([...index.finalizing.keys()], ['default/db-2']);
     assertCurrent(index);
   });
 });

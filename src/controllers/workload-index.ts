@@ -3,12 +3,13 @@
 // waiting for a machine, the deletions only this controller can finish, and each bound live
 // task's resource request. A pass then costs what its dirty services own, not a scan of every
 // task (rebuilding this per pass was most of the server's CPU at 40k tasks).
-import { AGENT_FINALIZER, type Task } from '../model/index.js';
+import { AGENT_FINALIZER, DEFAULT_NAMESPACE, keyIn, objectKey, type Task } from '../model/index.js';
 import { resourceRequest, type Cluster, type ResourceAmounts, type TaskView } from '../scheduler/index.js';
 import { isLive } from './service-plan.js';
 
 export class WorkloadIndex {
-  /** Owning service name → its tasks by name (any phase). */
+  // Keys are "namespace/name" (objectKey): a service "web" in two namespaces owns two sets of tasks.
+  /** Owning service's key → its tasks by key (any phase). */
   private readonly byOwner = new Map<string, Map<string, Task>>();
   /** Live tasks not bound to a machine, by name. */
   readonly pending = new Map<string, Task>();
@@ -28,7 +29,7 @@ export class WorkloadIndex {
     if (next) this.add(next);
   }
 
-  /** The tasks whose controlling owner is named `service` (of any uid: the caller tells orphans apart). */
+  /** The tasks whose controlling owner is the service of key `service` (of any uid: the caller tells orphans apart). */
   owned(service: string): Task[] {
     const m = this.byOwner.get(service);
     return m ? [...m.values()] : [];
@@ -55,8 +56,8 @@ export class WorkloadIndex {
   }
 
   private add(t: Task): void {
-    const name = t.metadata.name;
-    const owner = ownerName(t);
+    const name = objectKey(t, true);
+    const owner = ownerKey(t);
     if (owner !== undefined) {
       let m = this.byOwner.get(owner);
       if (!m) this.byOwner.set(owner, (m = new Map()));
@@ -71,14 +72,14 @@ export class WorkloadIndex {
     const key = owner ?? '';
     let views = this.bound.get(key);
     if (!views) this.bound.set(key, (views = new Map()));
-    const view: TaskView = { name, service: owner, machine: t.spec.machine, request: templateRequest(t.spec.template), conflicts: owner === undefined ? undefined : this.conflictsOf(owner) };
+    const view: TaskView = { name, service: ownerName(t), machine: t.spec.machine, request: templateRequest(t.spec.template), conflicts: owner === undefined ? undefined : this.conflictsOf(owner) };
     views.set(name, view);
     this.usage?.addTask(view);
   }
 
   private remove(t: Task): void {
-    const name = t.metadata.name;
-    const owner = ownerName(t);
+    const name = objectKey(t, true);
+    const owner = ownerKey(t);
     if (owner !== undefined) {
       const m = this.byOwner.get(owner);
       if (m?.delete(name) && m.size === 0) this.byOwner.delete(owner);
@@ -97,6 +98,12 @@ export class WorkloadIndex {
 
 export function ownerName(t: Task): string | undefined {
   return t.metadata.ownerReferences?.find((r) => r.controller)?.name;
+}
+
+/** The key of a task's controlling owner: a service of the task's namespace. */
+export function ownerKey(t: Task): string | undefined {
+  const name = ownerName(t);
+  return name === undefined ? undefined : keyIn(t.metadata.namespace ?? DEFAULT_NAMESPACE, name);
 }
 
 // Cached objects are never mutated, so a parsed request can be kept per template object

@@ -2,7 +2,7 @@
 // writes — tasks to create (handed to placement), tasks to delete or retarget, orphans of an
 // earlier namesake, one-off tasks to adopt, finished history to prune, and its status.
 import { goPathMatch } from '../model/glob.js';
-import { API_VERSION, TERMINAL_PHASES, type Service, type Task } from '../model/index.js';
+import { API_VERSION, DEFAULT_NAMESPACE, keyIn, objectKey, TERMINAL_PHASES, type Service, type Task } from '../model/index.js';
 import type { PlacementRequest } from '../scheduler/index.js';
 import { setCondition } from './conditions.js';
 import type { PassPlan } from './pass-plan.js';
@@ -22,28 +22,28 @@ export interface ReconcileContext {
   plan: PassPlan;
   /** Placement requests of the tasks this pass creates. */
   requests: PlacementRequest[];
-  /** The tasks a service owns by name (any uid: orphans are told apart here). */
+  /** The tasks a service owns, by the service's key (any uid: orphans are told apart here). */
   owned(service: string): Task[];
-  /** A task by name, from the cache. */
-  task(name: string): Task | undefined;
-  /** A fresh task name for `service`, not taken in this pass. */
-  newTaskName(service: string): string;
+  /** A task by key ("namespace/name"), from the cache. */
+  task(key: string): Task | undefined;
+  /** A fresh task name for a task of `svc`, not taken in this pass. */
+  newTaskName(svc: Service): string;
   /** For a global service: the machines that should each run one task, and why others are left out. */
   globalPlacements(svc: Service): { machines: string[]; excluded: string | undefined };
   /** A machine's labels (undefined when it is not registered). */
   machineLabels(machine: string): Record<string, string> | undefined;
-  /** Plan `service` again at `at` (ms since the epoch). */
+  /** Plan the service of key `service` again at `at` (ms since the epoch). */
   retryAt(service: string, at: number): void;
   /** The tasks bound to a machine. */
   tasksOn(machine: string): Task[];
-  /** The Replaces= globs of a service (none when it does not exist). */
-  replaces(service: string): string[];
+  /** The Replaces= globs of a service of a namespace (none when it does not exist). */
+  replaces(namespace: string, service: string): string[];
 }
 
-/** Plans `svc` (undefined or being deleted: its tasks go). */
-export function reconcileService(name: string, svc: Service | undefined, ctx: ReconcileContext): void {
+/** Plans `svc`, the service of key `key` ("namespace/name"; undefined or being deleted: its tasks go). */
+export function reconcileService(key: string, svc: Service | undefined, ctx: ReconcileContext): void {
   const { plan } = ctx;
-  const ownedByName = ctx.owned(name);
+  const ownedByName = ctx.owned(key);
   if (!svc || svc.metadata.deletionTimestamp) {
     for (const t of ownedByName) if (!t.metadata.deletionTimestamp) plan.delete(t);
     return;
@@ -61,19 +61,19 @@ export function reconcileService(name: string, svc: Service | undefined, ctx: Re
   }
   const global = svc.spec.global ? ctx.globalPlacements(svc) : undefined;
   const result = planService(svc, owned, { now: ctx.now, globalMachines: global?.machines, globalExcluded: global?.excluded, machineLabels: ctx.machineLabels });
-  if (result.retryAt !== undefined) ctx.retryAt(name, result.retryAt);
+  if (result.retryAt !== undefined) ctx.retryAt(key, result.retryAt);
   if (result.create.length > MAX_CREATES_PER_PASS) {
     result.create = result.create.slice(0, MAX_CREATES_PER_PASS);
-    ctx.retryAt(name, ctx.now);
+    ctx.retryAt(key, ctx.now);
   }
   const hash = templateHash(svc.spec.template);
   const request = templateRequest(svc.spec.template);
   for (const c of result.create) {
-    const task = newTask(svc, ctx.newTaskName(name), hash, result.taskDesiredState);
+    const task = newTask(svc, ctx.newTaskName(svc), hash, result.taskDesiredState);
     plan.create(task);
     ctx.requests.push({
-      task: task.metadata.name,
-      service: name,
+      task: objectKey(task, true),
+      service: svc.metadata.name,
       request,
       constraints: c.machine ? { ...svc.spec.constraints, machine: c.machine } : (svc.spec.constraints ?? {}),
       strategy: svc.spec.strategy,
@@ -102,8 +102,10 @@ function replacedBy(svc: Service, owned: Task[], ctx: ReconcileContext): Task[] 
     if (!mine.spec.machine || !isLive(mine)) continue;
     for (const t of ctx.tasksOn(mine.spec.machine)) {
       const other = ownerName(t);
-      if (!other || other === svc.metadata.name || !isLive(t) || !globs.some((g) => goPathMatch(g, other))) continue;
-      if (ctx.replaces(other).some((g) => goPathMatch(g, svc.metadata.name))) continue;
+      const namespace = svc.metadata.namespace ?? DEFAULT_NAMESPACE;
+      if (!other || (t.metadata.namespace ?? DEFAULT_NAMESPACE) !== namespace) continue;
+      if (other === svc.metadata.name || !isLive(t) || !globs.some((g) => goPathMatch(g, other))) continue;
+      if (ctx.replaces(namespace, other).some((g) => goPathMatch(g, svc.metadata.name))) continue;
       out.push(t);
     }
   }
@@ -122,7 +124,7 @@ function pruneHistory(owned: Task[], plan: PassPlan): void {
 function adoptable(svc: Service, ctx: ReconcileContext): Task[] {
   const out: Task[] = [];
   for (const name of svc.spec.adopt ?? []) {
-    const t = ctx.task(name);
+    const t = ctx.task(keyIn(svc.metadata.namespace ?? DEFAULT_NAMESPACE, name));
     if (t && !ownerName(t) && isLive(t)) out.push(t);
   }
   return out;
@@ -146,6 +148,7 @@ function newTask(svc: Service, name: string, hash: string, desiredState: 'runnin
     kind: 'Task',
     metadata: {
       name,
+      namespace: svc.metadata.namespace ?? DEFAULT_NAMESPACE,
       labels: { ...svc.metadata.labels, [SERVICE_LABEL]: svc.metadata.name, [TEMPLATE_HASH_LABEL]: hash },
       ownerReferences: [{ kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid, controller: true }],
     } as unknown as Task['metadata'],

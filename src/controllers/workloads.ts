@@ -6,14 +6,14 @@
 // (WorkloadIndex), so a pass costs what its dirty services own plus, when it places anything,
 // one walk over the bound tasks' requests.
 import type { Logger } from 'pino';
-import { AGENT_FINALIZER, type Machine, type Service, type Task } from '../model/index.js';
+import { AGENT_FINALIZER, DEFAULT_NAMESPACE, keyIn, type Machine, type Service, type Task } from '../model/index.js';
 import { Cluster, globalPlacements, parseBytes, parseCpuMilli, type MachineView, type PlacementRequest } from '../scheduler/index.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
 import type { Subscription } from '../state/watch-cache.js';
 import { applyPlan, PassPlan } from './pass-plan.js';
 import { TEMPLATE_HASH_LABEL } from './service-plan.js';
-import { ownerName, templateRequest, WorkloadIndex } from './workload-index.js';
+import { ownerKey, ownerName, templateRequest, WorkloadIndex } from './workload-index.js';
 import { placeAll } from './workload-place.js';
 import { reconcileService, type ReconcileContext } from './workload-reconcile.js';
 import { WorkQueue } from './work-queue.js';
@@ -49,8 +49,8 @@ export class WorkloadController {
           send: (ev) => {
             // Bound tasks carry their service's conflicts to the scheduler: follow a change.
             const before = conflictsKey(ev.prev?.object as Service | undefined);
-            if (before !== conflictsKey(ev.type === 'DELETED' ? undefined : (ev.entry.object as Service))) this.index.conflictsChanged(ev.name);
-            this.queue.add(`svc:${ev.name}`);
+            if (before !== conflictsKey(ev.type === 'DELETED' ? undefined : (ev.entry.object as Service))) this.index.conflictsChanged(ev.key);
+            this.queue.add(`svc:${ev.key}`);
           },
           bookmark: noop,
         },
@@ -63,7 +63,7 @@ export class WorkloadController {
             this.index.change(ev.prev?.object as Task | undefined, ev.type === 'DELETED' ? undefined : t);
             // Agents report often (pids, unit states); only what the plan looks at queues a pass.
             if (ev.prev && !plannerRelevantChange(ev.prev.object as Task, t)) return;
-            const owner = ownerName(t) ?? (ev.prev ? ownerName(ev.prev.object as Task) : undefined);
+            const owner = ownerKey(t) ?? (ev.prev ? ownerKey(ev.prev.object as Task) : undefined);
             if (owner) this.queue.add(`svc:${owner}`);
             if (!t.spec.machine || t.metadata.deletionTimestamp) this.queue.add(PENDING);
           },
@@ -124,8 +124,8 @@ export class WorkloadController {
       plan,
       requests,
       owned: (service) => this.index.owned(service),
-      task: (name) => tasks.get(name),
-      newTaskName: (service) => this.newTaskName(service, taken),
+      task: (key) => tasks.get(key),
+      newTaskName: (svc) => this.newTaskName(svc, taken),
       globalPlacements: (svc) => globalPlacements({ service: svc.metadata.name, request: templateRequest(svc.spec.template), constraints: svc.spec.constraints ?? {} }, this.machineViews(), usage()),
       machineLabels: (machine) => {
         const m = this.state.cache('machines').get(machine)?.object;
@@ -133,10 +133,11 @@ export class WorkloadController {
       },
       retryAt: (service, at) => this.queue.addAt(`svc:${service}`, at),
       tasksOn: (machine) => tasks.list({ fields: [{ field: 'spec.machine', op: '=', value: machine }] }),
-      replaces: (service) => services.get(service)?.spec.constraints?.replaces ?? [],
+      // Replaces= names services of the replacing one's namespace.
+      replaces: (namespace, service) => services.get(keyIn(namespace, service))?.spec.constraints?.replaces ?? [],
     };
-    const names = all ? services.list().map((s) => s.metadata.name) : keys.filter((k) => k.startsWith('svc:')).map((k) => k.slice(4));
-    for (const name of new Set(names)) reconcileService(name, services.get(name), ctx);
+    const serviceKeys = all ? services.list().map((s) => services.keyOf(s)) : keys.filter((k) => k.startsWith('svc:')).map((k) => k.slice(4));
+    for (const key of new Set(serviceKeys)) reconcileService(key, services.get(key), ctx);
 
     for (const t of this.index.finalizing.values()) {
       if (!t.spec.machine || !this.liveness.isAlive(t.spec.machine)) {
@@ -146,10 +147,10 @@ export class WorkloadController {
     }
     // Pending tasks (unplaced earlier, or one-off) are placed in the same pass.
     const pending = new Map(this.index.pending);
-    for (const t of pending.values()) {
-      const owner = ownerName(t);
+    for (const [key, t] of pending) {
+      const owner = ownerKey(t);
       const svc = owner ? services.get(owner) : undefined;
-      requests.push({ task: t.metadata.name, service: owner, request: templateRequest(t.spec.template), constraints: svc?.spec.constraints ?? {}, strategy: svc?.spec.strategy });
+      requests.push({ task: key, service: ownerName(t), request: templateRequest(t.spec.template), constraints: svc?.spec.constraints ?? {}, strategy: svc?.spec.strategy });
     }
     placeAll(plan, requests, pending, () => this.machineViews(), usage);
     await applyPlan(this.state, plan, (err) => this.log.warn({ err: String(err) }, 'workload write failed'));
@@ -178,13 +179,16 @@ export class WorkloadController {
 
 
 
-  private newTaskName(service: string, taken: Set<string>): string {
+  /** A fresh name for a task of `svc`, free in its namespace and not taken in this pass. */
+  private newTaskName(svc: Service, taken: Set<string>): string {
     const tasks = this.state.resources<Task>('tasks');
-    const prefix = `${service.slice(0, 240)}-`;
+    const prefix = `${svc.metadata.name.slice(0, 240)}-`;
+    const namespace = svc.metadata.namespace ?? DEFAULT_NAMESPACE;
     for (;;) {
-      const name = tasks.generateName(prefix);
-      if (!taken.has(name)) {
-        taken.add(name);
+      const name = tasks.generateName(prefix, namespace);
+      const key = keyIn(namespace, name);
+      if (!taken.has(key)) {
+        taken.add(key);
         return name;
       }
     }

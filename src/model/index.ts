@@ -12,3 +12,4 @@ export * from './operation.js';
 export * from './kinds.js';
 export * from './unit-service.js';
 export * from './verbs.js';
+export * from './namespace.js';

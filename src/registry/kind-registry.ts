@@ -2,9 +2,9 @@
 // strategy). Every read and write, whichever front end it comes from, runs in one order:
 // authorize, decode → defaults → validate, the kind's strategy hooks (validate update, status
 // transitions), then compare-and-swap through state/. Errors are the API's catalog.
-import { AlreadyExists, BadRequest, Conflict, Gone, Invalid, NotFound, type FieldError } from '../errors.js';
-import type { AnyObject, Verb } from '../model/index.js';
-import type { Authorizer } from '../security/authorizer.js';
+import { AlreadyExists, BadRequest, Conflict, Forbidden, Gone, Invalid, NotFound, type FieldError } from '../errors.js';
+import { DEFAULT_NAMESPACE, namespaceNameProblem, type AnyObject, type Verb } from '../model/index.js';
+import { denialMessage, type Attributes, type Authorizer } from '../security/authorizer.js';
 import type { Resources } from '../state/resources.js';
 import type { State } from '../state/state.js';
 import type { Entry, WatchCache, WatchFilter } from '../state/watch-cache.js';
@@ -34,22 +34,81 @@ export interface Read<T> {
   staleSince?: Date;
 }
 
+/**
+ * The door to one kind; for a namespaced kind, as seen from one namespace (`in(ns)`) or from
+ * the old URLs without one: there a single object is in "default", and a list or watch spans
+ * every namespace the caller may see.
+ */
 export class KindRegistry<T extends AnyObject = AnyObject> {
   readonly cache: WatchCache<T>;
   private readonly repo: Resources<T>;
+  /** The views of a namespaced kind, by namespace (held by the view without one). */
+  private readonly views: Map<string, KindRegistry<T>>;
 
   constructor(
     readonly kind: Kind,
     private readonly state: State,
     private readonly authorizer: Authorizer,
     private readonly limits: Limits = DEFAULT_LIMITS,
+    /** The namespace of this view (namespaced kinds); undefined: the old URLs' view, see the class comment. */
+    readonly namespace?: string,
+    views?: Map<string, KindRegistry<T>>,
   ) {
     this.repo = state.resources<T>(kind.plural);
     this.cache = this.repo.cache;
+    this.views = views ?? new Map();
   }
 
   get plural(): string {
     return this.kind.plural;
+  }
+
+  /**
+   * This kind as seen from `namespace` (undefined: the view without one). BadRequest for an
+   * invalid name, NotFound for a namespace that does not exist, BadRequest for a cluster-wide kind.
+   */
+  in(namespace: string | undefined): KindRegistry<T> {
+    if (namespace === undefined) return this.namespace === undefined ? this : this.views.get('')!;
+    if (!this.kind.namespaced) throw new BadRequest(`${this.kind.plural} are not namespaced: use /api/v1/${this.kind.plural} without a namespace`);
+    const cached = this.views.get(namespace);
+    if (!cached) {
+      const problem = namespaceNameProblem(namespace);
+      if (problem) throw new BadRequest(problem);
+    }
+    if (!this.state.cache('namespaces').get(namespace)) throw new NotFound(`namespace "${namespace}" not found; create it first (drover create namespace ${namespace})`);
+    if (cached) return cached;
+    if (!this.views.has('')) this.views.set('', this);
+    const view = new KindRegistry<T>(this.kind, this.state, this.authorizer, this.limits, namespace, this.views);
+    this.views.set(namespace, view);
+    return view;
+  }
+
+  /** The namespace a single object of this view is in (undefined for a cluster-wide kind). */
+  private get objectNamespace(): string | undefined {
+    return this.kind.namespaced ? (this.namespace ?? DEFAULT_NAMESPACE) : undefined;
+  }
+
+  /** The cache key of `name` in this view. */
+  private key(name: string): string {
+    return this.kind.namespaced ? `${this.namespace ?? DEFAULT_NAMESPACE}/${name}` : name;
+  }
+
+  /** A list's or watch's filter narrowed to what this view, and the caller, may see. */
+  private scoped(ctx: RequestContext, verb: Verb, filter: WatchFilter): WatchFilter {
+    if (!this.kind.namespaced) {
+      this.allow(ctx, verb);
+      return filter;
+    }
+    if (this.namespace !== undefined) {
+      this.allow(ctx, verb);
+      return { ...filter, namespace: this.namespace };
+    }
+    // Across all namespaces: everything when allowed cluster-wide, else the namespaces allowed.
+    const attrs: Attributes = { verb, resource: this.kind.plural };
+    if (this.authorizer.allowed(ctx.principal, attrs)) return filter;
+    const namespaces = this.authorizer.namespacesAllowed?.(ctx.principal, attrs) ?? new Set<string>();
+    if (namespaces.size === 0) throw new Forbidden(denialMessage(ctx.principal, attrs));
+    return { ...filter, namespaces };
   }
 
   can(verb: Verb): boolean {
@@ -63,36 +122,36 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
    * when a write is acknowledged, so this answers without awaiting anything (GET is the hottest
    * path); on etcd it first makes the read current across servers, or says it could not.
    */
-  get(ctx: RequestContext, name: string, resource = this.kind.plural): Read<Entry<T>> | Promise<Read<Entry<T>>> {
-    this.allow(ctx, 'get', resource);
-    const entry = this.cache.get(name);
+  get(ctx: RequestContext, name: string): Read<Entry<T>> | Promise<Read<Entry<T>>> {
+    this.allow(ctx, 'get', undefined, name);
+    const key = this.key(name);
+    const entry = this.cache.get(key);
     // A cached object's name was checked when it was written; only a miss needs checking.
     if (!entry) checkUrlName(name);
     // After the quorum read the cache may hold a newer version (or none): look again.
     if (this.state.consistentReads) {
-      return this.state.freshObject(this.kind.plural, name).then((staleSince) => ({ value: this.found(name, this.cache.get(name)), staleSince }));
+      return this.state.freshObject(this.kind.plural, key).then((staleSince) => ({ value: this.found(name, this.cache.get(key)), staleSince }));
     }
     return { value: this.found(name, entry) };
   }
 
   /** The current object, or undefined when there is none. */
   async find(ctx: RequestContext, name: string): Promise<T | undefined> {
-    this.allow(ctx, 'get');
+    this.allow(ctx, 'get', undefined, name);
     checkUrlName(name);
-    await this.state.freshObject(this.kind.plural, name);
-    return this.cache.get(name)?.object;
+    const key = this.key(name);
+    await this.state.freshObject(this.kind.plural, key);
+    return this.cache.get(key)?.object;
   }
 
   /** Objects as the cache holds them, for a door that filters and shapes them itself (façades). */
   list(ctx: RequestContext, filter: WatchFilter = {}): T[] {
-    this.allow(ctx, 'list');
-    return this.repo.list(filter);
+    return this.repo.list(this.scoped(ctx, 'list', filter));
   }
 
   /** A page of a list, as encoded bytes, current on every server (see State.freshRevision). */
   async listPage(ctx: RequestContext, req: ListRequest): Promise<ListPage> {
-    this.allow(ctx, 'list');
-    return listPage(this.state, this.repo, req);
+    return listPage(this.state, this.repo, { ...req, filter: this.scoped(ctx, 'list', req.filter) });
   }
 
   /**
@@ -101,8 +160,14 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
    * whether that may be out of date is what the state last learned of the store.
    */
   async watch(ctx: RequestContext, filter: WatchFilter, revision: number | undefined): Promise<WatchSource<T>> {
-    this.allow(ctx, 'watch');
-    if (filter.name !== undefined && !this.cache.get(filter.name)) checkUrlName(filter.name);
+    if (filter.name !== undefined) {
+      // One object: in this view's namespace ("default" on the old URLs), as a get would be.
+      this.allow(ctx, 'watch', undefined, filter.name);
+      if (!this.cache.get(this.key(filter.name))) checkUrlName(filter.name);
+      if (this.kind.namespaced) filter = { ...filter, namespace: this.objectNamespace };
+    } else {
+      filter = this.scoped(ctx, 'watch', filter);
+    }
     let staleSince = this.state.unreachableSince;
     // A revision from another server (a client failing over) may be ahead of this cache.
     if (revision !== undefined && revision > this.cache.revision) {
@@ -120,7 +185,8 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
 
   /** Resolves with the object once `done(object)` holds, or with its latest state at the deadline. */
   waitFor(name: string, done: (o: T) => boolean, ms: number): Promise<T | undefined> {
-    const current = this.cache.get(name)?.object;
+    const key = this.key(name);
+    const current = this.cache.get(key)?.object;
     if (!current || done(current)) return Promise.resolve(current);
     return new Promise((resolve) => {
       const finish = (o: T | undefined) => {
@@ -128,9 +194,9 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
         sub.close();
         resolve(o);
       };
-      const timer = setTimeout(() => finish(this.cache.get(name)?.object), ms);
+      const timer = setTimeout(() => finish(this.cache.get(key)?.object), ms);
       const sub = this.cache.subscribe(
-        { name },
+        { name, ...(this.kind.namespaced ? { namespace: this.objectNamespace } : {}) },
         {
           send: (ev, type) => {
             if (type === 'DELETED') finish(undefined);
@@ -147,9 +213,14 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
 
   /** Creates an object from a body; a generated name is drawn again if another create took it meanwhile. */
   async create(ctx: RequestContext, body: unknown): Promise<T> {
-    this.allow(ctx, 'create');
+    // On the old URLs a body may say where it goes (a manifest with its namespace).
+    const bodyNamespace = this.kind.namespaced ? namespaceOfBody(body) : undefined;
+    if (this.kind.namespaced && this.namespace === undefined && bodyNamespace !== undefined) return this.in(bodyNamespace).create(ctx, body);
+    if (this.kind.namespaced) this.in(this.objectNamespace);
+    this.allow(ctx, 'create', undefined, nameOfBody(body));
+    const namespace = this.objectNamespace;
     let generatedFrom: string | undefined;
-    let obj = this.prepared(decodeObject(this.kind, body, { generateName: (p) => this.repo.generateName((generatedFrom = p)) }, this.limits) as T);
+    let obj = this.prepared(this.placed(decodeObject(this.kind, body, { generateName: (p) => this.repo.generateName((generatedFrom = p), namespace) }, this.limits) as T));
     // A generated name is checked against the cache, but two creates in flight together (or on
     // two servers) can draw the same one: the loser draws again instead of answering 409 to a
     // client that never chose the name.
@@ -158,19 +229,21 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
         return await this.repo.create(obj);
       } catch (err) {
         if (!(err instanceof AlreadyExists) || generatedFrom === undefined || attempt >= 5) throw err;
-        obj = { ...obj, metadata: { ...obj.metadata, name: this.repo.generateName(generatedFrom) } };
+        obj = { ...obj, metadata: { ...obj.metadata, name: this.repo.generateName(generatedFrom, namespace) } };
       }
     }
   }
 
   /** PUT: creates the object, or replaces its spec side (status is kept); `created` says which. */
   async replace(ctx: RequestContext, name: string, body: unknown, pre: Preconditions = {}): Promise<{ object: T; created: boolean }> {
-    this.allow(ctx, 'update');
+    this.allow(ctx, 'update', undefined, name);
     checkUrlName(name);
     const input = requireObjectBody(body);
-    const obj = this.prepared(decodeObject(this.kind, input, { name }, this.limits) as T);
+    const key = this.key(name);
+    if (!this.cache.get(key) && this.kind.namespaced) this.in(this.objectNamespace);
+    const obj = this.prepared(this.placed(decodeObject(this.kind, input, { name }, this.limits) as T));
     pre = withBodyPreconditions(pre, input.metadata);
-    if (!this.cache.get(name)) {
+    if (!this.cache.get(key)) {
       if (pre.revision !== undefined || pre.uid !== undefined) throw this.notFound(name);
       try {
         return { object: await this.repo.create(obj), created: true };
@@ -179,7 +252,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
       }
     }
     const object = await this.repo.update(
-      name,
+      key,
       (cur) => this.checkUpdate({ ...obj, status: cur.status, metadata: { ...obj.metadata, finalizers: obj.metadata.finalizers ?? cur.metadata.finalizers } }, cur),
       pre,
     );
@@ -188,7 +261,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
 
   /** PATCH of the spec side: the patch applies to the whole object as GET shows it. */
   async patch(ctx: RequestContext, name: string, patch: Patch, pre: Preconditions = {}): Promise<T> {
-    this.allow(ctx, 'patch');
+    this.allow(ctx, 'patch', undefined, name);
     return this.change(name, pre, (cur) => {
       const patched = applyPatch(patch, cur, this.limits) as AnyObject;
       checkPatchedPreconditions(patched, cur);
@@ -202,7 +275,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
    * it is decoded and validated like any other write.
    */
   async update(ctx: RequestContext, name: string, mutate: (current: T) => unknown, pre: Preconditions = {}): Promise<T> {
-    this.allow(ctx, 'update');
+    this.allow(ctx, 'update', undefined, name);
     return this.change(name, pre, mutate);
   }
 
@@ -213,23 +286,30 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
    */
   async dryRun(ctx: RequestContext, name: string, next: (current: T | undefined) => unknown): Promise<T> {
     checkUrlName(name);
-    const current = await this.repo.getCurrent(name);
-    this.allow(ctx, current ? 'update' : 'create');
+    const current = await this.repo.getCurrent(this.key(name));
+    this.allow(ctx, current ? 'update' : 'create', undefined, name);
     const body = next(current);
-    const obj = this.prepared(decodeObject(this.kind, body, { name }, this.limits) as T);
+    const obj = this.prepared(this.placed(decodeObject(this.kind, body, { name }, this.limits) as T));
     if (!current) return obj;
     return this.checkUpdate({ ...obj, status: current.status }, current);
   }
 
   async delete(ctx: RequestContext, name: string, pre: Preconditions = {}): Promise<T> {
-    this.allow(ctx, 'delete');
+    this.allow(ctx, 'delete', undefined, name);
     checkUrlName(name);
-    return this.repo.delete(name, pre);
+    const key = this.key(name);
+    const checkDelete = this.kind.options.checkDelete as ((o: T, l: Lookup) => string | undefined) | undefined;
+    if (checkDelete) {
+      const current = await this.repo.getCurrent(key);
+      const refusal = current && checkDelete(current, this.lookup);
+      if (refusal) throw new Conflict(refusal);
+    }
+    return this.repo.delete(key, pre);
   }
 
   /** PUT /status: replaces the status; the spec side is untouched. */
   async replaceStatus(ctx: RequestContext, name: string, body: unknown, pre: Preconditions = {}): Promise<T> {
-    this.allow(ctx, 'update', `${this.kind.plural}/status`);
+    this.allow(ctx, 'update', 'status', name);
     checkUrlName(name);
     const input = requireObjectBody(body);
     const meta = input.metadata as { name?: unknown } | undefined;
@@ -237,16 +317,17 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
       throw new BadRequest(`the body's metadata.name "${String(meta.name)}" does not match the name in the URL "${name}"`);
     }
     const status = decodeStatus(this.kind, input.status, this.limits);
-    return this.repo.update(name, (cur) => ({ ...cur, status: this.allowedStatus(cur, status) }), withBodyPreconditions(pre, meta));
+    return this.repo.update(this.key(name), (cur) => ({ ...cur, status: this.allowedStatus(cur, status) }), withBodyPreconditions(pre, meta));
   }
 
   /** PATCH /status: the patch applies to the whole object; only its status is kept. */
   async patchStatus(ctx: RequestContext, name: string, patch: Patch, pre: Preconditions = {}): Promise<T> {
-    this.allow(ctx, 'patch', `${this.kind.plural}/status`);
+    this.allow(ctx, 'patch', 'status', name);
     checkUrlName(name);
-    if (!(await this.repo.getCurrent(name))) throw this.notFound(name);
+    const key = this.key(name);
+    if (!(await this.repo.getCurrent(key))) throw this.notFound(name);
     return this.repo.update(
-      name,
+      key,
       (cur) => {
         const patched = applyPatch(patch, cur, this.limits) as AnyObject;
         checkPatchedPreconditions(patched, cur);
@@ -260,13 +341,14 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
 
   private async change(name: string, pre: Preconditions, mutate: (current: T) => unknown): Promise<T> {
     checkUrlName(name);
-    if (!(await this.repo.getCurrent(name))) throw this.notFound(name);
+    const key = this.key(name);
+    if (!(await this.repo.getCurrent(key))) throw this.notFound(name);
     return this.repo.update(
-      name,
+      key,
       (cur) => {
         const next = mutate(cur);
         if (next === undefined) return undefined;
-        return this.checkUpdate({ ...this.prepared(decodeObject(this.kind, next, { name }, this.limits) as T), status: cur.status }, cur);
+        return this.checkUpdate({ ...this.prepared(this.placed(decodeObject(this.kind, next, { name }, this.limits) as T)), status: cur.status }, cur);
       },
       pre,
     );
@@ -278,7 +360,33 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     return prepare ? prepare(obj, this.lookup) : obj;
   }
 
-  private readonly lookup: Lookup = { names: (plural) => this.state.cache(plural).names() };
+  /**
+   * A decoded object in this view's namespace: a body naming another namespace than the URL's
+   * is the caller's mistake (400); a cluster-wide kind's object has none.
+   */
+  private placed(obj: T): T {
+    const given = obj.metadata.namespace;
+    if (!this.kind.namespaced) {
+      if (given !== undefined) delete obj.metadata.namespace;
+      return obj;
+    }
+    const namespace = this.objectNamespace!;
+    if (given !== undefined && given !== namespace) {
+      throw new BadRequest(`the body's metadata.namespace "${given}" does not match the namespace of the request "${namespace}"`);
+    }
+    obj.metadata.namespace = namespace;
+    return obj;
+  }
+
+  private readonly lookup: Lookup = {
+    names: (plural) => this.state.cache(plural).names(),
+    heldBy: (namespace) =>
+      this.state
+        .kinds()
+        .filter((k) => k.namespaced)
+        .map((k) => ({ plural: k.plural, count: [...this.state.cache(k.plural).select({ namespace })].length }))
+        .filter((h) => h.count > 0),
+  };
 
   /** The kind's rules about a change (immutable fields). */
   private checkUpdate(next: T, current: T): T {
@@ -293,8 +401,8 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     return next;
   }
 
-  private allow(ctx: RequestContext, verb: Verb, resource = this.kind.plural): void {
-    authorize(this.authorizer, ctx, verb, resource);
+  private allow(ctx: RequestContext, verb: Verb, subresource?: string, name?: string): void {
+    authorize(this.authorizer, ctx, { verb, resource: this.kind.plural, subresource, namespace: this.objectNamespace, name });
   }
 
   private found(name: string, entry: Entry<T> | undefined): Entry<T> {
@@ -307,8 +415,25 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
   }
 
   private what(name: string): string {
-    return `${this.kind.kind.toLowerCase()} "${name}"`;
+    const where = this.kind.namespaced && this.objectNamespace !== DEFAULT_NAMESPACE ? ` in namespace "${this.objectNamespace}"` : '';
+    return `${this.kind.kind.toLowerCase()} "${name}"${where}`;
   }
+}
+
+function metadataOfBody(body: unknown): Record<string, unknown> | undefined {
+  const meta = body && typeof body === 'object' ? (body as { metadata?: unknown }).metadata : undefined;
+  return meta && typeof meta === 'object' ? (meta as Record<string, unknown>) : undefined;
+}
+
+/** A body's metadata.namespace, if it is a string (the schema check refuses anything else later). */
+function namespaceOfBody(body: unknown): string | undefined {
+  const ns = metadataOfBody(body)?.namespace;
+  return typeof ns === 'string' ? ns : undefined;
+}
+
+function nameOfBody(body: unknown): string | undefined {
+  const name = metadataOfBody(body)?.name;
+  return typeof name === 'string' ? name : undefined;
 }
 
 /** A name taken from a URL (or a façade's path): a bad one is the caller's malformed request. */

@@ -10,7 +10,7 @@ import type { WatchCache, WatchFilter } from '../state/watch-cache.js';
 export interface PagePosition {
   /** Revision of the snapshot the list is served from. */
   revision: number;
-  /** Last name of the previous page. */
+  /** Last key ("namespace/name", or the name of a cluster-wide object) of the previous page. */
   after: string;
 }
 
@@ -57,7 +57,7 @@ export async function listPage(state: State, repo: Resources, req: ListRequest):
         break;
       }
       items.push(e.json);
-      lastName = e.object.metadata.name;
+      lastName = cache.keyOf(e.object);
     }
   } else {
     // A later page of a list whose snapshot has moved on: read the store as of the token's revision.
@@ -83,11 +83,11 @@ async function pageFromStore(
       const chunk = Math.min(Number.isFinite(limit) ? limit + 1 : 1000, 1000);
       const page = await repo.pageAt(revision, cursor, chunk);
       for (const obj of page.objects as AnyObject[]) {
-        cursor = obj.metadata.name;
+        cursor = cache.keyOf(obj);
         if (!cache.matches(filter, obj)) continue;
         if (items.length === limit) return { items, lastName, more: true };
         items.push(Buffer.from(JSON.stringify(obj)));
-        lastName = obj.metadata.name;
+        lastName = cursor;
       }
       if (!page.more) return { items, lastName, more: false };
     }

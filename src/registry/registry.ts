@@ -3,8 +3,8 @@
 // the rest is what the system endpoints, metrics, heartbeats and the task proxy need of the
 // state, so none of them reaches around it.
 import { Conflict, NotFound, Unavailable } from '../errors.js';
-import type { AnyObject, Machine, Task, Verb } from '../model/index.js';
-import { allowAdministrators, type Authorizer } from '../security/authorizer.js';
+import { DEFAULT_NAMESPACE, type AnyObject, type Machine, type Task, type Verb } from '../model/index.js';
+import { allowAdministrators, type Attributes, type Authorizer } from '../security/authorizer.js';
 import type { State, StoreSpace } from '../state/state.js';
 import { authorize } from './authorize.js';
 import type { RequestContext } from './context.js';
@@ -28,7 +28,7 @@ export interface KindStats {
 }
 
 /** The subresources a task's agent serves through the server, and the verb each needs. */
-const TASK_PROXY_VERBS: Record<'log' | 'kill' | 'exec', Verb> = { log: 'get', kill: 'update', exec: 'update' };
+const TASK_PROXY_VERBS: Record<'log' | 'kill' | 'exec', Verb> = { log: 'get', kill: 'create', exec: 'create' };
 
 export class Registry {
   readonly kinds: Kind[];
@@ -43,26 +43,40 @@ export class Registry {
     for (const k of opts.kinds) this.byPlural.set(k.plural, new KindRegistry(k, opts.state, this.authorizer, this.limits));
   }
 
-  /** The door to one kind, by its plural ("services"). */
-  kind<T extends AnyObject = AnyObject>(plural: string): KindRegistry<T> {
+  /**
+   * The door to one kind, by its plural ("services"); with `namespace`, as seen from that
+   * namespace (see KindRegistry.in).
+   */
+  kind<T extends AnyObject = AnyObject>(plural: string, namespace?: string): KindRegistry<T> {
     const k = this.byPlural.get(plural);
     if (!k) throw new Error(`unknown kind "${plural}"`);
-    return k as unknown as KindRegistry<T>;
+    return (namespace === undefined ? k : k.in(namespace)) as unknown as KindRegistry<T>;
   }
 
-  allowed(ctx: RequestContext, verb: Verb, resource: string): boolean {
-    return this.authorizer.allowed(ctx.principal, verb, resource);
+  allowed(ctx: RequestContext, attrs: Attributes): boolean {
+    return this.authorizer.allowed(ctx.principal, attrs);
   }
 
-  authorize(ctx: RequestContext, verb: Verb, resource: string): void {
-    authorize(this.authorizer, ctx, verb, resource);
+  /**
+   * May the caller use `verb` on `resource` anywhere? Cluster-wide, or in some namespace: what
+   * discovery lists. With `namespace`, there.
+   */
+  allowedSomewhere(ctx: RequestContext, verb: Verb, resource: string, subresource?: string, namespace?: string): boolean {
+    const attrs: Attributes = { verb, resource, subresource, namespace };
+    if (this.authorizer.allowed(ctx.principal, attrs)) return true;
+    if (namespace !== undefined || !this.byPlural.get(resource)?.kind.namespaced) return false;
+    return (this.authorizer.namespacesAllowed?.(ctx.principal, { verb, resource, subresource }).size ?? 0) > 0;
+  }
+
+  authorize(ctx: RequestContext, attrs: Attributes): void {
+    authorize(this.authorizer, ctx, attrs);
   }
 
   // ---- system ----
 
   /** The store backend, the revision this server's cache has reached, and the cluster's id. */
   storeInfo(ctx: RequestContext): { backend: string; revision: number; clusterId: string } {
-    this.authorize(ctx, 'get', 'system');
+    this.authorize(ctx, { verb: 'get', resource: 'system' });
     return { backend: this.opts.state.backend, revision: this.opts.state.revision, clusterId: this.opts.state.clusterId };
   }
 
@@ -115,8 +129,8 @@ export class Registry {
    * beat often enough for any server setting.
    */
   async heartbeat(ctx: RequestContext, machine: string): Promise<{ graceSeconds: number; clusterId: string; revision: number }> {
-    this.authorize(ctx, 'update', 'machines/status');
     checkUrlName(machine);
+    this.authorize(ctx, { verb: 'update', resource: 'machines', subresource: 'status', name: machine });
     const state = this.opts.state;
     if (!(await state.resources('machines').getCurrent(machine))) throw new NotFound(`machine "${machine}" not found; register it first (POST /api/v1/machines)`);
     await state.liveness.heartbeat(machine);
@@ -127,13 +141,15 @@ export class Registry {
    * The task a log/kill/exec request is for, and the endpoint of the agent that runs it;
    * current even right after another server bound the task.
    */
-  async taskEndpoint(ctx: RequestContext, name: string, subresource: keyof typeof TASK_PROXY_VERBS): Promise<{ task: Task; endpoint: string }> {
-    this.authorize(ctx, TASK_PROXY_VERBS[subresource], `tasks/${subresource}`);
+  async taskEndpoint(ctx: RequestContext, name: string, subresource: keyof typeof TASK_PROXY_VERBS, namespace: string = DEFAULT_NAMESPACE): Promise<{ task: Task; endpoint: string }> {
+    this.kind('tasks', namespace);
+    this.authorize(ctx, { verb: TASK_PROXY_VERBS[subresource], resource: 'tasks', subresource, namespace, name });
     checkUrlName(name);
     const state = this.opts.state;
-    await state.freshObject('tasks', name);
-    const task = state.resources<Task>('tasks').get(name);
-    if (!task) throw new NotFound(`task "${name}" not found`);
+    const key = `${namespace}/${name}`;
+    await state.freshObject('tasks', key);
+    const task = state.resources<Task>('tasks').get(key);
+    if (!task) throw new NotFound(`task "${name}" not found${namespace === DEFAULT_NAMESPACE ? '' : ` in namespace "${namespace}"`}`);
     const machineName = task.spec.machine;
     if (!machineName) throw new Conflict(`task "${name}" is not placed on a machine yet (phase ${task.status?.phase ?? 'Pending'})`);
     const machine = await state.resources<Machine>('machines').getCurrent(machineName);

@@ -1,13 +1,49 @@
 // The one place permissions are decided: may this principal use this verb on this resource
-// (a kind's plural, a subresource like "tasks/log", or "system")? The registry asks it on every
-// read and write, whichever door the request came in by.
+// (a kind's plural, with a subresource like "log", "exec", "status" or "root", or "system"),
+// in this namespace, on this object? The registry asks it on every read and write, whichever
+// door the request came in by.
 import type { Verb } from '../model/index.js';
 import { ADMINISTRATORS_GROUP, type Principal } from './principal.js';
 
+/** What a request does, as a permission names it (Kubernetes' authorizer attributes). */
+export interface Attributes {
+  verb: Verb;
+  /** A kind's plural ("services"), or "system". */
+  resource: string;
+  /** "status", "log", "exec", "kill", "root", "bind". */
+  subresource?: string;
+  /** The namespace acted in; undefined for cluster-wide kinds, and for a list or watch across all namespaces. */
+  namespace?: string;
+  /** The object acted on; undefined for lists, watches and creates of a generated name. */
+  name?: string;
+}
+
 export interface Authorizer {
-  allowed(principal: Principal, verb: Verb, resource: string): boolean;
+  allowed(principal: Principal, attrs: Attributes): boolean;
+  /**
+   * For a list or watch across all namespaces that `allowed` refused without a namespace: the
+   * namespaces in which the principal may do it (empty: none). Without this method, none.
+   */
+  namespacesAllowed?(principal: Principal, attrs: Omit<Attributes, 'namespace' | 'name'>): ReadonlySet<string>;
+}
+
+export function isAdministrator(p: Principal): boolean {
+  return p.groups.includes(ADMINISTRATORS_GROUP);
 }
 
 export const allowAdministrators: Authorizer = {
-  allowed: (p) => p.groups.includes(ADMINISTRATORS_GROUP),
+  allowed: (p) => isAdministrator(p),
 };
+
+/** `verb resource[/sub]` as a denial names it: "create services", "update tasks/status". */
+export function permissionName(attrs: Attributes): string {
+  return `${attrs.verb} ${attrs.resource}${attrs.subresource ? `/${attrs.subresource}` : ''}`;
+}
+
+/** Why a request was refused: `user "ann" cannot create services in namespace "prod"`. */
+export function denialMessage(p: Principal, attrs: Attributes): string {
+  const who = p.anonymous ? 'anonymous user' : `user "${p.name}"`;
+  const what = attrs.name !== undefined ? `${permissionName(attrs)} "${attrs.name}"` : permissionName(attrs);
+  const where = attrs.namespace !== undefined ? ` in namespace "${attrs.namespace}"` : attrs.resource !== 'system' ? ' cluster-wide' : '';
+  return `${who} cannot ${what}${where}`;
+}

@@ -8,6 +8,7 @@ import { boolParam, durationParam, encodePageToken, filterParams, intParam, page
 import { respondAsync, MAX_WAIT_MS } from './writes.js';
 import type { OpenStreams } from '../open-streams.js';
 import { serveWatch } from './watch.js';
+import { doorOf } from './register.js';
 
 export interface ReadContext {
   streams: OpenStreams;
@@ -17,8 +18,8 @@ export interface ReadContext {
 const COMMA = Buffer.from(',');
 const END = Buffer.from(']}');
 
-export function readHandlers(registry: KindRegistry, ctx: ReadContext) {
-  const kind = registry.kind;
+export function readHandlers(kindRegistry: KindRegistry, ctx: ReadContext) {
+  const kind = kindRegistry.kind;
 
   const watch = async (req: FastifyRequest, reply: FastifyReply, name?: string) => {
     const q = req.query as Query;
@@ -28,7 +29,7 @@ export function readHandlers(registry: KindRegistry, ctx: ReadContext) {
     let revision = intParam(q, 'revision');
     if (revision === undefined && typeof lastEventId === 'string' && /^\d+$/.test(lastEventId)) revision = Number(lastEventId);
     if (revision === 0) revision = undefined;
-    const source = await registry.watch(contextOf(req), filter, revision);
+    const source = await doorOf(kindRegistry, req).watch(contextOf(req), filter, revision);
     serveWatch(
       req,
       reply,
@@ -46,7 +47,7 @@ export function readHandlers(registry: KindRegistry, ctx: ReadContext) {
   const list = async (req: FastifyRequest, reply: FastifyReply) => {
     const q = req.query as Query;
     if (boolParam(q, 'watch')) return watch(req, reply);
-    const page = await registry.listPage(contextOf(req), {
+    const page = await doorOf(kindRegistry, req).listPage(contextOf(req), {
       filter: filterParams(q, kind),
       limit: intParam(q, 'limit') || Infinity,
       page: pageTokenParam(q),
@@ -69,6 +70,7 @@ export function readHandlers(registry: KindRegistry, ctx: ReadContext) {
     const name = (req.params as { name: string }).name;
     const q = req.query as Query;
     if (boolParam(q, 'watch')) return watch(req, reply, name);
+    const registry = doorOf(kindRegistry, req);
     const found = registry.get(contextOf(req), name);
     const answer = ({ value: entry, staleSince }: Exclude<typeof found, Promise<unknown>>) => {
       if (staleSince) reply.header('warning', staleWarning(staleSince));

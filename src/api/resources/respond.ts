@@ -1,7 +1,7 @@
 // Answers shared by the verbs of every kind: an object with its ETag, and the format settled
 // before a write happens.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AnyObject } from '../../model/index.js';
+import { DEFAULT_NAMESPACE, type AnyObject } from '../../model/index.js';
 import { responseFormat, send } from '../protocol/content.js';
 
 export type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -20,6 +20,8 @@ export function negotiated(handler: Handler): Handler {
 }
 
 /** Where a created object lives. Encoded: a URL parser reads a raw backslash (allowed in names, e.g. systemd's \x2d) as "/". */
-export function locationOf(plural: string, name: string): string {
-  return `/api/v1/${plural}/${encodeURIComponent(name)}`;
+export function locationOf(plural: string, name: string, namespace?: string): string {
+  // "default" keeps the short form every client before namespaces knew.
+  const under = namespace === undefined || namespace === DEFAULT_NAMESPACE ? '' : `namespaces/${namespace}/`;
+  return `/api/v1/${under}${plural}/${encodeURIComponent(name)}`;
 }

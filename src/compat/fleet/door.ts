@@ -4,4 +4,6 @@ import type { Registry, RequestContext } from '../../registry/index.js';
 export interface FleetDoor {
   registry: Registry;
   ctx: RequestContext;
+  /** The namespace fleet's units (Services) and their tasks live in: fleet has none. */
+  namespace: string;
 }

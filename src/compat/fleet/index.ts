@@ -11,6 +11,7 @@ import { listMachines, patchMachines } from './machines.js';
 import { getState, listStates } from './state.js';
 import { destroyUnit, getUnit, listUnits, setUnit } from './units.js';
 import type { FleetDoor } from './door.js';
+import { DEFAULT_NAMESPACE } from '../../model/index.js';
 import { FLEETD_SERVER, FleetError, checkContentType, sendEmpty, sendFleet, sendFleetError } from './wire.js';
 
 export const FLEET_PREFIXES = ['/fleet/v1', '/v1-alpha'] as const;
@@ -38,7 +39,7 @@ export const fleetFacade: Facade = {
           method: [...METHODS],
           url,
           exposeHeadRoute: false,
-          handler: (req, reply) => serve(opts.registry, prefix, req, reply),
+          handler: (req, reply) => serve(opts.registry, opts.namespace ?? DEFAULT_NAMESPACE, prefix, req, reply),
         });
       }
     }
@@ -75,12 +76,12 @@ function itemOf(rest: string, collection: string): string | undefined {
   return item !== '' && !item.includes('/') ? item : undefined;
 }
 
-async function serve(registry: Registry, prefix: string, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function serve(registry: Registry, namespace: string, prefix: string, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { path, query } = target(req);
   const rest = path.slice(prefix.length);
   const method = req.method;
   const body = Buffer.isBuffer(req.body) ? req.body : undefined;
-  const door: FleetDoor = { registry, ctx: { principal: req.principal, via: 'fleet' } };
+  const door: FleetDoor = { registry, ctx: { principal: req.principal, via: 'fleet' }, namespace };
 
   if (rest === '') throw new FleetError(405);
   if (rest === '/discovery') {

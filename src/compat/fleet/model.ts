@@ -36,7 +36,7 @@ export function isFleetUnit(svc: Service): boolean {
 /** The live tasks a Service owns (by uid: a recreated namesake does not inherit them). */
 export function tasksOf(door: FleetDoor, svc: AnyObject): Task[] {
   return door.registry
-    .kind<Task>('tasks')
+    .kind<Task>('tasks', door.namespace)
     .list(door.ctx, { fields: [{ field: 'metadata.owner', op: '=', value: svc.metadata.name }] })
     .filter((t) => t.metadata.ownerReferences?.some((r) => r.uid === svc.metadata.uid) && !t.metadata.deletionTimestamp)
     .filter((t) => t.status?.phase !== 'Lost');
@@ -69,7 +69,7 @@ export function unitOf(door: FleetDoor, svc: Service): FleetUnit {
 }
 
 export function unitServices(door: FleetDoor): Service[] {
-  return door.registry.kind<Service>('services').list(door.ctx).filter(isFleetUnit).sort(byName);
+  return door.registry.kind<Service>('services', door.namespace).list(door.ctx).filter(isFleetUnit).sort(byName);
 }
 
 /** Every UnitState an agent has reported, ordered by unit name then machine ID. Templates never have one. */

@@ -35,7 +35,7 @@ export function listUnits(door: FleetDoor, query: URLSearchParams): unknown {
 async function findUnit(door: FleetDoor, name: string): Promise<Service | undefined> {
   let svc: Service | undefined;
   try {
-    svc = await door.registry.kind<Service>('services').find(door.ctx, name);
+    svc = await door.registry.kind<Service>('services', door.namespace).find(door.ctx, name);
   } catch (err) {
     // A name the native API cannot hold is no unit fleet knows.
     if (err instanceof ApiError && err.code === 400) return undefined;
@@ -53,7 +53,7 @@ export async function getUnit(door: FleetDoor, name: string): Promise<unknown> {
 export async function destroyUnit(door: FleetDoor, name: string): Promise<void> {
   const svc = await findUnit(door, name);
   if (!svc) throw new FleetError(404, 'unit does not exist');
-  await door.registry.kind('services').delete(door.ctx, name, { uid: svc.metadata.uid });
+  await door.registry.kind('services', door.namespace).delete(door.ctx, name, { uid: svc.metadata.uid });
 }
 
 /** PUT /units/{name}: 201 or 204. */
@@ -64,7 +64,7 @@ export async function setUnit(door: FleetDoor, item: string, body: Buffer | unde
   const nameProblem = unitNameProblem(su.name);
   if (nameProblem) throw new FleetError(400, nameProblem);
 
-  const services = door.registry.kind<Service>('services');
+  const services = door.registry.kind<Service>('services', door.namespace);
   const existing = await services.find(door.ctx, su.name);
   const eu = existing && isFleetUnit(existing) ? existing : undefined;
   let replace = false;
@@ -145,7 +145,7 @@ function readUnit(body: Buffer | undefined): UnitInput {
 
 /** Creates or replaces the Service that is this unit (model's serviceFromUnit: the CLI makes the same one). */
 async function writeService(door: FleetDoor, name: string, options: UnitOption[], desired: FleetState, existing: Service | undefined): Promise<void> {
-  const services = door.registry.kind<Service>('services');
+  const services = door.registry.kind<Service>('services', door.namespace);
   const unit = serviceFromUnit(name, options, toNativeState[desired]);
   try {
     if (!existing) await services.create(door.ctx, unit);

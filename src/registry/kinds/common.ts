@@ -56,6 +56,7 @@ type _ownerRef = Expect<Same<Static<typeof OwnerReference>, model.OwnerRef>>;
 export const ObjectMeta = Type.Object(
   {
     name: Type.Optional(Type.String({ description: '1–256 characters of A-Z a-z 0-9 - _ . : @ \\' })),
+    namespace: Type.Optional(Type.String({ description: 'the namespace of a namespaced kind (default "default"); the URL\'s when it names one' })),
     generateName: Type.Optional(Type.String({ maxLength: 200, description: 'prefix for a generated name' })),
     uid: Type.Optional(Type.String({ description: 'read-only' })),
     revision: Type.Optional(Type.Integer({ description: 'read-only: store revision of the last change' })),

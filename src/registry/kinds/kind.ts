@@ -20,6 +20,8 @@ export type Expect<T extends true> = T;
 export interface Lookup {
   /** The names of the objects of a kind, by its plural. */
   names(plural: string): Iterable<string>;
+  /** The namespaced kinds with objects in `namespace`, and how many each. */
+  heldBy(namespace: string): { plural: string; count: number }[];
 }
 
 export interface KindOptions<S extends TObject, St extends TObject> {
@@ -27,6 +29,8 @@ export interface KindOptions<S extends TObject, St extends TObject> {
   plural: string;
   shortNames?: string[];
   description: string;
+  /** Objects live in a namespace (Service, Task); else cluster-wide (Machine, Namespace). */
+  namespaced?: boolean;
   spec: S;
   status: St;
   /** True when spec has no required field: an object with only metadata is accepted. */
@@ -40,6 +44,8 @@ export interface KindOptions<S extends TObject, St extends TObject> {
   prepare?: (obj: ApiObject<Static<S>, Static<St>>, lookup: Lookup) => ApiObject<Static<S>, Static<St>>;
   /** Rules the schema cannot express, on create and update; paths are JSON pointers from the object root. */
   validate?: (obj: ApiObject<Static<S>, Static<St>>, limits: Limits) => FieldError[];
+  /** Refuses a delete (409, the message) the kind does not allow now: a namespace that still holds objects. */
+  checkDelete?: (obj: ApiObject<Static<S>, Static<St>>, lookup: Lookup) => string | undefined;
   /** Rules about a change (immutable fields): the next object against the current one. */
   validateUpdate?: (next: ApiObject<Static<S>, Static<St>>, current: ApiObject<Static<S>, Static<St>>) => FieldError[];
   /** Rules the status schema cannot express, checked on every status write. */
@@ -57,6 +63,7 @@ export interface KindOptions<S extends TObject, St extends TObject> {
 }
 
 export interface Kind<S extends TObject = TObject, St extends TObject = TObject> extends KindInfo {
+  readonly namespaced: boolean;
   readonly options: KindOptions<S, St>;
   readonly verbs: Verb[];
   /** Schema of the whole object as GET returns it and PUT/POST accept it. */
@@ -83,6 +90,7 @@ export function defineKind<S extends TObject, St extends TObject>(options: KindO
   return {
     kind: options.kind,
     plural: options.plural,
+    namespaced: options.namespaced === true,
     fields,
     indexes: options.indexes,
     options,

@@ -52,6 +52,7 @@ type _status = Expect<Same<Static<typeof ServiceStatus>, ModelStatus>>;
 export const services = defineKind({
   kind: 'Service',
   plural: 'services',
+  namespaced: true,
   shortNames: ['service', 'svc'],
   description: 'A long-running workload: the lifecycle manager that keeps replicas (or one task per machine) of a task template running.',
   spec: ServiceSpec,

@@ -63,6 +63,7 @@ type _status = Expect<Same<Static<typeof TaskStatus>, ModelStatus>>;
 export const tasks = defineKind({
   kind: 'Task',
   plural: 'tasks',
+  namespaced: true,
   shortNames: ['task', 'process', 'processes', 'ps'],
   description: 'One instance of a template on one machine. A task with no owner is a one-off process (POST just a command).',
   generatedNamePrefix: 'task-',
