@@ -52,6 +52,8 @@ export interface ServerOptions {
   fleetSocket?: string;
   /** Keep cluster state in etcd instead of SQLite: several servers share it, one leader runs the controllers. */
   etcd?: EtcdConfig;
+  /** The namespace the façades (fleet) map to (default "default"). */
+  facadeNamespace?: string;
   /** Other APIs served over the same state (default: fleet's). */
   facades?: Facade[];
   /** Key prefix of all state (default "/drover"). */
@@ -94,6 +96,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const app = await buildApp({
     registry,
     facades: opts.facades ?? [fleetFacade],
+    facadeNamespace: opts.facadeNamespace,
     logger,
     config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace, ...(opts.storeQuotaBytes ? { storeQuotaBytes: opts.storeQuotaBytes } : {}) },
     loopbackOnly: isLoopback(host),

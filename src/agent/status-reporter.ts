@@ -8,6 +8,7 @@ type Status = Task['status'];
 
 interface Pending {
   name: string;
+  namespace?: string;
   status: Status;
   sending: boolean;
 }
@@ -28,11 +29,11 @@ export class StatusReporter {
     this.closed = true;
   }
 
-  /** Queues a status change for the task with this uid. */
-  report(uid: string, name: string, status: Status): void {
+  /** Queues a status change for the task with this uid (named `name` in `namespace`). */
+  report(uid: string, name: string, status: Status, namespace?: string): void {
     if (this.closed) return;
     let p = this.pending.get(uid);
-    if (!p) this.pending.set(uid, (p = { name, status: {}, sending: false }));
+    if (!p) this.pending.set(uid, (p = { name, namespace, status: {}, sending: false }));
     p.status = { ...p.status, ...status };
     if (!p.sending) {
       p.sending = true;
@@ -52,7 +53,7 @@ export class StatusReporter {
       const status = p.status;
       p.status = {};
       try {
-        await this.client.tasks.patch(p.name, { metadata: { uid }, status }, { subresource: 'status' });
+        await this.client.tasks.in(p.namespace).patch(p.name, { metadata: { uid }, status }, { subresource: 'status' });
         attempt = 0;
       } catch (err) {
         const code = (err as ApiError).code;

@@ -124,7 +124,7 @@ export class TaskRunner {
     // again (a run adopted after an agent restart has said nothing yet: it is running).
     if (task?.status?.phase === 'Unknown') {
       const status: Task['status'] | undefined = this.reported.phase ? { ...this.reported } : this.run ? { phase: 'Running', pid: this.run.pid ?? null, reason: '', message: '' } : undefined;
-      if (status) this.ctx.reporter.report(task.metadata.uid, task.metadata.name, status);
+      if (status) this.ctx.reporter.report(task.metadata.uid, task.metadata.name, status, task.metadata.namespace);
     }
     this.kick();
   }
@@ -324,7 +324,7 @@ export class TaskRunner {
     if (this.run) await this.stopRun(undefined);
     if (t?.metadata.deletionTimestamp && t.metadata.finalizers?.includes(AGENT_FINALIZER) && t.spec.machine === this.ctx.machine) {
       try {
-        await this.ctx.client.tasks.patch(t.metadata.name, {
+        await this.ctx.client.tasks.in(t.metadata.namespace).patch(t.metadata.name, {
           metadata: { uid: t.metadata.uid, finalizers: t.metadata.finalizers.filter((f) => f !== AGENT_FINALIZER) },
         });
       } catch (err) {
@@ -342,7 +342,7 @@ export class TaskRunner {
       const hash = this.ctx.driverFor(t).unitHash?.(t);
       if (hash) status = { ...status, unitState: { ...status.unitState, hash } };
     }
-    this.ctx.reporter.report(t.metadata.uid, t.metadata.name, status);
+    this.ctx.reporter.report(t.metadata.uid, t.metadata.name, status, t.metadata.namespace);
   }
 
   private save(t: Task): void {

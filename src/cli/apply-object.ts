@@ -29,7 +29,8 @@ export interface ApplyOptions {
  * "unchanged" is the server's word: a PUT that changes nothing keeps the generation.
  */
 export async function applyObject(client: Client, kind: CliKind, obj: AnyObject, opts: ApplyOptions = {}): Promise<{ outcome: ApplyOutcome; object: AnyObject }> {
-  const res = resourceOf(client, kind);
+  // A manifest that names its namespace goes there; one that does not, to the command's.
+  const res = resourceOf(client, kind, obj.metadata.namespace);
   let current = await res.find(obj.metadata.name);
   const body: AnyObject = { ...obj, apiVersion: obj.apiVersion ?? 'drover/v1', metadata: { ...obj.metadata } };
   delete (body as { status?: unknown }).status;
@@ -75,7 +76,7 @@ export function isSubset(part: unknown, whole: unknown): boolean {
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 async function deleteAndWait(client: Client, kind: CliKind, obj: AnyObject): Promise<void> {
-  const res = resourceOf(client, kind);
+  const res = resourceOf(client, kind, obj.metadata.namespace);
   await res.delete(obj.metadata.name, { ifMatch: obj.metadata.revision });
   const deadline = Date.now() + 30_000;
   for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
@@ -89,5 +90,5 @@ async function deleteAndWait(client: Client, kind: CliKind, obj: AnyObject): Pro
 /** After a template change, record the old template for `rollout undo`. */
 export async function rememberTemplate(client: Client, before: Service, after: Service): Promise<void> {
   if (JSON.stringify(before.spec.template) === JSON.stringify(after.spec.template)) return;
-  await client.services.patch(after.metadata.name, { metadata: { annotations: { [PREVIOUS_TEMPLATE_ANNOTATION]: JSON.stringify(before.spec.template) } } });
+  await client.services.in(after.metadata.namespace).patch(after.metadata.name, { metadata: { annotations: { [PREVIOUS_TEMPLATE_ANNOTATION]: JSON.stringify(before.spec.template) } } });
 }

@@ -17,6 +17,8 @@ export const DEV_CONTEXT = 'dev';
 export interface Context {
   name: string;
   server: string;
+  /** The namespace commands act in without -n (default "default"). */
+  namespace?: string;
 }
 
 export interface CliConfig {
@@ -47,7 +49,7 @@ export function readConfig(path = configPath()): CliConfig {
   }
   const raw = (doc ?? {}) as { currentContext?: unknown; contexts?: unknown };
   const contexts = Array.isArray(raw.contexts)
-    ? raw.contexts.filter((c): c is Context => !!c && typeof c.name === 'string' && typeof c.server === 'string').map((c) => ({ name: c.name, server: c.server }))
+    ? raw.contexts.filter((c): c is Context => !!c && typeof c.name === 'string' && typeof c.server === 'string').map((c) => ({ name: c.name, server: c.server, ...(typeof c.namespace === 'string' ? { namespace: c.namespace } : {}) }))
     : [];
   return { currentContext: typeof raw.currentContext === 'string' ? raw.currentContext : undefined, contexts };
 }
@@ -63,11 +65,13 @@ export function writeConfig(config: CliConfig, path = configPath()): void {
 }
 
 /** Creates or updates a context; `use` also makes it current. */
-export function setContext(name: string, server: string, use: boolean, path = configPath()): CliConfig {
+export function setContext(name: string, server: string, use: boolean, path = configPath(), namespace?: string): CliConfig {
   const config = readConfig(path);
   const existing = config.contexts.find((c) => c.name === name);
-  if (existing) existing.server = server;
-  else config.contexts.push({ name, server });
+  if (existing) {
+    existing.server = server;
+    if (namespace !== undefined) existing.namespace = namespace;
+  } else config.contexts.push({ name, server, ...(namespace !== undefined ? { namespace } : {}) });
   if (use || !config.currentContext) config.currentContext = name;
   writeConfig(config, path);
   return config;
@@ -113,9 +117,24 @@ function positiveDuration(v: string, what: string): number {
   return ms;
 }
 
+/**
+ * The namespace a command acts in: -n, then the context's, then "default"; undefined with -A
+ * (lists and watches span every namespace the caller may see).
+ */
+export function resolveNamespace(opts: { namespace?: string; allNamespaces?: boolean; context?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (opts.allNamespaces) {
+    if (opts.namespace) throw new UsageError('give -n NAMESPACE or -A (all namespaces), not both');
+    return undefined;
+  }
+  if (opts.namespace) return opts.namespace;
+  const config = readConfig(configPath(env));
+  const name = opts.context ?? (env.DROVER_SERVER ? undefined : config.currentContext);
+  return config.contexts.find((c) => c.name === name)?.namespace ?? 'default';
+}
+
 /** A client for the server the command line, environment and config file point at. */
 export function clientFor(cmd: Command, opts: { defaultTimeoutMs?: number } = {}): Client {
-  const flags = cmd.optsWithGlobals<{ server?: string; context?: string; requestTimeout?: string }>();
+  const flags = cmd.optsWithGlobals<{ server?: string; context?: string; requestTimeout?: string; namespace?: string; allNamespaces?: boolean }>();
   const { server, source } = resolveServer(flags);
   const timeoutMs = requestTimeoutMs(flags, process.env, opts.defaultTimeoutMs);
   // Several URLs (comma-separated) fail over in turn, like the agents' --server.
@@ -125,7 +144,7 @@ export function clientFor(cmd: Command, opts: { defaultTimeoutMs?: number } = {}
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return new Client({ server: servers, timeoutMs, onWarning: printWarning });
+  return new Client({ server: servers, timeoutMs, onWarning: printWarning, namespace: resolveNamespace(flags) });
 }
 
 export function registerConfigCommands(program: Command): void {
@@ -207,8 +226,9 @@ export function registerConfigCommands(program: Command): void {
 
   config
     .command('set-context <name>')
-    .description('create or update a context: drover config set-context NAME --server URL [--use]')
+    .description('create or update a context: drover config set-context NAME --server URL [--namespace NS] [--use]')
     .option('--use', 'also make it the current context')
+    .option('--namespace <namespace>', 'the namespace commands of this context act in without -n')
     .addHelpText(
       'after',
       examples(`
@@ -217,14 +237,16 @@ export function registerConfigCommands(program: Command): void {
     )
     .action((name: string, _opts: unknown, cmd: Command) => {
       // --server is the global option (it names the context's server here).
-      const opts = cmd.optsWithGlobals<{ server?: string; use?: boolean }>();
+      const opts = cmd.optsWithGlobals<{ server?: string; use?: boolean; namespace?: string }>();
+      const existing = readConfig().contexts.find((c) => c.name === name);
+      if (!opts.server && existing && opts.namespace) opts.server = existing.server;
       if (!opts.server) throw new UsageError('set-context needs --server URL, e.g. --server http://10.0.0.5:8080');
       try {
         parseServerUrls(opts.server);
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
-      const cfg = setContext(name, opts.server, !!opts.use);
+      const cfg = setContext(name, opts.server, !!opts.use, configPath(), opts.namespace);
       console.log(`context "${name}" set to ${opts.server}${cfg.currentContext === name ? ' (current)' : ''}`);
     });
 

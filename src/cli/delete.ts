@@ -26,6 +26,8 @@ interface DeleteOptions {
 interface Target {
   kind: CliKind;
   name: string;
+  /** The object's namespace when it names one (a manifest's, a listed object's). */
+  namespace?: string;
 }
 
 export function registerDeleteCommand(program: Command): void {
@@ -61,7 +63,7 @@ export function registerDeleteCommand(program: Command): void {
       const deleted: AnyObject[] = [];
       for (const t of targets) {
         try {
-          deleted.push(await resourceOf(client, t.kind).delete(t.name));
+          deleted.push(await resourceOf(client, t.kind, t.namespace).delete(t.name));
           console.log(`${t.kind.singular}/${t.name} deleted`);
         } catch (err) {
           if ((err as { code?: number }).code !== 404) throw err;
@@ -79,7 +81,7 @@ export function registerDeleteCommand(program: Command): void {
 async function chooseTargets(client: Client, kindArg: string | undefined, names: string[], opts: DeleteOptions): Promise<Target[]> {
   if (opts.filename) {
     if (kindArg) throw new UsageError('give either -f FILE or KIND NAME, not both');
-    return requireNoProblems(readManifests(opts.filename)).map((m) => ({ kind: m.kind, name: m.object.metadata.name }));
+    return requireNoProblems(readManifests(opts.filename)).map((m) => ({ kind: m.kind, name: m.object.metadata.name, namespace: m.object.metadata.namespace }));
   }
   if (!kindArg) throw new UsageError('delete needs KIND NAME..., KIND/NAME, KIND --all or -f FILE');
   if (kindArg.includes('/')) {
@@ -89,7 +91,8 @@ async function chooseTargets(client: Client, kindArg: string | undefined, names:
   const kind = resolveKind(kindArg);
   if (opts.all || opts.selector) {
     if (names.length) throw new UsageError(`give either names or ${opts.all ? '--all' : '-l SELECTOR'}, not both`);
-    return (await resourceOf(client, kind).listAll({ labelSelector: opts.selector })).items.map((o) => ({ kind, name: o.metadata.name }));
+    // With -A the list spans namespaces: each object is deleted in its own.
+    return (await resourceOf(client, kind).listAll({ labelSelector: opts.selector })).items.map((o) => ({ kind, name: o.metadata.name, namespace: o.metadata.namespace }));
   }
   if (names.length === 0) throw new UsageError(`delete ${kindArg} needs NAME..., --all, -l SELECTOR, or use -f FILE`);
   const out: Target[] = [];
@@ -97,7 +100,7 @@ async function chooseTargets(client: Client, kindArg: string | undefined, names:
   return out;
 }
 
-const SERVICE = { kind: 'Service', plural: 'services', singular: 'service' };
+const SERVICE = { kind: 'Service', plural: 'services', singular: 'service', namespaced: true };
 
 /** Until every deleted object is gone (by uid: a recreated one of the same name does not count), and every deleted service's tasks too. */
 async function waitGone(client: Client, deleted: AnyObject[], timeoutMs: number, timeoutText: string): Promise<void> {
@@ -107,7 +110,7 @@ async function waitGone(client: Client, deleted: AnyObject[], timeoutMs: number,
     const left: string[] = [];
     for (const obj of deleted) {
       const kind = resolveKind(obj.kind);
-      const now = await resourceOf(client, kind).find(obj.metadata.name);
+      const now = await resourceOf(client, kind, obj.metadata.namespace).find(obj.metadata.name);
       if (now?.metadata.uid === obj.metadata.uid) left.push(`${kind.singular}/${obj.metadata.name}`);
       if (kind.plural === SERVICE.plural) {
         const tasks = await ownedTasks(client, obj);
@@ -127,6 +130,6 @@ async function waitGone(client: Client, deleted: AnyObject[], timeoutMs: number,
 
 /** The tasks a (deleted) service owned: by its uid, since a new service of that name owns others. */
 async function ownedTasks(client: Client, svc: AnyObject): Promise<AnyObject[]> {
-  const named = await client.tasks.listAll({ fieldSelector: `metadata.owner=${svc.metadata.name}` });
+  const named = await client.tasks.in(svc.metadata.namespace).listAll({ fieldSelector: `metadata.owner=${svc.metadata.name}` });
   return named.items.filter((t) => t.metadata.ownerReferences?.some((r) => r.uid === svc.metadata.uid));
 }

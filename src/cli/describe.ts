@@ -43,6 +43,7 @@ function indented(title: string, v: unknown): void {
 async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<void> {
   const m = obj.metadata;
   field('Name', m.name);
+  if (m.namespace !== undefined) field('Namespace', m.namespace);
   field('Kind', obj.kind);
   field('UID', m.uid);
   field('Labels', labelsText(m.labels));
@@ -109,11 +110,13 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
   // Related objects: what an operator looks at next.
   if (kind.plural === 'services' || kind.plural === 'machines') {
     const selector = kind.plural === 'services' ? `metadata.owner=${obj.metadata.name}` : `spec.machine=${obj.metadata.name}`;
-    const tasks = (await client.tasks.listAll({ fieldSelector: selector })).items.sort(taskOrder);
+    // A machine runs the tasks of every namespace; a service owns tasks of its own.
+    const tasksClient = kind.plural === 'machines' ? client.resource<Task>('tasks') : client.tasks.in(obj.metadata.namespace);
+    const tasks = (await tasksClient.listAll({ fieldSelector: selector })).items.sort(taskOrder);
     console.log(bold('Tasks:'));
     if (tasks.length === 0) console.log('  <none>');
     else {
-      const cols = columnsFor({ kind: 'Task', plural: 'tasks', singular: 'task' }, false);
+      const cols = columnsFor(resolveKind('tasks'), false);
       const ctx = { now: Date.now() };
       printTable(cols.header.map((h, i) => (i === 0 ? `  ${h}` : h)), tasks.map((t) => cols.row(t, ctx).map((c, i) => (i === 0 ? `  ${c}` : c))), cols.colour);
     }

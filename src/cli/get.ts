@@ -6,7 +6,7 @@ import type { AnyObject } from '../model/index.js';
 import { clientFor } from './config.js';
 import { ConnectionNotice } from './connection-notice.js';
 import { examples } from './help.js';
-import { columnsFor, isLiveTask, parseRef, resolveKind, resourceOf, taskOrder, type CliKind, type TableContext } from './kinds.js';
+import { columnsFor, isLiveTask, parseRef, resolveKind, resourceOf, taskOrder, withNamespaceColumn, type CliKind, type Columns, type TableContext } from './kinds.js';
 import { columnWidths, formatRow, listOf, parseFormat, printDocument, printTable, toYaml, type OutputFormat } from './output.js';
 import { resolveMachineName } from './machine-names.js';
 
@@ -66,11 +66,18 @@ export function registerGetCommand(program: Command): void {
     });
 }
 
+/** A kind's columns; with NAMESPACE first for a namespaced kind listed across namespaces (-A). */
+function tableColumns(client: Client, kind: CliKind, format: OutputFormat): Columns {
+  const cols = columnsFor(kind, format === 'wide');
+  return kind.namespaced && client.options.namespace === undefined ? withNamespaceColumn(cols) : cols;
+}
+
 async function tableContext(client: Client, kind: CliKind): Promise<TableContext> {
   const ctx: TableContext = { now: Date.now() };
   if (kind.plural === 'machines') {
     const counts = new Map<string, number>();
-    for (const t of (await client.tasks.listAll()).items) {
+    // A machine runs the tasks of every namespace.
+    for (const t of (await client.resource<Task>('tasks').listAll()).items) {
       if (t.spec.machine && isLiveTask(t)) counts.set(t.spec.machine, (counts.get(t.spec.machine) ?? 0) + 1);
     }
     ctx.tasksPerMachine = counts;
@@ -84,7 +91,7 @@ export async function printObjects(client: Client, kind: CliKind, items: AnyObje
     for (const o of items) console.log(`${kind.singular}/${o.metadata.name}`);
     return;
   }
-  const cols = columnsFor(kind, format === 'wide');
+  const cols = tableColumns(client, kind, format);
   const ctx = await tableContext(client, kind);
   const rows = items.map((o) => cols.row(o, ctx));
   if (opts.noHeaders) {
@@ -95,7 +102,7 @@ export async function printObjects(client: Client, kind: CliKind, items: AnyObje
 
 async function watchObjects(client: Client, kind: CliKind, name: string | undefined, opts: GetOptions, format: OutputFormat): Promise<void> {
   const res = resourceOf(client, kind);
-  const cols = columnsFor(kind, format === 'wide');
+  const cols = tableColumns(client, kind, format);
   let ctx = await tableContext(client, kind);
   const initial: AnyObject[] = [];
   let widths: number[] | undefined;

@@ -9,16 +9,23 @@ export interface CliKind {
   plural: string;
   /** Lower-case kind, as in "service/web". */
   singular: string;
+  /** Its objects live in a namespace (-n, -A apply). */
+  namespaced: boolean;
 }
 
 // The names the server's kinds declare (src/api/kinds/*.ts shortNames), kept here so the CLI
 // starts without loading the server's schemas.
-const cliKinds: { kind: string; plural: string; aliases: string[] }[] = [
+const cliKinds: { kind: string; plural: string; aliases: string[]; namespaced?: boolean }[] = [
   { kind: 'Machine', plural: 'machines', aliases: ['machine', 'mach', 'node', 'nodes'] },
-  { kind: 'Service', plural: 'services', aliases: ['service', 'svc'] },
-  { kind: 'Task', plural: 'tasks', aliases: ['task', 'ps', 'process', 'processes'] },
+  { kind: 'Service', plural: 'services', aliases: ['service', 'svc'], namespaced: true },
+  { kind: 'Task', plural: 'tasks', aliases: ['task', 'ps', 'process', 'processes'], namespaced: true },
   { kind: 'Operation', plural: 'operations', aliases: ['operation', 'op', 'ops'] },
+  { kind: 'Namespace', plural: 'namespaces', aliases: ['namespace', 'ns'] },
 ];
+
+function cliKind(k: (typeof cliKinds)[number]): CliKind {
+  return { kind: k.kind, plural: k.plural, singular: k.kind.toLowerCase(), namespaced: k.namespaced === true };
+}
 
 /** Every word that names a kind (plurals, singulars and short names), for completion. */
 export function kindWords(): string[] {
@@ -33,7 +40,7 @@ export function kindPlurals(): string[] {
 export function resolveKind(arg: string): CliKind {
   const a = arg.toLowerCase();
   for (const k of cliKinds) {
-    if (a === k.plural || a === k.kind.toLowerCase() || k.aliases.includes(a)) return { kind: k.kind, plural: k.plural, singular: k.kind.toLowerCase() };
+    if (a === k.plural || a === k.kind.toLowerCase() || k.aliases.includes(a)) return cliKind(k);
   }
   throw new UsageError(`unknown kind "${arg}"; use one of ${cliKinds.map((k) => k.plural).join(', ')} (or a short name like svc, node, op)`);
 }
@@ -41,11 +48,15 @@ export function resolveKind(arg: string): CliKind {
 /** The kind of a manifest's `kind` field ("Service"). */
 export function kindOfManifest(kind: string): CliKind | undefined {
   const k = cliKinds.find((c) => c.kind === kind);
-  return k && { kind: k.kind, plural: k.plural, singular: k.kind.toLowerCase() };
+  return k && cliKind(k);
 }
 
-export function resourceOf(client: Client, kind: CliKind): ResourceClient<AnyObject> {
-  return client.resource<AnyObject>(kind.plural);
+/**
+ * The kind's client: a namespaced kind's in `namespace` (an object's own, a manifest's), else in
+ * the command's (-n, the context's, "default"; none with -A).
+ */
+export function resourceOf(client: Client, kind: CliKind, namespace?: string): ResourceClient<AnyObject> {
+  return client.resource<AnyObject>(kind.plural, kind.namespaced ? (namespace ?? client.options.namespace) : undefined);
 }
 
 /** "service/web" → kind and name; "web" alone needs `defaultKind`. */
@@ -97,6 +108,15 @@ export interface Columns {
   row(obj: AnyObject, ctx: TableContext): string[];
   /** Index of the column to colour. */
   colour: number;
+}
+
+/** The columns of a list across namespaces (-A): NAMESPACE first, as kubectl shows it. */
+export function withNamespaceColumn(cols: Columns): Columns {
+  return {
+    header: ['NAMESPACE', ...cols.header],
+    colour: cols.colour >= 0 ? cols.colour + 1 : cols.colour,
+    row: (o, ctx) => [o.metadata.namespace ?? '', ...cols.row(o, ctx)],
+  };
 }
 
 export function columnsFor(kind: CliKind, wide: boolean): Columns {

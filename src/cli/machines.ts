@@ -10,7 +10,7 @@ import { resolveMachineName } from './machine-names.js';
 import { parseDuration, parseFormat, ProgressLine, sleep, UsageError } from './output.js';
 import { examples } from './help.js';
 
-const MACHINE_KIND = { kind: 'Machine', plural: 'machines', singular: 'machine' };
+const MACHINE_KIND = { kind: 'Machine', plural: 'machines', singular: 'machine', namespaced: false };
 
 /** "k=v" sets, "k-" removes (kubectl label). */
 export function parseLabelChanges(args: string[]): Record<string, string | null> {

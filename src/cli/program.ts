@@ -86,9 +86,15 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   return program;
 }
 
-/** --server, --context and --request-timeout on every client command, so they may come after the command word. */
+/**
+ * --server, --context and --request-timeout on every client command, so they may come after the
+ * command word; -n/--namespace and -A/--all-namespaces too (kubectl's), where no command option
+ * uses the letters already.
+ */
 function addConnectionOptions(cmd: Command): void {
   if (cmd.commands.length) return cmd.commands.forEach(addConnectionOptions);
+  if (!cmd.options.some((o) => o.short === '-n' || o.long === '--namespace')) cmd.option('-n, --namespace <namespace>', 'the namespace to act in (default: the context\'s, else "default")');
+  if (!cmd.options.some((o) => o.short === '-A')) cmd.option('-A, --all-namespaces', 'list and watch across every namespace you may see');
   if (!cmd.options.some((o) => o.long === '--server')) cmd.option('--server <url>', 'API server URL (see drover --help)');
   if (!cmd.options.some((o) => o.long === '--context')) cmd.option('--context <name>', 'use this context from the config file');
   if (!cmd.options.some((o) => o.long === '--request-timeout')) cmd.option('--request-timeout <duration>', 'how long to wait for the server to answer, e.g. 10s (default 30s)');

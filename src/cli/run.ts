@@ -5,7 +5,7 @@ import { runAttached } from './attach.js';
 import { clientFor } from './config.js';
 import { printObjects } from './get.js';
 import { examples } from './help.js';
-import { parseRef, taskOrder } from './kinds.js';
+import { parseRef, resolveKind, taskOrder } from './kinds.js';
 import { resolveMachineName } from './machine-names.js';
 import { parseFormat, UsageError } from './output.js';
 
@@ -113,7 +113,7 @@ export function registerRunCommands(program: Command): void {
       const fields = [opts.machine ? `spec.machine=${await resolveMachineName(client, opts.machine)}` : '', opts.running ? 'status.phase=Running' : ''].filter(Boolean).join(',');
       const items = (await client.tasks.listAll({ labelSelector: opts.selector, fieldSelector: fields || undefined })).items.sort(taskOrder);
       if (items.length === 0 && (format === 'table' || format === 'wide')) return void console.error('no tasks found');
-      await printObjects(client, { kind: 'Task', plural: 'tasks', singular: 'task' }, items, format, true);
+      await printObjects(client, resolveKind('tasks'), items, format, true);
     });
 
   program

@@ -25,6 +25,7 @@ export function registerServerCommands(program: Command): void {
     .option('--etcd-timeout <duration>', 'how long one etcd call may take before the request fails with 503 Unavailable (e.g. 5s, 1500ms)', '5s')
     .option('--leader-ttl <seconds>', 'lease TTL of the controller leader on etcd', toInt, 5)
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
+    .option('--fleet-namespace <namespace>', 'the namespace fleet\'s units live in (fleet has none)', 'default')
     .option('--etcd-compaction-interval <seconds>', 'how often the leader compacts etcd history to --history revisions', toInt, 300)
     .option('--store-quota <size>', 'bytes the SQLite store may hold before it takes only deletes (e.g. 2Gi; default min(8Gi, free disk space))', toSize)
     .option('--init-store', 'if state.db is corrupt, move it aside and begin an empty cluster (for one start: refused when the store is sound)')
@@ -44,6 +45,7 @@ export function registerServerCommands(program: Command): void {
         machineGraceSeconds: opts.machineGrace,
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
+        facadeNamespace: opts.fleetNamespace,
         ...(opts.storeQuota ? { storeQuotaBytes: opts.storeQuota } : {}),
         ...(opts.initStore ? { initStore: true } : {}),
         ...storeOptions(opts),
@@ -90,6 +92,7 @@ export function registerServerCommands(program: Command): void {
 interface ServerCommandOptions {
   listen: string;
   data: string;
+  fleetNamespace: string;
   history: number;
   machineGrace: number;
   logLevel: string;

@@ -61,6 +61,11 @@ export interface ClientOptions {
    * connections. Hollow machines share one bounded pool.
    */
   dispatcher?: Pool;
+  /**
+   * The namespace `services` and `tasks` act in. Undefined: the URLs without one, where one
+   * object is in "default" and a list or watch spans every namespace the caller may see (agents).
+   */
+  namespace?: string;
   /** Called with each warning an answer carries (its Warning header), e.g. a read the server served while its store was unreachable. */
   onWarning?: (text: string) => void;
 }
@@ -101,8 +106,8 @@ export class Client {
     this.servers = (Array.isArray(options.server) ? options.server : [options.server]).map((s) => s.replace(/\/+$/, ''));
     if (this.servers.length === 0) throw new Error('at least one server URL is needed');
     this.machines = this.resource('machines');
-    this.services = this.resource('services');
-    this.tasks = this.resource('tasks');
+    this.services = this.resource('services', options.namespace);
+    this.tasks = this.resource('tasks', options.namespace);
     this.operations = this.resource('operations');
   }
 
@@ -110,8 +115,9 @@ export class Client {
     return this.servers[this.current]!;
   }
 
-  resource<T extends AnyObject = AnyObject>(plural: string): ResourceClient<T> {
-    return new ResourceClient<T>(this, plural);
+  /** A kind's client; with `namespace`, for that namespace's objects (a namespaced kind's). */
+  resource<T extends AnyObject = AnyObject>(plural: string, namespace?: string): ResourceClient<T> {
+    return new ResourceClient<T>(this, plural, namespace);
   }
 
   /** Raw response; tries each server in turn when one cannot be reached. */
@@ -226,11 +232,21 @@ export class Client {
 
 export class ResourceClient<T extends AnyObject> {
   private readonly base: string;
+  /**
+   * Without `namespace`, the URLs without one: one object is in "default", a list or watch
+   * spans every namespace the caller may see.
+   */
   constructor(
     private readonly client: Client,
     readonly plural: string,
+    readonly namespace?: string,
   ) {
-    this.base = `/api/v1/${plural}`;
+    this.base = namespace === undefined ? `/api/v1/${plural}` : `/api/v1/namespaces/${encodeURIComponent(namespace)}/${plural}`;
+  }
+
+  /** The same kind in `namespace` (undefined: the URLs without one). */
+  in(namespace: string | undefined): ResourceClient<T> {
+    return namespace === this.namespace ? this : new ResourceClient<T>(this.client, this.plural, namespace);
   }
 
   private path(name: string, sub = ''): string {

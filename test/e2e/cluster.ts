@@ -117,11 +117,11 @@ export async function startCluster(agentCount: number, opts: ClusterOptions = {}
           return undefined;
         }
       };
-      // Delete everything so the agents stop their tasks, then stop the agents and the server.
+      // Delete everything (in every namespace) so the agents stop their tasks, then stop the agents and the server.
       const services = await step('listing the services', () => server.client.services.list());
-      for (const svc of services?.items ?? []) await step(`deleting service "${svc.metadata.name}"`, () => deleteUnlessGone(server.client.services.delete(svc.metadata.name)));
+      for (const svc of services?.items ?? []) await step(`deleting service "${svc.metadata.name}"`, () => deleteUnlessGone(server.client.services.in(svc.metadata.namespace).delete(svc.metadata.name)));
       const tasks = await step('listing the tasks', () => server.client.tasks.list());
-      for (const t of tasks?.items ?? []) await step(`deleting task "${t.metadata.name}"`, () => deleteUnlessGone(server.client.tasks.delete(t.metadata.name)));
+      for (const t of tasks?.items ?? []) await step(`deleting task "${t.metadata.name}"`, () => deleteUnlessGone(server.client.tasks.in(t.metadata.namespace).delete(t.metadata.name)));
       await step('waiting for the tasks to go', async () => {
         let left: Task[] = [];
         try {
