@@ -7,6 +7,7 @@ import { version } from '../version.js';
 import { registerDiscovery } from './discovery.js';
 import type { Facade } from './facade.js';
 import { registerHeartbeat } from './machine-heartbeat.js';
+import { registerAccessReview } from './access-review.js';
 import { registerOpenApi } from './openapi.js';
 import { OpenStreams } from './open-streams.js';
 import type { Authenticator } from './protocol/auth.js';
@@ -99,12 +100,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerErrorHandlers(app);
   const metrics = registerMetrics(app, registry);
   registerDiscovery(app, registry);
-  registerOpenApi(app, registry.kinds, version);
+  registerOpenApi(app, registry, version);
   registerSystem(app, { registry, metrics, config: opts.config ?? {}, startedAt: new Date() });
   for (const kind of registry.kinds) {
     registerKind(app, registry.kind(kind.plural), { streams, maxWatchBufferedBytes: opts.maxWatchBufferedBytes ?? 16 * 1024 * 1024 });
   }
   registerHeartbeat(app, registry);
+  registerAccessReview(app, registry);
   registerTaskProxy(app, registry, streams);
   for (const facade of opts.facades ?? []) await app.register(facade.plugin, { registry, namespace: opts.facadeNamespace });
   return app;

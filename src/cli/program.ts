@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { version } from '../version.js';
 import { registerApplyCommand } from './apply.js';
+import { registerAuthCommands } from './auth-can-i.js';
 import { registerCompletionCommands } from './completion.js';
 import { registerConfigCommands } from './config.js';
 import { registerDeleteCommand } from './delete.js';
@@ -23,7 +24,7 @@ import { registerWaitCommand } from './wait.js';
 // Commands that only talk to a server. The others (server, dev, agent, backup) load the whole
 // control plane (fastify, SQLite, drivers): a client command skips them, so `drover get` starts
 // in a fraction of the time.
-const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete']);
+const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth']);
 
 /** The command word of an argv (the first operand that is not a global option's value). */
 export function commandWord(argv: string[]): string | undefined {
@@ -75,6 +76,7 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   registerMachineCommands(program);
   registerTopCommand(program);
   registerConfigCommands(program);
+  registerAuthCommands(program);
   registerVersionCommand(program);
   registerCompletionCommands(program);
 

@@ -13,3 +13,4 @@ export * from './kinds.js';
 export * from './unit-service.js';
 export * from './verbs.js';
 export * from './namespace.js';
+export * from './rbac.js';

@@ -6,6 +6,10 @@ export const KINDS = {
   Task: 'tasks',
   Operation: 'operations',
   Namespace: 'namespaces',
+  Role: 'roles',
+  RoleBinding: 'rolebindings',
+  ClusterRole: 'clusterroles',
+  ClusterRoleBinding: 'clusterrolebindings',
 } as const;
 
 export type KindName = keyof typeof KINDS;

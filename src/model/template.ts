@@ -47,6 +47,15 @@ export interface TaskTemplate {
   unit?: UnitOption[];
   volumes?: VolumeMount[];
   ports?: PortSpec[];
+  /** The user the processes run as (name or uid); none: root. Running as root needs the tasks/root permission. */
+  user?: string;
+  /** Their group (name or gid); none: the user's primary group. */
+  group?: string;
+}
+
+/** Whether a template's processes would run as uid 0: no user, "root" or "0". */
+export function runsAsRoot(t: Pick<TaskTemplate, 'user'>): boolean {
+  return t.user === undefined || t.user === 'root' || /^0+$/.test(t.user);
 }
 
 /** Placement constraints; fleet's [X-Fleet] options map onto these one to one. */

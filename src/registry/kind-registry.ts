@@ -3,7 +3,8 @@
 // authorize, decode → defaults → validate, the kind's strategy hooks (validate update, status
 // transitions), then compare-and-swap through state/. Errors are the API's catalog.
 import { AlreadyExists, BadRequest, Conflict, Forbidden, Gone, Invalid, NotFound, type FieldError } from '../errors.js';
-import { DEFAULT_NAMESPACE, namespaceNameProblem, type AnyObject, type Verb } from '../model/index.js';
+import { DEFAULT_NAMESPACE, namespaceNameProblem, runsAsRoot, type AnyObject, type TaskTemplate, type Verb } from '../model/index.js';
+import { sameJson } from '../state/resources.js';
 import { denialMessage, type Attributes, type Authorizer } from '../security/authorizer.js';
 import type { Resources } from '../state/resources.js';
 import type { State } from '../state/state.js';
@@ -53,6 +54,8 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     /** The namespace of this view (namespaced kinds); undefined: the old URLs' view, see the class comment. */
     readonly namespace?: string,
     views?: Map<string, KindRegistry<T>>,
+    /** Filled into a template without a user for a caller who may not run tasks as root ('': refuse). */
+    private readonly defaultTaskUser = 'nobody',
   ) {
     this.repo = state.resources<T>(kind.plural);
     this.cache = this.repo.cache;
@@ -78,7 +81,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     if (!this.state.cache('namespaces').get(namespace)) throw new NotFound(`namespace "${namespace}" not found; create it first (drover create namespace ${namespace})`);
     if (cached) return cached;
     if (!this.views.has('')) this.views.set('', this);
-    const view = new KindRegistry<T>(this.kind, this.state, this.authorizer, this.limits, namespace, this.views);
+    const view = new KindRegistry<T>(this.kind, this.state, this.authorizer, this.limits, namespace, this.views, this.defaultTaskUser);
     this.views.set(namespace, view);
     return view;
   }
@@ -220,7 +223,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     this.allow(ctx, 'create', undefined, nameOfBody(body));
     const namespace = this.objectNamespace;
     let generatedFrom: string | undefined;
-    let obj = this.prepared(this.placed(decodeObject(this.kind, body, { generateName: (p) => this.repo.generateName((generatedFrom = p), namespace) }, this.limits) as T));
+    let obj = this.admitted(ctx, this.prepared(this.placed(decodeObject(this.kind, body, { generateName: (p) => this.repo.generateName((generatedFrom = p), namespace) }, this.limits) as T)), undefined);
     // A generated name is checked against the cache, but two creates in flight together (or on
     // two servers) can draw the same one: the loser draws again instead of answering 409 to a
     // client that never chose the name.
@@ -241,19 +244,19 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     const input = requireObjectBody(body);
     const key = this.key(name);
     if (!this.cache.get(key) && this.kind.namespaced) this.in(this.objectNamespace);
-    const obj = this.prepared(this.placed(decodeObject(this.kind, input, { name }, this.limits) as T));
+    const decoded = this.prepared(this.placed(decodeObject(this.kind, input, { name }, this.limits) as T));
     pre = withBodyPreconditions(pre, input.metadata);
     if (!this.cache.get(key)) {
       if (pre.revision !== undefined || pre.uid !== undefined) throw this.notFound(name);
       try {
-        return { object: await this.repo.create(obj), created: true };
+        return { object: await this.repo.create(this.admitted(ctx, decoded, undefined)), created: true };
       } catch (err) {
         if (!(err instanceof AlreadyExists)) throw err;
       }
     }
     const object = await this.repo.update(
       key,
-      (cur) => this.checkUpdate({ ...obj, status: cur.status, metadata: { ...obj.metadata, finalizers: obj.metadata.finalizers ?? cur.metadata.finalizers } }, cur),
+      (cur) => this.checkUpdate(this.admitted(ctx, { ...decoded, status: cur.status, metadata: { ...decoded.metadata, finalizers: decoded.metadata.finalizers ?? cur.metadata.finalizers } }, cur), cur),
       pre,
     );
     return { object, created: false };
@@ -262,7 +265,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
   /** PATCH of the spec side: the patch applies to the whole object as GET shows it. */
   async patch(ctx: RequestContext, name: string, patch: Patch, pre: Preconditions = {}): Promise<T> {
     this.allow(ctx, 'patch', undefined, name);
-    return this.change(name, pre, (cur) => {
+    return this.change(ctx, name, pre, (cur) => {
       const patched = applyPatch(patch, cur, this.limits) as AnyObject;
       checkPatchedPreconditions(patched, cur);
       return patched;
@@ -276,7 +279,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
    */
   async update(ctx: RequestContext, name: string, mutate: (current: T) => unknown, pre: Preconditions = {}): Promise<T> {
     this.allow(ctx, 'update', undefined, name);
-    return this.change(name, pre, mutate);
+    return this.change(ctx, name, pre, mutate);
   }
 
   /**
@@ -290,8 +293,8 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     this.allow(ctx, current ? 'update' : 'create', undefined, name);
     const body = next(current);
     const obj = this.prepared(this.placed(decodeObject(this.kind, body, { name }, this.limits) as T));
-    if (!current) return obj;
-    return this.checkUpdate({ ...obj, status: current.status }, current);
+    if (!current) return this.admitted(ctx, obj, undefined);
+    return this.checkUpdate(this.admitted(ctx, { ...obj, status: current.status }, current), current);
   }
 
   async delete(ctx: RequestContext, name: string, pre: Preconditions = {}): Promise<T> {
@@ -339,7 +342,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
 
   // ---- the strategy ----
 
-  private async change(name: string, pre: Preconditions, mutate: (current: T) => unknown): Promise<T> {
+  private async change(ctx: RequestContext, name: string, pre: Preconditions, mutate: (current: T) => unknown): Promise<T> {
     checkUrlName(name);
     const key = this.key(name);
     if (!(await this.repo.getCurrent(key))) throw this.notFound(name);
@@ -348,10 +351,37 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
       (cur) => {
         const next = mutate(cur);
         if (next === undefined) return undefined;
-        return this.checkUpdate({ ...this.prepared(this.placed(decodeObject(this.kind, next, { name }, this.limits) as T)), status: cur.status }, cur);
+        return this.checkUpdate(this.admitted(ctx, { ...this.prepared(this.placed(decodeObject(this.kind, next, { name }, this.limits) as T)), status: cur.status }, cur), cur);
       },
       pre,
     );
+  }
+
+  /**
+   * What the caller may write beyond the verb, as Kubernetes' admission does: a template that
+   * runs as root needs tasks/root (a caller without it gets the default user filled in when the
+   * template names none), privileged changes need their subresource (tasks/bind), and the
+   * authorizer may narrow the change (an agent only removes its finalizer). Checked on create
+   * and whenever the template changes, so a non-admin may still scale an admin's root service.
+   */
+  private admitted(ctx: RequestContext, obj: T, current: T | undefined): T {
+    const p = ctx.principal;
+    const namespace = this.objectNamespace;
+    const name = obj.metadata.name;
+    const templateOf = this.kind.options.template as ((o: T) => TaskTemplate | undefined) | undefined;
+    const template = templateOf?.(obj);
+    if (template && (!current || !sameJson(template, templateOf!(current)))) {
+      const root: Attributes = { verb: 'create', resource: 'tasks', subresource: 'root', namespace, name };
+      if (!this.authorizer.allowed(p, root)) {
+        if (template.user === undefined && this.defaultTaskUser) template.user = this.defaultTaskUser;
+        if (runsAsRoot(template)) throw new Forbidden(`${denialMessage(p, root)}: the template would run as root; set user (User= in a unit) to another user`);
+      }
+    }
+    const privileges = (this.kind.options.privileges as ((n: T, c: T | undefined) => string[]) | undefined)?.(obj, current) ?? [];
+    for (const subresource of privileges) authorize(this.authorizer, ctx, { verb: 'create', resource: this.kind.plural, subresource, namespace, name });
+    const refusal = this.authorizer.admit?.(p, { verb: current ? 'update' : 'create', resource: this.kind.plural, namespace, name }, obj, current);
+    if (refusal) throw new Forbidden(refusal);
+    return obj;
   }
 
   /** The kind's admission step (see KindOptions.prepare). */

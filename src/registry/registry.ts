@@ -9,6 +9,7 @@ import type { State, StoreSpace } from '../state/state.js';
 import { authorize } from './authorize.js';
 import type { RequestContext } from './context.js';
 import { checkUrlName, KindRegistry } from './kind-registry.js';
+import { clusterAuthorizer } from './policy-source.js';
 import type { Kind } from './kinds/kind.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
@@ -19,6 +20,11 @@ export interface RegistryOptions {
   authorizer?: Authorizer;
   /** What one object may cost (default DEFAULT_LIMITS). */
   limits?: Partial<Limits>;
+  /**
+   * The user filled into a task template that names none, for a caller without the tasks/root
+   * permission (default "nobody"); empty: such a write is refused instead.
+   */
+  defaultTaskUser?: string;
 }
 
 export interface KindStats {
@@ -38,9 +44,10 @@ export class Registry {
 
   constructor(private readonly opts: RegistryOptions) {
     this.kinds = opts.kinds;
-    this.authorizer = opts.authorizer ?? allowAdministrators;
+    this.authorizer = opts.authorizer ?? (opts.kinds.some((k) => k.plural === 'rolebindings') ? clusterAuthorizer(opts.state) : allowAdministrators);
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    for (const k of opts.kinds) this.byPlural.set(k.plural, new KindRegistry(k, opts.state, this.authorizer, this.limits));
+    const defaultTaskUser = opts.defaultTaskUser ?? 'nobody';
+    for (const k of opts.kinds) this.byPlural.set(k.plural, new KindRegistry(k, opts.state, this.authorizer, this.limits, undefined, undefined, defaultTaskUser));
   }
 
   /**

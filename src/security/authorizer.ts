@@ -2,7 +2,7 @@
 // (a kind's plural, with a subresource like "log", "exec", "status" or "root", or "system"),
 // in this namespace, on this object? The registry asks it on every read and write, whichever
 // door the request came in by.
-import type { Verb } from '../model/index.js';
+import type { AnyObject, Verb } from '../model/index.js';
 import { ADMINISTRATORS_GROUP, type Principal } from './principal.js';
 
 /** What a request does, as a permission names it (Kubernetes' authorizer attributes). */
@@ -25,6 +25,12 @@ export interface Authorizer {
    * namespaces in which the principal may do it (empty: none). Without this method, none.
    */
   namespacesAllowed?(principal: Principal, attrs: Omit<Attributes, 'namespace' | 'name'>): ReadonlySet<string>;
+  /**
+   * After a write was allowed and decoded: may this principal make exactly this change (`current`
+   * undefined on create)? A refusal message (403), or undefined. The node authorizer narrows an
+   * agent's task writes to removing its finalizer here.
+   */
+  admit?(principal: Principal, attrs: Attributes, next: AnyObject, current: AnyObject | undefined): string | undefined;
 }
 
 export function isAdministrator(p: Principal): boolean {
@@ -43,7 +49,8 @@ export function permissionName(attrs: Attributes): string {
 /** Why a request was refused: `user "ann" cannot create services in namespace "prod"`. */
 export function denialMessage(p: Principal, attrs: Attributes): string {
   const who = p.anonymous ? 'anonymous user' : `user "${p.name}"`;
-  const what = attrs.name !== undefined ? `${permissionName(attrs)} "${attrs.name}"` : permissionName(attrs);
+  // A create names no object yet as far as the caller is concerned: the kind is what is missing.
+  const what = attrs.name !== undefined && attrs.verb !== 'create' ? `${permissionName(attrs)} "${attrs.name}"` : permissionName(attrs);
   const where = attrs.namespace !== undefined ? ` in namespace "${attrs.namespace}"` : attrs.resource !== 'system' ? ' cluster-wide' : '';
   return `${who} cannot ${what}${where}`;
 }

@@ -112,6 +112,8 @@ export const TaskTemplate = Type.Object(
         ),
       ),
     ),
+    user: Type.Optional(Type.String({ minLength: 1, description: 'user (name or uid) the processes run as; none: root, which needs the tasks/root permission' })),
+    group: Type.Optional(Type.String({ minLength: 1, description: "group (name or gid); none: the user's primary group" })),
     ports: Type.Optional(
       Type.Array(
         Type.Object(

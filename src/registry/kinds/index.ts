@@ -2,8 +2,9 @@
 import type { Kind } from './kind.js';
 import { machines } from './machines.js';
 import { namespaces } from './namespaces.js';
+import { clusterRoleBindings, clusterRoles, roleBindings, roles } from './roles.js';
 import { operations } from './operations.js';
 import { services } from './services.js';
 import { tasks } from './tasks.js';
 
-export const kinds: Kind[] = [machines, services, tasks, operations, namespaces] as unknown as Kind[];
+export const kinds: Kind[] = [machines, services, tasks, operations, namespaces, roles, roleBindings, clusterRoles, clusterRoleBindings] as unknown as Kind[];

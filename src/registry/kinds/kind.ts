@@ -5,7 +5,7 @@
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { FieldError } from '../../errors.js';
-import { ALL_VERBS, type AnyObject, type ApiObject, type Verb } from '../../model/index.js';
+import { ALL_VERBS, type AnyObject, type ApiObject, type TaskTemplate, type Verb } from '../../model/index.js';
 import type { KindInfo } from '../../state/object.js';
 import type { Limits } from '../limits.js';
 import { API_VERSION, ObjectMeta } from './common.js';
@@ -46,6 +46,13 @@ export interface KindOptions<S extends TObject, St extends TObject> {
   validate?: (obj: ApiObject<Static<S>, Static<St>>, limits: Limits) => FieldError[];
   /** Refuses a delete (409, the message) the kind does not allow now: a namespace that still holds objects. */
   checkDelete?: (obj: ApiObject<Static<S>, Static<St>>, lookup: Lookup) => string | undefined;
+  /** The task template an object runs (Services, Tasks): running it as root needs tasks/root. */
+  template?: (obj: ApiObject<Static<S>, Static<St>>) => TaskTemplate | undefined;
+  /**
+   * Subresources of this kind whose permission (verb create) a write needs beyond its verb:
+   * setting a task's spec.machine past the scheduler needs tasks/bind.
+   */
+  privileges?: (next: ApiObject<Static<S>, Static<St>>, current: ApiObject<Static<S>, Static<St>> | undefined) => string[];
   /** Rules about a change (immutable fields): the next object against the current one. */
   validateUpdate?: (next: ApiObject<Static<S>, Static<St>>, current: ApiObject<Static<S>, Static<St>>) => FieldError[];
   /** Rules the status schema cannot express, checked on every status write. */

@@ -75,6 +75,7 @@ export const services = defineKind({
     errs.push(...checkTemplate(svc.spec.template, '/spec/template'));
     return errs;
   },
+  template: (svc) => svc.spec.template,
   prepare: (svc, lookup) => {
     // fleet's MachineID= may name a machine by the first 8 characters of its ID: pin the one it
     // names now (the scheduler also resolves it later, for a machine that registers after).

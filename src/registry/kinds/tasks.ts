@@ -71,6 +71,8 @@ export const tasks = defineKind({
   status: TaskStatus,
   defaults: (spec) => ({ desiredState: 'running' as const, ...spec, template: { restartPolicy: 'never' as const, ...spec.template } }),
   validate: (task) => checkTemplate(task.spec.template, '/spec/template'),
+  template: (task) => task.spec.template,
+  privileges: (next, current) => (next.spec.machine !== undefined && next.spec.machine !== current?.spec.machine ? ['bind'] : []),
   statusTransition: (cur, next) => {
     const from = cur?.phase;
     if (from && TERMINAL_PHASES.has(from) && next?.phase !== from) {

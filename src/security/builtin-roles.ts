@@ -1,0 +1,40 @@
+// The cluster roles every cluster has, defined here rather than stored (their names are
+// reserved): what they allow is part of drover's security model, not of its data.
+//   admin  everything
+//   edit   create and change workloads, read their logs, exec into and kill their tasks; not
+//          task status (agents and controllers write it), not running as root (tasks/root), not
+//          choosing a machine past the scheduler (tasks/bind), not machines, roles or quota
+//   view   read workloads, machines and namespaces, and task logs; not secrets' values, no exec
+//   agent  what a machine's agent needs; the node authorizer narrows it to its own machine
+import type { PolicyRule } from '../model/index.js';
+
+const READ = ['get', 'list', 'watch'];
+/** Workload kinds, present and to come (secrets, datasets and jobs are other issues'). */
+const WORKLOADS = ['services', 'tasks', 'secrets', 'datasets', 'jobs'];
+
+export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> = new Map<string, PolicyRule[]>([
+  ['admin', [{ verbs: ['*'], resources: ['*'] }]],
+  [
+    'edit',
+    [
+      { verbs: ['*'], resources: WORKLOADS },
+      { verbs: ['get', 'create'], resources: ['tasks/log', 'tasks/exec', 'tasks/kill'] },
+      { verbs: READ, resources: ['machines', 'namespaces', 'operations', 'system'] },
+    ],
+  ],
+  [
+    'view',
+    [
+      { verbs: READ, resources: ['services', 'tasks', 'datasets', 'jobs', 'machines', 'namespaces', 'operations', 'system'] },
+      { verbs: ['get'], resources: ['tasks/log'] },
+    ],
+  ],
+  [
+    'agent',
+    [
+      { verbs: ['*'], resources: ['machines', 'machines/status'] },
+      { verbs: READ, resources: ['tasks', 'secrets', 'datasets', 'namespaces', 'system'] },
+      { verbs: ['update', 'patch'], resources: ['tasks', 'tasks/status'] },
+    ],
+  ],
+]);

@@ -1,0 +1,30 @@
+// The server's authorizer: the node authorizer for agents, then RBAC for everyone else.
+import type { AnyObject } from '../model/index.js';
+import type { Attributes, Authorizer } from './authorizer.js';
+import { NodeAuthorizer, nodeMachine, type NodeSource } from './node-authorizer.js';
+import type { Principal } from './principal.js';
+import { RbacAuthorizer, type PolicySource } from './rbac.js';
+
+export class ClusterAuthorizer implements Authorizer {
+  readonly rbac: RbacAuthorizer;
+  readonly nodes: NodeAuthorizer;
+
+  constructor(source: PolicySource & NodeSource) {
+    this.rbac = new RbacAuthorizer(source);
+    this.nodes = new NodeAuthorizer(source);
+  }
+
+  allowed(p: Principal, attrs: Attributes): boolean {
+    return this.nodes.decide(p, attrs) ?? this.rbac.allowed(p, attrs);
+  }
+
+  namespacesAllowed(p: Principal, attrs: Omit<Attributes, 'namespace' | 'name'>): ReadonlySet<string> {
+    // A node lists every task it may (it decides without a namespace); nothing else by namespace.
+    if (nodeMachine(p) !== undefined) return new Set();
+    return this.rbac.namespacesAllowed(p, attrs);
+  }
+
+  admit(p: Principal, attrs: Attributes, next: AnyObject, current: AnyObject | undefined): string | undefined {
+    return this.nodes.admit(p, attrs, next, current);
+  }
+}

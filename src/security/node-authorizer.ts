@@ -1,0 +1,66 @@
+// The node authorizer (Kubernetes' node authorizer and NodeRestriction admission, in one): an
+// agent's principal, `system:node:<machine>` in group system:nodes, may register and update its
+// own Machine only, read tasks (lists and watches of every task, to find its own; a single task
+// only when bound to it), write the status of the tasks bound to its machine and remove its
+// finalizer from them, and nothing else. It is asked before RBAC and decides alone for nodes,
+// so no RoleBinding can widen what a stolen agent credential exposes beyond its own machine.
+import { NODE_USER_PREFIX, NODES_GROUP, type AnyObject, type Task } from '../model/index.js';
+import type { Attributes } from './authorizer.js';
+import type { Principal } from './principal.js';
+
+export interface NodeSource {
+  /** The task `name` of `namespace`, as the cache holds it. */
+  task(namespace: string, name: string): Task | undefined;
+}
+
+const READ = new Set(['get', 'list', 'watch']);
+
+/** The machine a principal is the agent of, or undefined for any other principal. */
+export function nodeMachine(p: Principal): string | undefined {
+  if (!p.name.startsWith(NODE_USER_PREFIX) || !p.groups.includes(NODES_GROUP)) return undefined;
+  const machine = p.name.slice(NODE_USER_PREFIX.length);
+  return machine === '' ? undefined : machine;
+}
+
+export class NodeAuthorizer {
+  constructor(private readonly source: NodeSource) {}
+
+  /** Whether the node principal may do `attrs`; undefined for a principal that is not a node (RBAC decides). */
+  decide(p: Principal, attrs: Attributes): boolean | undefined {
+    const machine = nodeMachine(p);
+    if (machine === undefined) return undefined;
+    switch (attrs.resource) {
+      case 'machines':
+        if (READ.has(attrs.verb)) return attrs.subresource === undefined || attrs.subresource === 'status';
+        if (attrs.verb === 'delete') return false;
+        return (attrs.subresource === undefined || attrs.subresource === 'status') && attrs.name === machine;
+      case 'tasks': {
+        if ((attrs.verb === 'list' || attrs.verb === 'watch') && attrs.subresource === undefined) return true;
+        if (attrs.name === undefined || attrs.namespace === undefined) return false;
+        const isMine = this.source.task(attrs.namespace, attrs.name)?.spec.machine === machine;
+        if (attrs.verb === 'get') return isMine && (attrs.subresource === undefined || attrs.subresource === 'status');
+        if (attrs.verb === 'update' || attrs.verb === 'patch') return isMine && (attrs.subresource === undefined || attrs.subresource === 'status');
+        return false;
+      }
+      case 'namespaces':
+      case 'system':
+        return READ.has(attrs.verb) && attrs.subresource === undefined;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * What a node may change with a write its permissions allowed: on a task's main resource, only
+   * its own finalizer's removal (not the template, the machine, or labels). A refusal message, or
+   * undefined.
+   */
+  admit(p: Principal, attrs: Attributes, next: AnyObject, current: AnyObject | undefined): string | undefined {
+    const machine = nodeMachine(p);
+    if (machine === undefined || attrs.resource !== 'tasks' || attrs.subresource !== undefined || !current) return undefined;
+    const strip = (o: AnyObject) => JSON.stringify({ spec: o.spec, labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {}, owners: o.metadata.ownerReferences ?? [] });
+    const removedOnly = (next.metadata.finalizers ?? []).every((f) => current.metadata.finalizers?.includes(f));
+    if (strip(next) !== strip(current) || !removedOnly) return `agent of machine ${machine} may only remove its finalizer from a task's metadata; status goes to /status`;
+    return undefined;
+  }
+}
