@@ -4,7 +4,8 @@
  * Usage: drover-shim TASK_DIR
  *
  * Reads what to run from TASK_DIR (so the task's command never appears on the shim's own
- * command line): `argv` and `env` as NUL-separated strings, `cwd` as a path. Then:
+ * command line): `argv` and `env` as NUL-separated strings, `cwd` as a path, and optionally
+ * `credentials` ("UID GID": the task drops to them before exec, as systemd's User=/Group=). Then:
  *   - detaches into its own session, so the agent's death or its terminal's signals do not
  *     reach the task, and becomes a child subreaper, so a forking task's daemon stays its child;
  *   - starts the task in its own process group with stdout/stderr on pipes, and copies them to
@@ -17,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -257,6 +259,12 @@ int main(int argc, char **argv) {
   char *env_buf = read_file("env", &env_len);
   char **task_env = env_buf ? split_nul(env_buf, env_len) : calloc(1, sizeof(char *));
   char *cwd = read_file("cwd", NULL);
+  char *credentials = read_file("credentials", NULL);
+  long run_uid = -1, run_gid = -1;
+  if (credentials && sscanf(credentials, "%ld %ld", &run_uid, &run_gid) != 2) {
+    errno = EINVAL;
+    die("read credentials");
+  }
   const char *max_env = getenv("DROVER_LOG_MAX");
   off_t log_max = max_env ? (off_t)strtoll(max_env, NULL, 10) : 10 * 1024 * 1024;
 
@@ -304,6 +312,14 @@ int main(int argc, char **argv) {
     dup2(devnull, 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
+    /* Groups first: after setuid a non-root process may no longer change them. */
+    if (run_uid >= 0) {
+      gid_t gid = (gid_t)run_gid;
+      if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid((uid_t)run_uid) < 0) {
+        dprintf(2, "drover-shim: cannot run as uid %ld gid %ld: %s\n", run_uid, run_gid, strerror(errno));
+        _exit(200);
+      }
+    }
     if (cwd && *cwd && chdir(cwd) < 0) {
       dprintf(2, "drover-shim: cannot change to working directory %s: %s\n", cwd, strerror(errno));
       _exit(200);

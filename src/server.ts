@@ -52,6 +52,8 @@ export interface ServerOptions {
   fleetSocket?: string;
   /** Keep cluster state in etcd instead of SQLite: several servers share it, one leader runs the controllers. */
   etcd?: EtcdConfig;
+  /** The user filled into templates of callers who may not run tasks as root (default "nobody"). */
+  defaultTaskUser?: string;
   /** The namespace the façades (fleet) map to (default "default"). */
   facadeNamespace?: string;
   /** Other APIs served over the same state (default: fleet's). */
@@ -92,7 +94,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const grace = opts.machineGraceSeconds ?? 15;
   const stateOptions = { kinds, prefix: opts.prefix, historyEvents: opts.historyEvents, machineGraceSeconds: grace };
   const state = await State.open({ ...stateOptions, store, onError: (err) => logger.error({ err }, 'store watch failed') });
-  const registry = new Registry({ state, kinds });
+  const registry = new Registry({ state, kinds, defaultTaskUser: opts.defaultTaskUser });
   const app = await buildApp({
     registry,
     facades: opts.facades ?? [fleetFacade],

@@ -11,6 +11,8 @@ export interface RunSpec {
   argv: string[];
   env: Record<string, string>;
   cwd?: string;
+  /** The uid and gid the task runs as (see run-as.ts); none: the agent's (root). */
+  credentials?: { uid: number; gid: number };
 }
 
 export interface ExitStatus {
@@ -56,6 +58,7 @@ export class Supervised {
         .join(''),
     );
     writeFileSync(join(dir, 'cwd'), spec.cwd ?? '');
+    if (spec.credentials) writeFileSync(join(dir, 'credentials'), `${spec.credentials.uid} ${spec.credentials.gid}\n`);
     const child = spawn(shimPath, [dir], {
       detached: true,
       stdio: 'ignore',

@@ -25,6 +25,7 @@ export function registerServerCommands(program: Command): void {
     .option('--etcd-timeout <duration>', 'how long one etcd call may take before the request fails with 503 Unavailable (e.g. 5s, 1500ms)', '5s')
     .option('--leader-ttl <seconds>', 'lease TTL of the controller leader on etcd', toInt, 5)
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
+    .option('--default-task-user <user>', 'the user tasks of callers without the tasks/root permission run as when they name none ("" refuses them instead)', 'nobody')
     .option('--fleet-namespace <namespace>', 'the namespace fleet\'s units live in (fleet has none)', 'default')
     .option('--etcd-compaction-interval <seconds>', 'how often the leader compacts etcd history to --history revisions', toInt, 300)
     .option('--store-quota <size>', 'bytes the SQLite store may hold before it takes only deletes (e.g. 2Gi; default min(8Gi, free disk space))', toSize)
@@ -46,6 +47,7 @@ export function registerServerCommands(program: Command): void {
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
         facadeNamespace: opts.fleetNamespace,
+        defaultTaskUser: opts.defaultTaskUser,
         ...(opts.storeQuota ? { storeQuotaBytes: opts.storeQuota } : {}),
         ...(opts.initStore ? { initStore: true } : {}),
         ...storeOptions(opts),
@@ -93,6 +95,7 @@ interface ServerCommandOptions {
   listen: string;
   data: string;
   fleetNamespace: string;
+  defaultTaskUser: string;
   history: number;
   machineGrace: number;
   logLevel: string;

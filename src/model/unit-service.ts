@@ -7,7 +7,7 @@ import { fleetConstraints } from '../units/xfleet.js';
 import { parseUnitName } from '../units/names.js';
 import { API_VERSION } from './meta.js';
 import type { Service, ServiceDesiredState, ServiceSpec } from './service.js';
-import type { RestartPolicy, UnitOption } from './template.js';
+import type { RestartPolicy, TaskTemplate, UnitOption } from './template.js';
 
 /** Marks a Service that holds a unit template (instances are made from it, it never runs). */
 export const UNIT_TEMPLATE_ANNOTATION = 'drover.io/unit-template';
@@ -48,6 +48,18 @@ export function restartPolicyOf(options: readonly UnitOption[]): RestartPolicy {
 }
 
 /**
+ * A template with systemd's User= and Group= as its user and group, unless it names them
+ * itself: who a unit runs as is one field for the server (tasks/root) and the agent alike.
+ */
+export function withUnitCredentials<T extends TaskTemplate>(t: T): T {
+  if (!t.unit) return t;
+  const last = (name: string) => t.unit!.filter((o) => o.section === 'Service' && o.name === name).at(-1)?.value.trim();
+  const user = t.user ?? (last('User') || undefined);
+  const group = t.group ?? (last('Group') || undefined);
+  return { ...t, ...(user !== undefined ? { user } : {}), ...(group !== undefined ? { group } : {}) };
+}
+
+/**
  * The Service a unit file stands for. `name` must be a valid unit name (the caller checks it
  * with unitNameProblem and answers in its own words). `labels` are kept from an existing Service
  * when a unit file is replaced.
@@ -60,7 +72,7 @@ export function serviceFromUnit(name: string, options: UnitOption[], desiredStat
     // A template is stored for its instances to copy, and never scheduled.
     desiredState: isTemplate ? 'inactive' : desiredState,
     strategy: 'spread',
-    template: { driver: 'unit', unit: options, restartPolicy: restartPolicyOf(options) },
+    template: withUnitCredentials({ driver: 'unit', unit: options, restartPolicy: restartPolicyOf(options) }),
     ...(Object.keys(rules.constraints).length ? { constraints: rules.constraints } : {}),
   };
   const metadata: UnitServiceInput['metadata'] = { name };

@@ -1,5 +1,6 @@
 // The exec driver: command + args + env + workingDir, one shim-supervised process group.
 import type { Task } from '../../client/client.js';
+import { resolveRunAs, runAsEnv } from '../run-as.js';
 import { Supervised } from '../supervisor.js';
 import type { Driver, Run, StartContext } from './driver.js';
 
@@ -14,7 +15,9 @@ export class ExecDriver implements Driver {
     const t = task.spec.template;
     const argv = [...(t.command ?? []), ...(t.args ?? [])];
     // Like systemd, a task without a working directory runs in /.
-    const run = await Supervised.start(ctx.dir, { argv, env: { ...ctx.baseEnv, ...t.env }, cwd: t.workingDir || '/' }, this.shimPath, this.logMaxBytes);
+    const credentials = resolveRunAs(t.user, t.group);
+    const env = { ...ctx.baseEnv, ...runAsEnv(credentials), ...t.env };
+    const run = await Supervised.start(ctx.dir, { argv, env, cwd: t.workingDir || '/', credentials }, this.shimPath, this.logMaxBytes);
     await run.waitStarted();
     return execRun(run);
   }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ServiceUnit, UnitDependencies } from '../../units/index.js';
 import { isAlive } from '../proc.js';
 import { Supervised, type ExitStatus } from '../supervisor.js';
+import type { Credentials } from '../run-as.js';
 import type { Run, UnitState } from './driver.js';
 import { commandArgv, describeExit, exitEnvironment, oneshotScript } from './unit-commands.js';
 import type { CoordinatedRun, UnitCoordinator } from './unit-coordinator.js';
@@ -23,6 +24,8 @@ export interface UnitRunOptions {
   dir: string;
   env: Record<string, string>;
   cwd: string;
+  /** The uid and gid its processes run as (User=, Group=); none: the agent's. */
+  credentials?: Credentials;
   shimPath: string;
   logMaxBytes: number;
   coordinator: UnitCoordinator;
@@ -195,7 +198,7 @@ export class UnitRun implements Run, CoordinatedRun {
   }
 
   private async startMain(argv: string[]): Promise<Supervised> {
-    const main = await Supervised.start(this.o.dir, { argv, env: this.o.env, cwd: this.o.cwd }, this.o.shimPath, this.o.logMaxBytes);
+    const main = await Supervised.start(this.o.dir, { argv, env: this.o.env, cwd: this.o.cwd, credentials: this.o.credentials }, this.o.shimPath, this.o.logMaxBytes);
     this.record({ phase: 'main' });
     await main.waitStarted();
     this.watchMain(main);
@@ -313,7 +316,7 @@ export class UnitRun implements Run, CoordinatedRun {
       // The shim appends to dir/output.log: let that be the task's own log.
       symlinkSync(join(this.o.dir, 'output.log'), join(dir, 'output.log'));
       const argv = commandArgv(cmd, env);
-      const run = await Supervised.start(dir, { argv, env, cwd: this.o.cwd }, this.o.shimPath, this.o.logMaxBytes);
+      const run = await Supervised.start(dir, { argv, env, cwd: this.o.cwd, credentials: this.o.credentials }, this.o.shimPath, this.o.logMaxBytes);
       this.control = run;
       const timer = Number.isFinite(timeoutMs) ? setTimeout(() => run.signal('SIGKILL'), Math.min(timeoutMs, MAX_TIMER_MS)) : undefined;
       const status = await run.exited;

@@ -17,6 +17,7 @@ import type { Driver, RestartDecision, Run, StartContext } from './driver.js';
 import { restartDecision, unitNameOf } from './unit-commands.js';
 import { UnitCoordinator } from './unit-coordinator.js';
 import { killLeftoverControls, readRunRecord, UnitFailure, UnitRun } from './unit-run.js';
+import { resolveRunAs } from '../run-as.js';
 import { TimerRun, type TimerRunOptions } from './unit-timer.js';
 
 export interface UnitDriverOptions {
@@ -105,6 +106,7 @@ export class UnitDriver implements Driver {
       dir: ctx.dir,
       env,
       cwd: workingDirectory(unit),
+      credentials: resolveRunAs(task.spec.template.user, task.spec.template.group),
       shimPath: this.opts.shimPath,
       logMaxBytes: this.opts.logMaxBytes,
       coordinator: this.coordinator,

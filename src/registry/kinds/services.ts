@@ -2,7 +2,7 @@
 // always restart); validation adds what the schema cannot say.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FieldError } from '../../errors.js';
-import { resolveMachineId, type ServiceSpec as ModelSpec, type ServiceStatus as ModelStatus } from '../../model/index.js';
+import { resolveMachineId, withUnitCredentials, type ServiceSpec as ModelSpec, type ServiceStatus as ModelStatus } from '../../model/index.js';
 import { Condition, Constraints, TaskTemplate } from './common.js';
 import { defineKind, type Expect, type Same } from './kind.js';
 import { checkTemplate } from './template.js';
@@ -62,7 +62,7 @@ export const services = defineKind({
     strategy: 'spread' as const,
     ...(spec.global ? {} : { replicas: 1 }),
     ...spec,
-    template: { restartPolicy: 'always' as const, ...spec.template },
+    template: withUnitCredentials({ restartPolicy: 'always' as const, ...spec.template }),
   }),
   validate: (svc, limits) => {
     const errs: FieldError[] = [];
