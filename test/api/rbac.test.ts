@@ -15,13 +15,15 @@ import { ADMINISTRATORS_GROUP, type Principal } from '../../src/security/princip
 import { State } from '../../src/state/state.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { http, tempDir, until } from '../helpers.js';
+import { drover } from '../cli/drover.js';
 import { assertError, send, serviceSpec, watchNdjson } from './support.js';
 
-// ---- TEST ONLY: a principal from request headers (x-test-user, x-test-groups). Never in the server. ----
+// ---- TEST ONLY: a principal from request headers (x-test-user, x-test-groups); without them
+// "ann" (the CLI sends none). Never in the server. ----
 const headerAuthenticator: Authenticator = {
   authenticate: (req: FastifyRequest): Principal => {
-    const name = req.headers['x-test-user'];
-    if (typeof name !== 'string') throw new ApiError('Unauthorized', 'test authenticator: send x-test-user');
+    const name = req.headers['x-test-user'] ?? 'ann';
+    if (typeof name !== 'string') throw new ApiError('Unauthorized', 'test authenticator: send one x-test-user');
     const groups = typeof req.headers['x-test-groups'] === 'string' ? req.headers['x-test-groups'].split(',') : [];
     return { name, groups, anonymous: false };
   },
@@ -174,6 +176,18 @@ describe('RBAC, the node authorizer and tasks/root', () => {
     assert.equal(await ask(as('ann'), 'verb=create&resource=tasks/root&namespace=team-a'), false);
     assert.equal(await ask(ADMIN, 'verb=create&resource=tasks/root&namespace=team-a'), true);
     assert.equal((await http(`${api}/auth/can-i?verb=frob&resource=services`, { headers: as('ann') })).status, 400);
+  });
+
+  it('drover auth can-i prints yes or no from the server and exits 0 or 1', async () => {
+    const canI = (...args: string[]) => drover(['--server', url, 'auth', 'can-i', ...args]);
+    const yes = await canI('create', 'services', '-n', 'team-a');
+    assert.deepEqual([yes.code, yes.stdout], [0, 'yes\n'], yes.stderr);
+    const no = await canI('create', 'svc', '-n', 'prod');
+    assert.deepEqual([no.code, no.stdout], [1, 'no\n'], no.stderr);
+    const root = await canI('create', 'tasks/root', '-n', 'team-a');
+    assert.deepEqual([root.code, root.stdout], [1, 'no\n'], root.stderr);
+    const log = await canI('get', 'tasks/log', '-n', 'team-a');
+    assert.deepEqual([log.code, log.stdout], [0, 'yes\n'], log.stderr);
   });
 
   it('a new RoleBinding takes effect at once, and its removal too', async () => {
