@@ -36,6 +36,8 @@ export interface ReconcileContext {
   retryAt(service: string, at: number): void;
   /** The tasks bound to a machine. */
   tasksOn(machine: string): Task[];
+  /** Why creating `task` would exceed its namespace's quota (counting this pass's creates), or undefined and counted. */
+  quotaExcess(task: Task): string | undefined;
   /** The Replaces= globs of a service of a namespace (none when it does not exist). */
   replaces(namespace: string, service: string): string[];
 }
@@ -68,8 +70,11 @@ export function reconcileService(key: string, svc: Service | undefined, ctx: Rec
   }
   const hash = templateHash(svc.spec.template);
   const request = templateRequest(svc.spec.template);
+  let overQuota: string | undefined;
   for (const c of result.create) {
     const task = newTask(svc, ctx.newTaskName(svc), hash, result.taskDesiredState);
+    overQuota = ctx.quotaExcess(task);
+    if (overQuota) break; // the rest wait until the quota or the usage changes (passes run every few seconds)
     plan.create(task);
     ctx.requests.push({
       task: objectKey(task, true),
@@ -78,6 +83,10 @@ export function reconcileService(key: string, svc: Service | undefined, ctx: Rec
       constraints: c.machine ? { ...svc.spec.constraints, machine: c.machine } : (svc.spec.constraints ?? {}),
       strategy: svc.spec.strategy,
     });
+  }
+  if (overQuota) {
+    const quotaCondition = { type: 'QuotaExceeded', status: 'True' as const, reason: 'QuotaExceeded', message: overQuota };
+    result.status = { ...result.status, conditions: setCondition(result.status.conditions, quotaCondition) ?? result.status.conditions };
   }
   for (const t of result.delete) plan.delete(t);
   for (const t of replacedBy(svc, owned, ctx)) plan.delete(t);

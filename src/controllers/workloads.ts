@@ -15,6 +15,7 @@ import { applyPlan, PassPlan } from './pass-plan.js';
 import { TEMPLATE_HASH_LABEL } from './service-plan.js';
 import { ownerKey, ownerName, templateRequest, WorkloadIndex } from './workload-index.js';
 import { placeAll } from './workload-place.js';
+import { PassQuotas, reportQuotaUsage } from './namespace-quota.js';
 import { reconcileService, type ReconcileContext } from './workload-reconcile.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -117,6 +118,7 @@ export class WorkloadController {
     // after a machine or a service's conflicts changed); the scheduler forks it per call.
     const usage = () => (this.index.usage ??= new Cluster(this.machineViews(), this.index.existing()));
     const plan = new PassPlan();
+    const quotas = new PassQuotas(this.state);
     const requests: PlacementRequest[] = [];
     const taken = new Set<string>();
     const ctx: ReconcileContext = {
@@ -133,6 +135,7 @@ export class WorkloadController {
       },
       retryAt: (service, at) => this.queue.addAt(`svc:${service}`, at),
       tasksOn: (machine) => tasks.list({ fields: [{ field: 'spec.machine', op: '=', value: machine }] }),
+      quotaExcess: (task) => quotas.excess(task),
       // Replaces= names services of the replacing one's namespace.
       replaces: (namespace, service) => services.get(keyIn(namespace, service))?.spec.constraints?.replaces ?? [],
     };
@@ -154,6 +157,7 @@ export class WorkloadController {
     }
     placeAll(plan, requests, pending, () => this.machineViews(), usage);
     await applyPlan(this.state, plan, (err) => this.log.warn({ err: String(err) }, 'workload write failed'));
+    await reportQuotaUsage(this.state).catch((err) => this.log.warn({ err: String(err) }, 'namespace quota status write failed'));
   }
 
   private machineViews(): MachineView[] {

@@ -14,3 +14,4 @@ export * from './unit-service.js';
 export * from './verbs.js';
 export * from './namespace.js';
 export * from './rbac.js';
+export * from './quota.js';

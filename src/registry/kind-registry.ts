@@ -3,7 +3,7 @@
 // authorize, decode → defaults → validate, the kind's strategy hooks (validate update, status
 // transitions), then compare-and-swap through state/. Errors are the API's catalog.
 import { AlreadyExists, BadRequest, Conflict, Forbidden, Gone, Invalid, NotFound, type FieldError } from '../errors.js';
-import { DEFAULT_NAMESPACE, namespaceNameProblem, runsAsRoot, type AnyObject, type TaskTemplate, type Verb } from '../model/index.js';
+import { DEFAULT_NAMESPACE, namespaceNameProblem, runsAsRoot, type AnyObject, type QuotaUsage, type TaskTemplate, type Verb } from '../model/index.js';
 import { sameJson } from '../state/resources.js';
 import { denialMessage, type Attributes, type Authorizer } from '../security/authorizer.js';
 import type { Resources } from '../state/resources.js';
@@ -18,6 +18,19 @@ import { nameProblem } from './names.js';
 import { applyPatch, type Patch } from './patch.js';
 import { checkPatchedPreconditions, withBodyPreconditions, type Preconditions } from './preconditions.js';
 import { authorize } from './authorize.js';
+import type { QuotaGate } from './quota-gate.js';
+
+/** What every view of a kind shares. */
+export interface KindDoorOptions {
+  kind: Kind;
+  state: State;
+  authorizer: Authorizer;
+  limits?: Limits;
+  /** See RegistryOptions.defaultTaskUser. */
+  defaultTaskUser?: string;
+  /** Serializes the creates a namespace quota counts (tasks). */
+  quota?: QuotaGate;
+}
 
 /** Where a watch reads its events from, once the registry has allowed and checked it. */
 export interface WatchSource<T extends AnyObject = AnyObject> {
@@ -46,18 +59,27 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
   /** The views of a namespaced kind, by namespace (held by the view without one). */
   private readonly views: Map<string, KindRegistry<T>>;
 
-  constructor(
-    readonly kind: Kind,
-    private readonly state: State,
-    private readonly authorizer: Authorizer,
-    private readonly limits: Limits = DEFAULT_LIMITS,
-    /** The namespace of this view (namespaced kinds); undefined: the old URLs' view, see the class comment. */
-    readonly namespace?: string,
-    views?: Map<string, KindRegistry<T>>,
-    /** Filled into a template without a user for a caller who may not run tasks as root ('': refuse). */
-    private readonly defaultTaskUser = 'nobody',
-  ) {
-    this.repo = state.resources<T>(kind.plural);
+  readonly kind: Kind;
+  /** The namespace of this view (namespaced kinds); undefined: the old URLs' view, see the class comment. */
+  readonly namespace?: string;
+  private readonly state: State;
+  private readonly authorizer: Authorizer;
+  private readonly limits: Limits;
+  /** Filled into a template without a user for a caller who may not run tasks as root ('': refuse). */
+  private readonly defaultTaskUser: string;
+  private readonly quota?: QuotaGate;
+  private readonly options: KindDoorOptions;
+
+  constructor(options: KindDoorOptions, namespace?: string, views?: Map<string, KindRegistry<T>>) {
+    this.options = options;
+    this.kind = options.kind;
+    this.state = options.state;
+    this.authorizer = options.authorizer;
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.defaultTaskUser = options.defaultTaskUser ?? 'nobody';
+    this.quota = options.quota;
+    this.namespace = namespace;
+    this.repo = this.state.resources<T>(this.kind.plural);
     this.cache = this.repo.cache;
     this.views = views ?? new Map();
   }
@@ -81,7 +103,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     if (!this.state.cache('namespaces').get(namespace)) throw new NotFound(`namespace "${namespace}" not found; create it first (drover create namespace ${namespace})`);
     if (cached) return cached;
     if (!this.views.has('')) this.views.set('', this);
-    const view = new KindRegistry<T>(this.kind, this.state, this.authorizer, this.limits, namespace, this.views, this.defaultTaskUser);
+    const view = new KindRegistry<T>(this.options, namespace, this.views);
     this.views.set(namespace, view);
     return view;
   }
@@ -227,8 +249,10 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     // A generated name is checked against the cache, but two creates in flight together (or on
     // two servers) can draw the same one: the loser draws again instead of answering 409 to a
     // client that never chose the name.
+    const quota = this.quota && this.kind.namespaced && this.kind.options.quotaAsk ? this.quota : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
+        if (quota) return await quota.admit(namespace!, (this.kind.options.quotaAsk as (o: T) => QuotaUsage)(obj), () => this.repo.create(obj));
         return await this.repo.create(obj);
       } catch (err) {
         if (!(err instanceof AlreadyExists) || generatedFrom === undefined || attempt >= 5) throw err;

@@ -10,6 +10,7 @@ import { authorize } from './authorize.js';
 import type { RequestContext } from './context.js';
 import { checkUrlName, KindRegistry } from './kind-registry.js';
 import { clusterAuthorizer } from './policy-source.js';
+import { QuotaGate } from './quota-gate.js';
 import type { Kind } from './kinds/kind.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
@@ -47,7 +48,8 @@ export class Registry {
     this.authorizer = opts.authorizer ?? (opts.kinds.some((k) => k.plural === 'rolebindings') ? clusterAuthorizer(opts.state) : allowAdministrators);
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     const defaultTaskUser = opts.defaultTaskUser ?? 'nobody';
-    for (const k of opts.kinds) this.byPlural.set(k.plural, new KindRegistry(k, opts.state, this.authorizer, this.limits, undefined, undefined, defaultTaskUser));
+    const quota = new QuotaGate(opts.state);
+    for (const k of opts.kinds) this.byPlural.set(k.plural, new KindRegistry({ kind: k, state: opts.state, authorizer: this.authorizer, limits: this.limits, defaultTaskUser, quota }));
   }
 
   /**

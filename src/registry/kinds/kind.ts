@@ -5,7 +5,7 @@
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { FieldError } from '../../errors.js';
-import { ALL_VERBS, type AnyObject, type ApiObject, type TaskTemplate, type Verb } from '../../model/index.js';
+import { ALL_VERBS, type AnyObject, type ApiObject, type QuotaUsage, type TaskTemplate, type Verb } from '../../model/index.js';
 import type { KindInfo } from '../../state/object.js';
 import type { Limits } from '../limits.js';
 import { API_VERSION, ObjectMeta } from './common.js';
@@ -46,6 +46,8 @@ export interface KindOptions<S extends TObject, St extends TObject> {
   validate?: (obj: ApiObject<Static<S>, Static<St>>, limits: Limits) => FieldError[];
   /** Refuses a delete (409, the message) the kind does not allow now: a namespace that still holds objects. */
   checkDelete?: (obj: ApiObject<Static<S>, Static<St>>, lookup: Lookup) => string | undefined;
+  /** What creating one asks of its namespace's quota (Tasks). */
+  quotaAsk?: (obj: ApiObject<Static<S>, Static<St>>) => QuotaUsage;
   /** The task template an object runs (Services, Tasks): running it as root needs tasks/root. */
   template?: (obj: ApiObject<Static<S>, Static<St>>) => TaskTemplate | undefined;
   /**
