@@ -123,7 +123,7 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
   }
   if (kind.plural === 'tasks' && obj.spec?.machine) {
     try {
-      const res = await client.fetch('GET', `/api/v1/tasks/${encodeURIComponent(obj.metadata.name)}/log`, { query: { tail: 5 } });
+      const res = await client.fetch('GET', client.tasks.in(obj.metadata.namespace).pathOf(obj.metadata.name, '/log'), { query: { tail: 5 } });
       const text = res.ok ? await res.text() : '';
       console.log(bold('Last output:'));
       console.log(text.trim() ? text.trimEnd().split('\n').map((l) => `  ${printable(l)}`).join('\n') : '  <none>');

@@ -46,7 +46,7 @@ function exitCode(exit: NonNullable<ExecFrame['exit']>): number {
 
 /** Runs the command and copies its output to ours; resolves with its exit code. */
 export async function execInTask(client: Client, task: string, command: string[], stdin?: string): Promise<number> {
-  const res = await client.fetch('POST', `/api/v1/tasks/${encodeURIComponent(task)}/exec`, { body: { command, ...(stdin !== undefined ? { stdin } : {}) }, stream: true });
+  const res = await client.fetch('POST', client.tasks.pathOf(task, '/exec'), { body: { command, ...(stdin !== undefined ? { stdin } : {}) }, stream: true });
   if (!res.ok) throw errorFromResponse(res.status, await res.text());
   const decoder = new TextDecoder();
   let buf = '';

@@ -132,7 +132,7 @@ export function registerRunCommands(program: Command): void {
       const ref = parseRef(target, 'task');
       if (ref.kind.plural !== 'tasks') throw new UsageError(`kill signals tasks, not ${ref.kind.plural}`);
       const client = clientFor(cmd);
-      const res = await client.request<{ signal: string; pid: number | null }>('POST', `/api/v1/tasks/${encodeURIComponent(ref.name)}/kill`, { body: { signal: opts.signal } });
+      const res = await client.request<{ signal: string; pid: number | null }>('POST', client.tasks.pathOf(ref.name, '/kill'), { body: { signal: opts.signal } });
       console.log(`task/${ref.name} sent ${res.body.signal}${res.body.pid ? ` (pid ${res.body.pid})` : ''}`);
     });
 }

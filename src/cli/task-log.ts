@@ -21,7 +21,7 @@ export interface LogOptions {
 
 /** Opens a task's log; throws the server's error (not placed yet, agent unreachable…). */
 export async function openLog(client: Client, task: string, opts: LogOptions): Promise<ReadableStream<Uint8Array>> {
-  const res = await client.fetch('GET', `/api/v1/tasks/${encodeURIComponent(task)}/log`, {
+  const res = await client.fetch('GET', client.tasks.pathOf(task, '/log'), {
     query: { follow: opts.follow || undefined, tail: opts.tail, since: opts.since, timestamps: opts.timestamps || undefined, stream: opts.stream },
     stream: true,
     signal: opts.signal,

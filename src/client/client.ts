@@ -249,6 +249,11 @@ export class ResourceClient<T extends AnyObject> {
     return namespace === this.namespace ? this : new ResourceClient<T>(this.client, this.plural, namespace);
   }
 
+  /** The URL path of one object, or of its subresource `sub` ("/log"): in this client's namespace. */
+  pathOf(name: string, sub = ''): string {
+    return this.path(name, sub);
+  }
+
   private path(name: string, sub = ''): string {
     return `${this.base}/${encodeURIComponent(name)}${sub}`;
   }

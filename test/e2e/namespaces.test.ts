@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Task } from '../../src/client/client.js';
 import { until } from '../helpers.js';
+import { cli } from '../cli/drover.js';
 import { processesWith, startCluster, type Cluster } from './cluster.js';
 
 describe('agents and namespaces', () => {
@@ -32,6 +33,11 @@ describe('agents and namespaces', () => {
     assert.equal(log, 'from-team\n');
     const defaultLog = await (await fetch(`${c.server.url}/api/v1/tasks/hello/log`)).text();
     assert.equal(defaultLog, 'from-default\n');
+    // The CLI: -n picks the namespace for logs and describe; without it, "default".
+    const d = cli(c.server.url);
+    assert.equal(await d.ok(['logs', 'task/hello', '-n', 'team']), 'from-team\n');
+    assert.equal(await d.ok(['logs', 'task/hello']), 'from-default\n');
+    assert.match(await d.ok(['describe', 'task/hello', '-n', 'team']), /Namespace:\s+team[\s\S]*from-team/);
   });
 
   it('a service in "team" gets its replicas running', async () => {
