@@ -9,7 +9,14 @@ import { UsageError } from './output.js';
 const SUBRESOURCES = new Set(['log', 'exec', 'kill', 'status', 'root', 'bind']);
 
 export function registerAuthCommands(program: Command): void {
-  const auth = program.command('auth').description('inspect what you may do');
+  const auth = program
+    .command('auth')
+    .description('inspect what you may do')
+    .addHelpText(
+      'after',
+      examples(`
+        drover auth can-i create services -n prod   # yes or no, from the server`),
+    );
   auth
     .command('can-i')
     .description('whether you may use VERB on KIND (or KIND/NAME, or a subresource like tasks/log): prints yes or no, exits 0 or 1')
