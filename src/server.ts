@@ -19,7 +19,8 @@ import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { OperationsController } from './controllers/operations.js';
 import { WorkloadController } from './controllers/workloads.js';
 import { parseListen } from './net/listen.js';
-import { kinds, Registry } from './registry/index.js';
+import { kinds, Registry, systemContext } from './registry/index.js';
+import { AlreadyExists } from './errors.js';
 import { openStore, type EtcdConfig } from './state/backend.js';
 import { startLeadership } from './state/leadership.js';
 import type { LeaderElection } from './state/leader.js';
@@ -95,6 +96,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const stateOptions = { kinds, prefix: opts.prefix, historyEvents: opts.historyEvents, machineGraceSeconds: grace };
   const state = await State.open({ ...stateOptions, store, onError: (err) => logger.error({ err }, 'store watch failed') });
   const registry = new Registry({ state, kinds, defaultTaskUser: opts.defaultTaskUser });
+  // fleet's units need their namespace from the first request on.
+  if (opts.facadeNamespace && !(await registry.kind('namespaces').find(systemContext, opts.facadeNamespace))) {
+    await registry.kind('namespaces').create(systemContext, { metadata: { name: opts.facadeNamespace } }).catch((err: unknown) => {
+      if (!(err instanceof AlreadyExists)) throw err;
+    });
+  }
   const app = await buildApp({
     registry,
     facades: opts.facades ?? [fleetFacade],
