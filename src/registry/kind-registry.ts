@@ -120,6 +120,12 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
 
   /** A list's or watch's filter narrowed to what this view, and the caller, may see. */
   private scoped(ctx: RequestContext, verb: Verb, filter: WatchFilter): WatchFilter {
+    const only = this.authorizer.listRestriction?.(ctx.principal, this.kind.plural);
+    if (only) filter = { ...filter, fields: [...(filter.fields ?? []), { field: only.field, op: '=', value: only.value }] };
+    return this.scopedToNamespaces(ctx, verb, filter);
+  }
+
+  private scopedToNamespaces(ctx: RequestContext, verb: Verb, filter: WatchFilter): WatchFilter {
     if (!this.kind.namespaced) {
       this.allow(ctx, verb);
       return filter;

@@ -26,6 +26,11 @@ export interface Authorizer {
    */
   namespacesAllowed?(principal: Principal, attrs: Omit<Attributes, 'namespace' | 'name'>): ReadonlySet<string>;
   /**
+   * A field every list and watch of `resource` by this principal is narrowed to, when its
+   * permission covers only some objects: an agent sees only the tasks bound to its machine.
+   */
+  listRestriction?(principal: Principal, resource: string): { field: string; value: string } | undefined;
+  /**
    * After a write was allowed and decoded: may this principal make exactly this change (`current`
    * undefined on create)? A refusal message (403), or undefined. The node authorizer narrows an
    * agent's task writes to removing its finalizer here.

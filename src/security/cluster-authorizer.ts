@@ -26,6 +26,11 @@ export class ClusterAuthorizer implements Authorizer {
     return this.rbac.namespacesAllowed(p, attrs);
   }
 
+  listRestriction(p: Principal, resource: string): { field: string; value: string } | undefined {
+    const machine = nodeMachine(p);
+    return machine !== undefined && resource === 'tasks' ? { field: 'spec.machine', value: machine } : undefined;
+  }
+
   admit(p: Principal, attrs: Attributes, next: AnyObject, current: AnyObject | undefined): string | undefined {
     return this.nodes.admit(p, attrs, next, current);
   }

@@ -1,7 +1,7 @@
 // The node authorizer (Kubernetes' node authorizer and NodeRestriction admission, in one): an
 // agent's principal, `system:node:<machine>` in group system:nodes, may register and update its
-// own Machine only, read tasks (lists and watches of every task, to find its own; a single task
-// only when bound to it), write the status of the tasks bound to its machine and remove its
+// own Machine only, read the tasks bound to it (its lists and watches of tasks are narrowed to
+// spec.machine=<machine>: see ClusterAuthorizer.listRestriction), write the status of the tasks bound to its machine and remove its
 // finalizer from them, and nothing else. It is asked before RBAC and decides alone for nodes,
 // so no RoleBinding can widen what a stolen agent credential exposes beyond its own machine.
 import { NODE_USER_PREFIX, NODES_GROUP, type AnyObject, type Task } from '../model/index.js';
@@ -35,10 +35,11 @@ export class NodeAuthorizer {
         if (attrs.verb === 'delete') return false;
         return (attrs.subresource === undefined || attrs.subresource === 'status') && attrs.name === machine;
       case 'tasks': {
-        if ((attrs.verb === 'list' || attrs.verb === 'watch') && attrs.subresource === undefined) return true;
+        // Lists and watches are narrowed to its tasks (listRestriction); one task is checked here.
+        if ((attrs.verb === 'list' || attrs.verb === 'watch') && attrs.subresource === undefined && attrs.name === undefined) return true;
         if (attrs.name === undefined || attrs.namespace === undefined) return false;
         const isMine = this.source.task(attrs.namespace, attrs.name)?.spec.machine === machine;
-        if (attrs.verb === 'get') return isMine && (attrs.subresource === undefined || attrs.subresource === 'status');
+        if (READ.has(attrs.verb)) return isMine && (attrs.subresource === undefined || attrs.subresource === 'status');
         if (attrs.verb === 'update' || attrs.verb === 'patch') return isMine && (attrs.subresource === undefined || attrs.subresource === 'status');
         return false;
       }

@@ -234,8 +234,18 @@ describe('RBAC, the node authorizer and tasks/root', () => {
       await tasks.patchStatus(node('m1'), 'on-m1', { type: 'merge', body: { status: { phase: 'Running' } } });
       await assert.rejects(tasks.patchStatus(node('m1'), 'on-m2', { type: 'merge', body: { status: { phase: 'Succeeded' } } }), forbidden);
       assert.equal((await tasks.find(systemContext, 'on-m2'))?.status?.phase, onM2.status?.phase);
-      // Reads: lists (to find its own), single tasks only when bound to it.
-      assert.ok(tasks.list(node('m1')).length >= 2);
+      // Reads: its lists and watches hold only the tasks bound to it; a single task only when bound to it.
+      assert.deepEqual(
+        tasks.list(node('m1')).map((t) => t.metadata.name),
+        ['on-m1'],
+      );
+      assert.deepEqual(
+        registry.kind<Task>('tasks').list(node('m2')).map((t) => `${t.metadata.namespace}/${t.metadata.name}`),
+        ['team-b/on-m2'],
+      );
+      const watch = await registry.kind<Task>('tasks').watch(node('m2'), {}, undefined);
+      assert.deepEqual([...watch.cache.select(watch.filter)].map((e) => e.object.metadata.name), ['on-m2']);
+      await assert.rejects(registry.kind<Task>('tasks', 'team-b').watch(node('m1'), { name: 'on-m2' }, undefined), forbidden);
       await tasks.get(node('m1'), 'on-m1');
       assert.throws(() => tasks.get(node('m1'), 'on-m2'), forbidden);
       // Its own task: not the template, not the machine; only its finalizer.
