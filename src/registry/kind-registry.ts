@@ -255,11 +255,9 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     // A generated name is checked against the cache, but two creates in flight together (or on
     // two servers) can draw the same one: the loser draws again instead of answering 409 to a
     // client that never chose the name.
-    const quota = this.quota && this.kind.namespaced && this.kind.options.quotaAsk ? this.quota : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        if (quota) return await quota.admit(namespace!, (this.kind.options.quotaAsk as (o: T) => QuotaUsage)(obj), () => this.repo.create(obj));
-        return await this.repo.create(obj);
+        return await this.createWithinQuota(obj);
       } catch (err) {
         if (!(err instanceof AlreadyExists) || generatedFrom === undefined || attempt >= 5) throw err;
         obj = { ...obj, metadata: { ...obj.metadata, name: this.repo.generateName(generatedFrom, namespace) } };
@@ -279,7 +277,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     if (!this.cache.get(key)) {
       if (pre.revision !== undefined || pre.uid !== undefined) throw this.notFound(name);
       try {
-        return { object: await this.repo.create(this.admitted(ctx, decoded, undefined)), created: true };
+        return { object: await this.createWithinQuota(this.admitted(ctx, decoded, undefined)), created: true };
       } catch (err) {
         if (!(err instanceof AlreadyExists)) throw err;
       }
@@ -412,6 +410,13 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     const refusal = this.authorizer.admit?.(p, { verb: current ? 'update' : 'create', resource: this.kind.plural, namespace, name }, obj, current);
     if (refusal) throw new Forbidden(refusal);
     return obj;
+  }
+
+  /** Creates the object; one its namespace's quota counts only if it fits (see QuotaGate). */
+  private createWithinQuota(obj: T): Promise<T> {
+    const ask = this.kind.options.quotaAsk as ((o: T) => QuotaUsage) | undefined;
+    if (!this.quota || !ask || !this.kind.namespaced) return this.repo.create(obj);
+    return this.quota.admit(this.objectNamespace!, ask(obj), () => this.repo.create(obj));
   }
 
   /** The kind's admission step (see KindOptions.prepare). */

@@ -19,6 +19,9 @@ describe('namespace quota', () => {
     assert.equal((await send(`${s.api}/namespaces/q/tasks`, 'POST', task('b', '400m'))).status, 201);
     assertError(await send(`${s.api}/namespaces/q/tasks`, 'POST', task('c')), 403, 'Forbidden', 'exceeded quota of namespace "q": requested tasks=1, used 2, limited 2');
     assert.equal((await http(`${s.api}/namespaces/q/tasks/c`)).status, 404);
+    // A PUT that creates is a create too.
+    assertError(await send(`${s.api}/namespaces/q/tasks/c`, 'PUT', task('c')), 403, 'Forbidden', 'exceeded quota of namespace "q"');
+    assert.equal((await http(`${s.api}/namespaces/q/tasks/c`)).status, 404);
     // A finished task no longer counts.
     assert.equal((await send(`${s.api}/namespaces/q/tasks/a/status`, 'PUT', { status: { phase: 'Succeeded' } })).status, 200);
     assert.equal((await send(`${s.api}/namespaces/q/tasks`, 'POST', task('c'))).status, 201);
