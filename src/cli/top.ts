@@ -117,7 +117,8 @@ export function registerTopCommand(program: Command): void {
     .action(async (opts: TopOptions, cmd: Command) => {
       const by = parseSortBy(opts.sortBy);
       const client = clientFor(cmd);
-      const [machines, tasks] = await Promise.all([client.machines.listAll({ labelSelector: opts.selector }), client.tasks.listAll()]);
+      // A machine runs the tasks of every namespace.
+      const [machines, tasks] = await Promise.all([client.machines.listAll({ labelSelector: opts.selector }), client.resource<Task>('tasks').listAll()]);
       if (machines.items.length === 0) return void console.error('no machines found');
       printTable(MACHINE_HEADER, machineRows(machines.items, tasks.items, by));
     });
