@@ -100,7 +100,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
       const problem = namespaceNameProblem(namespace);
       if (problem) throw new BadRequest(problem);
     }
-    if (!this.state.cache('namespaces').get(namespace)) throw new NotFound(`namespace "${namespace}" not found; create it first (drover create namespace ${namespace})`);
+    if (!this.state.cache('namespaces').get(namespace)) throw new NotFound(`namespace "${namespace}" not found; create it first (drover apply -f with kind: Namespace, or POST /api/v1/namespaces)`);
     if (cached) return cached;
     if (!this.views.has('')) this.views.set('', this);
     const view = new KindRegistry<T>(this.options, namespace, this.views);
