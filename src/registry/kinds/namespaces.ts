@@ -1,9 +1,9 @@
 // Namespace: schema and strategy. Names are DNS labels (they become URL and store-key segments).
 // Deleting one that still holds objects is refused (409), as Nomad does: nothing is deleted in
 // bulk behind the caller's back. The check reads the cache just before the delete, so a create
-// racing the delete may still land in the namespace as it goes: such an object stays reachable
-// through the URLs without a namespace (lists) and is deleted there; recreating the namespace
-// shows it again. "default" cannot be deleted.
+// racing the delete may still land in the namespace as it goes: such an object shows in lists
+// without a namespace, and recreating the namespace makes it reachable again (to delete it).
+// "default" cannot be deleted.
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_NAMESPACE, namespaceNameProblem, type NamespaceSpec as ModelSpec, type NamespaceStatus as ModelStatus } from '../../model/index.js';
 import { ByteQuantity, CpuQuantity } from './common.js';
