@@ -48,6 +48,8 @@ export class TaskRunner {
   private idlePhase: string | undefined;
   private backoff: NodeJS.Timeout | undefined;
   private startedAt = 0;
+  /** When the last runs started, newest last (a driver's start limit counts them). */
+  private starts: number[] = [];
   private busy = false;
   private dirty = false;
   private closed = false;
@@ -241,6 +243,8 @@ export class TaskRunner {
     });
     if (!started || !run) return;
     const startedAt = Date.now();
+    // Bounded: no start limit counts more starts than a few dozen.
+    this.starts = [...this.starts.slice(-31), startedAt];
     this.attach(run, startedAt);
     this.report(t, {
       phase: 'Running',
@@ -287,6 +291,7 @@ export class TaskRunner {
       templatePolicy: t.spec.template.restartPolicy,
       failures: this.failures,
       ranMs: Date.now() - this.startedAt,
+      starts: this.starts,
     });
     if (!plan.restart) return this.settle(t, plan.status);
     this.failures = plan.failures;
