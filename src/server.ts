@@ -125,11 +125,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.fleetSocket) await removeStaleSocket(opts.fleetSocket, '--fleet-socket');
   if (opts.socket) await removeStaleSocket(opts.socket, '--socket');
   const socketGid = opts.socketGroup === undefined ? undefined : groupId(opts.socketGroup);
-  // The CA exists whatever the transport: agents' API is TLS with certificates it signs.
-  const pki = await ensureClusterPki(dataDir, [host, ...(opts.tlsSans ?? [])]);
-  const https = opts.tls ? httpsOptions(opts.tls, pki) : undefined;
   const sqlite = { path: join(dataDir, 'state.db'), historyRevisions: opts.historyRevisions, quotaBytes: opts.storeQuotaBytes, initStore: opts.initStore };
   const store = await openStore(opts.store ? { store: opts.store } : opts.etcd ? { etcd: opts.etcd } : { sqlite }, logger.child({ component: 'store' }));
+  // The CA exists whatever the transport: agents' API is TLS with certificates it signs. Made
+  // once the store opened: a server refused for a corrupt store writes nothing into its data dir.
+  const pki = await ensureClusterPki(dataDir, [host, ...(opts.tlsSans ?? [])]);
+  const https = opts.tls ? httpsOptions(opts.tls, pki) : undefined;
   const grace = opts.machineGraceSeconds ?? 15;
   const stateOptions = { kinds: [...kinds, ...internalKinds], prefix: opts.prefix, historyEvents: opts.historyEvents, machineGraceSeconds: grace };
   const state = await State.open({ ...stateOptions, store, onError: (err) => logger.error({ err }, 'store watch failed') });

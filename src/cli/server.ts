@@ -28,6 +28,7 @@ export function registerServerCommands(program: Command): void {
     .option('--etcd-compaction-interval <seconds>', 'how often the leader compacts etcd history to --history revisions', toInt, 300)
     .option('--store-quota <size>', 'bytes the SQLite store may hold before it takes only deletes (e.g. 2Gi; default min(8Gi, free disk space))', toSize)
     .option('--init-store', 'if state.db is corrupt, move it aside and begin an empty cluster (for one start: refused when the store is sound)')
+    .option('--no-auth', 'authenticate nobody: every caller is an administrator (for tests on a trusted host only; a warning at start)')
     .option('--insecure-http', 'serve plain HTTP instead of HTTPS (requests are still authenticated; credentials then cross the network in clear text)')
     .option('--tls-cert <file>', 'server certificate (PEM) to serve instead of one from the cluster CA; with --tls-key')
     .option('--tls-key <file>', 'private key (PEM) of --tls-cert')
@@ -48,7 +49,7 @@ export function registerServerCommands(program: Command): void {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
       if (opts.insecureHttp && (opts.tlsCert || opts.clientCa)) throw new UsageError('--insecure-http serves no TLS: drop --tls-cert/--tls-key/--client-ca, or --insecure-http');
       const server = await startServer({
-        auth: true,
+        auth: opts.auth,
         tls: opts.insecureHttp ? false : opts.tlsCert ? { certFile: opts.tlsCert, keyFile: opts.tlsKey!, ...(opts.clientCa ? { clientCaFile: opts.clientCa } : {}) } : true,
         tlsSans: opts.tlsSan,
         ...(opts.socket ? { socket: opts.socket } : {}),
@@ -64,10 +65,11 @@ export function registerServerCommands(program: Command): void {
         ...(opts.initStore ? { initStore: true } : {}),
         ...storeOptions(opts),
       });
+      if (!opts.auth) console.error('warning: --no-auth: every caller is an administrator, with no credentials; anyone who reaches the port may run anything on every machine');
       if (opts.insecureHttp) console.error('warning: --insecure-http: the API is served without TLS; tokens and passwords cross the network in clear text');
       const sockets = [opts.fleetSocket, opts.socket].filter(Boolean);
       console.error(`drover server listening on ${server.url}${sockets.length ? ` and ${sockets.join(', ')}` : ''} (${opts.store === 'sqlite' ? `data in ${opts.data}` : `state in ${opts.store} under ${opts.etcdPrefix}`})`);
-      if (opts.writeContext) {
+      if (opts.writeContext && opts.auth) {
         const { configPath, setContext, SERVER_CONTEXT } = await import('./config.js');
         setContext(SERVER_CONTEXT, server.url, true, configPath(), { token: server.adminToken, ...(server.caCert ? { certificateAuthorityData: server.caCert } : {}) });
         console.error(`  context "${SERVER_CONTEXT}" (server, CA, admin token) written to ${configPath()}: try drover get machines`);
@@ -128,6 +130,7 @@ interface ServerCommandOptions {
   etcdCompactionInterval: number;
   storeQuota?: number;
   initStore?: boolean;
+  auth: boolean;
   insecureHttp?: boolean;
   tlsCert?: string;
   tlsKey?: string;
