@@ -42,6 +42,8 @@ export function unauthorized(message: string): ApiError {
 export class ClusterAuthenticator implements Authenticator {
   /** Principals of connections authenticated once for all their requests (unix socket peers, client certificates). */
   private readonly byConnection = new WeakMap<Socket, Principal | null>();
+  /** Tokens verified before → the Token object they were verified against, and their principal (one object per token). */
+  private readonly tokens = new Map<string, { id: string; stored: { spec: TokenSpec }; principal: Principal }>();
   /** `user\0sha256(password)` → the stored hash it was verified against: scrypt once per password change. */
   private readonly verified = new Map<string, string>();
   readonly limiter: LoginLimiter;
@@ -89,13 +91,24 @@ export class ClusterAuthenticator implements Authenticator {
   }
 
   private fromToken(address: string, token: string): Principal {
+    // A token seen before skips parsing and hashing: it is still good while its Token object is
+    // the very one (a revoke or change makes a new object, or none, in the watch cache).
+    const memo = this.tokens.get(token);
+    if (memo && this.opts.credentials.token(memo.id) === memo.stored) return this.unexpired(address, memo.stored.spec, memo.principal);
     const parsed = parseToken(token);
     const stored = parsed && this.opts.credentials.token(parsed.id);
     if (!parsed || !stored || !sameDigest(stored.spec.secretHash, parsed.secretHash)) throw this.failure(address, 'the bearer token is not valid (unknown or revoked)');
     const spec = stored.spec;
+    const principal: Principal =
+      spec.purpose === 'join' ? { name: `system:bootstrap:${parsed.id}`, groups: [BOOTSTRAPPERS_GROUP], anonymous: false } : { name: spec.user, groups: spec.groups, anonymous: false };
+    if (this.tokens.size >= 10_000) this.tokens.clear();
+    this.tokens.set(token, { id: parsed.id, stored, principal });
+    return this.unexpired(address, spec, principal);
+  }
+
+  private unexpired(address: string, spec: TokenSpec, principal: Principal): Principal {
     if (spec.expiresAt && Date.parse(spec.expiresAt) <= this.now()) throw this.failure(address, `the bearer token expired at ${spec.expiresAt}`);
-    if (spec.purpose === 'join') return { name: `system:bootstrap:${parsed.id}`, groups: [BOOTSTRAPPERS_GROUP], anonymous: false };
-    return { name: spec.user, groups: spec.groups, anonymous: false };
+    return principal;
   }
 
   private async fromBasic(address: string, value: string): Promise<Principal> {

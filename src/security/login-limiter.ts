@@ -23,6 +23,8 @@ export class LoginLimiter {
 
   /** Seconds until `address` may try again, or 0 when it may now. */
   retryAfterSeconds(address: string): number {
+    // The hot path (every request with credentials): no failures recorded, nothing to allocate.
+    if (this.failures.size === 0 || !this.failures.has(address)) return 0;
     const times = this.recent(address);
     if (times.length < this.maxFailures) return 0;
     return Math.max(1, Math.ceil((times[times.length - this.maxFailures]! + this.windowMs - this.now()) / 1000));
