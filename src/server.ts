@@ -6,6 +6,7 @@ import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { hostname } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -24,7 +25,8 @@ import { internalKinds, kinds, Registry, systemContext } from './registry/index.
 import { ClusterAuthenticator } from './security/authenticator.js';
 import { ensureClusterPki, writeAtomic, type ClusterPki } from './security/cluster-pki.js';
 import { LoginLimiter, type LoginLimiterOptions } from './security/login-limiter.js';
-import { ADMIN_USER, ADMINISTRATORS_GROUP, type Principal } from './security/principal.js';
+import { socketPeer } from './security/peer-cred.js';
+import { ADMIN_USER, ADMINISTRATORS_GROUP } from './security/principal.js';
 import { parseToken } from './security/secrets.js';
 import { openStore, type EtcdConfig } from './state/backend.js';
 import { startLeadership } from './state/leadership.js';
@@ -85,7 +87,7 @@ export interface ServerOptions {
   tls?: boolean | TlsFiles;
   /** More names and addresses for the server certificate (--tls-san). */
   tlsSans?: string[];
-  /** Also serve the native API on this unix socket (mode 0660): whoever may open it is an administrator. */
+  /** Also serve the native API on this unix socket (mode 0660): root, the server's user and --socket-group's members are administrators. */
   socket?: string;
   /** Group that owns the sockets (both --socket and --fleet-socket): its members are administrators. */
   socketGroup?: string;
@@ -105,6 +107,8 @@ export interface RunningServer {
   registry: Registry;
   /** Ends every watch, log follow and exec now (the first step of a shutdown). */
   endStreams(): void;
+  /** Serves the certificate now in dataDir/pki (after `drover cert rotate`) to new connections; false when not serving the cluster's. */
+  reloadCertificate(): boolean;
   /** The leader election when several servers share a store (etcd), else undefined. */
   election?: LeaderElection;
   /** The cluster's certificates (dataDir/pki): its CA signs agents', users' and the server's certificates. */
@@ -183,9 +187,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   for (const path of [opts.fleetSocket, opts.socket]) {
     if (!path) continue;
     const socketServer = createServer((req, res) => app.routing(req, res));
-    // No peer credentials in Node: the socket's mode and group decide who may connect, and
-    // whoever connects is an administrator (as with fleetd's and dockerd's sockets).
-    if (authenticator) socketServer.on('connection', (socket: Socket) => authenticator.trustConnection(socket, socketPeer));
+    // Each connection is its peer's uid (SO_PEERCRED; see security/peer-cred.ts).
+    if (authenticator) socketServer.on('connection', (socket: Socket) => authenticator.trustConnection(socket, socketPeer(socket, socketGid)));
     await new Promise<void>((ok, fail) => socketServer.once('error', fail).listen(path, () => ok()));
     chmodSync(path, 0o660);
     if (socketGid !== undefined) chownSync(path, process.getuid?.() ?? 0, socketGid);
@@ -203,6 +206,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registry,
     election,
     endStreams: () => app.endStreams(),
+    reloadCertificate: () => {
+      if (opts.tls !== true) return false;
+      const server = readFileSync(join(pki.dir, 'server.crt'), 'utf8');
+      const key = readFileSync(join(pki.dir, 'server.key'), 'utf8');
+      (app.server as unknown as TlsServer).setSecureContext({ ...https, cert: server, key });
+      return true;
+    },
     close: () =>
       (closing ??= (async () => {
         if (election) await election.close();
@@ -217,9 +227,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       })()),
   };
 }
-
-/** The principal of a unix socket peer. */
-const socketPeer: Principal = Object.freeze({ name: 'system:unix-socket', groups: [ADMINISTRATORS_GROUP], anonymous: false });
 
 /** The administrator's token: made on first start, its secret kept in dataDir/admin.token (0600) for the CLI context. */
 async function ensureAdminToken(registry: Registry, dataDir: string): Promise<string> {
