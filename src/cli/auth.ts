@@ -22,6 +22,9 @@ export function registerAuthCommands(program: Command): void {
   token
     .command('create')
     .description('create a token and print it (only its hash is kept: it cannot be shown again)')
+    .addHelpText('after', examples(`
+        drover token create --user ann --group ops --ttl 24h > ann.token
+        drover token create --agent          # a join token for drover agent --join-token`))
     .option('--user <name>', 'the user the token authenticates as (default: yourself)')
     .option('--group <group>', 'a group of that user (repeatable)', collect, [])
     .option('--ttl <duration>', 'expire after this long, e.g. 24h or 30d (default: never; --agent: 24h)')
@@ -49,6 +52,8 @@ export function registerAuthCommands(program: Command): void {
   token
     .command('list')
     .description('list tokens (never their secrets)')
+    .addHelpText('after', examples(`
+        drover token list`))
     .action(async (_opts, cmd: Command) => {
       const list = (await clientFor(cmd).request<{ items: TokenView[] }>('GET', '/api/v1/tokens')).body.items;
       printTable(
@@ -59,6 +64,8 @@ export function registerAuthCommands(program: Command): void {
   token
     .command('revoke <name...>')
     .description('revoke tokens by name (the first part of drover token list): they are refused from now on')
+    .addHelpText('after', examples(`
+        drover token revoke 3f2a9c1d0e4b5a67`))
     .action(async (names: string[], _opts, cmd: Command) => {
       const client = clientFor(cmd);
       for (const name of names) {
@@ -73,7 +80,7 @@ export function registerAuthCommands(program: Command): void {
     .addHelpText(
       'after',
       examples(`
-        echo 's3cret-pass' | drover user add ann --group ops   # the password is read from stdin
+        drover user add ann --group ops < pass.txt   # the password is the first line of stdin
         drover user passwd ann < newpass.txt
         drover user list
         drover user delete ann`),
@@ -81,6 +88,8 @@ export function registerAuthCommands(program: Command): void {
   user
     .command('add <name>')
     .description('add a user; the password is the first line of stdin')
+    .addHelpText('after', examples(`
+        drover user add ann --group ops < pass.txt`))
     .option('--group <group>', 'a group of the user (repeatable)', collect, [])
     .action(async (name: string, opts: { group: string[] }, cmd: Command) => {
       const password = await readPassword();
@@ -90,6 +99,9 @@ export function registerAuthCommands(program: Command): void {
   user
     .command('passwd <name>')
     .description('set a user\'s password (the first line of stdin)')
+    .addHelpText('after', examples(`
+        drover user passwd ann < newpass.txt
+        drover user passwd ann --group ops --group dev < newpass.txt`))
     .option('--group <group>', 'replace the user\'s groups (repeatable)', collect, [])
     .action(async (name: string, opts: { group: string[] }, cmd: Command) => {
       const password = await readPassword();
@@ -99,6 +111,8 @@ export function registerAuthCommands(program: Command): void {
   user
     .command('delete <name...>')
     .description('delete users')
+    .addHelpText('after', examples(`
+        drover user delete ann`))
     .action(async (names: string[], _opts, cmd: Command) => {
       const client = clientFor(cmd);
       for (const name of names) {
@@ -109,6 +123,8 @@ export function registerAuthCommands(program: Command): void {
   user
     .command('list')
     .description('list users (never their password hashes)')
+    .addHelpText('after', examples(`
+        drover user list`))
     .action(async (_opts, cmd: Command) => {
       const list = (await clientFor(cmd).request<{ items: UserView[] }>('GET', '/api/v1/users')).body.items;
       printTable(['NAME', 'GROUPS', 'AGE'], list.map((u) => [u.name, u.groups.join(',') || '-', age(u.createdAt)]));

@@ -23,6 +23,8 @@ export function registerCertCommands(program: Command): void {
   cert
     .command('issue <user>')
     .description('issue a client certificate (CN = user, O = groups) and write USER.crt and USER.key')
+    .addHelpText('after', examples(`
+        drover cert issue ann --group ops --data /var/lib/drover`))
     .option('--group <group>', 'a group of the user (repeatable)', collect, [])
     .option('--data <dir>', 'the server\'s data directory (its pki/ holds the CA)', './drover-data')
     .option('--out-dir <dir>', 'where to write the files', '.')
@@ -41,11 +43,13 @@ export function registerCertCommands(program: Command): void {
     });
   cert
     .command('rotate')
-    .description('renew the server certificate (the CA, and every certificate it issued, stay valid); restart the server to serve it')
+    .description('renew the server certificate (the CA, and every certificate it issued, stay valid); send the server SIGHUP (or restart it) to serve it')
+    .addHelpText('after', examples(`
+        drover cert rotate --data /var/lib/drover --tls-san drover.example.com`))
     .option('--data <dir>', 'the server\'s data directory', './drover-data')
     .option('--tls-san <name>', 'another DNS name or IP address for it (repeatable)', collect, [])
     .action(async (opts: { data: string; tlsSan: string[] }) => {
       await rotateServerCertificate(resolve(opts.data), opts.tlsSan);
-      console.log(`renewed ${join(opts.data, 'pki', 'server.crt')}; restart drover server to serve it`);
+      console.log(`renewed ${join(opts.data, 'pki', 'server.crt')}; kill -HUP the drover server (or restart it) to serve it`);
     });
 }

@@ -68,12 +68,17 @@ export function registerServerCommands(program: Command): void {
       if (!opts.auth) console.error('warning: --no-auth: every caller is an administrator, with no credentials; anyone who reaches the port may run anything on every machine');
       if (opts.insecureHttp) console.error('warning: --insecure-http: the API is served without TLS; tokens and passwords cross the network in clear text');
       const sockets = [opts.fleetSocket, opts.socket].filter(Boolean);
+      if (sockets.length && opts.auth && !(await import('../security/peer-cred.js')).hasPeerCredentials) {
+        console.error('warning: dist/drover-peercred.node is missing (npm run build without Node headers): whoever may open the unix socket is an administrator');
+      }
       console.error(`drover server listening on ${server.url}${sockets.length ? ` and ${sockets.join(', ')}` : ''} (${opts.store === 'sqlite' ? `data in ${opts.data}` : `state in ${opts.store} under ${opts.etcdPrefix}`})`);
       if (opts.writeContext && opts.auth) {
         const { configPath, setContext, SERVER_CONTEXT } = await import('./config.js');
         setContext(SERVER_CONTEXT, server.url, true, configPath(), { token: server.adminToken, ...(server.caCert ? { certificateAuthorityData: server.caCert } : {}) });
         console.error(`  context "${SERVER_CONTEXT}" (server, CA, admin token) written to ${configPath()}: try drover get machines`);
       }
+      // `drover cert rotate` then SIGHUP: the renewed certificate without a restart.
+      process.on('SIGHUP', () => console.error(server.reloadCertificate() ? 'drover: SIGHUP, serving the certificate in pki/server.crt' : 'drover: SIGHUP ignored: not serving the cluster CA\'s certificate'));
       await untilSignal(server);
     });
 

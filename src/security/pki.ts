@@ -2,13 +2,25 @@
 // certificates whose subject is the principal (CN = user, O = groups, as in Kubernetes). Node's
 // crypto parses certificates but cannot make them: @peculiar/x509 builds and signs them over
 // WebCrypto. Keys are ECDSA P-256: generated in a millisecond, and every TLS stack takes them.
-// @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API first.
-import 'reflect-metadata';
 import { randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+type X509 = typeof import('@peculiar/x509');
+let library: Promise<X509> | undefined;
+
+/**
+ * @peculiar/x509, loaded when a certificate is made: loading it takes most of a second on these
+ * machines, and an agent or a restarted server reads its certificates without making any.
+ */
+function x509Library(): Promise<X509> {
+  return (library ??= (async () => {
+    // It resolves its algorithms through tsyringe, which needs the Reflect metadata API first.
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  })());
+}
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
@@ -32,6 +44,7 @@ export interface CertificateRequest {
 
 /** A new self-signed cluster CA, valid for `days` (default ten years). */
 export async function createCa(commonName: string, days = 3650): Promise<KeyPair> {
+  const x509 = await x509Library();
   const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -51,6 +64,7 @@ export async function createCa(commonName: string, days = 3650): Promise<KeyPair
 
 /** A certificate signed by `ca` for a new key. */
 export async function issueCertificate(ca: KeyPair, req: CertificateRequest): Promise<KeyPair> {
+  const x509 = await x509Library();
   const caCert = new x509.X509Certificate(ca.cert);
   const caKey = await webcrypto.subtle.importKey('pkcs8', pemBody(ca.key), EC, false, ['sign']);
   const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
@@ -60,7 +74,7 @@ export async function issueCertificate(ca: KeyPair, req: CertificateRequest): Pr
   ];
   const subject: Record<string, string[]>[] = [{ CN: [req.commonName] }];
   if (req.organizations?.length) subject.push({ O: req.organizations });
-  const extensions: x509.Extension[] = [
+  const extensions: InstanceType<X509['Extension']>[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
     new x509.ExtendedKeyUsageExtension(usages),

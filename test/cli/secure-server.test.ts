@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { tempDir, until } from '../helpers.js';
@@ -84,7 +85,7 @@ describe('drover server, secure by default', () => {
     assert.equal(r.status, 200);
   });
 
-  it('drover cert rotate renews the server certificate under the same CA', async () => {
+  it('drover cert rotate renews the server certificate under the same CA; SIGHUP serves it', async () => {
     const before = readFileSync(join(dir, 'data', 'pki', 'server.crt'), 'utf8');
     const caBefore = readFileSync(join(dir, 'data', 'pki', 'ca.crt'), 'utf8');
     const r = await drover(['cert', 'rotate', '--data', join(dir, 'data')], { env: env() });
@@ -93,6 +94,18 @@ describe('drover server, secure by default', () => {
     assert.notEqual(after, before);
     assert.equal(readFileSync(join(dir, 'data', 'pki', 'ca.crt'), 'utf8'), caBefore);
     assert.ok(new X509Certificate(after).verify(new X509Certificate(caBefore).publicKey));
+    const served = () =>
+      new Promise<string>((resolve, reject) => {
+        const u = new URL(server.url);
+        const sock = tlsConnect({ host: u.hostname, port: Number(u.port), ca: caBefore }, () => {
+          resolve(sock.getPeerCertificate().fingerprint256);
+          sock.end();
+        });
+        sock.on('error', reject);
+      });
+    assert.equal(await served(), new X509Certificate(before).fingerprint256);
+    child.kill('SIGHUP');
+    await until(async () => (await served()) === new X509Certificate(after).fingerprint256, 'the renewed certificate to be served');
   });
 });
 
