@@ -91,6 +91,8 @@ export interface ServerOptions {
   socket?: string;
   /** Group that owns the sockets (both --socket and --fleet-socket): its members are administrators. */
   socketGroup?: string;
+  /** How long an agent has to start answering a proxied log/exec/kill (default 10 s). */
+  agentAnswerMs?: number;
 }
 
 export interface TlsFiles {
@@ -150,6 +152,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(authenticator ? { authenticator } : {}),
     ...(https ? { https } : {}),
     pki,
+    ...(opts.agentAnswerMs ? { agentAnswerMs: opts.agentAnswerMs } : {}),
   });
   const startControllers = (st: State) => {
     const controllers = [

@@ -41,6 +41,8 @@ export interface AppOptions {
   https?: HttpsServerOptions;
   /** The cluster CA: agents join with it (their certificates), and the task proxy trusts agents by it. */
   pki?: AgentPki;
+  /** How long an agent has to start answering a proxied log/exec/kill (default 10 s). */
+  agentAnswerMs?: number;
 }
 
 declare module 'fastify' {
@@ -119,7 +121,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerHeartbeat(app, registry);
   registerCredentials(app, registry);
   if (opts.pki) registerJoin(app, registry, opts.pki.ca);
-  registerTaskProxy(app, registry, streams, opts.pki);
+  registerTaskProxy(app, registry, streams, opts.pki, opts.agentAnswerMs);
   for (const facade of opts.facades ?? []) await app.register(facade.plugin, { registry });
   return app;
 }

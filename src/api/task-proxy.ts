@@ -19,10 +19,10 @@ export interface AgentPki {
   serverClient: KeyPair;
 }
 
-/** How long an agent has to start answering (a log follow may then last). */
+/** How long an agent has to start answering by default (a log follow may then last). */
 const AGENT_ANSWER_MS = 10_000;
 
-export function registerTaskProxy(app: FastifyInstance, registry: Registry, streams: OpenStreams, pki?: AgentPki): void {
+export function registerTaskProxy(app: FastifyInstance, registry: Registry, streams: OpenStreams, pki?: AgentPki, answerMs = AGENT_ANSWER_MS): void {
   const forward = async (req: FastifyRequest, reply: FastifyReply, task: Task, endpoint: string, path: string, init: RequestInit) => {
     const machine = task.spec.machine!;
     // Only TLS, only to the certificate the cluster CA gave this machine's agent: an endpoint
@@ -40,8 +40,8 @@ export function registerTaskProxy(app: FastifyInstance, registry: Registry, stre
     });
     const abort = new AbortController();
     reply.raw.on('close', () => abort.abort());
-    // A silent agent must not hold the request forever: it has AGENT_ANSWER_MS to start answering.
-    const silent = setTimeout(() => abort.abort(new Error(`no answer in ${AGENT_ANSWER_MS / 1000}s`)), AGENT_ANSWER_MS);
+    // A silent agent must not hold the request forever: it has answerMs to start answering.
+    const silent = setTimeout(() => abort.abort(new Error(`no answer in ${answerMs / 1000}s`)), answerMs);
     let res: Response;
     try {
       res = await fetch(endpoint + path, { ...init, signal: abort.signal, dispatcher } as RequestInit);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startAgent, type RunningAgent } from '../../src/agent/run.js';
@@ -18,7 +19,7 @@ describe('agents: join, certificates and the agent API', () => {
   let dataDir: string;
   const id = randomBytes(16).toString('hex');
   before(async () => {
-    s = await startTestServer({ auth: true, tls: true });
+    s = await startTestServer({ auth: true, tls: true, agentAnswerMs: 1_000 });
     const join = await s.server.registry.credentials!.createToken(systemContext, { user: 'system:bootstrap', purpose: 'join', ttlSeconds: 600 });
     dataDir = tempDir('drover-agent-');
     agent = await startAgent({ server: s.url, dataDir, id, joinToken: join.token, ca: s.server.caCert, logLevel: 'error', heartbeatMs: 500 });
@@ -85,5 +86,22 @@ describe('agents: join, certificates and the agent API', () => {
     const plain = await raw(`${s.url}/api/v1/tasks/sleeper/log`, { ca: s.server.caCert, headers: bearer(s.server.adminToken!) });
     assert.equal(plain.status, 503);
     assert.match(plain.json().error.message, /no TLS endpoint/);
+  });
+
+  it('a silent agent does not hang the request: 503 after the answer deadline', async () => {
+    // A TLS endpoint with this machine's own certificate that accepts and never answers.
+    const identity = { cert: readFileSync(join(dataDir, 'identity', 'node.crt'), 'utf8'), key: readFileSync(join(dataDir, 'identity', 'node.key'), 'utf8') };
+    const silent = createTlsServer(identity, () => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      await s.client.machines.patchStatus(id, { agentEndpoint: `https://127.0.0.1:${(silent.address() as { port: number }).port}` });
+      const started = Date.now();
+      const r = await raw(`${s.url}/api/v1/tasks/sleeper/log`, { ca: s.server.caCert, headers: bearer(s.server.adminToken!) });
+      assert.equal(r.status, 503);
+      assert.match(r.json().error.message, /no answer in 1s/);
+      assert.ok(Date.now() - started < 5_000);
+    } finally {
+      silent.close();
+    }
   });
 });
