@@ -1,10 +1,14 @@
 // buildApp: the drover API server as a fastify instance, built from explicit options and not
 // listening yet (the caller decides where). Tests build the same app on port 0.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
+import type { Server } from 'node:http';
+import Fastify, { LogController, type FastifyServerFactory, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from '../registry/index.js';
 import { anonymousAdministrator } from '../security/principal.js';
 import { version } from '../version.js';
+import { registerCredentials } from './credentials.js';
 import { registerDiscovery } from './discovery.js';
+import { registerJoin } from './join.js';
 import type { Facade } from './facade.js';
 import { registerHeartbeat } from './machine-heartbeat.js';
 import { registerOpenApi } from './openapi.js';
@@ -16,7 +20,7 @@ import { registerErrorHandlers, sendError, toApiError } from './protocol/errors.
 import { registerMetrics } from './protocol/metrics.js';
 import { registerKind } from './resources/register.js';
 import { registerSystem } from './system.js';
-import { registerTaskProxy } from './task-proxy.js';
+import { registerTaskProxy, type AgentPki } from './task-proxy.js';
 
 export interface AppOptions {
   /** The one door to the state: every route reads and writes through it. */
@@ -33,6 +37,12 @@ export interface AppOptions {
   config?: Record<string, unknown>;
   /** The server listens on loopback only: requests must be addressed to loopback (DNS rebinding). */
   loopbackOnly?: boolean;
+  /** Serve HTTPS with these options (certificate, key, client CAs) instead of HTTP. */
+  https?: HttpsServerOptions;
+  /** The cluster CA: agents join with it (their certificates), and the task proxy trusts agents by it. */
+  pki?: AgentPki;
+  /** How long an agent has to start answering a proxied log/exec/kill (default 10 s). */
+  agentAnswerMs?: number;
 }
 
 declare module 'fastify' {
@@ -40,6 +50,10 @@ declare module 'fastify' {
     /** Ends every open stream (watches, log follows, exec) with its last words. */
     endStreams(): void;
   }
+}
+
+function httpsFactory(options: HttpsServerOptions): FastifyServerFactory {
+  return (handler) => createHttpsServer(options, handler) as unknown as Server;
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -59,6 +73,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // without this they would skip the error envelope.
     frameworkErrors: (err, req, reply) => sendError(req, reply, toApiError(err, req)),
     clientErrorHandler,
+    // An https.Server is an http.Server to everything fastify does with it.
+    ...(opts.https ? { serverFactory: httpsFactory(opts.https) } : {}),
   });
   const streams = new OpenStreams();
   // Ends every watch, log follow and exec (server shutdown: drover dev calls it before stopping its agents).
@@ -103,7 +119,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     registerKind(app, registry.kind(kind.plural), { streams, maxWatchBufferedBytes: opts.maxWatchBufferedBytes ?? 16 * 1024 * 1024 });
   }
   registerHeartbeat(app, registry);
-  registerTaskProxy(app, registry, streams);
+  registerCredentials(app, registry);
+  if (opts.pki) registerJoin(app, registry, opts.pki.ca);
+  registerTaskProxy(app, registry, streams, opts.pki, opts.agentAnswerMs);
   for (const facade of opts.facades ?? []) await app.register(facade.plugin, { registry });
   return app;
 }

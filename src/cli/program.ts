@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { version } from '../version.js';
 import { registerApplyCommand } from './apply.js';
+import { registerAuthCommands } from './auth.js';
 import { registerCompletionCommands } from './completion.js';
 import { registerConfigCommands } from './config.js';
 import { registerDeleteCommand } from './delete.js';
@@ -59,6 +60,7 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
     (await import('./server.js')).registerServerCommands(program);
     (await import('./agent.js')).registerAgentCommand(program);
     (await import('./backup.js')).registerBackupCommands(program);
+    (await import('./cert.js')).registerCertCommands(program);
   }
   registerGetCommand(program);
   registerDescribeCommand(program);
@@ -75,6 +77,7 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   registerMachineCommands(program);
   registerTopCommand(program);
   registerConfigCommands(program);
+  registerAuthCommands(program);
   registerVersionCommand(program);
   registerCompletionCommands(program);
 

@@ -5,6 +5,7 @@ export { systemContext, type RequestContext } from './context.js';
 export type { ListPage, ListRequest, PagePosition } from './list.js';
 export type { Patch, PatchType } from './patch.js';
 export type { Preconditions } from './preconditions.js';
-export { kinds } from './kinds/index.js';
+export { kinds, internalKinds } from './kinds/index.js';
+export { Credentials, tokenView, userView, type Token, type User, type TokenRequest } from './credentials.js';
 export type { Kind } from './kinds/kind.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';

@@ -4,10 +4,11 @@
 // state, so none of them reaches around it.
 import { Conflict, NotFound, Unavailable } from '../errors.js';
 import type { AnyObject, Machine, Task, Verb } from '../model/index.js';
-import { allowAdministrators, type Authorizer } from '../security/authorizer.js';
+import { allowAdministratorsAndNodes, type Authorizer } from '../security/authorizer.js';
 import type { State, StoreSpace } from '../state/state.js';
 import { authorize } from './authorize.js';
 import type { RequestContext } from './context.js';
+import { Credentials, type Token, type User } from './credentials.js';
 import { checkUrlName, KindRegistry } from './kind-registry.js';
 import type { Kind } from './kinds/kind.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
@@ -15,10 +16,15 @@ import { DEFAULT_LIMITS, type Limits } from './limits.js';
 export interface RegistryOptions {
   state: State;
   kinds: Kind[];
-  /** Who may do what (default: administrators may do everything). */
+  /** Who may do what (default: administrators everything, agents all but credentials; see authorizer.ts). */
   authorizer?: Authorizer;
   /** What one object may cost (default DEFAULT_LIMITS). */
   limits?: Partial<Limits>;
+  /**
+   * Kinds kept in the state but served only through their own routes (Token and User: their
+   * objects hold hashes); with them the registry has `credentials`.
+   */
+  internalKinds?: Kind[];
 }
 
 export interface KindStats {
@@ -34,13 +40,16 @@ export class Registry {
   readonly kinds: Kind[];
   readonly authorizer: Authorizer;
   readonly limits: Limits;
+  /** Tokens and users, when the state keeps them (see RegistryOptions.internalKinds). */
+  readonly credentials?: Credentials;
   private readonly byPlural = new Map<string, KindRegistry>();
 
   constructor(private readonly opts: RegistryOptions) {
     this.kinds = opts.kinds;
-    this.authorizer = opts.authorizer ?? allowAdministrators;
+    this.authorizer = opts.authorizer ?? allowAdministratorsAndNodes;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    for (const k of opts.kinds) this.byPlural.set(k.plural, new KindRegistry(k, opts.state, this.authorizer, this.limits));
+    for (const k of [...opts.kinds, ...(opts.internalKinds ?? [])]) this.byPlural.set(k.plural, new KindRegistry(k, opts.state, this.authorizer, this.limits));
+    if (this.byPlural.has('tokens') && this.byPlural.has('users')) this.credentials = new Credentials(this.kind<Token>('tokens'), this.kind<User>('users'));
   }
 
   /** The door to one kind, by its plural ("services"). */
