@@ -23,6 +23,7 @@ import { kinds, Registry } from './registry/index.js';
 import { openStore, type EtcdConfig } from './state/backend.js';
 import { startLeadership } from './state/leadership.js';
 import type { LeaderElection } from './state/leader.js';
+import { Keyring } from './security/keyring.js';
 import { State } from './state/state.js';
 import type { Store } from './store/store.js';
 
@@ -62,6 +63,8 @@ export interface ServerOptions {
   leaderTtlSeconds?: number;
   /** Bytes the SQLite store may hold before its NOSPACE alarm (default min(8 GiB, what it holds + free disk space − a small reserve)). */
   storeQuotaBytes?: number;
+  /** The file of the keys secrets are sealed with (default <dataDir>/secrets.key, created on first start). */
+  secretsKeyFile?: string;
   /** Move a corrupt SQLite store file aside and begin an empty cluster (refused when the file is sound). */
   initStore?: boolean;
 }
@@ -83,6 +86,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8080');
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  // Created 0600 on first start; several servers sharing an etcd need the same file (secretsKeyFile).
+  const keyring = Keyring.open(opts.secretsKeyFile ?? join(dataDir, 'secrets.key'));
   // Checked before anything starts, so a refused socket path leaves nothing running.
   if (opts.fleetSocket) await removeStaleSocket(opts.fleetSocket);
   const sqlite = { path: join(dataDir, 'state.db'), historyRevisions: opts.historyRevisions, quotaBytes: opts.storeQuotaBytes, initStore: opts.initStore };
@@ -90,7 +95,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const grace = opts.machineGraceSeconds ?? 15;
   const stateOptions = { kinds, prefix: opts.prefix, historyEvents: opts.historyEvents, machineGraceSeconds: grace };
   const state = await State.open({ ...stateOptions, store, onError: (err) => logger.error({ err }, 'store watch failed') });
-  const registry = new Registry({ state, kinds });
+  const registry = new Registry({ state, kinds, keyring });
   const app = await buildApp({
     registry,
     facades: opts.facades ?? [fleetFacade],

@@ -15,6 +15,7 @@ import { clientErrorHandler, registerGuards } from './protocol/guards.js';
 import { registerErrorHandlers, sendError, toApiError } from './protocol/errors.js';
 import { registerMetrics } from './protocol/metrics.js';
 import { registerKind } from './resources/register.js';
+import { registerSecretRoutes } from './secrets.js';
 import { registerSystem } from './system.js';
 import { registerTaskProxy } from './task-proxy.js';
 
@@ -104,6 +105,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
   registerHeartbeat(app, registry);
   registerTaskProxy(app, registry, streams);
+  registerSecretRoutes(app, registry);
   for (const facade of opts.facades ?? []) await app.register(facade.plugin, { registry });
   return app;
 }

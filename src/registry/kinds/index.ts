@@ -2,7 +2,8 @@
 import type { Kind } from './kind.js';
 import { machines } from './machines.js';
 import { operations } from './operations.js';
+import { secrets } from './secrets.js';
 import { services } from './services.js';
 import { tasks } from './tasks.js';
 
-export const kinds: Kind[] = [machines, services, tasks, operations] as unknown as Kind[];
+export const kinds: Kind[] = [machines, services, tasks, operations, secrets] as unknown as Kind[];
