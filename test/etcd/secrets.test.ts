@@ -1,0 +1,64 @@
+// Secrets on etcd: the store never sees a value in plain text, neither in the keys and values
+// a client reads back nor in the member's data files (bbolt and WAL bytes).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Etcd3 } from 'etcd3';
+import { startServer } from '../../src/server.js';
+import { tempDir } from '../helpers.js';
+import { etcdSkipReason, withEtcd } from './etcd-process.js';
+
+const skip = etcdSkipReason();
+if (skip) console.log(`# skipping etcd secrets tests: ${skip}`);
+
+/** Every byte of every file under `dir`. */
+function filesBytes(dir: string): Buffer {
+  const parts: Buffer[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else parts.push(readFileSync(p));
+    }
+  };
+  walk(dir);
+  return Buffer.concat(parts);
+}
+
+describe('secrets on etcd', { skip }, () => {
+  const etcd = withEtcd(1);
+
+  it('a secret value is in no etcd key or value, nor in the member data files', async () => {
+    const dir = tempDir();
+    const prefix = `/secrets-${Date.now()}`;
+    const value = `etcd-s3cr3t-${randomBytes(8).toString('hex')}`;
+    const server = await startServer({ listen: '127.0.0.1:0', dataDir: dir, logLevel: 'silent', controllers: false, etcd: { endpoints: etcd.endpoints }, prefix });
+    const client = new Etcd3({ hosts: etcd.endpoints });
+    try {
+      const res = await fetch(`${server.url}/api/v1/secrets`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ metadata: { name: 'db' }, spec: { data: { password: value } } }),
+      });
+      assert.equal(res.status, 201, await res.text());
+      const shown = (await (await fetch(`${server.url}/api/v1/secrets/db?showValues=true`)).json()) as { spec: { data: Record<string, string> } };
+      assert.equal(shown.spec.data.password, value);
+
+      const kvs = await client.getAll().prefix(prefix).buffers();
+      const stored = Object.entries(kvs);
+      assert.ok(stored.some(([k, v]) => k.endsWith('/secrets/db') && v.includes('"password":"<redacted>"')), 'the secret is not where the test looks');
+      for (const [k, v] of stored) {
+        assert.ok(!k.includes(value) && !v.includes(value), `etcd key ${k} holds the value in plain text`);
+      }
+      const files = filesBytes(etcd.members[0]!.dataDir);
+      assert.ok(files.includes('"password":"<redacted>"'), 'the member files read do not hold the secret');
+      assert.equal(files.indexOf(value), -1, "a secret value is in etcd's data files in plain text");
+    } finally {
+      client.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
