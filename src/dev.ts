@@ -4,7 +4,7 @@
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { startAgent, type RunningAgent } from './agent/run.js';
-import { startServer, type RunningServer } from './server.js';
+import { startServer, type RunningServer, type ServerOptions } from './server.js';
 
 export interface DevOptions {
   agents: number;
@@ -15,6 +15,8 @@ export interface DevOptions {
   heartbeatMs?: number;
   /** Also serve the API (fleet's façade included) on this unix socket, as `drover server --fleet-socket` does. */
   fleetSocket?: string;
+  /** More options of the server (audit log, rate limits). */
+  server?: Partial<ServerOptions>;
 }
 
 export interface RunningDev {
@@ -33,6 +35,7 @@ export async function startDev(opts: DevOptions): Promise<RunningDev> {
     logger: logger.child({ component: 'server' }),
     machineGraceSeconds: opts.machineGraceSeconds,
     ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
+    ...opts.server,
   });
   const agents: RunningAgent[] = [];
   try {

@@ -23,6 +23,7 @@ import { kinds, Registry } from './registry/index.js';
 import { openStore, type EtcdConfig } from './state/backend.js';
 import { startLeadership } from './state/leadership.js';
 import type { LeaderElection } from './state/leader.js';
+import { AuditLog } from './security/audit-log.js';
 import { Keyring } from './security/keyring.js';
 import { State } from './state/state.js';
 import type { Store } from './store/store.js';
@@ -63,6 +64,8 @@ export interface ServerOptions {
   leaderTtlSeconds?: number;
   /** Bytes the SQLite store may hold before its NOSPACE alarm (default min(8 GiB, what it holds + free disk space − a small reserve)). */
   storeQuotaBytes?: number;
+  /** The audit log (default <dataDir>/audit.log, 100 MiB × 5 rotated files); false: none. */
+  auditLog?: { path?: string; maxBytes?: number; maxFiles?: number } | false;
   /** The file of the keys secrets are sealed with (default <dataDir>/secrets.key, created on first start). */
   secretsKeyFile?: string;
   /** Move a corrupt SQLite store file aside and begin an empty cluster (refused when the file is sound). */
@@ -96,8 +99,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const stateOptions = { kinds, prefix: opts.prefix, historyEvents: opts.historyEvents, machineGraceSeconds: grace };
   const state = await State.open({ ...stateOptions, store, onError: (err) => logger.error({ err }, 'store watch failed') });
   const registry = new Registry({ state, kinds, keyring });
+  const audit =
+    opts.auditLog === false
+      ? undefined
+      : new AuditLog({
+          path: opts.auditLog?.path ?? join(dataDir, 'audit.log'),
+          maxBytes: opts.auditLog?.maxBytes,
+          maxFiles: opts.auditLog?.maxFiles,
+          onError: (err) => logger.error({ err }, 'writing the audit log failed'),
+        });
   const app = await buildApp({
     registry,
+    audit,
     facades: opts.facades ?? [fleetFacade],
     logger,
     config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace, ...(opts.storeQuotaBytes ? { storeQuotaBytes: opts.storeQuotaBytes } : {}) },
@@ -159,6 +172,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           await new Promise<void>((ok) => socketServer!.close(() => ok()));
         }
         await app.close();
+        audit?.close();
         await state.close();
         await store.close();
       })()),

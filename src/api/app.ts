@@ -14,6 +14,8 @@ import { registerParsers } from './protocol/content.js';
 import { clientErrorHandler, registerGuards } from './protocol/guards.js';
 import { registerErrorHandlers, sendError, toApiError } from './protocol/errors.js';
 import { registerMetrics } from './protocol/metrics.js';
+import type { AuditLog } from '../security/audit-log.js';
+import { decorateAuditFields, registerAudit } from './audit.js';
 import { registerKind } from './resources/register.js';
 import { registerSecretRoutes } from './secrets.js';
 import { registerSystem } from './system.js';
@@ -32,6 +34,8 @@ export interface AppOptions {
   maxWatchBufferedBytes?: number;
   /** Settings shown at /api/v1/system/config. */
   config?: Record<string, unknown>;
+  /** Where every mutating request, log/exec/kill, secret read and denial is recorded (none: not recorded). */
+  audit?: AuditLog;
   /** The server listens on loopback only: requests must be addressed to loopback (DNS rebinding). */
   loopbackOnly?: boolean;
 }
@@ -93,6 +97,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     done();
   });
 
+  // Before every route, so its onRoute hook sees them all (façades included).
+  const audit = opts.audit ? registerAudit(app, opts.audit) : undefined;
+  if (!audit) decorateAuditFields(app);
   registerGuards(app, { loopbackOnly: opts.loopbackOnly });
   registerParsers(app);
   registerErrorHandlers(app);
@@ -106,6 +113,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerHeartbeat(app, registry);
   registerTaskProxy(app, registry, streams);
   registerSecretRoutes(app, registry);
-  for (const facade of opts.facades ?? []) await app.register(facade.plugin, { registry });
+  for (const facade of opts.facades ?? []) {
+    audit?.setDoor(facade.name);
+    await app.register(facade.plugin, { registry });
+    audit?.setDoor(undefined);
+  }
   return app;
 }

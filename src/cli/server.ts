@@ -5,11 +5,12 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { startDev } from '../dev.js';
 import { parseBytes } from '../scheduler/index.js';
 import { parseEtcdUrl, startServer, type ServerOptions } from '../server.js';
+import { addSecurityFlags, securityOptions, type SecurityFlags } from './server-security-flags.js';
 import { parseDuration, UsageError } from './output.js';
 import { examples } from './help.js';
 
 export function registerServerCommands(program: Command): void {
-  program
+  const serverCommand = program
     .command('server')
     .description('run the drover API server (SQLite in --data, or etcd with --store etcd://…)')
     .option('--listen <host:port>', 'address to serve the API on', '127.0.0.1:8080')
@@ -27,7 +28,8 @@ export function registerServerCommands(program: Command): void {
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
     .option('--etcd-compaction-interval <seconds>', 'how often the leader compacts etcd history to --history revisions', toInt, 300)
     .option('--store-quota <size>', 'bytes the SQLite store may hold before it takes only deletes (e.g. 2Gi; default min(8Gi, free disk space))', toSize)
-    .option('--init-store', 'if state.db is corrupt, move it aside and begin an empty cluster (for one start: refused when the store is sound)')
+    .option('--init-store', 'if state.db is corrupt, move it aside and begin an empty cluster (for one start: refused when the store is sound)');
+  addSecurityFlags(serverCommand)
     .addHelpText(
       'after',
       examples(`
@@ -47,12 +49,13 @@ export function registerServerCommands(program: Command): void {
         ...(opts.storeQuota ? { storeQuotaBytes: opts.storeQuota } : {}),
         ...(opts.initStore ? { initStore: true } : {}),
         ...storeOptions(opts),
+        ...securityOptions(opts),
       });
       console.error(`drover server listening on ${server.url}${opts.fleetSocket ? ` and ${opts.fleetSocket}` : ''} (${opts.store === 'sqlite' ? `data in ${opts.data}` : `state in ${opts.store} under ${opts.etcdPrefix}`})`);
       await untilSignal(server);
     });
 
-  program
+  const devCommand = program
     .command('dev')
     .description('run a server on SQLite plus local agents, for development: the quickest way to try drover')
     .option('--agents <n>', 'number of local agents', toInt, 3)
@@ -60,7 +63,8 @@ export function registerServerCommands(program: Command): void {
     .option('--data <dir>', 'directory for the store and the agents\' files', './drover-data')
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'warn')
-    .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
+    .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock');
+  addSecurityFlags(devCommand)
     .addHelpText(
       'after',
       examples(`
@@ -68,7 +72,7 @@ export function registerServerCommands(program: Command): void {
         drover dev --agents 1 --listen 127.0.0.1:9090 --data /tmp/drover
         drover dev --fleet-socket /tmp/fleet.sock   # fleetctl --endpoint unix:///tmp/fleet.sock`),
     )
-    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string }) => {
+    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string } & SecurityFlags) => {
       const dev = await startDev({
         agents: opts.agents,
         listen: opts.listen,
@@ -76,6 +80,7 @@ export function registerServerCommands(program: Command): void {
         machineGraceSeconds: opts.machineGrace,
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
+        server: securityOptions(opts),
       });
       // The CLI finds this server without flags: the "dev" context becomes current.
       (await import('./config.js')).writeDevContext(dev.url);
@@ -87,7 +92,7 @@ export function registerServerCommands(program: Command): void {
     });
 }
 
-interface ServerCommandOptions {
+interface ServerCommandOptions extends SecurityFlags {
   listen: string;
   data: string;
   history: number;

@@ -52,6 +52,7 @@ export function readHandlers(registry: KindRegistry, ctx: ReadContext) {
     const q = req.query as Query;
     if (boolParam(q, 'watch')) return watch(req, reply);
     if (showValues(q)) {
+      req.auditSubresource = 'values';
       const { revision, items } = await registry.revealList(contextOf(req), filterParams(q, kind));
       return send(req, reply, 200, { apiVersion: 'drover/v1', kind: `${kind.kind}List`, metadata: { revision }, items });
     }
@@ -90,6 +91,7 @@ export function readHandlers(registry: KindRegistry, ctx: ReadContext) {
   };
 
   const revealOne = async (req: FastifyRequest, reply: FastifyReply, name: string) => {
+    req.auditSubresource = 'values';
     const object = await registry.reveal(contextOf(req), name);
     reply.header('etag', `"${object.metadata.revision}"`);
     reply.header('cache-control', 'no-store');

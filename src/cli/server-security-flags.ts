@@ -1,0 +1,40 @@
+// Flags `drover server` and `drover dev` share for the audit log (and, below, the request rate
+// limit): declared once, turned into ServerOptions once.
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseBytes } from '../model/index.js';
+import type { ServerOptions } from '../server.js';
+
+export interface SecurityFlags {
+  auditLog?: string;
+  auditLogMaxSize?: number;
+  auditLogMaxFiles?: number;
+}
+
+function size(v: string): number {
+  const n = (() => {
+    try {
+      return parseBytes(v);
+    } catch {
+      return NaN;
+    }
+  })();
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a size like 100Mi or 1G, got "${v}"`);
+  return n;
+}
+
+function count(v: string): number {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected a whole number, got "${v}"`);
+  return Number(v);
+}
+
+export function addSecurityFlags(cmd: Command): Command {
+  return cmd
+    .option('--audit-log <path>', 'JSON-lines audit log of every change, log/exec/kill, secret read and denial ("off": none; default <data>/audit.log)')
+    .option('--audit-log-max-size <size>', 'size at which the audit log is rotated (default 100Mi)', size)
+    .option('--audit-log-max-files <n>', 'rotated audit log files kept (default 5)', count);
+}
+
+export function securityOptions(flags: SecurityFlags): Pick<ServerOptions, 'auditLog'> {
+  if (flags.auditLog === 'off') return { auditLog: false };
+  return { auditLog: { path: flags.auditLog, maxBytes: flags.auditLogMaxSize, maxFiles: flags.auditLogMaxFiles } };
+}
