@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.js';
+import type { RateLimitOptions } from './api/rate-limit.js';
 import { isLoopback } from './api/protocol/guards.js';
 import type { Facade } from './api/facade.js';
 import { fleetFacade } from './compat/fleet/index.js';
@@ -66,6 +67,8 @@ export interface ServerOptions {
   storeQuotaBytes?: number;
   /** The audit log (default <dataDir>/audit.log, 100 MiB × 5 rotated files); false: none. */
   auditLog?: { path?: string; maxBytes?: number; maxFiles?: number } | false;
+  /** Per-principal request rate limit (default: on, see RateLimitOptions); false: none. */
+  rateLimit?: RateLimitOptions | false;
   /** The file of the keys secrets are sealed with (default <dataDir>/secrets.key, created on first start). */
   secretsKeyFile?: string;
   /** Move a corrupt SQLite store file aside and begin an empty cluster (refused when the file is sound). */
@@ -111,6 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const app = await buildApp({
     registry,
     audit,
+    rateLimit: opts.rateLimit === false ? undefined : (opts.rateLimit ?? {}),
     facades: opts.facades ?? [fleetFacade],
     logger,
     config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace, ...(opts.storeQuotaBytes ? { storeQuotaBytes: opts.storeQuotaBytes } : {}) },

@@ -16,6 +16,7 @@ import { registerErrorHandlers, sendError, toApiError } from './protocol/errors.
 import { registerMetrics } from './protocol/metrics.js';
 import type { AuditLog } from '../security/audit-log.js';
 import { decorateAuditFields, registerAudit } from './audit.js';
+import { registerRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { registerKind } from './resources/register.js';
 import { registerSecretRoutes } from './secrets.js';
 import { registerSystem } from './system.js';
@@ -36,6 +37,8 @@ export interface AppOptions {
   config?: Record<string, unknown>;
   /** Where every mutating request, log/exec/kill, secret read and denial is recorded (none: not recorded). */
   audit?: AuditLog;
+  /** Per-principal request rate limit (none when absent). */
+  rateLimit?: RateLimitOptions;
   /** The server listens on loopback only: requests must be addressed to loopback (DNS rebinding). */
   loopbackOnly?: boolean;
 }
@@ -92,6 +95,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // request (an onRequest hook costs every request a hook runner and a closure).
     app.decorateRequest('principal', { getter: () => anonymousAdministrator });
   }
+  // After authentication (its hook comes first): the limit is per principal.
+  if (opts.rateLimit) registerRateLimit(app, opts.rateLimit);
   app.addHook('preClose', (done) => {
     streams.endAll();
     done();

@@ -8,6 +8,10 @@ export interface SecurityFlags {
   auditLog?: string;
   auditLogMaxSize?: number;
   auditLogMaxFiles?: number;
+  rateLimit?: number;
+  rateLimitBurst?: number;
+  nodeRateLimit?: number;
+  nodeRateLimitBurst?: number;
 }
 
 function size(v: string): number {
@@ -31,10 +35,18 @@ export function addSecurityFlags(cmd: Command): Command {
   return cmd
     .option('--audit-log <path>', 'JSON-lines audit log of every change, log/exec/kill, secret read and denial ("off": none; default <data>/audit.log)')
     .option('--audit-log-max-size <size>', 'size at which the audit log is rotated (default 100Mi)', size)
-    .option('--audit-log-max-files <n>', 'rotated audit log files kept (default 5)', count);
+    .option('--audit-log-max-files <n>', 'rotated audit log files kept (default 5)', count)
+    .option('--rate-limit <per-second>', 'requests per second each user may sustain; administrators are exempt; 0: no limit (default 100)', count)
+    .option('--rate-limit-burst <n>', 'requests each user may make at once (default 1000)', count)
+    .option('--node-rate-limit <per-second>', 'requests per second each agent (group system:nodes) may sustain (default 50)', count)
+    .option('--node-rate-limit-burst <n>', 'requests each agent may make at once (default 500)', count);
 }
 
-export function securityOptions(flags: SecurityFlags): Pick<ServerOptions, 'auditLog'> {
-  if (flags.auditLog === 'off') return { auditLog: false };
-  return { auditLog: { path: flags.auditLog, maxBytes: flags.auditLogMaxSize, maxFiles: flags.auditLogMaxFiles } };
+export function securityOptions(flags: SecurityFlags): Pick<ServerOptions, 'auditLog' | 'rateLimit'> {
+  const auditLog = flags.auditLog === 'off' ? false : { path: flags.auditLog, maxBytes: flags.auditLogMaxSize, maxFiles: flags.auditLogMaxFiles };
+  const rateLimit =
+    flags.rateLimit === 0
+      ? false
+      : { ratePerSecond: flags.rateLimit, burst: flags.rateLimitBurst, nodeRatePerSecond: flags.nodeRateLimit, nodeBurst: flags.nodeRateLimitBurst };
+  return { auditLog, rateLimit };
 }
