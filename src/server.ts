@@ -92,12 +92,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8080');
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  // Created 0600 on first start; several servers sharing an etcd need the same file (secretsKeyFile).
-  const keyring = Keyring.open(opts.secretsKeyFile ?? join(dataDir, 'secrets.key'));
   // Checked before anything starts, so a refused socket path leaves nothing running.
   if (opts.fleetSocket) await removeStaleSocket(opts.fleetSocket);
   const sqlite = { path: join(dataDir, 'state.db'), historyRevisions: opts.historyRevisions, quotaBytes: opts.storeQuotaBytes, initStore: opts.initStore };
   const store = await openStore(opts.store ? { store: opts.store } : opts.etcd ? { etcd: opts.etcd } : { sqlite }, logger.child({ component: 'store' }));
+  // Created 0600 on first start (after the store, so a refused store file leaves the data dir as it
+  // was); several servers sharing an etcd need the same file (secretsKeyFile).
+  let keyring: Keyring;
+  try {
+    keyring = Keyring.open(opts.secretsKeyFile ?? join(dataDir, 'secrets.key'));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const grace = opts.machineGraceSeconds ?? 15;
   const stateOptions = { kinds, prefix: opts.prefix, historyEvents: opts.historyEvents, machineGraceSeconds: grace };
   const state = await State.open({ ...stateOptions, store, onError: (err) => logger.error({ err }, 'store watch failed') });

@@ -34,7 +34,16 @@ export function secretData(literals: string[], files: string[], readFile: (path:
 }
 
 export function registerSecretCommands(program: Command): void {
-  const secret = program.command('secret').description('create, show and re-key secrets (values tasks get as env variables or files)');
+  const secret = program
+    .command('secret')
+    .description('create, show and re-key secrets (values tasks get as env variables or files)')
+    .addHelpText(
+      'after',
+      examples(`
+        drover secret create db --from-literal password=hunter2
+        drover secret get db --show-values
+        drover delete secret db`),
+    );
 
   secret
     .command('create')
@@ -86,6 +95,11 @@ export function registerSecretCommands(program: Command): void {
   secret
     .command('rotate-key')
     .description('seal every secret under a new key, then retire the old keys')
+    .addHelpText(
+      'after',
+      examples(`
+        drover secret rotate-key     # the server adds a key to its key file, re-encrypts, retires the old ones`),
+    )
     .action(async (_opts: unknown, cmd: Command) => {
       const r = await clientFor(cmd).rotateSecretKey();
       console.log(`secrets sealed under ${r.keyId}: ${r.resealed} re-encrypted${r.retiredKeys.length ? `; retired ${r.retiredKeys.join(', ')}` : ''}`);

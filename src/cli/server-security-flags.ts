@@ -5,6 +5,7 @@ import { parseBytes } from '../model/index.js';
 import type { ServerOptions } from '../server.js';
 
 export interface SecurityFlags {
+  secretsKeyFile?: string;
   auditLog?: string;
   auditLogMaxSize?: number;
   auditLogMaxFiles?: number;
@@ -33,6 +34,7 @@ function count(v: string): number {
 
 export function addSecurityFlags(cmd: Command): Command {
   return cmd
+    .option('--secrets-key-file <path>', 'the keys secrets are encrypted with (default <data>/secrets.key, created 0600); servers sharing an etcd need the same file')
     .option('--audit-log <path>', 'JSON-lines audit log of every change, log/exec/kill, secret read and denial ("off": none; default <data>/audit.log)')
     .option('--audit-log-max-size <size>', 'size at which the audit log is rotated (default 100Mi)', size)
     .option('--audit-log-max-files <n>', 'rotated audit log files kept (default 5)', count)
@@ -42,11 +44,11 @@ export function addSecurityFlags(cmd: Command): Command {
     .option('--node-rate-limit-burst <n>', 'requests each agent may make at once (default 500)', count);
 }
 
-export function securityOptions(flags: SecurityFlags): Pick<ServerOptions, 'auditLog' | 'rateLimit'> {
+export function securityOptions(flags: SecurityFlags): Pick<ServerOptions, 'auditLog' | 'rateLimit' | 'secretsKeyFile'> {
   const auditLog = flags.auditLog === 'off' ? false : { path: flags.auditLog, maxBytes: flags.auditLogMaxSize, maxFiles: flags.auditLogMaxFiles };
   const rateLimit =
     flags.rateLimit === 0
       ? false
       : { ratePerSecond: flags.rateLimit, burst: flags.rateLimitBurst, nodeRatePerSecond: flags.nodeRateLimit, nodeBurst: flags.nodeRateLimitBurst };
-  return { auditLog, rateLimit };
+  return { auditLog, rateLimit, ...(flags.secretsKeyFile ? { secretsKeyFile: flags.secretsKeyFile } : {}) };
 }

@@ -97,11 +97,14 @@ export class Keyring implements Sealer {
     return sealed.slice(PREFIX.length, end);
   }
 
-  /** Adds a new key and makes it the primary (written to the file before it is used); returns its id. */
+  /**
+   * Adds a new key and makes it the primary (written to the file before it is used); returns its
+   * id: "key<n>-<random>", so that two servers that each made their own file (instead of sharing
+   * one) are told apart by the id, not by a failed decryption.
+   */
   addKey(): string {
-    let n = this.file.keys.length + 1;
-    while (this.file.keys.some((k) => k.id === `key${n}`)) n++;
-    const id = `key${n}`;
+    const n = this.file.keys.reduce((max, k) => Math.max(max, Number(/^key(\d+)/.exec(k.id)?.[1] ?? 0)), 0) + 1;
+    const id = `key${n}-${randomBytes(4).toString('hex')}`;
     this.save({ primary: id, keys: [...this.file.keys, { id, key: randomBytes(32).toString('base64'), createdAt: new Date().toISOString() }] });
     return id;
   }
@@ -115,7 +118,7 @@ export class Keyring implements Sealer {
 
   private key(id: string): Buffer {
     const k = this.file.keys.find((x) => x.id === id);
-    if (!k) throw new Error(`no key "${id}" in the secrets key file: it was retired, or the file is another server's`);
+    if (!k) throw new Error(`no key "${id}" in this server's secrets key file: servers sharing a store need the same key file (--secrets-key-file), or the key was retired`);
     return Buffer.from(k.key, 'base64');
   }
 

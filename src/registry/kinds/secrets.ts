@@ -46,7 +46,11 @@ export const secrets = defineKind({
 export function secretValues(secret: Secret, sealer: Sealer): Record<string, string> {
   const sealedData = secret.spec.encryptedData;
   if (!sealedData) return {};
-  return JSON.parse(sealer.open(sealedData, contextOf(secret))) as Record<string, string>;
+  try {
+    return JSON.parse(sealer.open(sealedData, contextOf(secret))) as Record<string, string>;
+  } catch (err) {
+    throw new Unavailable(`secret "${secret.metadata.name}" cannot be decrypted here: ${(err as Error).message}`);
+  }
 }
 
 /** The secret sealed again under the keyring's primary key, when another key sealed it (key rotation); undefined when it needs nothing. */
@@ -85,6 +89,9 @@ function sealed(next: Secret, current: Secret | undefined, sealer: Sealer): Secr
     else errs.push({ path: `/spec/data/${escapePointer(k)}`, message: `is "${REDACTED}", the placeholder GET shows, and the secret has no value for this key to keep: give the value` });
   }
   if (errs.length) throw new Invalid(errs);
+  // Checked again with the values "<redacted>" stood for: a secret must not grow past the limit a key at a time.
+  const bytes = Object.entries(values).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  if (bytes > MAX_SECRET_BYTES) throw new Invalid([{ path: '/spec/data', message: `the keys and values take ${bytes} bytes; the limit is ${MAX_SECRET_BYTES}: split the secret` }]);
   const unchanged = current?.spec.encryptedData !== undefined && sameValues(values, currentValues);
   const encryptedData = unchanged ? current!.spec.encryptedData! : sealer.seal(JSON.stringify(values), contextOf(next));
   return { ...next, spec: { data: Object.fromEntries(Object.keys(values).map((k) => [k, REDACTED])), encryptedData } };
