@@ -3,6 +3,7 @@
 // sized apart, administrators exempt, and the bucket refilling with time.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { fleetFacade } from '../../src/compat/fleet/index.js';
 import { http, until } from '../helpers.js';
 import { admin, as, startTestApp, tableAuthorizer, type TestApp } from './test-app.js';
 
@@ -11,7 +12,7 @@ describe('request rate limit', () => {
   before(async () => {
     t = await startTestApp({
       authorizer: tableAuthorizer({ users: ['list secrets'], 'system:nodes': ['list secrets'] }),
-      app: { rateLimit: { ratePerSecond: 2, burst: 3, nodeRatePerSecond: 2, nodeBurst: 6 } },
+      app: { rateLimit: { ratePerSecond: 2, burst: 3, nodeRatePerSecond: 2, nodeBurst: 6 }, facades: [fleetFacade] },
     });
   });
   after(() => t.close());
@@ -61,5 +62,15 @@ describe('request rate limit', () => {
     const res = await firstLimited({}, 'system/version');
     assert.match(res.json().error.message, /address 127\.0\.0\.1/);
     assert.equal((await codes(1, as('carol-user', 'users')))[0], 200);
+  });
+
+  test("the fleet façade answers 429 in fleet's error format, with Retry-After", async () => {
+    const dave = as('dave-user', 'users');
+    let res: Awaited<ReturnType<typeof http>> | undefined;
+    for (let i = 0; i < 20 && res?.status !== 429; i++) res = await http(`${t.url}/fleet/v1/machines`, { headers: dave });
+    assert.equal(res!.status, 429);
+    assert.match(res!.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
+    assert.equal(res!.json().error.code, 429);
+    assert.equal(res!.json().error.reason, undefined, "fleet's error entity, not the native envelope");
   });
 });
