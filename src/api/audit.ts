@@ -80,7 +80,7 @@ function recordOf(req: FastifyRequest, code: number, route: AuditRoute | null) {
   const target = targetOf(req.routeOptions.url ?? req.url.split('?')[0]!, params);
   const { kind, namespace } = target;
   const name = target.name ?? req.auditName ?? undefined;
-  const subresource = target.subresource ?? req.auditSubresource ?? undefined;
+  const subresource = req.auditSubresource ?? target.subresource;
   return {
     time: new Date().toISOString(),
     user: principal?.name ?? 'unauthenticated',

@@ -68,6 +68,7 @@ describe('secrets reach their tasks only', () => {
     await until(async () => !(await c.client.tasks.find('uses-secret')), 'the task to be deleted');
     await until(() => !existsSync(file) && !existsSync(taskDir), `the secret files to go with the task (left: ${files(taskDir).join(', ')})`);
     assert.ok(!JSON.stringify(await c.client.tasks.list()).includes(value));
+    assert.ok(!c.agents[0]!.output().includes(value), "the agent's own log holds the value");
   });
 
   it('a task whose secret is missing does not start and says why; it starts once the secret exists', async () => {
