@@ -61,4 +61,34 @@ describe('secrets on etcd', { skip }, () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('servers sharing an etcd read each other\'s secrets with a shared key file; one with its own key file says so', async () => {
+    const dirs = [tempDir(), tempDir(), tempDir()];
+    const prefix = `/secrets-ha-${Date.now()}`;
+    const keyFile = join(dirs[0]!, 'shared.key');
+    const start = (dir: string, secretsKeyFile?: string) =>
+      startServer({ listen: '127.0.0.1:0', dataDir: dir, logLevel: 'silent', controllers: false, etcd: { endpoints: etcd.endpoints }, prefix, ...(secretsKeyFile ? { secretsKeyFile } : {}) });
+    const a = await start(dirs[0]!, keyFile);
+    const b = await start(dirs[1]!, keyFile);
+    const stranger = await start(dirs[2]!);
+    try {
+      const res = await fetch(`${a.url}/api/v1/secrets`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ metadata: { name: 'shared' }, spec: { data: { k: 'v-shared' } } }),
+      });
+      assert.equal(res.status, 201);
+      const read = async (url: string) => {
+        const r = await fetch(`${url}/api/v1/secrets/shared?showValues=true`);
+        return { status: r.status, body: (await r.json()) as any };
+      };
+      assert.deepEqual((await read(b.url)).body.spec.data, { k: 'v-shared' });
+      const refused = await read(stranger.url);
+      assert.equal(refused.status, 503);
+      assert.match(refused.body.error.message, /secret "shared" cannot be decrypted here: no key "key1-[0-9a-f]{8}" in this server's secrets key file: servers sharing a store need the same key file/);
+    } finally {
+      for (const s of [a, b, stranger]) await s.close();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
+  });
 });
