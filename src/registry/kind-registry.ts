@@ -314,7 +314,11 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     return toStored ? toStored(next, current, this.strategy) : next;
   }
 
-  /** Replaces a stored object as the kind's strategy rewrote it (a secret sealed again under a new key); no decoding, no validation. */
+  /**
+   * Replaces a stored object as the kind's strategy rewrote it (a secret sealed again under a new
+   * key): no decoding, no validation, and no permission check, so only the registry calls it,
+   * after checking its own (see Registry.rotateSecretKey).
+   */
   async rewriteStored(name: string, rewrite: (current: T) => T | undefined): Promise<T> {
     return this.repo.update(name, rewrite);
   }

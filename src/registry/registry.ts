@@ -139,7 +139,7 @@ export class Registry {
       await state.freshObject('secrets', secret);
       const found = state.resources<Secret>('secrets').get(secret);
       if (!found) throw new NotFound(`secret "${secret}" not found (${referrer} of task "${name}" refers to it); create it with drover secret create`);
-      return secretValues(found, this.sealer());
+      return secretValues(found, this.keyring());
     };
     for (const { name: env, ref } of secretEnvOf(template)) {
       const values = await valuesOf(ref.secret, `env ${env}`);
@@ -179,10 +179,6 @@ export class Registry {
       }
     }
     return { keyId, resealed: count, retiredKeys: keyring.retireOthers() };
-  }
-
-  private sealer(): Keyring {
-    return this.keyring();
   }
 
   private keyring(): Keyring {
