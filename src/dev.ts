@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { startAgent, type RunningAgent } from './agent/run.js';
 import { systemContext } from './registry/index.js';
-import { startServer, type RunningServer } from './server.js';
+import { startServer, type RunningServer, type ServerOptions } from './server.js';
 
 export interface DevOptions {
   agents: number;
@@ -18,6 +18,8 @@ export interface DevOptions {
   fleetSocket?: string;
   /** Authenticate requests (`drover dev` does: its context holds the admin token); default off, as startServer. */
   auth?: boolean;
+  /** More options of the server (audit log, rate limits). */
+  server?: Partial<ServerOptions>;
 }
 
 export interface RunningDev {
@@ -37,6 +39,7 @@ export async function startDev(opts: DevOptions): Promise<RunningDev> {
     machineGraceSeconds: opts.machineGraceSeconds,
     auth: opts.auth ?? false,
     ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
+    ...opts.server,
   });
   // Its agents join as any agent does, with a short-lived join token nobody else sees.
   const joinToken =

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.js';
+import type { RateLimitOptions } from './api/rate-limit.js';
 import { isLoopback } from './api/protocol/guards.js';
 import type { Facade } from './api/facade.js';
 import { fleetFacade } from './compat/fleet/index.js';
@@ -31,6 +32,8 @@ import { parseToken } from './security/secrets.js';
 import { openStore, type EtcdConfig } from './state/backend.js';
 import { startLeadership } from './state/leadership.js';
 import type { LeaderElection } from './state/leader.js';
+import { AuditLog } from './security/audit-log.js';
+import { Keyring } from './security/keyring.js';
 import { State } from './state/state.js';
 import type { Store } from './store/store.js';
 
@@ -70,6 +73,12 @@ export interface ServerOptions {
   leaderTtlSeconds?: number;
   /** Bytes the SQLite store may hold before its NOSPACE alarm (default min(8 GiB, what it holds + free disk space − a small reserve)). */
   storeQuotaBytes?: number;
+  /** The audit log (default <dataDir>/audit.log, 100 MiB × 5 rotated files); false: none. */
+  auditLog?: { path?: string; maxBytes?: number; maxFiles?: number } | false;
+  /** Per-principal request rate limit (default: on, see RateLimitOptions); false: none. */
+  rateLimit?: RateLimitOptions | false;
+  /** The file of the keys secrets are sealed with (default <dataDir>/secrets.key, created on first start). */
+  secretsKeyFile?: string;
   /** Move a corrupt SQLite store file aside and begin an empty cluster (refused when the file is sound). */
   initStore?: boolean;
   /**
@@ -133,18 +142,38 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const socketGid = opts.socketGroup === undefined ? undefined : groupId(opts.socketGroup);
   const sqlite = { path: join(dataDir, 'state.db'), historyRevisions: opts.historyRevisions, quotaBytes: opts.storeQuotaBytes, initStore: opts.initStore };
   const store = await openStore(opts.store ? { store: opts.store } : opts.etcd ? { etcd: opts.etcd } : { sqlite }, logger.child({ component: 'store' }));
-  // The CA exists whatever the transport: agents' API is TLS with certificates it signs. Made
-  // once the store opened: a server refused for a corrupt store writes nothing into its data dir.
-  const pki = await ensureClusterPki(dataDir, [host, ...(opts.tlsSans ?? [])]);
+  // Made once the store opened (a server refused for a corrupt store writes nothing into its data
+  // dir): the CA, whatever the transport (agents' API is TLS with certificates it signs), and the
+  // secrets key file, created 0600 on first start (servers sharing an etcd need the same file).
+  let keyring: Keyring;
+  let pki: Awaited<ReturnType<typeof ensureClusterPki>>;
+  try {
+    pki = await ensureClusterPki(dataDir, [host, ...(opts.tlsSans ?? [])]);
+    keyring = Keyring.open(opts.secretsKeyFile ?? join(dataDir, 'secrets.key'));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const https = opts.tls ? httpsOptions(opts.tls, pki) : undefined;
   const grace = opts.machineGraceSeconds ?? 15;
   const stateOptions = { kinds: [...kinds, ...internalKinds], prefix: opts.prefix, historyEvents: opts.historyEvents, machineGraceSeconds: grace };
   const state = await State.open({ ...stateOptions, store, onError: (err) => logger.error({ err }, 'store watch failed') });
-  const registry = new Registry({ state, kinds, internalKinds });
+  const registry = new Registry({ state, kinds, internalKinds, keyring });
   const authenticator = opts.auth ? new ClusterAuthenticator({ credentials: registry.credentials!, limiter: new LoginLimiter(opts.loginLimits) }) : undefined;
   const adminToken = authenticator ? await ensureAdminToken(registry, dataDir) : undefined;
+  const audit =
+    opts.auditLog === false
+      ? undefined
+      : new AuditLog({
+          path: opts.auditLog?.path ?? join(dataDir, 'audit.log'),
+          maxBytes: opts.auditLog?.maxBytes,
+          maxFiles: opts.auditLog?.maxFiles,
+          onError: (err) => logger.error({ err }, 'writing the audit log failed'),
+        });
   const app = await buildApp({
     registry,
+    audit,
+    rateLimit: opts.rateLimit === false ? undefined : (opts.rateLimit ?? {}),
     facades: opts.facades ?? [fleetFacade],
     logger,
     config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace, ...(opts.storeQuotaBytes ? { storeQuotaBytes: opts.storeQuotaBytes } : {}) },
@@ -225,6 +254,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           await new Promise<void>((ok) => socketServer.close(() => ok()));
         }
         await app.close();
+        audit?.close();
         await state.close();
         await store.close();
       })()),

@@ -10,6 +10,7 @@ import { SERVER_USER } from '../security/principal.js';
 import { constants } from 'node:os';
 import { followLog, readLog, type LogQuery, type LogRecord } from './logs.js';
 import type { TaskRunner } from './task-runner.js';
+import { plainEnv } from '../model/index.js';
 
 /** What the agent API needs of the agent. */
 export interface AgentView {
@@ -105,7 +106,7 @@ export async function buildAgentApp(agent: AgentView, tls: AgentTls): Promise<Fa
     const task = runner.currentTask;
     if (!task) throw Object.assign(new Error('task is gone'), { statusCode: 404 });
     const t = task.spec.template;
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', DROVER_TASK: task.metadata.name, DROVER_MACHINE: agent.id, ...t.env };
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', DROVER_TASK: task.metadata.name, DROVER_MACHINE: agent.id, ...plainEnv(t.env) };
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });

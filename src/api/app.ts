@@ -18,7 +18,11 @@ import { registerParsers } from './protocol/content.js';
 import { clientErrorHandler, registerGuards } from './protocol/guards.js';
 import { registerErrorHandlers, sendError, toApiError } from './protocol/errors.js';
 import { registerMetrics } from './protocol/metrics.js';
+import type { AuditLog } from '../security/audit-log.js';
+import { decorateAuditFields, registerAudit } from './audit.js';
+import { registerRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { registerKind } from './resources/register.js';
+import { registerSecretRoutes } from './secrets.js';
 import { registerSystem } from './system.js';
 import { registerTaskProxy, type AgentPki } from './task-proxy.js';
 
@@ -35,6 +39,10 @@ export interface AppOptions {
   maxWatchBufferedBytes?: number;
   /** Settings shown at /api/v1/system/config. */
   config?: Record<string, unknown>;
+  /** Where every mutating request, log/exec/kill, secret read and denial is recorded (none: not recorded). */
+  audit?: AuditLog;
+  /** Per-principal request rate limit (none when absent). */
+  rateLimit?: RateLimitOptions;
   /** The server listens on loopback only: requests must be addressed to loopback (DNS rebinding). */
   loopbackOnly?: boolean;
   /** Serve HTTPS with these options (certificate, key, client CAs) instead of HTTP. */
@@ -103,11 +111,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // request (an onRequest hook costs every request a hook runner and a closure).
     app.decorateRequest('principal', { getter: () => anonymousAdministrator });
   }
+  // After authentication (its hook comes first): the limit is per principal.
+  if (opts.rateLimit) registerRateLimit(app, opts.rateLimit);
   app.addHook('preClose', (done) => {
     streams.endAll();
     done();
   });
 
+  // Before every route, so its onRoute hook sees them all (façades included).
+  const audit = opts.audit ? registerAudit(app, opts.audit) : undefined;
+  if (!audit) decorateAuditFields(app);
   registerGuards(app, { loopbackOnly: opts.loopbackOnly });
   registerParsers(app);
   registerErrorHandlers(app);
@@ -122,6 +135,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerCredentials(app, registry);
   if (opts.pki) registerJoin(app, registry, opts.pki.ca);
   registerTaskProxy(app, registry, streams, opts.pki, opts.agentAnswerMs);
-  for (const facade of opts.facades ?? []) await app.register(facade.plugin, { registry });
+  registerSecretRoutes(app, registry);
+  for (const facade of opts.facades ?? []) {
+    audit?.setDoor(facade.name);
+    await app.register(facade.plugin, { registry });
+    audit?.setDoor(undefined);
+  }
   return app;
 }

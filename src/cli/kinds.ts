@@ -18,6 +18,7 @@ const cliKinds: { kind: string; plural: string; aliases: string[] }[] = [
   { kind: 'Service', plural: 'services', aliases: ['service', 'svc'] },
   { kind: 'Task', plural: 'tasks', aliases: ['task', 'ps', 'process', 'processes'] },
   { kind: 'Operation', plural: 'operations', aliases: ['operation', 'op', 'ops'] },
+  { kind: 'Secret', plural: 'secrets', aliases: ['secret'] },
 ];
 
 /** Every word that names a kind (plurals, singulars and short names), for completion. */
@@ -172,6 +173,12 @@ export function columnsFor(kind: CliKind, wide: boolean): Columns {
             ...(wide ? [op.status?.error ?? p?.message ?? ''] : []),
           ];
         },
+      };
+    case 'secrets':
+      return {
+        header: ['NAME', 'KEYS', 'AGE'],
+        colour: -1,
+        row: (o, ctx) => [o.metadata.name, Object.keys((o.spec as { data?: object }).data ?? {}).join(',') || '<none>', age(o.metadata.createdAt, ctx.now)],
       };
     default:
       return {

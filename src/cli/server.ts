@@ -5,11 +5,12 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { startDev } from '../dev.js';
 import { parseBytes } from '../scheduler/index.js';
 import { parseEtcdUrl, startServer, type ServerOptions } from '../server.js';
+import { addSecurityFlags, securityOptions, type SecurityFlags } from './server-security-flags.js';
 import { parseDuration, UsageError } from './output.js';
 import { examples } from './help.js';
 
 export function registerServerCommands(program: Command): void {
-  program
+  const serverCommand = program
     .command('server')
     .description('run the drover API server (SQLite in --data, or etcd with --store etcd://…)')
     .option('--listen <host:port>', 'address to serve the API on', '127.0.0.1:8080')
@@ -36,7 +37,8 @@ export function registerServerCommands(program: Command): void {
     .option('--tls-san <name>', 'another DNS name or IP address for the server certificate (repeatable)', collect, [])
     .option('--socket <path>', 'also serve the API on this unix socket (mode 0660): root and --socket-group are administrators')
     .option('--socket-group <group>', 'group owning --socket and --fleet-socket, whose members are administrators')
-    .option('--no-write-context', 'do not write the "default" context (server, CA, admin token) to the CLI config file')
+    .option('--no-write-context', 'do not write the "default" context (server, CA, admin token) to the CLI config file');
+  addSecurityFlags(serverCommand)
     .addHelpText(
       'after',
       examples(`
@@ -64,6 +66,7 @@ export function registerServerCommands(program: Command): void {
         ...(opts.storeQuota ? { storeQuotaBytes: opts.storeQuota } : {}),
         ...(opts.initStore ? { initStore: true } : {}),
         ...storeOptions(opts),
+        ...securityOptions(opts),
       });
       if (!opts.auth) console.error('warning: --no-auth: every caller is an administrator, with no credentials; anyone who reaches the port may run anything on every machine');
       if (opts.insecureHttp) console.error('warning: --insecure-http: the API is served without TLS; tokens and passwords cross the network in clear text');
@@ -82,7 +85,7 @@ export function registerServerCommands(program: Command): void {
       await untilSignal(server);
     });
 
-  program
+  const devCommand = program
     .command('dev')
     .description('run a server on SQLite plus local agents, for development: the quickest way to try drover')
     .option('--agents <n>', 'number of local agents', toInt, 3)
@@ -90,7 +93,8 @@ export function registerServerCommands(program: Command): void {
     .option('--data <dir>', 'directory for the store and the agents\' files', './drover-data')
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'warn')
-    .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
+    .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock');
+  addSecurityFlags(devCommand)
     .addHelpText(
       'after',
       examples(`
@@ -98,7 +102,7 @@ export function registerServerCommands(program: Command): void {
         drover dev --agents 1 --listen 127.0.0.1:9090 --data /tmp/drover
         drover dev --fleet-socket /tmp/fleet.sock   # fleetctl --endpoint unix:///tmp/fleet.sock`),
     )
-    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string }) => {
+    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string } & SecurityFlags) => {
       const dev = await startDev({
         auth: true,
         agents: opts.agents,
@@ -107,6 +111,7 @@ export function registerServerCommands(program: Command): void {
         machineGraceSeconds: opts.machineGrace,
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
+        server: securityOptions(opts),
       });
       // The CLI finds this server without flags: the "dev" context becomes current.
       (await import('./config.js')).writeDevContext(dev.url, undefined, { token: dev.server.adminToken });
@@ -118,7 +123,7 @@ export function registerServerCommands(program: Command): void {
     });
 }
 
-interface ServerCommandOptions {
+interface ServerCommandOptions extends SecurityFlags {
   listen: string;
   data: string;
   history: number;

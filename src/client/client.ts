@@ -240,6 +240,16 @@ export class Client {
     for (const text of warningTexts([header].flat().join(', '))) this.options.onWarning(text);
   }
 
+  /** The secret values a task's template refers to (for the agent that starts it); never stored in the task. */
+  async taskSecrets(name: string): Promise<{ env: Record<string, string>; files: { path: string; data: Record<string, string> }[] }> {
+    return (await this.request<{ env: Record<string, string>; files: { path: string; data: Record<string, string> }[] }>('GET', `/api/v1/tasks/${encodeURIComponent(name)}/secrets`)).body;
+  }
+
+  /** Seals every secret under a new key and retires the old ones (see Registry.rotateSecretKey). */
+  async rotateSecretKey(): Promise<{ keyId: string; resealed: number; retiredKeys: string[] }> {
+    return (await this.request<{ keyId: string; resealed: number; retiredKeys: string[] }>('POST', '/api/v1/system/secret-keys/rotate', { body: {} })).body;
+  }
+
   async version(): Promise<{ version: string; node: string; store: string }> {
     return (await this.request<{ version: string; node: string; store: string }>('GET', '/api/v1/system/version')).body;
   }

@@ -10,6 +10,7 @@ export * from './service.js';
 export * from './task.js';
 export * from './operation.js';
 export * from './credentials.js';
+export * from './secret.js';
 export * from './kinds.js';
 export * from './unit-service.js';
 export * from './verbs.js';

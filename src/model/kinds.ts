@@ -5,6 +5,7 @@ export const KINDS = {
   Service: 'services',
   Task: 'tasks',
   Operation: 'operations',
+  Secret: 'secrets',
 } as const;
 
 export type KindName = keyof typeof KINDS;

@@ -1,5 +1,5 @@
 // The registry: the one door for every read and write (see registry.ts).
-export { Registry, type RegistryOptions, type KindStats } from './registry.js';
+export { Registry, type RegistryOptions, type KindStats, type TaskSecrets } from './registry.js';
 export { KindRegistry, checkUrlName, type Read, type WatchSource } from './kind-registry.js';
 export { systemContext, type RequestContext } from './context.js';
 export type { ListPage, ListRequest, PagePosition } from './list.js';

@@ -10,7 +10,7 @@ import type { State } from '../state/state.js';
 import type { Entry, WatchCache, WatchFilter } from '../state/watch-cache.js';
 import type { RequestContext } from './context.js';
 import { decodeObject, decodeStatus, requireObjectBody } from './decode.js';
-import type { Kind, Lookup } from './kinds/kind.js';
+import type { Kind, Lookup, StrategyContext } from './kinds/kind.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { listPage, type ListPage, type ListRequest } from './list.js';
 import { nameProblem } from './names.js';
@@ -43,6 +43,8 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     private readonly state: State,
     private readonly authorizer: Authorizer,
     private readonly limits: Limits = DEFAULT_LIMITS,
+    /** What the kind's strategy may use beyond the object (the secrets keyring). */
+    private readonly strategy: StrategyContext = {},
   ) {
     this.repo = state.resources<T>(kind.plural);
     this.cache = this.repo.cache;
@@ -118,6 +120,34 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     return { cache: this.cache, filter, revision, staleSince };
   }
 
+  /**
+   * The object with what its stored form hides put back (a secret's values), for a caller
+   * allowed `<plural>/values`; BadRequest for a kind that hides nothing.
+   */
+  async reveal(ctx: RequestContext, name: string): Promise<T> {
+    const reveal = this.revealer();
+    this.allow(ctx, 'get');
+    this.allow(ctx, 'get', `${this.kind.plural}/values`);
+    checkUrlName(name);
+    await this.state.freshObject(this.kind.plural, name);
+    return reveal(this.found(name, this.cache.get(name)).object);
+  }
+
+  /** A list with what the stored forms hide put back (see reveal), from the current state. */
+  async revealList(ctx: RequestContext, filter: WatchFilter): Promise<{ revision: number; items: T[] }> {
+    const reveal = this.revealer();
+    this.allow(ctx, 'list');
+    this.allow(ctx, 'get', `${this.kind.plural}/values`);
+    const { revision } = await this.state.freshRevision(this.kind.plural);
+    return { revision, items: this.repo.list(filter).map(reveal) };
+  }
+
+  private revealer(): (o: T) => T {
+    const reveal = this.kind.options.reveal as ((o: T, c: StrategyContext) => T) | undefined;
+    if (!reveal) throw new BadRequest(`${this.kind.plural} have nothing to reveal: showValues is a parameter of secrets`);
+    return (o) => reveal(o, this.strategy);
+  }
+
   /** Resolves with the object once `done(object)` holds, or with its latest state at the deadline. */
   waitFor(name: string, done: (o: T) => boolean, ms: number): Promise<T | undefined> {
     const current = this.cache.get(name)?.object;
@@ -155,7 +185,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     // client that never chose the name.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.repo.create(obj);
+        return await this.repo.create(this.stored(obj, undefined));
       } catch (err) {
         if (!(err instanceof AlreadyExists) || generatedFrom === undefined || attempt >= 5) throw err;
         obj = { ...obj, metadata: { ...obj.metadata, name: this.repo.generateName(generatedFrom) } };
@@ -173,14 +203,14 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     if (!this.cache.get(name)) {
       if (pre.revision !== undefined || pre.uid !== undefined) throw this.notFound(name);
       try {
-        return { object: await this.repo.create(obj), created: true };
+        return { object: await this.repo.create(this.stored(obj, undefined)), created: true };
       } catch (err) {
         if (!(err instanceof AlreadyExists)) throw err;
       }
     }
     const object = await this.repo.update(
       name,
-      (cur) => this.checkUpdate({ ...obj, status: cur.status, metadata: { ...obj.metadata, finalizers: obj.metadata.finalizers ?? cur.metadata.finalizers } }, cur),
+      (cur) => this.stored(this.checkUpdate({ ...obj, status: cur.status, metadata: { ...obj.metadata, finalizers: obj.metadata.finalizers ?? cur.metadata.finalizers } }, cur), cur),
       pre,
     );
     return { object, created: false };
@@ -217,8 +247,8 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     this.allow(ctx, current ? 'update' : 'create');
     const body = next(current);
     const obj = this.prepared(decodeObject(this.kind, body, { name }, this.limits) as T);
-    if (!current) return obj;
-    return this.checkUpdate({ ...obj, status: current.status }, current);
+    if (!current) return this.stored(obj, undefined);
+    return this.stored(this.checkUpdate({ ...obj, status: current.status }, current), current);
   }
 
   async delete(ctx: RequestContext, name: string, pre: Preconditions = {}): Promise<T> {
@@ -266,7 +296,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
       (cur) => {
         const next = mutate(cur);
         if (next === undefined) return undefined;
-        return this.checkUpdate({ ...this.prepared(decodeObject(this.kind, next, { name }, this.limits) as T), status: cur.status }, cur);
+        return this.stored(this.checkUpdate({ ...this.prepared(decodeObject(this.kind, next, { name }, this.limits) as T), status: cur.status }, cur), cur);
       },
       pre,
     );
@@ -276,6 +306,21 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
   private prepared(obj: T): T {
     const prepare = this.kind.options.prepare as ((o: T, l: Lookup) => T) | undefined;
     return prepare ? prepare(obj, this.lookup) : obj;
+  }
+
+  /** The kind's stored form of an object about to be written (see KindOptions.toStored). */
+  private stored(next: T, current: T | undefined): T {
+    const toStored = this.kind.options.toStored as ((n: T, c: T | undefined, s: StrategyContext) => T) | undefined;
+    return toStored ? toStored(next, current, this.strategy) : next;
+  }
+
+  /**
+   * Replaces a stored object as the kind's strategy rewrote it (a secret sealed again under a new
+   * key): no decoding, no validation, and no permission check, so only the registry calls it,
+   * after checking its own (see Registry.rotateSecretKey).
+   */
+  async rewriteStored(name: string, rewrite: (current: T) => T | undefined): Promise<T> {
+    return this.repo.update(name, rewrite);
   }
 
   private readonly lookup: Lookup = { names: (plural) => this.state.cache(plural).names() };

@@ -3,8 +3,9 @@
 // the rest is what the system endpoints, metrics, heartbeats and the task proxy need of the
 // state, so none of them reaches around it.
 import { Conflict, NotFound, Unavailable } from '../errors.js';
-import type { AnyObject, Machine, Task, Verb } from '../model/index.js';
+import { secretEnvOf, type AnyObject, type Machine, type Secret, type Task, type Verb } from '../model/index.js';
 import { allowAdministratorsAndNodes, type Authorizer } from '../security/authorizer.js';
+import type { Keyring } from '../security/keyring.js';
 import type { State, StoreSpace } from '../state/state.js';
 import { authorize } from './authorize.js';
 import type { RequestContext } from './context.js';
@@ -12,6 +13,7 @@ import { Credentials, type Token, type User } from './credentials.js';
 import { checkUrlName, KindRegistry } from './kind-registry.js';
 import type { Kind } from './kinds/kind.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { resealed, secretValues } from './kinds/secrets.js';
 
 export interface RegistryOptions {
   state: State;
@@ -25,6 +27,16 @@ export interface RegistryOptions {
    * objects hold hashes); with them the registry has `credentials`.
    */
   internalKinds?: Kind[];
+  /** The keys secrets are sealed with (without one, writing a secret answers 503). */
+  keyring?: Keyring;
+}
+
+/** What the agent of a task gets to start it: the values its template takes from secrets. */
+export interface TaskSecrets {
+  /** Environment variables from secretKeyRefs, by name. */
+  env: Record<string, string>;
+  /** Files: `path` (under the task's secrets directory) → the secret's keys and values. */
+  files: { path: string; data: Record<string, string> }[];
 }
 
 export interface KindStats {
@@ -48,7 +60,7 @@ export class Registry {
     this.kinds = opts.kinds;
     this.authorizer = opts.authorizer ?? allowAdministratorsAndNodes;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    for (const k of [...opts.kinds, ...(opts.internalKinds ?? [])]) this.byPlural.set(k.plural, new KindRegistry(k, opts.state, this.authorizer, this.limits));
+    for (const k of [...opts.kinds, ...(opts.internalKinds ?? [])]) this.byPlural.set(k.plural, new KindRegistry(k, opts.state, this.authorizer, this.limits, { sealer: opts.keyring }));
     if (this.byPlural.has('tokens') && this.byPlural.has('users')) this.credentials = new Credentials(this.kind<Token>('tokens'), this.kind<User>('users'));
   }
 
@@ -114,6 +126,73 @@ export class Registry {
       revision: state.revision,
       kinds: this.kinds.map((k) => ({ kind: k.kind, objects: state.cache(k.plural).size, watchers: state.cache(k.plural).watchers })),
     };
+  }
+
+  // ---- secrets ----
+
+  /**
+   * The secret values a task's template refers to, for the agent that starts it ("tasks/secrets":
+   * the node authorizer allows it to the agent of the task's machine only). A missing secret or
+   * key is NotFound, naming what refers to it. The values never enter the task or its status.
+   */
+  async taskSecrets(ctx: RequestContext, name: string): Promise<TaskSecrets> {
+    this.authorize(ctx, 'get', 'tasks/secrets');
+    checkUrlName(name);
+    const state = this.opts.state;
+    await state.freshObject('tasks', name);
+    const task = state.resources<Task>('tasks').get(name);
+    if (!task) throw new NotFound(`task "${name}" not found`);
+    const template = task.spec.template;
+    const out: TaskSecrets = { env: {}, files: [] };
+    const valuesOf = async (secret: string, referrer: string): Promise<Record<string, string>> => {
+      await state.freshObject('secrets', secret);
+      const found = state.resources<Secret>('secrets').get(secret);
+      if (!found) throw new NotFound(`secret "${secret}" not found (${referrer} of task "${name}" refers to it); create it with drover secret create`);
+      return secretValues(found, this.keyring());
+    };
+    for (const { name: env, ref } of secretEnvOf(template)) {
+      const values = await valuesOf(ref.secret, `env ${env}`);
+      if (!Object.hasOwn(values, ref.key)) {
+        throw new NotFound(`secret "${ref.secret}" has no key "${ref.key}" (env ${env} of task "${name}" refers to it); its keys: ${Object.keys(values).join(', ') || 'none'}`);
+      }
+      out.env[env] = values[ref.key]!;
+    }
+    for (const files of template.secrets ?? []) {
+      out.files.push({ path: files.path ?? files.secret, data: await valuesOf(files.secret, 'secrets') });
+    }
+    return out;
+  }
+
+  /**
+   * Adds a new key to the keyring, seals every secret again under it, and then retires the old
+   * keys; if any secret could not be sealed again the old keys stay (nothing becomes unreadable)
+   * and the error says so: run it again.
+   */
+  async rotateSecretKey(ctx: RequestContext): Promise<{ keyId: string; resealed: number; retiredKeys: string[] }> {
+    this.authorize(ctx, 'update', 'secrets/keys');
+    const keyring = this.keyring();
+    const keyId = keyring.addKey();
+    const secrets = this.kind<Secret>('secrets');
+    const names = [...this.opts.state.cache('secrets').names()];
+    let count = 0;
+    for (const name of names) {
+      try {
+        await secrets.rewriteStored(name, (cur) => {
+          const next = resealed(cur, keyring);
+          if (next) count++;
+          return next;
+        });
+      } catch (err) {
+        if (err instanceof NotFound) continue; // deleted meanwhile
+        throw new Conflict(`secret "${name}" could not be sealed again (${(err as Error).message}); the old keys are kept: run the rotation again`);
+      }
+    }
+    return { keyId, resealed: count, retiredKeys: keyring.retireOthers() };
+  }
+
+  private keyring(): Keyring {
+    if (!this.opts.keyring) throw new Unavailable('this server has no key to encrypt secrets with; start it with a data dir (its key file is created there)');
+    return this.opts.keyring;
   }
 
   // ---- agents ----

@@ -1,5 +1,6 @@
 // The exec driver: command + args + env + workingDir, one shim-supervised process group.
 import type { Task } from '../../client/client.js';
+import { plainEnv } from '../../model/index.js';
 import { Supervised } from '../supervisor.js';
 import type { Driver, Run, StartContext } from './driver.js';
 
@@ -14,7 +15,7 @@ export class ExecDriver implements Driver {
     const t = task.spec.template;
     const argv = [...(t.command ?? []), ...(t.args ?? [])];
     // Like systemd, a task without a working directory runs in /.
-    const run = await Supervised.start(ctx.dir, { argv, env: { ...ctx.baseEnv, ...t.env }, cwd: t.workingDir || '/' }, this.shimPath, this.logMaxBytes);
+    const run = await Supervised.start(ctx.dir, { argv, env: { ...ctx.baseEnv, ...plainEnv(t.env) }, cwd: t.workingDir || '/' }, this.shimPath, this.logMaxBytes);
     await run.waitStarted();
     return execRun(run);
   }

@@ -19,6 +19,7 @@ export function writeHandlers(registry: KindRegistry) {
     // Parsed before the create: a bad ?wait= must not leave work started behind its 400.
     const waitMs = kind.options.async ? durationParam(req.query as Query, 'wait', MAX_WAIT_MS) : undefined;
     const created = await registry.create(contextOf(req), req.body);
+    req.auditName = created.metadata.name;
     if (kind.options.async) return respondAsync(req, reply, registry, created, true, waitMs);
     reply.header('location', locationOf(kind.plural, created.metadata.name));
     return sendObject(req, reply, 201, created);

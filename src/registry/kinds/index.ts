@@ -3,10 +3,11 @@ import type { Kind } from './kind.js';
 import { tokens, users } from './credentials.js';
 import { machines } from './machines.js';
 import { operations } from './operations.js';
+import { secrets } from './secrets.js';
 import { services } from './services.js';
 import { tasks } from './tasks.js';
 
-export const kinds: Kind[] = [machines, services, tasks, operations] as unknown as Kind[];
+export const kinds: Kind[] = [machines, services, tasks, operations, secrets] as unknown as Kind[];
 
 /** Kinds kept in the state but not served by the generic routes (their objects hold hashes). */
 export const internalKinds: Kind[] = [tokens, users] as unknown as Kind[];
