@@ -2,7 +2,8 @@
 // Compiles the per-task supervisor (native/drover-shim.c) into dist/drover-shim with the
 // system C compiler (the same toolchain better-sqlite3 needs).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 mkdirSync('dist', { recursive: true });
 const cc = process.env.CC ?? 'cc';
@@ -11,3 +12,12 @@ if (r.error || r.status !== 0) {
   console.error(`error: could not compile native/drover-shim.c with ${cc}${r.error ? `: ${r.error.message}` : ''}; install a C compiler (apt-get install gcc) and run npm run build`);
   process.exit(1);
 }
+
+// The unix socket peer's credentials (SO_PEERCRED) as a tiny Node-API addon, built against the
+// headers installed with Node. Optional: without it the API socket trusts whoever its file mode
+// lets connect (and the server says so at start).
+const include = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'].find((d) => existsSync(join(d, 'node_api.h')));
+const addon = include
+  ? spawnSync(cc, ['-O2', '-Wall', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=drover_peercred', `-I${include}`, '-o', 'dist/drover-peercred.node', 'native/drover-peercred.c'], { stdio: 'inherit' })
+  : undefined;
+if (!addon || addon.error || addon.status !== 0) console.error('warning: could not build native/drover-peercred.c (Node headers not found or no compiler): unix socket peers are trusted by the socket\'s file mode alone');

@@ -4,7 +4,8 @@
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { startAgent, type RunningAgent } from './agent/run.js';
-import { startServer, type RunningServer } from './server.js';
+import { systemContext } from './registry/index.js';
+import { startServer, type RunningServer, type ServerOptions } from './server.js';
 
 export interface DevOptions {
   agents: number;
@@ -15,6 +16,10 @@ export interface DevOptions {
   heartbeatMs?: number;
   /** Also serve the API (fleet's façade included) on this unix socket, as `drover server --fleet-socket` does. */
   fleetSocket?: string;
+  /** Authenticate requests (`drover dev` does: its context holds the admin token); default off, as startServer. */
+  auth?: boolean;
+  /** More options of the server (audit log, rate limits). */
+  server?: Partial<ServerOptions>;
 }
 
 export interface RunningDev {
@@ -32,8 +37,15 @@ export async function startDev(opts: DevOptions): Promise<RunningDev> {
     dataDir: join(dataDir, 'server'),
     logger: logger.child({ component: 'server' }),
     machineGraceSeconds: opts.machineGraceSeconds,
+    auth: opts.auth ?? false,
     ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
+    ...opts.server,
   });
+  // Its agents join as any agent does, with a short-lived join token nobody else sees.
+  const joinToken =
+    opts.auth && server.registry.credentials
+      ? (await server.registry.credentials.createToken(systemContext, { user: 'system:bootstrap', purpose: 'join', ttlSeconds: 600, description: 'drover dev\'s local agents' })).token
+      : undefined;
   const agents: RunningAgent[] = [];
   try {
     const started = await Promise.all(
@@ -46,6 +58,8 @@ export async function startDev(opts: DevOptions): Promise<RunningDev> {
           hostname: `dev-${i + 1}`,
           labels: { 'drover.io/dev-agent': String(i + 1) },
           heartbeatMs: opts.heartbeatMs,
+          joinToken,
+          ca: server.pki.ca.cert,
           logger: logger.child({ component: 'agent', agent: i + 1 }),
         }),
       ),

@@ -1,14 +1,17 @@
 // Assembles a running drover server: store, state, controllers and the HTTP app. Used by
 // `drover server`, `drover dev` and tests (which listen on port 0).
 import { randomUUID } from 'node:crypto';
-import { lstatSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { hostname } from 'node:os';
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.js';
+import type { RateLimitOptions } from './api/rate-limit.js';
 import { isLoopback } from './api/protocol/guards.js';
 import type { Facade } from './api/facade.js';
 import { fleetFacade } from './compat/fleet/index.js';
@@ -19,11 +22,19 @@ import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { OperationsController } from './controllers/operations.js';
 import { WorkloadController } from './controllers/workloads.js';
 import { parseListen } from './net/listen.js';
-import { kinds, Registry, systemContext } from './registry/index.js';
+import { internalKinds, kinds, Registry, systemContext } from './registry/index.js';
 import { AlreadyExists } from './errors.js';
+import { ClusterAuthenticator } from './security/authenticator.js';
+import { ensureClusterPki, writeAtomic, type ClusterPki } from './security/cluster-pki.js';
+import { LoginLimiter, type LoginLimiterOptions } from './security/login-limiter.js';
+import { socketPeer } from './security/peer-cred.js';
+import { ADMIN_USER, ADMINISTRATORS_GROUP } from './security/principal.js';
+import { parseToken } from './security/secrets.js';
 import { openStore, type EtcdConfig } from './state/backend.js';
 import { startLeadership } from './state/leadership.js';
 import type { LeaderElection } from './state/leader.js';
+import { AuditLog } from './security/audit-log.js';
+import { Keyring } from './security/keyring.js';
 import { State } from './state/state.js';
 import type { Store } from './store/store.js';
 
@@ -67,8 +78,42 @@ export interface ServerOptions {
   leaderTtlSeconds?: number;
   /** Bytes the SQLite store may hold before its NOSPACE alarm (default min(8 GiB, what it holds + free disk space − a small reserve)). */
   storeQuotaBytes?: number;
+  /** The audit log (default <dataDir>/audit.log, 100 MiB × 5 rotated files); false: none. */
+  auditLog?: { path?: string; maxBytes?: number; maxFiles?: number } | false;
+  /** Per-principal request rate limit (default: on, see RateLimitOptions); false: none. */
+  rateLimit?: RateLimitOptions | false;
+  /** The file of the keys secrets are sealed with (default <dataDir>/secrets.key, created on first start). */
+  secretsKeyFile?: string;
   /** Move a corrupt SQLite store file aside and begin an empty cluster (refused when the file is sound). */
   initStore?: boolean;
+  /**
+   * Authenticate every request (tokens, users, client certificates, socket peers) and create the
+   * administrator's token on first start. Off by default for servers built in-process (tests),
+   * where every caller is the anonymous administrator; `drover server` and `drover dev` turn it on.
+   */
+  auth?: boolean;
+  /** Failed logins allowed per source address and window before 429 (see LoginLimiter). */
+  loginLimits?: LoginLimiterOptions;
+  /**
+   * Serve HTTPS: true for a certificate from the cluster CA (made in dataDir/pki on first start,
+   * for the listen address, this host, loopback and `tlsSans`), or PEM files of one's own.
+   */
+  tls?: boolean | TlsFiles;
+  /** More names and addresses for the server certificate (--tls-san). */
+  tlsSans?: string[];
+  /** Also serve the native API on this unix socket (mode 0660): root, the server's user and --socket-group's members are administrators. */
+  socket?: string;
+  /** Group that owns the sockets (both --socket and --fleet-socket): its members are administrators. */
+  socketGroup?: string;
+  /** How long an agent has to start answering a proxied log/exec/kill (default 10 s). */
+  agentAnswerMs?: number;
+}
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+  /** CA whose client certificates authenticate callers (besides the cluster CA). */
+  clientCaFile?: string;
 }
 
 export interface RunningServer {
@@ -78,8 +123,16 @@ export interface RunningServer {
   registry: Registry;
   /** Ends every watch, log follow and exec now (the first step of a shutdown). */
   endStreams(): void;
+  /** Serves the certificate now in dataDir/pki (after `drover cert rotate`) to new connections; false when not serving the cluster's. */
+  reloadCertificate(): boolean;
   /** The leader election when several servers share a store (etcd), else undefined. */
   election?: LeaderElection;
+  /** The cluster's certificates (dataDir/pki): its CA signs agents', users' and the server's certificates. */
+  pki: ClusterPki;
+  /** The administrator's bearer token, when the server authenticates (also in dataDir/admin.token). */
+  adminToken?: string;
+  /** PEM of the CA a client should trust for `url`, when it is https. */
+  caCert?: string;
   close(): Promise<void>;
 }
 
@@ -89,26 +142,58 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   // Checked before anything starts, so a refused socket path leaves nothing running.
-  if (opts.fleetSocket) await removeStaleSocket(opts.fleetSocket);
+  if (opts.fleetSocket) await removeStaleSocket(opts.fleetSocket, '--fleet-socket');
+  if (opts.socket) await removeStaleSocket(opts.socket, '--socket');
+  const socketGid = opts.socketGroup === undefined ? undefined : groupId(opts.socketGroup);
   const sqlite = { path: join(dataDir, 'state.db'), historyRevisions: opts.historyRevisions, quotaBytes: opts.storeQuotaBytes, initStore: opts.initStore };
   const store = await openStore(opts.store ? { store: opts.store } : opts.etcd ? { etcd: opts.etcd } : { sqlite }, logger.child({ component: 'store' }));
+  // Made once the store opened (a server refused for a corrupt store writes nothing into its data
+  // dir): the CA, whatever the transport (agents' API is TLS with certificates it signs), and the
+  // secrets key file, created 0600 on first start (servers sharing an etcd need the same file).
+  let keyring: Keyring;
+  let pki: Awaited<ReturnType<typeof ensureClusterPki>>;
+  try {
+    pki = await ensureClusterPki(dataDir, [host, ...(opts.tlsSans ?? [])]);
+    keyring = Keyring.open(opts.secretsKeyFile ?? join(dataDir, 'secrets.key'));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const https = opts.tls ? httpsOptions(opts.tls, pki) : undefined;
   const grace = opts.machineGraceSeconds ?? 15;
-  const stateOptions = { kinds, prefix: opts.prefix, historyEvents: opts.historyEvents, machineGraceSeconds: grace };
+  const stateOptions = { kinds: [...kinds, ...internalKinds], prefix: opts.prefix, historyEvents: opts.historyEvents, machineGraceSeconds: grace };
   const state = await State.open({ ...stateOptions, store, onError: (err) => logger.error({ err }, 'store watch failed') });
-  const registry = new Registry({ state, kinds, defaultTaskUser: opts.defaultTaskUser });
+  const registry = new Registry({ state, kinds, internalKinds, keyring, defaultTaskUser: opts.defaultTaskUser });
   // fleet's units need their namespace from the first request on.
   if (opts.facadeNamespace && !(await registry.kind('namespaces').find(systemContext, opts.facadeNamespace))) {
     await registry.kind('namespaces').create(systemContext, { metadata: { name: opts.facadeNamespace } }).catch((err: unknown) => {
       if (!(err instanceof AlreadyExists)) throw err;
     });
   }
+  const authenticator = opts.auth ? new ClusterAuthenticator({ credentials: registry.credentials!, limiter: new LoginLimiter(opts.loginLimits) }) : undefined;
+  const adminToken = authenticator ? await ensureAdminToken(registry, dataDir) : undefined;
+  const audit =
+    opts.auditLog === false
+      ? undefined
+      : new AuditLog({
+          path: opts.auditLog?.path ?? join(dataDir, 'audit.log'),
+          maxBytes: opts.auditLog?.maxBytes,
+          maxFiles: opts.auditLog?.maxFiles,
+          onError: (err) => logger.error({ err }, 'writing the audit log failed'),
+        });
   const app = await buildApp({
     registry,
+    audit,
+    rateLimit: opts.rateLimit === false ? undefined : (opts.rateLimit ?? {}),
     facades: opts.facades ?? [fleetFacade],
     facadeNamespace: opts.facadeNamespace,
     logger,
     config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace, ...(opts.storeQuotaBytes ? { storeQuotaBytes: opts.storeQuotaBytes } : {}) },
     loopbackOnly: isLoopback(host),
+    ...(authenticator ? { authenticator } : {}),
+    ...(https ? { https } : {}),
+    pki,
+    ...(opts.agentAnswerMs ? { agentAnswerMs: opts.agentAnswerMs } : {}),
   });
   const startControllers = (st: State) => {
     const controllers = [
@@ -142,50 +227,105 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.listen({ host, port });
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-  let socketServer: Server | undefined;
-  if (opts.fleetSocket) {
-    const path = opts.fleetSocket;
-    socketServer = createServer((req, res) => app.routing(req, res));
-    await new Promise<void>((ok, fail) => socketServer!.once('error', fail).listen(path, () => ok()));
+  const socketServers: Server[] = [];
+  for (const path of [opts.fleetSocket, opts.socket]) {
+    if (!path) continue;
+    const socketServer = createServer((req, res) => app.routing(req, res));
+    // Each connection is its peer's uid (SO_PEERCRED; see security/peer-cred.ts).
+    if (authenticator) socketServer.on('connection', (socket: Socket) => authenticator.trustConnection(socket, socketPeer(socket, socketGid)));
+    await new Promise<void>((ok, fail) => socketServer.once('error', fail).listen(path, () => ok()));
+    chmodSync(path, 0o660);
+    if (socketGid !== undefined) chownSync(path, process.getuid?.() ?? 0, socketGid);
+    socketServers.push(socketServer);
   }
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${actualPort}`,
+    url: `${https ? 'https' : 'http'}://${urlHost}:${actualPort}`,
+    pki,
+    ...(adminToken ? { adminToken } : {}),
+    ...(https ? { caCert: https.ca ? String([https.ca].flat()[0]) : pki.ca.cert } : {}),
     app,
     state,
     registry,
     election,
     endStreams: () => app.endStreams(),
+    reloadCertificate: () => {
+      if (opts.tls !== true) return false;
+      const server = readFileSync(join(pki.dir, 'server.crt'), 'utf8');
+      const key = readFileSync(join(pki.dir, 'server.key'), 'utf8');
+      (app.server as unknown as TlsServer).setSecureContext({ ...https, cert: server, key });
+      return true;
+    },
     close: () =>
       (closing ??= (async () => {
         if (election) await election.close();
         for (const c of controllers) await c.close();
-        if (socketServer) {
+        for (const socketServer of socketServers) {
           socketServer.closeAllConnections();
-          await new Promise<void>((ok) => socketServer!.close(() => ok()));
+          await new Promise<void>((ok) => socketServer.close(() => ok()));
         }
         await app.close();
+        audit?.close();
         await state.close();
         await store.close();
       })()),
   };
 }
 
+/** The administrator's token: made on first start, its secret kept in dataDir/admin.token (0600) for the CLI context. */
+async function ensureAdminToken(registry: Registry, dataDir: string): Promise<string> {
+  const file = join(dataDir, 'admin.token');
+  const credentials = registry.credentials!;
+  if (existsSync(file)) {
+    const token = readFileSync(file, 'utf8').trim();
+    const parsed = parseToken(token);
+    if (parsed && credentials.token(parsed.id)) return token;
+    // Revoked, or a new store under an old data dir: the owner of the data dir gets a new one.
+  }
+  const { token } = await credentials.createToken(systemContext, { user: ADMIN_USER, groups: [ADMINISTRATORS_GROUP], description: 'the administrator credential drover server made on first start' });
+  writeAtomic(file, `${token}\n`, 0o600);
+  return token;
+}
+
+function httpsOptions(tls: true | TlsFiles, pki: ClusterPki): HttpsServerOptions {
+  const own = tls === true ? undefined : tls;
+  const read = (flag: string, file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Error(`${flag}: cannot read "${file}": ${(err as Error).message}`);
+    }
+  };
+  const cert = own ? read('--tls-cert', own.certFile) : pki.server.cert;
+  const key = own ? read('--tls-key', own.keyFile) : pki.server.key;
+  const clientCas = [pki.ca.cert, ...(own?.clientCaFile ? [read('--client-ca', own.clientCaFile)] : [])];
+  // Client certificates are asked for but not required: a caller may use a token or a password
+  // instead; the authenticator trusts a certificate only when this chain verified it.
+  return { cert, key, ca: clientCas, requestCert: true, rejectUnauthorized: false };
+}
+
+function groupId(group: string): number {
+  if (/^\d+$/.test(group)) return Number(group);
+  const line = readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.split(':')[0] === group);
+  if (!line) throw new Error(`--socket-group: no group "${group}" in /etc/group`);
+  return Number(line.split(':')[2]);
+}
+
 /** Removes a socket file left by a dead server; refuses to take over a live one or any other file. */
-async function removeStaleSocket(path: string): Promise<void> {
+async function removeStaleSocket(path: string, flag: string): Promise<void> {
   let stat;
   try {
     stat = lstatSync(path);
   } catch {
     return; // nothing there
   }
-  if (!stat.isSocket()) throw new Error(`--fleet-socket ${path} exists and is not a socket; remove it or choose another path`);
+  if (!stat.isSocket()) throw new Error(`${flag} ${path} exists and is not a socket; remove it or choose another path`);
   const live = await new Promise<boolean>((resolve) => {
     const probe = connect(path);
     probe.once('connect', () => (probe.destroy(), resolve(true)));
     probe.once('error', () => resolve(false));
   });
-  if (live) throw new Error(`--fleet-socket ${path} is in use by another process (another drover or fleetd?); stop it or choose another path`);
+  if (live) throw new Error(`${flag} ${path} is in use by another process (another drover or fleetd?); stop it or choose another path`);
   rmSync(path, { force: true });
 }

@@ -34,7 +34,7 @@ export async function startTestServer(opts: Partial<ServerOptions> = {}): Promis
     url: first.url,
     dir,
     server: first,
-    client: new Client({ server: first.url }),
+    client: clientOf(first),
     restart: async (o = {}) => {
       await ts.server.close();
       const dataDir = o.dataDir ?? dir;
@@ -47,6 +47,15 @@ export async function startTestServer(opts: Partial<ServerOptions> = {}): Promis
     },
   };
   return ts;
+}
+
+/** A client of `server` as its administrator: the admin token and the cluster CA when it has them. */
+export function clientOf(server: RunningServer): Client {
+  return new Client({
+    server: server.url,
+    ...(server.adminToken ? { credentials: { token: server.adminToken } } : {}),
+    ...(server.caCert ? { tls: { ca: server.caCert } } : {}),
+  });
 }
 
 /** A raw HTTP request, for asserting status codes, headers and bodies exactly. */

@@ -17,6 +17,9 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
 
 export interface ServerChild {
   url: string;
+  /** With `secure`: the admin token and the CA a client needs. */
+  token?: string;
+  ca?: string;
   /** URL of the bare node:http baseline in the same process, once `bare()` was called. */
   child: ChildProcess;
   /** Starts a bare node:http server in the server's process answering `path`'s current bytes. */
@@ -33,6 +36,8 @@ export interface ServerChildOptions {
   execArgv?: string[];
   /** Keep state in this etcd (under a fresh key prefix) instead of SQLite in a temp dir. */
   etcd?: { endpoints: string[] };
+  /** HTTPS from the cluster CA and authentication, as `drover server` serves by default; the bare baseline then serves HTTPS too. */
+  secure?: boolean;
 }
 
 let prefixes = 0;
@@ -40,14 +45,14 @@ let prefixes = 0;
 export async function startServerChild(opts: ServerChildOptions): Promise<ServerChild> {
   const dir = tempDir('server');
   const etcd = opts.etcd ? { endpoints: opts.etcd.endpoints, prefix: `/bench-${process.pid}-${++prefixes}` } : undefined;
-  const args = [dir.path, String(opts.controllers), String(opts.machineGraceSeconds ?? 15), ...(etcd ? [JSON.stringify(etcd)] : [])];
+  const args = [dir.path, String(opts.controllers), String(opts.machineGraceSeconds ?? 15), JSON.stringify({ ...(etcd ? { etcd } : {}), secure: !!opts.secure })];
   const child = fork(join(benchDir, 'lib', 'server-child.js'), args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // BENCH_SERVER_PROF=dir: CPU-profile the server process (node --cpu-prof) into dir.
     execArgv: opts.execArgv ?? (process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : []),
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { url: string }).url));
+  const { url, token, ca } = await new Promise<{ url: string; token?: string; ca?: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { url: string; token?: string; ca?: string }));
     child.once('exit', (code) => reject(new Error(`bench server exited with code ${code}`)));
   });
   const status = (field: string) => {
@@ -57,6 +62,8 @@ export async function startServerChild(opts: ServerChildOptions): Promise<Server
   let closing: Promise<void> | undefined;
   return {
     url,
+    ...(token ? { token } : {}),
+    ...(ca ? { ca } : {}),
     child,
     bare: (path) =>
       new Promise((resolve) => {

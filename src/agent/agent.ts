@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { Client, type Machine, type Pool, type Task } from '../client/client.js';
+import { Client, type ClientOptions, type Machine, type Pool, type Task } from '../client/client.js';
 import { ApiError } from '../errors.js';
 import { version } from '../version.js';
 import type { Driver } from './drivers/driver.js';
@@ -33,6 +33,9 @@ export interface AgentOptions {
   logger: Logger;
   /** Use this machine id file instead of /etc/machine-id (tests, `drover dev`). */
   systemMachineIdFile?: string;
+  /** The agent's own credential and TLS trust for the server (see node-join.ts). */
+  credentials?: ClientOptions['credentials'];
+  tls?: ClientOptions['tls'];
   /** Connection pool for the agent's requests (see ClientOptions.dispatcher); hollow machines share one. */
   dispatcher?: Pool;
   /** Connection pool for heartbeats alone (default: the one above), so queued reports never delay them. */
@@ -83,8 +86,9 @@ export class Agent {
     mkdirSync(this.tasksDir, { recursive: true });
     this.identity = new ClusterIdentity(join(dataDir, 'cluster.json'), opts.acceptNewCluster);
     this.lag = new LoopLagMonitor(opts.logger);
-    this.client = new Client({ server: opts.server, dispatcher: opts.dispatcher });
-    this.heartbeatClient = new Client({ server: opts.server, dispatcher: opts.heartbeatDispatcher ?? opts.dispatcher });
+    const connection = { credentials: opts.credentials, tls: opts.tls };
+    this.client = new Client({ server: opts.server, dispatcher: opts.dispatcher, ...connection });
+    this.heartbeatClient = new Client({ server: opts.server, dispatcher: opts.heartbeatDispatcher ?? opts.dispatcher, ...connection });
     this.reporter = new StatusReporter(this.client, (err, task) => opts.logger.warn({ err: String(err), task }, 'status report failed'));
     this.synced = new Promise((r) => (this.markSynced = r));
     // A timer the previous agent left must not fire before the unit it starts is known again.

@@ -2,10 +2,15 @@
 // exec requests to it, so users talk to one endpoint).
 import { spawn } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
+import { SERVER_USER } from '../security/principal.js';
 import { constants } from 'node:os';
 import { followLog, readLog, type LogQuery, type LogRecord } from './logs.js';
 import type { TaskRunner } from './task-runner.js';
+import { plainEnv } from '../model/index.js';
 
 /** What the agent API needs of the agent. */
 export interface AgentView {
@@ -13,10 +18,26 @@ export interface AgentView {
   runnerByUid(uid: string): TaskRunner | undefined;
 }
 
-export async function buildAgentApp(agent: AgentView): Promise<FastifyInstance> {
+/** The agent API's TLS: its certificate from the cluster CA, and the CA whose client certificates it checks. */
+export interface AgentTls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+export async function buildAgentApp(agent: AgentView, tls: AgentTls): Promise<FastifyInstance> {
   // An open log follow or exec must not hold the agent when it stops: connections are cut on
   // close, and each open stream ends first (a follow simply ends; an exec says why).
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+  // Only the server may call: TLS refuses a caller without a certificate from the cluster CA,
+  // and the hook below any certificate but the server's (an agent's or a user's is refused too).
+  const https: HttpsServerOptions = { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true };
+  const serverFactory: FastifyServerFactory = (handler) => createHttpsServer(https, handler) as unknown as Server;
+  const app = Fastify({ logger: false, forceCloseConnections: true, serverFactory });
+  app.addHook('onRequest', (req, reply, done) => {
+    const cn = (req.raw.socket as TLSSocket).getPeerCertificate?.()?.subject?.CN;
+    if ([cn].flat()[0] === SERVER_USER) return done();
+    reply.code(403).send({ error: { code: 403, reason: 'Forbidden', message: 'only the drover server may call an agent' } });
+  });
   const streams = new Map<ServerResponse, () => void>();
   const track = (res: ServerResponse, end: () => void) => {
     streams.set(res, end);
@@ -85,7 +106,7 @@ export async function buildAgentApp(agent: AgentView): Promise<FastifyInstance> 
     const task = runner.currentTask;
     if (!task) throw Object.assign(new Error('task is gone'), { statusCode: 404 });
     const t = task.spec.template;
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', DROVER_TASK: task.metadata.name, DROVER_MACHINE: agent.id, ...t.env };
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', DROVER_TASK: task.metadata.name, DROVER_MACHINE: agent.id, ...plainEnv(t.env) };
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });

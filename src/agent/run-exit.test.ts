@@ -42,4 +42,21 @@ describe('planExit', () => {
     const plan = planExit({ ...base, status: exit(2), templatePolicy: 'always', failures: 1 });
     assert.equal(plan.status.message, 'exited with code 2; restarting in 0.2s (restart policy always)');
   });
+
+  it('a unit restarts after exactly RestartSec= and fails once its starts within StartLimitIntervalSec= reach StartLimitBurst=', () => {
+    const now = 100_000;
+    const decision = { policy: 'always' as const, delayMs: 100, fixedDelay: true, startLimit: { intervalMs: 10_000, burst: 5 } };
+    const four = [now - 400, now - 300, now - 200, now - 100];
+    const plan = planExit({ ...base, status: exit(1), decision, failures: 6, starts: four, now });
+    assert.ok(plan.restart);
+    assert.equal(plan.delayMs, 100, 'no backoff on top of RestartSec=');
+    const hit = planExit({ ...base, status: exit(1), decision, starts: [...four, now - 10], now });
+    assert.equal(hit.restart, false);
+    assert.equal(hit.status.phase, 'Failed');
+    assert.equal(hit.status.reason, 'StartLimitHit');
+    assert.deepEqual(hit.status.unitState, { load: 'loaded', active: 'failed', sub: 'failed' });
+    assert.match(hit.status.message!, /^exited with code 1; start request repeated too quickly \(5 starts within 10s: StartLimitBurst=5/);
+    const spread = planExit({ ...base, status: exit(1), decision, starts: [now - 40_000, now - 30_000, now - 20_000, now - 11_000, now - 10], now });
+    assert.ok(spread.restart, 'starts older than the interval do not count');
+  });
 });

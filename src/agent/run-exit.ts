@@ -23,20 +23,40 @@ export interface RunExit {
   /** Restarts in a row so far, and how long this run lasted. */
   failures: number;
   ranMs: number;
+  /** When recent runs started (ms since the epoch, this run's last), for a driver's start limit; and now. */
+  starts?: readonly number[];
+  now?: number;
 }
 
 export type ExitPlan =
   | { restart: true; delayMs: number; failures: number; status: Status }
   | { restart: false; status: Status };
 
-export function planExit({ status, decision, templatePolicy, failures, ranMs }: RunExit): ExitPlan {
+export function planExit({ status, decision, templatePolicy, failures, ranMs, starts = [], now = Date.now() }: RunExit): ExitPlan {
   const policy = decision?.policy ?? templatePolicy ?? 'never';
   const ok = status.code === 0;
   const exit = { exitCode: status.code, signal: status.signal, finishedAt: status.finishedAt.toISOString(), pid: null };
   const { how, reason } = describeExit(status);
   if (policy === 'always' || (policy === 'on-failure' && !ok)) {
+    const limit = decision?.startLimit;
+    const recent = limit ? starts.filter((t) => t > now - limit.intervalMs).length : 0;
+    if (limit && recent >= limit.burst) {
+      // systemd refuses the next start and leaves the unit failed with result start-limit-hit.
+      const seconds = limit.intervalMs / 1000;
+      return {
+        restart: false,
+        status: {
+          ...exit,
+          phase: 'Failed',
+          reason: 'StartLimitHit',
+          message: `${how}; start request repeated too quickly (${recent} starts within ${seconds}s: StartLimitBurst=${limit.burst}, StartLimitIntervalSec=${seconds}s), not restarting`,
+          unitState: { load: 'loaded', active: 'failed', sub: 'failed' },
+        },
+      };
+    }
     const inARow = ranMs >= BACKOFF_RESET_MS ? 0 : failures;
-    const delayMs = Math.max(decision?.delayMs ?? 0, Math.min(BACKOFF_MIN_MS * 2 ** inARow, BACKOFF_MAX_MS));
+    const backoff = decision?.fixedDelay ? 0 : Math.min(BACKOFF_MIN_MS * 2 ** inARow, BACKOFF_MAX_MS);
+    const delayMs = Math.max(decision?.delayMs ?? 0, backoff);
     return {
       restart: true,
       delayMs,

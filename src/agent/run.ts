@@ -8,7 +8,10 @@ import { Agent, type AgentOptions } from './agent.js';
 import type { Driver } from './drivers/driver.js';
 import { ExecDriver } from './drivers/exec.js';
 import { UnitDriver } from './drivers/unit.js';
+import { serverSans } from '../security/cluster-pki.js';
 import { buildAgentApp } from './http.js';
+import { resolveMachineId } from './machine-id.js';
+import { nodeIdentity } from './node-join.js';
 
 /** The agent's own options, plus where its API listens and how it logs and supervises. */
 export interface StartAgentOptions
@@ -23,6 +26,10 @@ export interface StartAgentOptions
   logMaxBytes?: number;
   /** The driver for tasks with unit options (default: the systemd-like UnitDriver). */
   unitDriver?: (shimPath: string, logMaxBytes: number) => Driver;
+  /** Exchanged for this agent's identity on first contact (drover token create --agent). */
+  joinToken?: string;
+  /** PEM of the cluster CA, to trust an https server before joining (later: the one joining gave). */
+  ca?: string;
 }
 
 export interface RunningAgent {
@@ -38,23 +45,38 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const logMax = opts.logMaxBytes ?? 10 * 1024 * 1024;
   const unit = opts.unitDriver?.(shim, logMax) ?? new UnitDriver({ shimPath: shim, logMaxBytes: logMax, timerStampDir: join(resolve(opts.dataDir), 'timers') });
   const drivers = { exec: new ExecDriver(shim, logMax), unit };
+  const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
+  const id = resolveMachineId(resolve(opts.dataDir), opts.id, opts.systemMachineIdFile);
+  const advertised = opts.advertise ? new URL(opts.advertise).hostname.replace(/^\[|\]$/g, '') : undefined;
+  const identity = await nodeIdentity({
+    server: opts.server,
+    dataDir: resolve(opts.dataDir),
+    machine: id,
+    joinToken: opts.joinToken,
+    ca: opts.ca,
+    addresses: serverSans([host, ...(advertised ? [advertised] : [])]),
+  });
   // The agent API must be up before registration publishes its endpoint.
   const ref: { agent?: Agent } = {};
-  const app = await buildAgentApp({
-    get id() {
-      return ref.agent?.id ?? '';
+  const app = await buildAgentApp(
+    {
+      get id() {
+        return ref.agent?.id ?? '';
+      },
+      runnerByUid: (uid) => ref.agent?.runnerByUid(uid),
     },
-    runnerByUid: (uid) => ref.agent?.runnerByUid(uid),
-  });
-  const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
+    { cert: identity.cert, key: identity.key, ca: identity.ca },
+  );
   await app.listen({ host, port });
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-  const endpoint = opts.advertise ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const endpoint = opts.advertise ?? `https://${urlHost}:${actualPort}`;
   const agent = new Agent({
+    credentials: { token: identity.token },
+    tls: { ca: identity.ca, cert: identity.cert, key: identity.key },
     server: opts.server,
     dataDir: opts.dataDir,
-    id: opts.id,
     hostname: opts.hostname,
     labels: opts.labels,
     cpu: opts.cpu,
@@ -63,6 +85,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     heartbeatMs: opts.heartbeatMs,
     drivers,
     logger,
+    id,
     systemMachineIdFile: opts.systemMachineIdFile,
     acceptNewCluster: opts.acceptNewCluster,
     usageIntervalMs: opts.usageIntervalMs,

@@ -2,7 +2,7 @@
 // survives agent restarts, and records the exit status in the task's run directory; this class
 // starts a shim, or adopts one a previous agent started, signals the task and learns its end.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 import { isAlive, parseProcessId, readStat, type ProcessId } from './proc.js';
@@ -51,11 +51,14 @@ export class Supervised {
   static async start(dir: string, spec: RunSpec, shimPath: string, logMaxBytes: number): Promise<Supervised> {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'argv'), spec.argv.map((a) => a + '\0').join(''));
+    // The environment may hold secret values: readable by the agent's user alone, like the secret files.
+    rmSync(join(dir, 'env'), { force: true });
     writeFileSync(
       join(dir, 'env'),
       Object.entries(spec.env)
         .map(([k, v]) => `${k}=${v}\0`)
         .join(''),
+      { mode: 0o600 },
     );
     writeFileSync(join(dir, 'cwd'), spec.cwd ?? '');
     if (spec.credentials) writeFileSync(join(dir, 'credentials'), `${spec.credentials.uid} ${spec.credentials.gid}\n`);

@@ -5,11 +5,12 @@
 // again, never finished, so it can be activated again.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_FINALIZER, parseBytes, type ResourceUsage } from '../model/index.js';
+import { AGENT_FINALIZER, DEFAULT_NAMESPACE, parseBytes, usesSecrets, type ResourceUsage } from '../model/index.js';
 import type { Client, Task } from '../client/client.js';
 import type { Driver, MachineUnits, Run, UnitState } from './drivers/driver.js';
 import { unitNameOf } from './drivers/unit-commands.js';
 import { planExit } from './run-exit.js';
+import { writeSecretFiles } from './secret-files.js';
 import type { StartGate } from './start-gate.js';
 import type { StatusReporter } from './status-reporter.js';
 import { readTaskRecord, writeTaskRecord } from './task-record.js';
@@ -48,6 +49,10 @@ export class TaskRunner {
   private idlePhase: string | undefined;
   private backoff: NodeJS.Timeout | undefined;
   private startedAt = 0;
+  /** When the last runs started, newest last (a driver's start limit counts them). */
+  private starts: number[] = [];
+  /** Starts refused for want of a secret in a row (their retries back off). */
+  private secretMisses = 0;
   private busy = false;
   private dirty = false;
   private closed = false;
@@ -231,9 +236,18 @@ export class TaskRunner {
       const fresh = mkdirSync(this.dir, { recursive: true }) !== undefined;
       if (!fresh) for (const f of ['exit', 'pid', 'shim.pid', 'shim.error', 'oom']) rmSync(join(this.dir, f), { force: true });
       this.save(t);
+      let secretEnv: Record<string, string> = {};
+      if (usesSecrets(t.spec.template)) {
+        try {
+          secretEnv = await this.fetchSecrets(t);
+        } catch (err) {
+          this.awaitSecrets(t, err as Error);
+          return true;
+        }
+      }
       this.report(t, { phase: 'Starting', unitState: { load: 'loaded', active: 'activating', sub: 'start' } });
       try {
-        run = await this.ctx.driverFor(t).start(t, this.startContext(t));
+        run = await this.ctx.driverFor(t).start(t, this.startContext(t, secretEnv));
       } catch (err) {
         this.settle(t, { phase: 'Failed', reason: 'StartFailed', message: (err as Error).message, unitState: { load: 'loaded', active: 'failed', sub: 'failed' } });
       }
@@ -241,6 +255,8 @@ export class TaskRunner {
     });
     if (!started || !run) return;
     const startedAt = Date.now();
+    // Bounded: no start limit counts more starts than a few dozen.
+    this.starts = [...this.starts.slice(-31), startedAt];
     this.attach(run, startedAt);
     this.report(t, {
       phase: 'Running',
@@ -253,6 +269,28 @@ export class TaskRunner {
       signal: null,
       unitState: run.unitState?.() ?? { load: 'loaded', active: 'active', sub: 'running' },
     });
+  }
+
+  /**
+   * The secret values the task needs, fetched for this start: files written into its directory,
+   * environment variables returned. They are never saved with the task record or reported.
+   */
+  private async fetchSecrets(t: Task): Promise<Record<string, string>> {
+    const secrets = await this.ctx.client.taskSecrets(t.metadata.namespace ?? DEFAULT_NAMESPACE, t.metadata.name);
+    const dir = writeSecretFiles(this.dir, secrets.files);
+    this.secretMisses = 0;
+    return { ...secrets.env, DROVER_SECRETS_DIR: dir };
+  }
+
+  /** A secret the task needs is missing (or the server would not give it): say why, and try again later. */
+  private awaitSecrets(t: Task, err: Error): void {
+    const delayMs = Math.min(1_000 * 2 ** this.secretMisses++, 30_000);
+    this.report(t, { phase: 'Scheduled', reason: 'SecretUnavailable', message: `waiting for secrets: ${err.message}`, pid: null });
+    clearTimeout(this.backoff);
+    this.backoff = setTimeout(() => {
+      this.backoff = undefined;
+      this.kick();
+    }, delayMs);
   }
 
   private attach(run: Run, startedAt: number): void {
@@ -287,6 +325,7 @@ export class TaskRunner {
       templatePolicy: t.spec.template.restartPolicy,
       failures: this.failures,
       ranMs: Date.now() - this.startedAt,
+      starts: this.starts,
     });
     if (!plan.restart) return this.settle(t, plan.status);
     this.failures = plan.failures;
@@ -353,10 +392,10 @@ export class TaskRunner {
     return (t?.spec.template.stopGraceSeconds ?? 10) * 1000;
   }
 
-  private startContext(t: Task) {
+  private startContext(t: Task, secretEnv: Record<string, string> = {}) {
     return {
       dir: this.dir,
-      baseEnv: this.ctx.baseEnv(t),
+      baseEnv: { ...this.ctx.baseEnv(t), ...secretEnv },
       onUnitState: (unitState: UnitState) => this.report(t, { unitState }),
       onMessage: (message: string) => this.report(t, { message }),
       units: this.ctx.units,

@@ -1,10 +1,14 @@
 // buildApp: the drover API server as a fastify instance, built from explicit options and not
 // listening yet (the caller decides where). Tests build the same app on port 0.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
+import type { Server } from 'node:http';
+import Fastify, { LogController, type FastifyServerFactory, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from '../registry/index.js';
 import { anonymousAdministrator } from '../security/principal.js';
 import { version } from '../version.js';
+import { registerCredentials } from './credentials.js';
 import { registerDiscovery } from './discovery.js';
+import { registerJoin } from './join.js';
 import type { Facade } from './facade.js';
 import { registerHeartbeat } from './machine-heartbeat.js';
 import { registerAccessReview } from './access-review.js';
@@ -15,9 +19,13 @@ import { registerParsers } from './protocol/content.js';
 import { clientErrorHandler, registerGuards } from './protocol/guards.js';
 import { registerErrorHandlers, sendError, toApiError } from './protocol/errors.js';
 import { registerMetrics } from './protocol/metrics.js';
+import type { AuditLog } from '../security/audit-log.js';
+import { decorateAuditFields, registerAudit } from './audit.js';
+import { registerRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { registerKind } from './resources/register.js';
+import { registerSecretRoutes } from './secrets.js';
 import { registerSystem } from './system.js';
-import { registerTaskProxy } from './task-proxy.js';
+import { registerTaskProxy, type AgentPki } from './task-proxy.js';
 
 export interface AppOptions {
   /** The one door to the state: every route reads and writes through it. */
@@ -34,8 +42,18 @@ export interface AppOptions {
   maxWatchBufferedBytes?: number;
   /** Settings shown at /api/v1/system/config. */
   config?: Record<string, unknown>;
+  /** Where every mutating request, log/exec/kill, secret read and denial is recorded (none: not recorded). */
+  audit?: AuditLog;
+  /** Per-principal request rate limit (none when absent). */
+  rateLimit?: RateLimitOptions;
   /** The server listens on loopback only: requests must be addressed to loopback (DNS rebinding). */
   loopbackOnly?: boolean;
+  /** Serve HTTPS with these options (certificate, key, client CAs) instead of HTTP. */
+  https?: HttpsServerOptions;
+  /** The cluster CA: agents join with it (their certificates), and the task proxy trusts agents by it. */
+  pki?: AgentPki;
+  /** How long an agent has to start answering a proxied log/exec/kill (default 10 s). */
+  agentAnswerMs?: number;
 }
 
 declare module 'fastify' {
@@ -43,6 +61,10 @@ declare module 'fastify' {
     /** Ends every open stream (watches, log follows, exec) with its last words. */
     endStreams(): void;
   }
+}
+
+function httpsFactory(options: HttpsServerOptions): FastifyServerFactory {
+  return (handler) => createHttpsServer(options, handler) as unknown as Server;
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -62,6 +84,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // without this they would skip the error envelope.
     frameworkErrors: (err, req, reply) => sendError(req, reply, toApiError(err, req)),
     clientErrorHandler,
+    // An https.Server is an http.Server to everything fastify does with it.
+    ...(opts.https ? { serverFactory: httpsFactory(opts.https) } : {}),
   });
   const streams = new OpenStreams();
   // Ends every watch, log follow and exec (server shutdown: drover dev calls it before stopping its agents).
@@ -90,11 +114,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // request (an onRequest hook costs every request a hook runner and a closure).
     app.decorateRequest('principal', { getter: () => anonymousAdministrator });
   }
+  // After authentication (its hook comes first): the limit is per principal.
+  if (opts.rateLimit) registerRateLimit(app, opts.rateLimit);
   app.addHook('preClose', (done) => {
     streams.endAll();
     done();
   });
 
+  // Before every route, so its onRoute hook sees them all (façades included).
+  const audit = opts.audit ? registerAudit(app, opts.audit) : undefined;
+  if (!audit) decorateAuditFields(app);
   registerGuards(app, { loopbackOnly: opts.loopbackOnly });
   registerParsers(app);
   registerErrorHandlers(app);
@@ -107,7 +136,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
   registerHeartbeat(app, registry);
   registerAccessReview(app, registry);
-  registerTaskProxy(app, registry, streams);
-  for (const facade of opts.facades ?? []) await app.register(facade.plugin, { registry, namespace: opts.facadeNamespace });
+  registerCredentials(app, registry);
+  if (opts.pki) registerJoin(app, registry, opts.pki.ca);
+  registerTaskProxy(app, registry, streams, opts.pki, opts.agentAnswerMs);
+  registerSecretRoutes(app, registry);
+  for (const facade of opts.facades ?? []) {
+    audit?.setDoor(facade.name);
+    await app.register(facade.plugin, { registry, namespace: opts.facadeNamespace });
+    audit?.setDoor(undefined);
+  }
   return app;
 }

@@ -25,7 +25,10 @@ export function registerSystem(app: FastifyInstance, opts: SystemOptions): void 
     },
   });
   route(app, '/metrics', {
-    GET: async (_req, reply) => reply.type(opts.metrics.contentType).send(await opts.metrics.metrics()),
+    GET: async (req, reply) => {
+      registry.authorize(contextOf(req), { verb: 'get', resource: 'metrics' });
+      return reply.type(opts.metrics.contentType).send(await opts.metrics.metrics());
+    },
   });
   route(app, '/api/v1/system/version', {
     GET: async (req, reply) => {

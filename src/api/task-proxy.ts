@@ -3,22 +3,56 @@
 // server (as the Kubernetes API server does for the kubelet's logs and exec).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, BadRequest, Conflict, Unavailable } from '../errors.js';
+import { tlsDispatcher } from '../client/transport.js';
+import type { Task } from '../model/index.js';
 import type { Registry } from '../registry/index.js';
+import type { KeyPair } from '../security/pki.js';
+import { nodeUser } from '../security/principal.js';
 import type { OpenStreams } from './open-streams.js';
 import { contextOf } from './protocol/context.js';
 import { route } from './protocol/routes.js';
 import { durationParam, intParam, single, type Query } from './resources/params.js';
 
-export function registerTaskProxy(app: FastifyInstance, registry: Registry, streams: OpenStreams): void {
-  const forward = async (req: FastifyRequest, reply: FastifyReply, url: string, init: RequestInit) => {
+/** What the proxy needs of the cluster's certificates: the CA agents' certificates come from, and the server's client certificate. */
+export interface AgentPki {
+  ca: KeyPair;
+  serverClient: KeyPair;
+}
+
+/** How long an agent has to start answering by default (a log follow may then last). */
+const AGENT_ANSWER_MS = 10_000;
+
+export function registerTaskProxy(app: FastifyInstance, registry: Registry, streams: OpenStreams, pki?: AgentPki, answerMs = AGENT_ANSWER_MS): void {
+  const forward = async (req: FastifyRequest, reply: FastifyReply, task: Task, endpoint: string, path: string, init: RequestInit) => {
+    const machine = task.spec.machine!;
+    // Only TLS, only to the certificate the cluster CA gave this machine's agent: an endpoint
+    // written by anyone else (another machine's agent, or a URL pointing at another server)
+    // cannot receive the server's requests.
+    if (!pki || !endpoint.startsWith('https://')) throw new Unavailable(`the agent of machine ${machine} publishes no TLS endpoint (${endpoint.slice(0, 100)}); upgrade or restart it`);
+    const dispatcher = await tlsDispatcher({
+      ca: pki.ca.cert,
+      cert: pki.serverClient.cert,
+      key: pki.serverClient.key,
+      checkServerIdentity: (_host, cert) => {
+        const cn = (cert as { subject?: { CN?: string | string[] } }).subject?.CN;
+        return [cn].flat()[0] === nodeUser(machine) ? undefined : new Error(`the agent at ${endpoint} is not machine ${machine}'s (certificate for ${String(cn)})`);
+      },
+    });
     const abort = new AbortController();
     reply.raw.on('close', () => abort.abort());
+    // A silent agent must not hold the request forever: it has answerMs to start answering.
+    const silent = setTimeout(() => abort.abort(new Error(`no answer in ${answerMs / 1000}s`)), answerMs);
     let res: Response;
     try {
-      res = await fetch(url, { ...init, signal: abort.signal });
+      res = await fetch(endpoint + path, { ...init, signal: abort.signal, dispatcher } as RequestInit);
     } catch (err) {
-      throw new Unavailable(`cannot reach the task's agent: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`);
+      void dispatcher.close();
+      const why = abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason.message : ((err as { cause?: { code?: string; message?: string } }).cause?.message ?? (err as Error).message);
+      throw new Unavailable(`cannot reach the task's agent: ${why}`);
+    } finally {
+      clearTimeout(silent);
     }
+    reply.raw.on('close', () => void dispatcher.close());
     if (!res.ok) {
       const text = await res.text();
       let message = text;
@@ -60,7 +94,7 @@ export function registerTaskProxy(app: FastifyInstance, registry: Registry, stre
       }
       if (single(q, 'follow') === 'true') params.set('follow', 'true');
       if (single(q, 'timestamps') === 'true') params.set('timestamps', 'true');
-      return forward(req, reply, `${endpoint}/v1/tasks/${task.metadata.uid}/log?${params}`, { method: 'GET' });
+      return forward(req, reply, task, endpoint, `/v1/tasks/${task.metadata.uid}/log?${params}`, { method: 'GET' });
     },
   });
 
@@ -71,7 +105,7 @@ export function registerTaskProxy(app: FastifyInstance, registry: Registry, stre
       if (body.signal !== undefined && typeof body.signal !== 'string' && typeof body.signal !== 'number') {
         throw new BadRequest('signal must be a name like "SIGTERM" or a number');
       }
-      return forward(req, reply, `${endpoint}/v1/tasks/${task.metadata.uid}/kill`, {
+      return forward(req, reply, task, endpoint, `/v1/tasks/${task.metadata.uid}/kill`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ signal: body.signal === undefined ? 'SIGTERM' : String(body.signal) }),
@@ -88,7 +122,7 @@ export function registerTaskProxy(app: FastifyInstance, registry: Registry, stre
       }
       if (body.stdin !== undefined && typeof body.stdin !== 'string') throw new BadRequest('stdin must be a string');
       if (task.status?.phase !== 'Running') throw new Conflict(`task "${task.metadata.name}" is not running (phase ${task.status?.phase ?? 'Pending'})`);
-      return forward(req, reply, `${endpoint}/v1/tasks/${task.metadata.uid}/exec`, {
+      return forward(req, reply, task, endpoint, `/v1/tasks/${task.metadata.uid}/exec`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ command: body.command, stdin: body.stdin }),

@@ -1,4 +1,5 @@
 // `drover agent`: run the node agent in the foreground.
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { hollowLabels, startHollowAgents } from '../agent/hollow.js';
 import { startAgent } from '../agent/run.js';
@@ -34,6 +35,14 @@ function secondsOption(flag: string) {
   };
 }
 
+function readCaFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InvalidArgumentError(`--ca-file: cannot read "${file}": ${(err as Error).message}`);
+  }
+}
+
 export function registerAgentCommand(program: Command): void {
   program
     .command('agent')
@@ -59,8 +68,10 @@ export function registerAgentCommand(program: Command): void {
       }
     })
     .option('--listen <host:port>', 'address of the agent API the server uses for logs and exec', '127.0.0.1:0')
-    .option('--advertise <url>', 'URL the server should use to reach the agent API')
+    .option('--advertise <url>', 'https URL the server should use to reach the agent API (its certificate covers the host named here)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .option('--join-token <token>', 'join token from drover token create --agent, exchanged for this machine\'s own certificate on first start (default: $DROVER_JOIN_TOKEN)')
+    .option('--ca-file <file>', 'cluster CA certificate (the server\'s pki/ca.crt), to trust an https server before joining')
     .option('--accept-new-cluster', 'take the server\'s cluster as this machine\'s, even if it remembers another (after moving it to a new cluster on purpose); without it, an agent that finds its server on another or an older store stops nothing and waits')
     .option('--usage-interval <seconds>', "how often tasks' and the machine's CPU and memory are measured and, when they changed, reported", secondsOption('--usage-interval'), 10)
     .option('--memory-check-interval <seconds>', 'how often tasks with a memory limit are checked against it: a task may pass its limit for this long before it is killed', secondsOption('--memory-check-interval'), 5)
@@ -72,7 +83,7 @@ export function registerAgentCommand(program: Command): void {
     .addHelpText(
       'after',
       examples(`
-        drover agent --server http://10.0.0.5:8080 --data /var/lib/drover-agent
+        drover agent --server https://10.0.0.5:8080 --data /var/lib/drover-agent --join-token drover.… --ca-file ca.crt
         drover agent --server http://a:8080,http://b:8080 --labels region=eu,disk=ssd --cpu 4 --memory 8Gi
         drover agent --server http://new-server:8080 --data /var/lib/drover-agent --accept-new-cluster   # moved on purpose`),
     )
@@ -101,6 +112,8 @@ export function registerAgentCommand(program: Command): void {
         acceptNewCluster: opts.acceptNewCluster,
         usageIntervalMs: opts.usageInterval * 1000,
         memoryCheckMs: opts.memoryCheckInterval * 1000,
+        joinToken: opts.joinToken ?? process.env.DROVER_JOIN_TOKEN,
+        ...(opts.caFile ? { ca: readCaFile(opts.caFile) } : {}),
       });
       console.error(`drover agent ${running.id} serving ${running.endpoint}, connected to ${[opts.server].flat().join(', ')}`);
       await new Promise<void>((resolve) => {

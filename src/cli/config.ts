@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { parse, stringify } from 'yaml';
-import { Client } from '../client/client.js';
+import { Client, type ClientOptions } from '../client/client.js';
 import { parseServerUrls } from '../client/server-urls.js';
 import { parseDuration, printWarning, UsageError } from './output.js';
 import { examples } from './help.js';
@@ -19,7 +19,23 @@ export interface Context {
   server: string;
   /** The namespace commands act in without -n (default "default"). */
   namespace?: string;
+  /** PEM of the CA that signed the server's certificate (the cluster CA `drover server` wrote). */
+  certificateAuthorityData?: string;
+  /** A file holding that PEM, instead. */
+  certificateAuthority?: string;
+  /** Bearer token sent with every request. */
+  token?: string;
+  /** HTTP basic credentials. */
+  username?: string;
+  password?: string;
+  /** Files of a client certificate and its key (drover cert issue). */
+  clientCertificate?: string;
+  clientKey?: string;
 }
+
+/** The credential and trust fields of a context, as written in the file. */
+export type ContextAuth = Omit<Context, 'name' | 'server'>;
+const AUTH_FIELDS = ['certificateAuthorityData', 'certificateAuthority', 'token', 'username', 'password', 'clientCertificate', 'clientKey'] as const;
 
 export interface CliConfig {
   currentContext?: string;
@@ -49,9 +65,16 @@ export function readConfig(path = configPath()): CliConfig {
   }
   const raw = (doc ?? {}) as { currentContext?: unknown; contexts?: unknown };
   const contexts = Array.isArray(raw.contexts)
-    ? raw.contexts.filter((c): c is Context => !!c && typeof c.name === 'string' && typeof c.server === 'string').map((c) => ({ name: c.name, server: c.server, ...(typeof c.namespace === 'string' ? { namespace: c.namespace } : {}) }))
+    ? raw.contexts.filter((c): c is Context => !!c && typeof c.name === 'string' && typeof c.server === 'string').map(contextFields)
     : [];
   return { currentContext: typeof raw.currentContext === 'string' ? raw.currentContext : undefined, contexts };
+}
+
+function contextFields(c: Context): Context {
+  const out: Context = { name: c.name, server: c.server };
+  if (typeof c.namespace === 'string') out.namespace = c.namespace;
+  for (const f of AUTH_FIELDS) if (typeof c[f] === 'string') out[f] = c[f];
+  return out;
 }
 
 export function writeConfig(config: CliConfig, path = configPath()): void {
@@ -64,28 +87,38 @@ export function writeConfig(config: CliConfig, path = configPath()): void {
   renameSync(tmp, path); // atomic: a concurrent reader sees the old file or the new one
 }
 
-/** Creates or updates a context; `use` also makes it current. */
-export function setContext(name: string, server: string, use: boolean, path = configPath(), namespace?: string): CliConfig {
+/**
+ * Creates or updates a context; `use` also makes it current. With `auth` the context's
+ * credentials are replaced by these (a server that wrote its context again after a new CA).
+ */
+export function setContext(name: string, server: string, use: boolean, path = configPath(), auth?: ContextAuth, namespace?: string): CliConfig {
   const config = readConfig(path);
   const existing = config.contexts.find((c) => c.name === name);
-  if (existing) {
-    existing.server = server;
-    if (namespace !== undefined) existing.namespace = namespace;
-  } else config.contexts.push({ name, server, ...(namespace !== undefined ? { namespace } : {}) });
+  const next = contextFields({ name, server, ...(auth ?? {}), ...(namespace !== undefined ? { namespace } : {}) });
+  if (existing && namespace !== undefined) existing.namespace = namespace;
+  if (existing && auth) Object.assign(existing, next, Object.fromEntries(AUTH_FIELDS.filter((f) => next[f] === undefined).map((f) => [f, undefined])));
+  else if (existing) existing.server = server;
+  else config.contexts.push(next);
+  config.contexts = config.contexts.map(contextFields);
   if (use || !config.currentContext) config.currentContext = name;
   writeConfig(config, path);
   return config;
 }
 
-/** Called by `drover dev` on start: a "dev" context for its URL, made current. */
-export function writeDevContext(url: string, path = configPath()): void {
-  setContext(DEV_CONTEXT, url, true, path);
+/** Called by `drover dev` on start: a "dev" context for its URL and the admin token, made current. */
+export function writeDevContext(url: string, path = configPath(), auth: ContextAuth = {}): void {
+  setContext(DEV_CONTEXT, url, true, path, auth);
 }
+
+/** The context `drover server` writes on start (as k3s writes its kubeconfig). */
+export const SERVER_CONTEXT = 'default';
 
 export interface ServerChoice {
   server: string;
   /** Where it came from, for `drover config view` and error messages. */
   source: string;
+  /** The context whose credentials go with it, if any. */
+  context?: Context;
 }
 
 /** The server a command talks to. */
@@ -95,12 +128,12 @@ export function resolveServer(opts: { server?: string; context?: string }, env: 
     const path = configPath(env);
     const ctx = readConfig(path).contexts.find((c) => c.name === opts.context);
     if (!ctx) throw new Error(`context "${opts.context}" not found in ${path}; see drover config view`);
-    return { server: ctx.server, source: `context "${ctx.name}"` };
+    return { server: ctx.server, source: `context "${ctx.name}"`, context: ctx };
   }
   if (env.DROVER_SERVER) return { server: env.DROVER_SERVER, source: 'DROVER_SERVER' };
   const config = readConfig(configPath(env));
   const ctx = config.contexts.find((c) => c.name === config.currentContext);
-  if (ctx) return { server: ctx.server, source: `context "${ctx.name}"` };
+  if (ctx) return { server: ctx.server, source: `context "${ctx.name}"`, context: ctx };
   return { server: DEFAULT_SERVER, source: 'default' };
 }
 
@@ -135,7 +168,7 @@ export function resolveNamespace(opts: { namespace?: string; allNamespaces?: boo
 /** A client for the server the command line, environment and config file point at. */
 export function clientFor(cmd: Command, opts: { defaultTimeoutMs?: number } = {}): Client {
   const flags = cmd.optsWithGlobals<{ server?: string; context?: string; requestTimeout?: string; namespace?: string; allNamespaces?: boolean }>();
-  const { server, source } = resolveServer(flags);
+  const { server, source, context } = resolveServer(flags);
   const timeoutMs = requestTimeoutMs(flags, process.env, opts.defaultTimeoutMs);
   // Several URLs (comma-separated) fail over in turn, like the agents' --server.
   let servers: string[];
@@ -144,7 +177,35 @@ export function clientFor(cmd: Command, opts: { defaultTimeoutMs?: number } = {}
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return new Client({ server: servers, timeoutMs, onWarning: printWarning, namespace: resolveNamespace(flags) });
+  // A context's credentials go only to the context's own server: --server or DROVER_SERVER name
+  // another, which gets DROVER_TOKEN if set and nothing else.
+  return new Client({ server: servers, timeoutMs, onWarning: printWarning, ...connectionOf(context, process.env), namespace: resolveNamespace(flags) });
+}
+
+/** The credentials and TLS trust a client uses for `context` (and DROVER_TOKEN, which wins). */
+export function connectionOf(context: Context | undefined, env: NodeJS.ProcessEnv = process.env): Pick<ClientOptions, 'credentials' | 'tls'> {
+  const read = (what: string, file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read the ${what} of context "${context?.name}" (${file}): ${(err as Error).message}`);
+    }
+  };
+  const out: Pick<ClientOptions, 'credentials' | 'tls'> = {};
+  const token = env.DROVER_TOKEN || context?.token;
+  if (token) out.credentials = { token };
+  else if (context?.username && context.password !== undefined) out.credentials = { basic: { user: context.username, password: context.password } };
+  if (context) {
+    const tls: NonNullable<ClientOptions['tls']> = {};
+    const ca = context.certificateAuthorityData ?? (context.certificateAuthority ? read('CA file', context.certificateAuthority) : undefined);
+    if (ca) tls.ca = ca;
+    if (context.clientCertificate && context.clientKey) {
+      tls.cert = read('client certificate', context.clientCertificate);
+      tls.key = read('client key', context.clientKey);
+    }
+    if (Object.keys(tls).length) out.tls = tls;
+  }
+  return out;
 }
 
 export function registerConfigCommands(program: Command): void {
@@ -171,7 +232,14 @@ export function registerConfigCommands(program: Command): void {
       const path = configPath();
       const cfg = readConfig(path);
       const chosen = resolveServer(cmd.optsWithGlobals());
-      process.stdout.write(`# ${path}\n${stringify({ currentContext: cfg.currentContext ?? null, contexts: cfg.contexts })}`);
+      // Like kubectl: credentials are not printed (the file is 0600 for a reason).
+      const shown = cfg.contexts.map((c) => ({
+        ...c,
+        ...(c.certificateAuthorityData ? { certificateAuthorityData: 'DATA+OMITTED' } : {}),
+        ...(c.token ? { token: 'REDACTED' } : {}),
+        ...(c.password !== undefined ? { password: 'REDACTED' } : {}),
+      }));
+      process.stdout.write(`# ${path}\n${stringify({ currentContext: cfg.currentContext ?? null, contexts: shown })}`);
       process.stdout.write(`# in use: ${chosen.server} (from ${chosen.source})\n`);
     });
 
@@ -246,7 +314,7 @@ export function registerConfigCommands(program: Command): void {
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
-      const cfg = setContext(name, opts.server, !!opts.use, configPath(), opts.namespace);
+      const cfg = setContext(name, opts.server, !!opts.use, configPath(), undefined, opts.namespace);
       console.log(`context "${name}" set to ${opts.server}${cfg.currentContext === name ? ' (current)' : ''}`);
     });
 

@@ -21,6 +21,7 @@ const cliKinds: { kind: string; plural: string; aliases: string[]; namespaced?: 
   { kind: 'Task', plural: 'tasks', aliases: ['task', 'ps', 'process', 'processes'], namespaced: true },
   { kind: 'Operation', plural: 'operations', aliases: ['operation', 'op', 'ops'] },
   { kind: 'Namespace', plural: 'namespaces', aliases: ['namespace', 'ns'] },
+  { kind: 'Secret', plural: 'secrets', aliases: ['secret'], namespaced: true },
 ];
 
 function cliKind(k: (typeof cliKinds)[number]): CliKind {
@@ -192,6 +193,12 @@ export function columnsFor(kind: CliKind, wide: boolean): Columns {
             ...(wide ? [op.status?.error ?? p?.message ?? ''] : []),
           ];
         },
+      };
+    case 'secrets':
+      return {
+        header: ['NAME', 'KEYS', 'AGE'],
+        colour: -1,
+        row: (o, ctx) => [o.metadata.name, Object.keys((o.spec as { data?: object }).data ?? {}).join(',') || '<none>', age(o.metadata.createdAt, ctx.now)],
       };
     default:
       return {

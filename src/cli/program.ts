@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { version } from '../version.js';
 import { registerApplyCommand } from './apply.js';
+import { registerCredentialCommands } from './auth.js';
 import { registerAuthCommands } from './auth-can-i.js';
 import { registerCompletionCommands } from './completion.js';
 import { registerConfigCommands } from './config.js';
@@ -16,6 +17,7 @@ import { registerMachineCommands } from './machines.js';
 import { registerRolloutCommands } from './rollout.js';
 import { registerRunCommands } from './run.js';
 import { registerScaleCommand } from './scale.js';
+import { registerSecretCommands } from './secret.js';
 import { registerTopCommand } from './top.js';
 import { registerUnitCommands } from './unit.js';
 import { registerVersionCommand } from './version.js';
@@ -24,7 +26,7 @@ import { registerWaitCommand } from './wait.js';
 // Commands that only talk to a server. The others (server, dev, agent, backup) load the whole
 // control plane (fastify, SQLite, drivers): a client command skips them, so `drover get` starts
 // in a fraction of the time.
-const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth']);
+const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth', 'secret']);
 
 /** The command word of an argv (the first operand that is not a global option's value). */
 export function commandWord(argv: string[]): string | undefined {
@@ -60,6 +62,7 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
     (await import('./server.js')).registerServerCommands(program);
     (await import('./agent.js')).registerAgentCommand(program);
     (await import('./backup.js')).registerBackupCommands(program);
+    (await import('./cert.js')).registerCertCommands(program);
   }
   registerGetCommand(program);
   registerDescribeCommand(program);
@@ -67,6 +70,7 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   registerDeleteCommand(program);
   registerEditCommand(program);
   registerScaleCommand(program);
+  registerSecretCommands(program);
   registerRunCommands(program);
   registerExecCommand(program);
   registerLogsCommand(program);
@@ -77,6 +81,7 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   registerTopCommand(program);
   registerConfigCommands(program);
   registerAuthCommands(program);
+  registerCredentialCommands(program);
   registerVersionCommand(program);
   registerCompletionCommands(program);
 

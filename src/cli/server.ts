@@ -1,15 +1,16 @@
 // `drover server` and `drover dev`: run the control plane in the foreground until SIGINT/SIGTERM.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startDev } from '../dev.js';
 import { parseBytes } from '../scheduler/index.js';
 import { parseEtcdUrl, startServer, type ServerOptions } from '../server.js';
+import { addSecurityFlags, securityOptions, type SecurityFlags } from './server-security-flags.js';
 import { parseDuration, UsageError } from './output.js';
 import { examples } from './help.js';
 
 export function registerServerCommands(program: Command): void {
-  program
+  const serverCommand = program
     .command('server')
     .description('run the drover API server (SQLite in --data, or etcd with --store etcd://…)')
     .option('--listen <host:port>', 'address to serve the API on', '127.0.0.1:8080')
@@ -30,15 +31,33 @@ export function registerServerCommands(program: Command): void {
     .option('--etcd-compaction-interval <seconds>', 'how often the leader compacts etcd history to --history revisions', toInt, 300)
     .option('--store-quota <size>', 'bytes the SQLite store may hold before it takes only deletes (e.g. 2Gi; default min(8Gi, free disk space))', toSize)
     .option('--init-store', 'if state.db is corrupt, move it aside and begin an empty cluster (for one start: refused when the store is sound)')
+    .option('--no-auth', 'authenticate nobody: every caller is an administrator (for tests on a trusted host only; a warning at start)')
+    .option('--insecure-http', 'serve plain HTTP instead of HTTPS (requests are still authenticated; credentials then cross the network in clear text)')
+    .option('--tls-cert <file>', 'server certificate (PEM) to serve instead of one from the cluster CA; with --tls-key')
+    .option('--tls-key <file>', 'private key (PEM) of --tls-cert')
+    .option('--client-ca <file>', 'also accept client certificates signed by this CA (PEM); the cluster CA\'s are always accepted')
+    .option('--tls-san <name>', 'another DNS name or IP address for the server certificate (repeatable)', collect, [])
+    .option('--socket <path>', 'also serve the API on this unix socket (mode 0660): root and --socket-group are administrators')
+    .option('--socket-group <group>', 'group owning --socket and --fleet-socket, whose members are administrators')
+    .option('--no-write-context', 'do not write the "default" context (server, CA, admin token) to the CLI config file');
+  addSecurityFlags(serverCommand)
     .addHelpText(
       'after',
       examples(`
-        drover server --listen 0.0.0.0:8080 --data /var/lib/drover
+        drover server                            # HTTPS on 127.0.0.1:8080; then: drover get svc
+        drover server --listen 0.0.0.0:8080 --data /var/lib/drover --tls-san drover.example.com
         drover server --store etcd://10.0.0.1:2379,10.0.0.2:2379   # several servers share etcd
         drover server --fleet-socket /var/run/fleet.sock            # fleetctl works without flags`),
     )
     .action(async (opts: ServerCommandOptions) => {
+      if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
+      if (opts.insecureHttp && (opts.tlsCert || opts.clientCa)) throw new UsageError('--insecure-http serves no TLS: drop --tls-cert/--tls-key/--client-ca, or --insecure-http');
       const server = await startServer({
+        auth: opts.auth,
+        tls: opts.insecureHttp ? false : opts.tlsCert ? { certFile: opts.tlsCert, keyFile: opts.tlsKey!, ...(opts.clientCa ? { clientCaFile: opts.clientCa } : {}) } : true,
+        tlsSans: opts.tlsSan,
+        ...(opts.socket ? { socket: opts.socket } : {}),
+        ...(opts.socketGroup ? { socketGroup: opts.socketGroup } : {}),
         listen: opts.listen,
         dataDir: opts.data,
         historyRevisions: opts.history,
@@ -51,12 +70,26 @@ export function registerServerCommands(program: Command): void {
         ...(opts.storeQuota ? { storeQuotaBytes: opts.storeQuota } : {}),
         ...(opts.initStore ? { initStore: true } : {}),
         ...storeOptions(opts),
+        ...securityOptions(opts),
       });
-      console.error(`drover server listening on ${server.url}${opts.fleetSocket ? ` and ${opts.fleetSocket}` : ''} (${opts.store === 'sqlite' ? `data in ${opts.data}` : `state in ${opts.store} under ${opts.etcdPrefix}`})`);
+      if (!opts.auth) console.error('warning: --no-auth: every caller is an administrator, with no credentials; anyone who reaches the port may run anything on every machine');
+      if (opts.insecureHttp) console.error('warning: --insecure-http: the API is served without TLS; tokens and passwords cross the network in clear text');
+      const sockets = [opts.fleetSocket, opts.socket].filter(Boolean);
+      if (sockets.length && opts.auth && !(await import('../security/peer-cred.js')).hasPeerCredentials) {
+        console.error('warning: dist/drover-peercred.node is missing (npm run build without Node headers): whoever may open the unix socket is an administrator');
+      }
+      console.error(`drover server listening on ${server.url}${sockets.length ? ` and ${sockets.join(', ')}` : ''} (${opts.store === 'sqlite' ? `data in ${opts.data}` : `state in ${opts.store} under ${opts.etcdPrefix}`})`);
+      if (opts.writeContext && opts.auth) {
+        const { configPath, setContext, SERVER_CONTEXT } = await import('./config.js');
+        setContext(SERVER_CONTEXT, server.url, true, configPath(), { token: server.adminToken, ...(server.caCert ? { certificateAuthorityData: server.caCert } : {}) });
+        console.error(`  context "${SERVER_CONTEXT}" (server, CA, admin token) written to ${configPath()}: try drover get machines`);
+      }
+      // `drover cert rotate` then SIGHUP: the renewed certificate without a restart.
+      process.on('SIGHUP', () => console.error(server.reloadCertificate() ? 'drover: SIGHUP, serving the certificate in pki/server.crt' : 'drover: SIGHUP ignored: not serving the cluster CA\'s certificate'));
       await untilSignal(server);
     });
 
-  program
+  const devCommand = program
     .command('dev')
     .description('run a server on SQLite plus local agents, for development: the quickest way to try drover')
     .option('--agents <n>', 'number of local agents', toInt, 3)
@@ -64,7 +97,8 @@ export function registerServerCommands(program: Command): void {
     .option('--data <dir>', 'directory for the store and the agents\' files', './drover-data')
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'warn')
-    .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
+    .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock');
+  addSecurityFlags(devCommand)
     .addHelpText(
       'after',
       examples(`
@@ -72,26 +106,28 @@ export function registerServerCommands(program: Command): void {
         drover dev --agents 1 --listen 127.0.0.1:9090 --data /tmp/drover
         drover dev --fleet-socket /tmp/fleet.sock   # fleetctl --endpoint unix:///tmp/fleet.sock`),
     )
-    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string }) => {
+    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string } & SecurityFlags) => {
       const dev = await startDev({
+        auth: true,
         agents: opts.agents,
         listen: opts.listen,
         dataDir: opts.data,
         machineGraceSeconds: opts.machineGrace,
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
+        server: securityOptions(opts),
       });
       // The CLI finds this server without flags: the "dev" context becomes current.
-      (await import('./config.js')).writeDevContext(dev.url);
+      (await import('./config.js')).writeDevContext(dev.url, undefined, { token: dev.server.adminToken });
       console.log(`drover dev: API at ${dev.url}/api/v1 with ${opts.agents} agent${opts.agents === 1 ? '' : 's'} (data in ${opts.data})`);
       if (opts.fleetSocket) console.log(`  fleet API on ${opts.fleetSocket}: fleetctl --endpoint unix://${resolve(opts.fleetSocket)} list-machines`);
-      console.log(`  try: curl ${dev.url}/api/v1/machines`);
-      console.log(`       curl -X POST ${dev.url}/api/v1/tasks -H 'content-type: application/json' -d '{"spec":{"template":{"command":["echo","hello"]}}}'`);
+      console.log(`  try: drover get machines`);
+      console.log(`       curl -H "Authorization: Bearer $(cat ${join(opts.data, 'server', 'admin.token')})" ${dev.url}/api/v1/machines`);
       await untilSignal(dev);
     });
 }
 
-interface ServerCommandOptions {
+interface ServerCommandOptions extends SecurityFlags {
   listen: string;
   data: string;
   fleetNamespace: string;
@@ -110,6 +146,19 @@ interface ServerCommandOptions {
   etcdCompactionInterval: number;
   storeQuota?: number;
   initStore?: boolean;
+  auth: boolean;
+  insecureHttp?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  clientCa?: string;
+  tlsSan: string[];
+  socket?: string;
+  socketGroup?: string;
+  writeContext: boolean;
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
 }
 
 function storeOptions(opts: ServerCommandOptions): Pick<ServerOptions, 'etcd' | 'prefix' | 'leaderTtlSeconds'> {

@@ -3,6 +3,7 @@
 import type { AnyObject, Machine, Operation, Service, Task } from '../model/index.js';
 import { ConnectionError, errorFromResponse, ServerTimeout } from './errors.js';
 import { watchStream, type WatchEvent } from './watch.js';
+import { authorizationHeader, tlsDispatcher, type Credentials, type Dispatcher, type TlsOptions } from './transport.js';
 import { warningTexts } from './warnings.js';
 
 export type { Machine, Operation, Service, Task };
@@ -66,6 +67,10 @@ export interface ClientOptions {
    * object is in "default" and a list or watch spans every namespace the caller may see (agents).
    */
   namespace?: string;
+  /** Credentials sent with every request: a bearer token or a user and password. */
+  credentials?: Credentials;
+  /** TLS for https servers: the CA to trust (the cluster CA), and a client certificate. */
+  tls?: TlsOptions;
   /** Called with each warning an answer carries (its Warning header), e.g. a read the server served while its store was unreachable. */
   onWarning?: (text: string) => void;
 }
@@ -101,10 +106,13 @@ export class Client {
   readonly operations: ResourceClient<Operation>;
   private readonly servers: string[];
   private current = 0;
+  private readonly authorization: string | undefined;
+  private dispatcher?: Promise<Dispatcher>;
 
   constructor(readonly options: ClientOptions) {
     this.servers = (Array.isArray(options.server) ? options.server : [options.server]).map((s) => s.replace(/\/+$/, ''));
     if (this.servers.length === 0) throw new Error('at least one server URL is needed');
+    this.authorization = options.credentials ? authorizationHeader(options.credentials) : undefined;
     this.machines = this.resource('machines');
     this.services = this.resource('services', options.namespace);
     this.tasks = this.resource('tasks', options.namespace);
@@ -124,7 +132,7 @@ export class Client {
   async fetch(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
     const url = new URL(path, 'http://placeholder');
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...opts.headers };
+    const headers = this.headers(opts.headers);
     let body: string | undefined;
     // A POST always carries a JSON body: the server refuses one without (a cross-site page could send it).
     const payload = opts.body === undefined && method === 'POST' ? {} : opts.body;
@@ -132,13 +140,15 @@ export class Client {
       body = typeof payload === 'string' ? payload : JSON.stringify(payload);
       headers['content-type'] = opts.contentType ?? 'application/json';
     }
+    // Node's fetch takes an undici dispatcher for TLS options (not in the DOM's RequestInit).
+    const dispatcher = this.options.tls ? await (this.dispatcher ??= tlsDispatcher(this.options.tls)) : undefined;
     let lastErr: unknown;
     for (let i = 0; i < this.servers.length; i++) {
       const base = this.servers[(this.current + i) % this.servers.length]!;
       const deadline = answerDeadline(this.timeoutMs, !!opts.stream);
       const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
       try {
-        const res = await fetch(base + url.pathname + url.search, { method, headers, body, signal });
+        const res = await fetch(base + url.pathname + url.search, { method, headers, body, signal, ...(dispatcher ? { dispatcher } : {}) } as RequestInit);
         deadline.answered();
         this.current = (this.current + i) % this.servers.length;
         this.noteWarning(res.headers.get('warning'));
@@ -154,6 +164,17 @@ export class Client {
     const cause = (lastErr as { cause?: { code?: string; message?: string } })?.cause;
     const problem = cause?.code ?? cause?.message ?? (lastErr as Error)?.message;
     throw new ConnectionError(`cannot reach the drover server at ${this.servers.join(', ')}: ${problem}`, this.servers.join(', '), problem);
+  }
+
+  private headers(extra: Record<string, string> | undefined): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...extra };
+    if (this.authorization && headers.authorization === undefined) headers.authorization = this.authorization;
+    return headers;
+  }
+
+  /** Closes the TLS connections this client opened (a process that ends need not). */
+  async close(): Promise<void> {
+    if (this.dispatcher) await (await this.dispatcher).close();
   }
 
   private get timeoutMs(): number {
@@ -180,7 +201,7 @@ export class Client {
   private async poolRequest<R>(pool: Pool, method: string, path: string, opts: RequestOptions): Promise<{ status: number; headers: Headers; body: R }> {
     let query = '';
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) query += `${query ? '&' : '?'}${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`;
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...opts.headers };
+    const headers = this.headers(opts.headers);
     let body: string | undefined;
     // A POST always carries a JSON body: the server refuses one without (a cross-site page could send it).
     const payload = opts.body === undefined && method === 'POST' ? {} : opts.body;
@@ -223,6 +244,17 @@ export class Client {
   private noteWarning(header: string | string[] | null | undefined): void {
     if (!header || !this.options.onWarning) return;
     for (const text of warningTexts([header].flat().join(', '))) this.options.onWarning(text);
+  }
+
+  /** The secret values a task's template refers to (for the agent that starts it); never stored in the task. */
+  async taskSecrets(namespace: string, name: string): Promise<{ env: Record<string, string>; files: { path: string; data: Record<string, string> }[] }> {
+    const path = this.resource('tasks', namespace).pathOf(name, '/secrets');
+    return (await this.request<{ env: Record<string, string>; files: { path: string; data: Record<string, string> }[] }>('GET', path)).body;
+  }
+
+  /** Seals every secret under a new key and retires the old ones (see Registry.rotateSecretKey). */
+  async rotateSecretKey(): Promise<{ keyId: string; resealed: number; retiredKeys: string[] }> {
+    return (await this.request<{ keyId: string; resealed: number; retiredKeys: string[] }>('POST', '/api/v1/system/secret-keys/rotate', { body: {} })).body;
   }
 
   async version(): Promise<{ version: string; node: string; store: string }> {

@@ -61,4 +61,16 @@ describe('WorkloadIndex', () => {
     assert.deepEqual([...index.finalizing.keys()], ['default/db-2']);
     assertCurrent(index);
   });
+
+  it('counts a unit that ended on its machine, as fleet does, and not a native task that ended', () => {
+    const index = new WorkloadIndex(() => undefined);
+    const unit = (name: string, machine: string, phase: string) => {
+      const t = task(name, name, machine, phase);
+      return { ...t, spec: { ...t.spec, template: { ...t.spec.template, driver: 'unit' } } } as Task;
+    };
+    for (const t of [unit('once.service', 'm1', 'Succeeded'), unit('bad.service', 'm1', 'Failed'), unit('gone.service', 'm3', 'Lost'), task('job-1', 'job', 'm2', 'Succeeded')]) index.change(undefined, t);
+    assert.deepEqual([...index.existing()].map((v) => [v.name, v.machine]).sort(), [['bad.service', 'm1'], ['once.service', 'm1']]);
+    const cluster = new Cluster(machines, index.existing());
+    assert.deepEqual(Array.from(cluster.taskCount), [2, 0, 0]);
+  });
 });

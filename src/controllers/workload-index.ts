@@ -64,7 +64,7 @@ export class WorkloadIndex {
       m.set(name, t);
     }
     if (t.metadata.deletionTimestamp && t.metadata.finalizers?.includes(AGENT_FINALIZER)) this.finalizing.set(name, t);
-    if (!isLive(t)) return;
+    if (!isLive(t) && !isScheduledUnit(t)) return;
     if (!t.spec.machine) {
       this.pending.set(name, t);
       return;
@@ -94,6 +94,16 @@ export class WorkloadIndex {
     if (views!.size === 0) this.bound.delete(key);
     this.usage?.removeTask(view);
   }
+}
+
+/**
+ * A unit that ended (a finished oneshot, a failed unit) stays scheduled on its machine until it
+ * is unloaded, and fleet's engine counts it there: in the least-loaded choice and in Conflicts=
+ * (engine/state.go agents(): every unit whose target state is not inactive).
+ */
+function isScheduledUnit(t: Task): boolean {
+  // A Lost one is not: its machine is gone, and fleet reschedules what was there.
+  return t.spec.template.driver === 'unit' && t.spec.machine !== undefined && t.metadata.deletionTimestamp === undefined && t.status?.phase !== 'Lost';
 }
 
 export function ownerName(t: Task): string | undefined {

@@ -9,6 +9,8 @@ export * from './machine.js';
 export * from './service.js';
 export * from './task.js';
 export * from './operation.js';
+export * from './credentials.js';
+export * from './secret.js';
 export * from './kinds.js';
 export * from './unit-service.js';
 export * from './verbs.js';

@@ -10,6 +10,7 @@ export const KINDS = {
   RoleBinding: 'rolebindings',
   ClusterRole: 'clusterroles',
   ClusterRoleBinding: 'clusterrolebindings',
+  Secret: 'secrets',
 } as const;
 
 export type KindName = keyof typeof KINDS;

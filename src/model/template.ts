@@ -32,12 +32,34 @@ export interface PortSpec {
   protocol?: 'tcp' | 'udp';
 }
 
+/** An environment variable taken from a key of a secret (Kubernetes' secretKeyRef). */
+export interface SecretKeyRef {
+  secret: string;
+  key: string;
+}
+
+/** One environment variable of the list form of `env`: a value, or a secret's key. */
+export interface EnvVar {
+  name: string;
+  value?: string;
+  secretKeyRef?: SecretKeyRef;
+}
+
+/** A secret's keys as files (mode 0600) under `secrets/<path>` of the task's directory (default path: the secret's name). */
+export interface SecretFiles {
+  secret: string;
+  path?: string;
+}
+
 export interface TaskTemplate {
   /** Default: unit when unit options are given, else exec. */
   driver?: 'exec' | 'unit';
   command?: string[];
   args?: string[];
-  env?: Record<string, string>;
+  /** A map of values, or a list whose entries may take their value from a secret. */
+  env?: Record<string, string> | EnvVar[];
+  /** Secrets whose keys the task gets as files in its directory ($DROVER_SECRETS_DIR). */
+  secrets?: SecretFiles[];
   workingDir?: string;
   resources?: ResourceRequest;
   restartPolicy?: RestartPolicy;
@@ -70,4 +92,23 @@ export interface Constraints {
   replaces?: string[];
   /** Pinned machine name (machine ID; fleet's 8-character short ID matches too). */
   machine?: string;
+}
+
+/** The plain values of a template's environment (a secret's keys come from the server, separately). */
+export function plainEnv(env: TaskTemplate['env']): Record<string, string> {
+  if (!Array.isArray(env)) return env ?? {};
+  const out: Record<string, string> = {};
+  for (const e of env) if (e.value !== undefined) out[e.name] = e.value;
+  return out;
+}
+
+/** The environment variables a template takes from secrets. */
+export function secretEnvOf(t: TaskTemplate): { name: string; ref: SecretKeyRef }[] {
+  if (!Array.isArray(t.env)) return [];
+  return t.env.flatMap((e) => (e.secretKeyRef ? [{ name: e.name, ref: e.secretKeyRef }] : []));
+}
+
+/** Whether a task of this template needs secret values from the server before it starts. */
+export function usesSecrets(t: TaskTemplate): boolean {
+  return !!t.secrets?.length || secretEnvOf(t).length > 0;
 }

@@ -11,7 +11,7 @@ import type { State } from '../state/state.js';
 import type { Entry, WatchCache, WatchFilter } from '../state/watch-cache.js';
 import type { RequestContext } from './context.js';
 import { decodeObject, decodeStatus, requireObjectBody } from './decode.js';
-import type { Kind, Lookup } from './kinds/kind.js';
+import type { Kind, Lookup, StrategyContext } from './kinds/kind.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { listPage, type ListPage, type ListRequest } from './list.js';
 import { nameProblem } from './names.js';
@@ -30,6 +30,8 @@ export interface KindDoorOptions {
   defaultTaskUser?: string;
   /** Serializes the creates a namespace quota counts (tasks). */
   quota?: QuotaGate;
+  /** What the kind's strategy may use beyond the object (the secrets keyring). */
+  strategy?: StrategyContext;
 }
 
 /** Where a watch reads its events from, once the registry has allowed and checked it. */
@@ -69,6 +71,8 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
   private readonly defaultTaskUser: string;
   private readonly quota?: QuotaGate;
   private readonly options: KindDoorOptions;
+  /** What the kind's strategy may use beyond the object (the secrets keyring). */
+  private readonly strategy: StrategyContext;
 
   constructor(options: KindDoorOptions, namespace?: string, views?: Map<string, KindRegistry<T>>) {
     this.options = options;
@@ -78,6 +82,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.defaultTaskUser = options.defaultTaskUser ?? 'nobody';
     this.quota = options.quota;
+    this.strategy = options.strategy ?? {};
     this.namespace = namespace;
     this.repo = this.state.resources<T>(this.kind.plural);
     this.cache = this.repo.cache;
@@ -214,6 +219,36 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     return { cache: this.cache, filter, revision, staleSince };
   }
 
+  /**
+   * The object with what its stored form hides put back (a secret's values), for a caller
+   * allowed `<plural>/values`; BadRequest for a kind that hides nothing.
+   */
+  async reveal(ctx: RequestContext, name: string): Promise<T> {
+    const reveal = this.revealer();
+    this.allow(ctx, 'get', undefined, name);
+    this.allow(ctx, 'get', 'values', name);
+    checkUrlName(name);
+    const key = this.key(name);
+    await this.state.freshObject(this.kind.plural, key);
+    return reveal(this.found(name, this.cache.get(key)).object);
+  }
+
+  /** A list with what the stored forms hide put back (see reveal), from the current state. */
+  async revealList(ctx: RequestContext, filter: WatchFilter): Promise<{ revision: number; items: T[] }> {
+    const reveal = this.revealer();
+    filter = this.scoped(ctx, 'list', filter);
+    // Across all namespaces, the values of every namespace: a cluster-wide permission.
+    authorize(this.authorizer, ctx, { verb: 'get', resource: this.kind.plural, subresource: 'values', namespace: this.namespace });
+    const { revision } = await this.state.freshRevision(this.kind.plural);
+    return { revision, items: this.repo.list(filter).map(reveal) };
+  }
+
+  private revealer(): (o: T) => T {
+    const reveal = this.kind.options.reveal as ((o: T, c: StrategyContext) => T) | undefined;
+    if (!reveal) throw new BadRequest(`${this.kind.plural} have nothing to reveal: showValues is a parameter of secrets`);
+    return (o) => reveal(o, this.strategy);
+  }
+
   /** Resolves with the object once `done(object)` holds, or with its latest state at the deadline. */
   waitFor(name: string, done: (o: T) => boolean, ms: number): Promise<T | undefined> {
     const key = this.key(name);
@@ -257,7 +292,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     // client that never chose the name.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.createWithinQuota(obj);
+        return await this.createWithinQuota(this.stored(obj, undefined));
       } catch (err) {
         if (!(err instanceof AlreadyExists) || generatedFrom === undefined || attempt >= 5) throw err;
         obj = { ...obj, metadata: { ...obj.metadata, name: this.repo.generateName(generatedFrom, namespace) } };
@@ -277,14 +312,14 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     if (!this.cache.get(key)) {
       if (pre.revision !== undefined || pre.uid !== undefined) throw this.notFound(name);
       try {
-        return { object: await this.createWithinQuota(this.admitted(ctx, decoded, undefined)), created: true };
+        return { object: await this.createWithinQuota(this.stored(this.admitted(ctx, decoded, undefined), undefined)), created: true };
       } catch (err) {
         if (!(err instanceof AlreadyExists)) throw err;
       }
     }
     const object = await this.repo.update(
       key,
-      (cur) => this.checkUpdate(this.admitted(ctx, { ...decoded, status: cur.status, metadata: { ...decoded.metadata, finalizers: decoded.metadata.finalizers ?? cur.metadata.finalizers } }, cur), cur),
+      (cur) => this.stored(this.checkUpdate(this.admitted(ctx, { ...decoded, status: cur.status, metadata: { ...decoded.metadata, finalizers: decoded.metadata.finalizers ?? cur.metadata.finalizers } }, cur), cur), cur),
       pre,
     );
     return { object, created: false };
@@ -321,8 +356,8 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     this.allow(ctx, current ? 'update' : 'create', undefined, name);
     const body = next(current);
     const obj = this.prepared(this.placed(decodeObject(this.kind, body, { name }, this.limits) as T));
-    if (!current) return this.admitted(ctx, obj, undefined);
-    return this.checkUpdate(this.admitted(ctx, { ...obj, status: current.status }, current), current);
+    if (!current) return this.stored(this.admitted(ctx, obj, undefined), undefined);
+    return this.stored(this.checkUpdate(this.admitted(ctx, { ...obj, status: current.status }, current), current), current);
   }
 
   async delete(ctx: RequestContext, name: string, pre: Preconditions = {}): Promise<T> {
@@ -379,7 +414,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
       (cur) => {
         const next = mutate(cur);
         if (next === undefined) return undefined;
-        return this.checkUpdate(this.admitted(ctx, { ...this.prepared(this.placed(decodeObject(this.kind, next, { name }, this.limits) as T)), status: cur.status }, cur), cur);
+        return this.stored(this.checkUpdate(this.admitted(ctx, { ...this.prepared(this.placed(decodeObject(this.kind, next, { name }, this.limits) as T)), status: cur.status }, cur), cur), cur);
       },
       pre,
     );
@@ -441,6 +476,21 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     }
     obj.metadata.namespace = namespace;
     return obj;
+  }
+
+  /** The kind's stored form of an object about to be written (see KindOptions.toStored). */
+  private stored(next: T, current: T | undefined): T {
+    const toStored = this.kind.options.toStored as ((n: T, c: T | undefined, s: StrategyContext) => T) | undefined;
+    return toStored ? toStored(next, current, this.strategy) : next;
+  }
+
+  /**
+   * Replaces a stored object as the kind's strategy rewrote it (a secret sealed again under a new
+   * key): no decoding, no validation, and no permission check, so only the registry calls it,
+   * after checking its own (see Registry.rotateSecretKey).
+   */
+  async rewriteStored(key: string, rewrite: (current: T) => T | undefined): Promise<T> {
+    return this.repo.update(key, rewrite);
   }
 
   private readonly lookup: Lookup = {

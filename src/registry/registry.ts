@@ -3,21 +3,24 @@
 // the rest is what the system endpoints, metrics, heartbeats and the task proxy need of the
 // state, so none of them reaches around it.
 import { Conflict, NotFound, Unavailable } from '../errors.js';
-import { DEFAULT_NAMESPACE, type AnyObject, type Machine, type Task, type Verb } from '../model/index.js';
+import { DEFAULT_NAMESPACE, secretEnvOf, type AnyObject, type Machine, type Secret, type Task, type Verb } from '../model/index.js';
 import { allowAdministrators, type Attributes, type Authorizer } from '../security/authorizer.js';
+import type { Keyring } from '../security/keyring.js';
 import type { State, StoreSpace } from '../state/state.js';
 import { authorize } from './authorize.js';
 import type { RequestContext } from './context.js';
+import { Credentials, type Token, type User } from './credentials.js';
 import { checkUrlName, KindRegistry } from './kind-registry.js';
 import { clusterAuthorizer } from './policy-source.js';
 import { QuotaGate } from './quota-gate.js';
 import type { Kind } from './kinds/kind.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { resealed, secretValues } from './kinds/secrets.js';
 
 export interface RegistryOptions {
   state: State;
   kinds: Kind[];
-  /** Who may do what (default: administrators may do everything). */
+  /** Who may do what (default: administrators everything, agents all but credentials; see authorizer.ts). */
   authorizer?: Authorizer;
   /** What one object may cost (default DEFAULT_LIMITS). */
   limits?: Partial<Limits>;
@@ -26,6 +29,21 @@ export interface RegistryOptions {
    * permission (default "nobody"); empty: such a write is refused instead.
    */
   defaultTaskUser?: string;
+  /**
+   * Kinds kept in the state but served only through their own routes (Token and User: their
+   * objects hold hashes); with them the registry has `credentials`.
+   */
+  internalKinds?: Kind[];
+  /** The keys secrets are sealed with (without one, writing a secret answers 503). */
+  keyring?: Keyring;
+}
+
+/** What the agent of a task gets to start it: the values its template takes from secrets. */
+export interface TaskSecrets {
+  /** Environment variables from secretKeyRefs, by name. */
+  env: Record<string, string>;
+  /** Files: `path` (under the task's secrets directory) → the secret's keys and values. */
+  files: { path: string; data: Record<string, string> }[];
 }
 
 export interface KindStats {
@@ -41,6 +59,8 @@ export class Registry {
   readonly kinds: Kind[];
   readonly authorizer: Authorizer;
   readonly limits: Limits;
+  /** Tokens and users, when the state keeps them (see RegistryOptions.internalKinds). */
+  readonly credentials?: Credentials;
   private readonly byPlural = new Map<string, KindRegistry>();
 
   constructor(private readonly opts: RegistryOptions) {
@@ -49,7 +69,10 @@ export class Registry {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     const defaultTaskUser = opts.defaultTaskUser ?? 'nobody';
     const quota = new QuotaGate(opts.state);
-    for (const k of opts.kinds) this.byPlural.set(k.plural, new KindRegistry({ kind: k, state: opts.state, authorizer: this.authorizer, limits: this.limits, defaultTaskUser, quota }));
+    for (const k of [...opts.kinds, ...(opts.internalKinds ?? [])]) {
+      this.byPlural.set(k.plural, new KindRegistry({ kind: k, state: opts.state, authorizer: this.authorizer, limits: this.limits, defaultTaskUser, quota, strategy: { sealer: opts.keyring } }));
+    }
+    if (this.byPlural.has('tokens') && this.byPlural.has('users')) this.credentials = new Credentials(this.kind<Token>('tokens'), this.kind<User>('users'));
   }
 
   /**
@@ -128,6 +151,75 @@ export class Registry {
       revision: state.revision,
       kinds: this.kinds.map((k) => ({ kind: k.kind, objects: state.cache(k.plural).size, watchers: state.cache(k.plural).watchers })),
     };
+  }
+
+  // ---- secrets ----
+
+  /**
+   * The secret values a task's template refers to, for the agent that starts it ("tasks/secrets":
+   * the node authorizer allows it to the agent of the task's machine only). A missing secret or
+   * key is NotFound, naming what refers to it. The values never enter the task or its status.
+   */
+  async taskSecrets(ctx: RequestContext, namespace: string, name: string): Promise<TaskSecrets> {
+    this.authorize(ctx, { verb: 'get', resource: 'tasks', subresource: 'secrets', namespace, name });
+    checkUrlName(name);
+    const state = this.opts.state;
+    await state.freshObject('tasks', `${namespace}/${name}`);
+    const task = state.resources<Task>('tasks').get(`${namespace}/${name}`);
+    if (!task) throw new NotFound(`task "${name}" not found in namespace "${namespace}"`);
+    const template = task.spec.template;
+    const out: TaskSecrets = { env: {}, files: [] };
+    const valuesOf = async (secret: string, referrer: string): Promise<Record<string, string>> => {
+      // A task's secrets are those of its own namespace.
+      await state.freshObject('secrets', `${namespace}/${secret}`);
+      const found = state.resources<Secret>('secrets').get(`${namespace}/${secret}`);
+      if (!found) throw new NotFound(`secret "${secret}" not found in namespace "${namespace}" (${referrer} of task "${name}" refers to it); create it with drover secret create -n ${namespace}`);
+      return secretValues(found, this.keyring());
+    };
+    for (const { name: env, ref } of secretEnvOf(template)) {
+      const values = await valuesOf(ref.secret, `env ${env}`);
+      if (!Object.hasOwn(values, ref.key)) {
+        throw new NotFound(`secret "${ref.secret}" has no key "${ref.key}" (env ${env} of task "${name}" refers to it); its keys: ${Object.keys(values).join(', ') || 'none'}`);
+      }
+      out.env[env] = values[ref.key]!;
+    }
+    for (const files of template.secrets ?? []) {
+      out.files.push({ path: files.path ?? files.secret, data: await valuesOf(files.secret, 'secrets') });
+    }
+    return out;
+  }
+
+  /**
+   * Adds a new key to the keyring, seals every secret again under it, and then retires the old
+   * keys; if any secret could not be sealed again the old keys stay (nothing becomes unreadable)
+   * and the error says so: run it again.
+   */
+  async rotateSecretKey(ctx: RequestContext): Promise<{ keyId: string; resealed: number; retiredKeys: string[] }> {
+    this.authorize(ctx, { verb: 'update', resource: 'secrets', subresource: 'keys' });
+    const keyring = this.keyring();
+    const keyId = keyring.addKey();
+    const secrets = this.kind<Secret>('secrets');
+    // Cache keys: namespace/name.
+    const names = [...this.opts.state.cache('secrets').names()];
+    let count = 0;
+    for (const name of names) {
+      try {
+        await secrets.rewriteStored(name, (cur) => {
+          const next = resealed(cur, keyring);
+          if (next) count++;
+          return next;
+        });
+      } catch (err) {
+        if (err instanceof NotFound) continue; // deleted meanwhile
+        throw new Conflict(`secret "${name}" could not be sealed again (${(err as Error).message}); the old keys are kept: run the rotation again`);
+      }
+    }
+    return { keyId, resealed: count, retiredKeys: keyring.retireOthers() };
+  }
+
+  private keyring(): Keyring {
+    if (!this.opts.keyring) throw new Unavailable('this server has no key to encrypt secrets with; start it with a data dir (its key file is created there)');
+    return this.opts.keyring;
   }
 
   // ---- agents ----

@@ -1,8 +1,9 @@
-// The server's authorizer: the node authorizer for agents, then RBAC for everyone else.
+// The server's authorizer: the node authorizer for agents, then RBAC for everyone else. A join
+// token's principal (group system:bootstrappers) may only exchange itself for a node identity.
 import type { AnyObject } from '../model/index.js';
 import { isAdministrator, type Attributes, type Authorizer } from './authorizer.js';
 import { NodeAuthorizer, nodeMachine, type NodeSource } from './node-authorizer.js';
-import type { Principal } from './principal.js';
+import { BOOTSTRAPPERS_GROUP, type Principal } from './principal.js';
 import { RbacAuthorizer, type PolicySource } from './rbac.js';
 
 export class ClusterAuthorizer implements Authorizer {
@@ -17,6 +18,7 @@ export class ClusterAuthorizer implements Authorizer {
   allowed(p: Principal, attrs: Attributes): boolean {
     // Administrators first: the hottest path (every GET of the anonymous administrator) is one lookup.
     if (isAdministrator(p)) return true;
+    if (p.groups.includes(BOOTSTRAPPERS_GROUP)) return attrs.verb === 'create' && attrs.resource === 'nodes' && attrs.subresource === 'join';
     return this.nodes.decide(p, attrs) ?? this.rbac.allowed(p, attrs);
   }
 

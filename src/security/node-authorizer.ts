@@ -1,6 +1,6 @@
 // The node authorizer (Kubernetes' node authorizer and NodeRestriction admission, in one): an
 // agent's principal, `system:node:<machine>` in group system:nodes, may register and update its
-// own Machine only, read the tasks bound to it (its lists and watches of tasks are narrowed to
+// own Machine only, read the tasks bound to it and the secrets they use (its lists and watches of tasks are narrowed to
 // spec.machine=<machine>: see ClusterAuthorizer.listRestriction), write the status of the tasks bound to its machine and remove its
 // finalizer from them, and nothing else. It is asked before RBAC and decides alone for nodes,
 // so no RoleBinding can widen what a stolen agent credential exposes beyond its own machine.
@@ -39,7 +39,8 @@ export class NodeAuthorizer {
         if ((attrs.verb === 'list' || attrs.verb === 'watch') && attrs.subresource === undefined && attrs.name === undefined) return true;
         if (attrs.name === undefined || attrs.namespace === undefined) return false;
         const isMine = this.source.task(attrs.namespace, attrs.name)?.spec.machine === machine;
-        if (READ.has(attrs.verb)) return isMine && (attrs.subresource === undefined || attrs.subresource === 'status');
+        // "secrets": the values its template takes from secrets, to start it (Registry.taskSecrets).
+        if (READ.has(attrs.verb)) return isMine && (attrs.subresource === undefined || attrs.subresource === 'status' || (attrs.subresource === 'secrets' && attrs.verb === 'get'));
         if (attrs.verb === 'update' || attrs.verb === 'patch') return isMine && (attrs.subresource === undefined || attrs.subresource === 'status');
         return false;
       }

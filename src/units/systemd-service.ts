@@ -58,6 +58,9 @@ export interface ServiceUnit {
   group: string | undefined;
   restart: RestartMode;
   restartSecMs: number;
+  /** StartLimitIntervalSec= and StartLimitBurst=: more starts than the burst within the interval fail the unit (0: no limit). */
+  startLimitIntervalMs: number;
+  startLimitBurst: number;
   /** Infinity: no timeout. */
   timeoutStartMs: number;
   timeoutStopMs: number;
@@ -74,6 +77,9 @@ export interface ServiceUnit {
 
 const DEFAULT_TIMEOUT_MS = 90_000; // DefaultTimeoutStartSec=, DefaultTimeoutStopSec=
 const DEFAULT_RESTART_SEC_MS = 100;
+// DefaultStartLimitIntervalSec= and DefaultStartLimitBurst= of systemd-system.conf(5).
+const DEFAULT_START_LIMIT_INTERVAL_MS = 10_000;
+const DEFAULT_START_LIMIT_BURST = 5;
 
 /** A service unit with no settings; `warnings` is kept as given (it becomes the unit's list). */
 export function defaultServiceUnit(warnings: UnitWarning[]): ServiceUnit {
@@ -94,6 +100,8 @@ export function defaultServiceUnit(warnings: UnitWarning[]): ServiceUnit {
     group: undefined,
     restart: 'no',
     restartSecMs: DEFAULT_RESTART_SEC_MS,
+    startLimitIntervalMs: DEFAULT_START_LIMIT_INTERVAL_MS,
+    startLimitBurst: DEFAULT_START_LIMIT_BURST,
     timeoutStartMs: DEFAULT_TIMEOUT_MS,
     timeoutStopMs: DEFAULT_TIMEOUT_MS,
     remainAfterExit: false,

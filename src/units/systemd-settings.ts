@@ -262,6 +262,19 @@ const killSignal: SettingHandler = ({ unit }, { value, warn }) => {
   else warn(`unknown signal ${JSON.stringify(value)}, ignoring (use a name such as SIGTERM or SIGINT)`);
 };
 
+const startLimitInterval: SettingHandler = ({ unit }, { value, warn }) => {
+  // "infinity" and 0 both turn the limit off.
+  const ms = value.trim() === 'infinity' ? 0 : parseTimespanMs(value);
+  if (ms === undefined) warn(`not a time span: ${JSON.stringify(value)}, ignoring (write "10s", "1min", or 0 for no limit)`);
+  else unit.startLimitIntervalMs = ms;
+};
+
+const startLimitBurst: SettingHandler = ({ unit }, { value, warn }) => {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) warn(`not a number of starts: ${JSON.stringify(value)}, ignoring (write a whole number such as 5)`);
+  else unit.startLimitBurst = n;
+};
+
 /** Every setting drover reads; any other is ignored (see settingHandler). */
 const SETTINGS: Readonly<Record<string, SettingHandler>> = {
   'Unit.Description': description,
@@ -276,6 +289,8 @@ const SETTINGS: Readonly<Record<string, SettingHandler>> = {
   'Unit.Documentation': accepted,
   'Unit.SourcePath': accepted,
   'Unit.DefaultDependencies': accepted,
+  'Unit.StartLimitIntervalSec': startLimitInterval,
+  'Unit.StartLimitBurst': startLimitBurst,
 
   'Service.Type': type,
   'Service.ExecStartPre': execList('execStartPre'),
@@ -286,6 +301,9 @@ const SETTINGS: Readonly<Record<string, SettingHandler>> = {
   'Service.ExecStopPost': execList('execStopPost'),
   'Service.Restart': restart,
   'Service.RestartSec': restartSec,
+  // The names these had in [Service] before systemd 230, still read by systemd.
+  'Service.StartLimitInterval': startLimitInterval,
+  'Service.StartLimitBurst': startLimitBurst,
   'Service.TimeoutSec': timeout({ start: true, stop: true }),
   'Service.TimeoutStartSec': timeout({ start: true, stop: false }),
   'Service.TimeoutStopSec': timeout({ start: false, stop: true }),

@@ -82,6 +82,8 @@ Conflicts=web@*.service
         group: undefined,
         restart: 'no',
         restartSecMs: 100,
+        startLimitIntervalMs: 10_000,
+        startLimitBurst: 5,
         timeoutStartMs: 90_000,
         timeoutStopMs: 90_000,
         remainAfterExit: false,
@@ -143,6 +145,11 @@ Conflicts=web@*.service
     assert.equal(unit.timeoutStartMs, 20_000);
     assert.equal(unit.timeoutStopMs, Infinity);
     assert.equal(service('[Service]\nExecStart=/bin/x\nRestartSec=500ms\nTimeoutStartSec=infinity\n').restartSecMs, 500);
+    const limited = service('[Unit]\nStartLimitIntervalSec=1min\nStartLimitBurst=3\n[Service]\nExecStart=/bin/x\n');
+    assert.deepEqual([limited.startLimitIntervalMs, limited.startLimitBurst], [60_000, 3]);
+    const legacy = service('[Service]\nExecStart=/bin/x\nStartLimitInterval=0\nStartLimitBurst=10\n');
+    assert.deepEqual([legacy.startLimitIntervalMs, legacy.startLimitBurst], [0, 10], 'the pre-230 names in [Service], 0 for no limit');
+    assert.equal(service('[Unit]\nStartLimitIntervalSec=infinity\n[Service]\nExecStart=/bin/x\n').startLimitIntervalMs, 0);
   });
 
   for (const mode of ['no', 'always', 'on-success', 'on-failure', 'on-abnormal', 'on-abort', 'on-watchdog']) {

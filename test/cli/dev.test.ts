@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { tempDir, until } from '../helpers.js';
-import { startDrover } from './drover.js';
+import { contextServer, drover, startDrover } from './drover.js';
 
 /** GET over a unix socket: status, Server header and parsed body. */
 function getOnSocket(socketPath: string, path: string): Promise<{ status: number; server: string | undefined; body: any }> {
@@ -25,7 +25,8 @@ describe('drover dev', () => {
   it('--fleet-socket serves fleet\'s API on the unix socket, with the dev agents as machines, and removes it on exit', async () => {
     const dir = tempDir('drover-dev-');
     const socket = join(dir, 'fleet.sock');
-    const child = startDrover(['dev', '--agents', '1', '--listen', '127.0.0.1:0', '--data', join(dir, 'data'), '--fleet-socket', socket]);
+    const configFile = join(dir, 'config.yaml');
+    const child = startDrover(['dev', '--agents', '1', '--listen', '127.0.0.1:0', '--data', join(dir, 'data'), '--fleet-socket', socket], { env: { DROVER_CONFIG: configFile } });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -43,6 +44,11 @@ describe('drover dev', () => {
       assert.equal(machines.status, 200);
       assert.equal(machines.server, 'fleetd/v1.0.0');
       assert.match(machines.body.machines[0].id, /^[0-9a-f]{32}$/);
+      // One command, then the CLI works: the dev context holds the admin token.
+      assert.equal((await fetch(`${(await until(() => contextServer(configFile, 'dev'), 'the dev context')).url}/api/v1/machines`)).status, 401, 'the API needs credentials');
+      const get = await drover(['get', 'machines', '-o', 'name'], { env: { DROVER_CONFIG: configFile } });
+      assert.equal(get.code, 0, get.stderr);
+      assert.match(get.stdout, /[0-9a-f]{32}/);
     } finally {
       child.kill('SIGTERM');
       assert.equal(await exited, 0, stderr);

@@ -2,6 +2,9 @@
 // file in a temp dir (never the user's) and without colour.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { Client } from '../../src/client/client.js';
+import { tlsDispatcher } from '../../src/client/transport.js';
+import { connectionOf, readConfig } from '../../src/cli/config.js';
 import { packageRoot } from '../../src/paths.js';
 import { tempDir } from '../helpers.js';
 
@@ -133,5 +136,33 @@ export function collect(child: ChildProcess): Collected {
         waiters.add(waiter);
         waiter();
       }),
+  };
+}
+
+/** A server as the CLI reaches it through a context `drover server` or `drover dev` wrote. */
+export interface ContextServer {
+  url: string;
+  /** A client with the context's credentials and CA. */
+  client: Client;
+  /** fetch(path) against the server with the context's credentials and CA. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** The context `name` of `configFile`, or undefined while it is not written yet. */
+export async function contextServer(configFile: string, name: string): Promise<ContextServer | undefined> {
+  const context = readConfig(configFile).contexts.find((c) => c.name === name);
+  if (!context) return undefined;
+  const connection = connectionOf(context, {});
+  const dispatcher = connection.tls ? await tlsDispatcher(connection.tls) : undefined;
+  const authorization = connection.credentials?.token ? `Bearer ${connection.credentials.token}` : undefined;
+  return {
+    url: context.server,
+    client: new Client({ server: context.server, ...connection }),
+    fetch: (path, init = {}) =>
+      fetch(context.server + path, {
+        ...init,
+        headers: { ...(authorization ? { authorization } : {}), ...(init.headers as Record<string, string> | undefined) },
+        ...(dispatcher ? { dispatcher } : {}),
+      } as RequestInit),
   };
 }

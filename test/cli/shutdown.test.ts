@@ -6,24 +6,28 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { http, tempDir, until } from '../helpers.js';
-import { drover, startDrover } from './drover.js';
+import { tempDir, until } from '../helpers.js';
+import { contextServer, drover, startDrover, type ContextServer } from './drover.js';
 
-/** Starts a long-running drover command and resolves with its URL once it answers. */
-async function start(args: string[], dir: string): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null>; output: () => string }> {
+/**
+ * Starts a long-running drover command and resolves once it answers, with the server as the
+ * context it wrote reaches it (HTTPS and the admin token for `drover server`, the token for `dev`).
+ */
+async function start(args: string[], dir: string): Promise<ContextServer & { child: ChildProcess; config: string; exited: Promise<number | null>; output: () => string }> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const url = `http://127.0.0.1:${port}`;
-  const child = startDrover([...args, '--listen', `127.0.0.1:${port}`, '--data', dir], { env: { HOME: dir } });
+  const config = join(dir, 'config.yaml');
+  const child = startDrover([...args, '--listen', `127.0.0.1:${port}`, '--data', dir], { env: { HOME: dir, DROVER_CONFIG: config } });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   child.stdin!.end();
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await until(async () => {
+  const server = await until(async () => {
     if (child.exitCode !== null) throw new Error(`drover ${args[0]} exited: ${output}`);
-    return (await http(`${url}/healthz`)).status === 200;
+    const s = await contextServer(config, args[0] === 'dev' ? 'dev' : 'default');
+    return s && (await s.fetch('/healthz')).status === 200 && s;
   }, `drover ${args[0]} to answer`, 30_000);
-  return { child, url, exited, output: () => output };
+  return { ...server, child, config, exited, output: () => output };
 }
 
 /** Reads a streaming response into a string as it arrives. */
@@ -46,14 +50,15 @@ describe('shutdown with clients connected', () => {
       const dir = tempDir();
       const s = await start(command === 'dev' ? ['dev', '--agents', '1'] : ['server', '--log-level', 'error'], join(dir, 'data'));
       try {
-        const watch = collect(await fetch(`${s.url}/api/v1/services?watch=true`));
+        const watch = collect(await s.fetch('/api/v1/services?watch=true'));
         await until(() => watch.text().includes('BOOKMARK'), 'the watch to start');
         let log: ReturnType<typeof collect> | undefined;
         if (command === 'dev') {
-          const run = await drover(['--server', s.url, 'run', 'sleeper', '--', 'sh', '-c', 'echo hello; exec sleep 1000']);
+          // No --server: the CLI uses the context drover dev wrote, token included.
+          const run = await drover(['run', 'sleeper', '--', 'sh', '-c', 'echo hello; exec sleep 1000'], { env: { DROVER_CONFIG: s.config } });
           assert.equal(run.code, 0, run.stderr);
-          await until(async () => (await http(`${s.url}/api/v1/tasks/sleeper`)).json().status?.phase === 'Running', 'the task to run');
-          log = collect(await fetch(`${s.url}/api/v1/tasks/sleeper/log?follow=true`));
+          await until(async () => (await s.client.tasks.get('sleeper')).status?.phase === 'Running', 'the task to run');
+          log = collect(await s.fetch('/api/v1/tasks/sleeper/log?follow=true'));
           await until(() => log!.text().includes('hello'), 'the followed log to show the output');
         }
         s.child.kill('SIGTERM');

@@ -8,8 +8,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { http, tempDir, until } from '../helpers.js';
-import { drover, startDrover } from './drover.js';
+import { tempDir, until } from '../helpers.js';
+import { contextServer, drover, startDrover, type ContextServer } from './drover.js';
 
 function snapshot(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
@@ -18,20 +18,22 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 /** Starts `drover server` and resolves once it answers; `output` has its stdout and stderr so far. */
-async function startServer(dataDir: string, extra: string[] = []): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null>; output: () => string }> {
+async function startServer(dataDir: string, extra: string[] = []): Promise<ContextServer & { child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const url = `http://127.0.0.1:${port}`;
-  const child = startDrover(['server', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--log-level', 'info', ...extra]);
+  const config = join(dataDir, '..', 'config.yaml');
+  const child = startDrover(['server', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--log-level', 'info', ...extra], { env: { DROVER_CONFIG: config } });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   child.stdin!.end();
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await until(async () => {
+  // It answers over HTTPS, as the context it wrote (CA, admin token) says.
+  const server = await until(async () => {
     if (child.exitCode !== null) throw new Error(`drover server exited: ${output}`);
-    return (await http(`${url}/healthz`).catch(() => ({ status: 0 }))).status === 200;
+    const s = await contextServer(config, 'default');
+    return s && (await s.fetch('/healthz').catch(() => ({ status: 0 }))).status === 200 && s;
   }, 'drover server to answer', 30_000);
-  return { child, url, exited, output: () => output };
+  return { ...server, child, exited, output: () => output };
 }
 
 async function stop(server: { child: ChildProcess; exited: Promise<number | null> }): Promise<void> {
@@ -94,9 +96,9 @@ describe('drover server and its store file', () => {
       const server = await startServer(data, ['--init-store']);
       try {
         assert.match(server.output(), /--init-store: the corrupt store file was moved to .*state\.db\.corrupt-/);
-        const list = await http(`${server.url}/api/v1/services`);
+        const list = await server.fetch('/api/v1/services');
         assert.equal(list.status, 200);
-        assert.deepEqual(list.json().items, []);
+        assert.deepEqual(((await list.json()) as { items: unknown[] }).items, []);
       } finally {
         await stop(server);
       }

@@ -78,6 +78,21 @@ describe('fleet units on real agents', () => {
     await f.del('/units/once.service');
   });
 
+  it('Restart=always on a command that fails at once stops at systemd\'s start limit: failed/failed, start-limit-hit, on its machine', async () => {
+    await f.put('/units/flap.service', { desiredState: 'launched', options: unit(['Service', 'ExecStart', '/bin/false'], ['Service', 'Restart', 'always']) });
+    // RestartSec= defaults to 100ms and the limit to 5 starts in 10 s: systemd gives up within a second.
+    const [failed] = await until(async () => {
+      const ts = await tasksOf('flap.service');
+      return ts.length === 1 && ts[0]!.status?.phase === 'Failed' && ts;
+    }, 'the unit to hit its start limit');
+    assert.equal(failed!.status?.reason, 'StartLimitHit');
+    assert.match(failed!.status?.message ?? '', /start request repeated too quickly/);
+    assert.deepEqual([failed!.status?.unitState?.active, failed!.status?.unitState?.sub], ['failed', 'failed']);
+    assert.equal(failed!.status?.restarts, 4, 'five starts: the first and four restarts');
+    assert.equal((await fleetUnit('flap.service')).currentState, 'launched');
+    await f.put('/units/flap.service', { desiredState: 'inactive' });
+  });
+
   it('a unit just loaded shows loaded/inactive/dead', async () => {
     await f.put('/units/idle.service', { desiredState: 'loaded', options: unit(['Service', 'ExecStart', '/bin/sleep 300']) });
     const rows = await until(async () => {

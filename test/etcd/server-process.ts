@@ -21,7 +21,8 @@ export interface ServerProcess {
 
 /** Starts `drover server --listen 127.0.0.1:0 …args`; its URL comes from the line it prints once listening. */
 export function spawnServer(args: string[]): ServerProcess {
-  const proc = spawn(process.execPath, [bin, 'server', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // These tests are about etcd, not security: plain HTTP, every caller an administrator.
+  const proc = spawn(process.execPath, [bin, 'server', '--listen', '127.0.0.1:0', '--insecure-http', '--no-auth', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const server: ServerProcess = {
     proc,
     stderr: '',

@@ -17,6 +17,10 @@ export interface RestartDecision {
   policy: 'always' | 'on-failure' | 'never';
   /** The least delay before the restart (unit: RestartSec=); backoff may make it longer. */
   delayMs?: number;
+  /** Restart after exactly delayMs, no backoff (systemd restarts a unit after RestartSec=, every time). */
+  fixedDelay?: boolean;
+  /** More starts than `burst` within `intervalMs` end the task failed (systemd's start-limit-hit). */
+  startLimit?: { intervalMs: number; burst: number };
 }
 
 export interface Run {

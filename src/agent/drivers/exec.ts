@@ -1,5 +1,6 @@
 // The exec driver: command + args + env + workingDir, one shim-supervised process group.
 import type { Task } from '../../client/client.js';
+import { plainEnv } from '../../model/index.js';
 import { resolveRunAs, runAsEnv } from '../run-as.js';
 import { Supervised } from '../supervisor.js';
 import type { Driver, Run, StartContext } from './driver.js';
@@ -16,7 +17,7 @@ export class ExecDriver implements Driver {
     const argv = [...(t.command ?? []), ...(t.args ?? [])];
     // Like systemd, a task without a working directory runs in /.
     const credentials = resolveRunAs(t.user, t.group);
-    const env = { ...ctx.baseEnv, ...runAsEnv(credentials), ...t.env };
+    const env = { ...ctx.baseEnv, ...runAsEnv(credentials), ...plainEnv(t.env) };
     const run = await Supervised.start(ctx.dir, { argv, env, cwd: t.workingDir || '/', credentials }, this.shimPath, this.logMaxBytes);
     await run.waitStarted();
     return execRun(run);

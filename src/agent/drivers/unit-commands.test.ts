@@ -72,7 +72,7 @@ describe('restartDecision (Restart= for one exit)', () => {
   const exit1 = { code: 1, signal: null };
   const term = { code: null, signal: 'SIGTERM' };
   const kill = { code: null, signal: 'SIGKILL' };
-  const cases: Array<[Parameters<typeof restartDecision>[0], typeof exit0 | typeof term, 'always' | 'never']> = [
+  const cases: Array<[Parameters<typeof restartDecision>[0]['restart'], typeof exit0 | typeof term, 'always' | 'never']> = [
     ['no', exit1, 'never'],
     ['always', exit0, 'always'],
     ['always', term, 'always'],
@@ -90,9 +90,15 @@ describe('restartDecision (Restart= for one exit)', () => {
   ];
   for (const [mode, status, want] of cases) {
     it(`Restart=${mode} after ${status.signal ?? `code ${status.code}`}: ${want}`, () => {
-      assert.deepEqual(restartDecision(mode, 1500, status), { policy: want, delayMs: 1500 });
+      const unit = { restart: mode, restartSecMs: 1500, startLimitIntervalMs: 10_000, startLimitBurst: 5 };
+      assert.deepEqual(restartDecision(unit, status), { policy: want, delayMs: 1500, fixedDelay: true, startLimit: { intervalMs: 10_000, burst: 5 } });
     });
   }
+  it('StartLimitIntervalSec=0 or StartLimitBurst=0: no start limit', () => {
+    const unit = { restart: 'always' as const, restartSecMs: 100, startLimitIntervalMs: 0, startLimitBurst: 5 };
+    assert.equal(restartDecision(unit, exit1).startLimit, undefined);
+    assert.equal(restartDecision({ ...unit, startLimitIntervalMs: 10_000, startLimitBurst: 0 }, exit1).startLimit, undefined);
+  });
 });
 
 describe('exitEnvironment', () => {

@@ -64,8 +64,16 @@ export function isCleanExit(status: Pick<ExitStatus, 'code' | 'signal'>): boolea
   return status.code === 0;
 }
 
-/** Restart= (systemd.service(5), table 2) for one exit, as the runner's policy; RestartSec= as the delay. */
-export function restartDecision(restart: RestartMode, restartSecMs: number, status: Pick<ExitStatus, 'code' | 'signal'>): RestartDecision {
+/**
+ * Restart= (systemd.service(5), table 2) for one exit, as the runner's policy; RestartSec= as the
+ * delay, every time; StartLimitIntervalSec=/StartLimitBurst= as the limit that fails a unit
+ * restarting too often (systemd's "start request repeated too quickly").
+ */
+export function restartDecision(
+  unit: { restart: RestartMode; restartSecMs: number; startLimitIntervalMs: number; startLimitBurst: number },
+  status: Pick<ExitStatus, 'code' | 'signal'>,
+): RestartDecision {
+  const { restart, restartSecMs } = unit;
   const clean = isCleanExit(status);
   const abnormalSignal = status.signal !== null && !clean;
   let restarts: boolean;
@@ -86,7 +94,8 @@ export function restartDecision(restart: RestartMode, restartSecMs: number, stat
     default: // no, on-watchdog (drover has no watchdog)
       restarts = false;
   }
-  return { policy: restarts ? 'always' : 'never', delayMs: restartSecMs };
+  const startLimit = unit.startLimitIntervalMs > 0 && unit.startLimitBurst > 0 ? { intervalMs: unit.startLimitIntervalMs, burst: unit.startLimitBurst } : undefined;
+  return { policy: restarts ? 'always' : 'never', delayMs: restartSecMs, fixedDelay: true, ...(startLimit ? { startLimit } : {}) };
 }
 
 /** The variables systemd gives ExecStop= and ExecStopPost= about how the main process ended. */

@@ -92,7 +92,7 @@ export class UnitDriver implements Driver {
   restartPolicy(task: Task, exit: ExitStatus): RestartDecision {
     const unit = this.cached(task).unit;
     // systemd's default is Restart=no; a unit that does not load is never restarted.
-    return unit ? restartDecision(unit.restart, unit.restartSecMs, exit) : { policy: 'never' };
+    return unit ? restartDecision(unit, exit) : { policy: 'never' };
   }
 
   unitHash(task: Task): string | undefined {

@@ -1,6 +1,7 @@
 // GET of a collection (a list, or a watch with ?watch=true) and of one object.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KindRegistry } from '../../registry/index.js';
+import { BadRequest } from '../../errors.js';
 import { contextOf } from '../protocol/context.js';
 import { send } from '../protocol/content.js';
 import { staleWarning } from '../protocol/warning.js';
@@ -20,9 +21,13 @@ const END = Buffer.from(']}');
 
 export function readHandlers(kindRegistry: KindRegistry, ctx: ReadContext) {
   const kind = kindRegistry.kind;
+  // Only kinds whose stored form hides something (secrets) look at ?showValues: other kinds' GET pays nothing.
+  const revealable = kind.options.reveal !== undefined;
+  const showValues = (q: Query) => revealable && boolParam(q, 'showValues');
 
   const watch = async (req: FastifyRequest, reply: FastifyReply, name?: string) => {
     const q = req.query as Query;
+    if (showValues(q)) throw new BadRequest(`a watch of ${kind.plural} never shows values: leave out showValues, and GET the ones you need`);
     const filter = filterParams(q, kind);
     if (name !== undefined) filter.name = name;
     const lastEventId = req.headers['last-event-id'];
@@ -47,6 +52,11 @@ export function readHandlers(kindRegistry: KindRegistry, ctx: ReadContext) {
   const list = async (req: FastifyRequest, reply: FastifyReply) => {
     const q = req.query as Query;
     if (boolParam(q, 'watch')) return watch(req, reply);
+    if (showValues(q)) {
+      req.auditSubresource = 'values';
+      const { revision, items } = await doorOf(kindRegistry, req).revealList(contextOf(req), filterParams(q, kind));
+      return send(req, reply, 200, { apiVersion: 'drover/v1', kind: `${kind.kind}List`, metadata: { revision }, items });
+    }
     const page = await doorOf(kindRegistry, req).listPage(contextOf(req), {
       filter: filterParams(q, kind),
       limit: intParam(q, 'limit') || Infinity,
@@ -70,6 +80,7 @@ export function readHandlers(kindRegistry: KindRegistry, ctx: ReadContext) {
     const name = (req.params as { name: string }).name;
     const q = req.query as Query;
     if (boolParam(q, 'watch')) return watch(req, reply, name);
+    if (showValues(q)) return revealOne(req, reply, name);
     const registry = doorOf(kindRegistry, req);
     const found = registry.get(contextOf(req), name);
     const answer = ({ value: entry, staleSince }: Exclude<typeof found, Promise<unknown>>) => {
@@ -79,6 +90,14 @@ export function readHandlers(kindRegistry: KindRegistry, ctx: ReadContext) {
       return send(req, reply, 200, entry.json);
     };
     return found instanceof Promise ? found.then(answer) : answer(found);
+  };
+
+  const revealOne = async (req: FastifyRequest, reply: FastifyReply, name: string) => {
+    req.auditSubresource = 'values';
+    const object = await doorOf(kindRegistry, req).reveal(contextOf(req), name);
+    reply.header('etag', `"${object.metadata.revision}"`);
+    reply.header('cache-control', 'no-store');
+    return send(req, reply, 200, object);
   };
 
   return { list, get };

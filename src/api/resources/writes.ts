@@ -21,6 +21,7 @@ export function writeHandlers(kindRegistry: KindRegistry) {
     const waitMs = kind.options.async ? durationParam(req.query as Query, 'wait', MAX_WAIT_MS) : undefined;
     const registry = doorOf(kindRegistry, req);
     const created = await registry.create(contextOf(req), req.body);
+    req.auditName = created.metadata.name;
     if (kind.options.async) return respondAsync(req, reply, registry, created, true, waitMs);
     reply.header('location', locationOf(kind.plural, created.metadata.name, created.metadata.namespace));
     return sendObject(req, reply, 201, created);

@@ -25,7 +25,11 @@ export const fleetFacade: Facade = {
     // fleet reads bodies itself (and answers 415 itself): take every body as bytes.
     fleet.removeAllContentTypeParsers();
     fleet.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-    fleet.setErrorHandler((err, req, reply) => sendFleetError(reply, toFleetError(err, req)));
+    fleet.setErrorHandler((err, req, reply) => {
+      // A 401's WWW-Authenticate, and the Retry-After of a 429 (login or rate limit) or a 503, hold at this door too.
+      if (err instanceof ApiError) for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+      return sendFleetError(reply, toFleetError(err, req));
+    });
     fleet.addHook('onSend', (_req, reply, payload, done) => {
       reply.header('server', FLEETD_SERVER);
       done(null, payload);

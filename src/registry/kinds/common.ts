@@ -98,7 +98,38 @@ export const TaskTemplate = Type.Object(
     driver: Type.Optional(Type.Union([Type.Literal('exec'), Type.Literal('unit')], { description: 'default: unit when unit options are given, else exec' })),
     command: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'program and its arguments' })),
     args: Type.Optional(Type.Array(Type.String(), { description: 'appended to command' })),
-    env: Type.Optional(Type.Record(Type.String(), Type.String())),
+    env: Type.Optional(
+      Type.Union(
+        [
+          Type.Record(Type.String(), Type.String()),
+          Type.Array(
+            Type.Object(
+              {
+                name: Type.String({ minLength: 1 }),
+                value: Type.Optional(Type.String()),
+                secretKeyRef: Type.Optional(
+                  Type.Object({ secret: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+                ),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        ],
+        { description: 'a map of values, or a list of {name, value} or {name, secretKeyRef: {secret, key}}' },
+      ),
+    ),
+    secrets: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            secret: Type.String({ minLength: 1 }),
+            path: Type.Optional(Type.String({ minLength: 1, description: 'directory under $DROVER_SECRETS_DIR (default: the secret\'s name)' })),
+          },
+          { additionalProperties: false },
+        ),
+        { description: "secrets whose keys the task gets as files (mode 0600) in $DROVER_SECRETS_DIR/<path>/<key>, removed with the task" },
+      ),
+    ),
     workingDir: Type.Optional(Type.String()),
     resources: Type.Optional(Resources),
     restartPolicy: Type.Optional(RestartPolicy),

@@ -6,7 +6,7 @@ import type { FieldError } from '../../errors.js';
 export function fieldErrors(errors: ValueErrorIterator | Iterable<ValueError>, prefix = ''): FieldError[] {
   const seen = new Set<string>();
   const out: FieldError[] = [];
-  for (const e of errors) {
+  for (const e of expandUnions(errors)) {
     const fe = fieldError(e, prefix);
     // Typebox reports a union mismatch once per branch; one message per path is enough.
     if (seen.has(fe.path)) continue;
@@ -14,6 +14,23 @@ export function fieldErrors(errors: ValueErrorIterator | Iterable<ValueError>, p
     out.push(fe);
   }
   return out;
+}
+
+/**
+ * A union whose value has the shape of one branch (env: a map, or a list) is reported by that
+ * branch's own errors ("/env/A: expected string"), not as "expected union value".
+ */
+function* expandUnions(errors: Iterable<ValueError>): Iterable<ValueError> {
+  for (const e of errors) {
+    if (e.type === ValueErrorType.Union && !literalOptions(e.schema)) {
+      const inner = e.errors.map((it) => [...it]).find((branch) => branch.length > 0 && branch.every((b) => b.path.length > e.path.length));
+      if (inner) {
+        yield* expandUnions(inner);
+        continue;
+      }
+    }
+    yield e;
+  }
 }
 
 /** Typebox's messages, reworded where they would puzzle a user. */

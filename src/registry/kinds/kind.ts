@@ -6,6 +6,7 @@ import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { FieldError } from '../../errors.js';
 import { ALL_VERBS, type AnyObject, type ApiObject, type QuotaUsage, type TaskTemplate, type Verb } from '../../model/index.js';
+import type { Sealer } from '../../security/keyring.js';
 import type { KindInfo } from '../../state/object.js';
 import type { Limits } from '../limits.js';
 import { API_VERSION, ObjectMeta } from './common.js';
@@ -22,6 +23,11 @@ export interface Lookup {
   names(plural: string): Iterable<string>;
   /** The namespaced kinds with objects in `namespace`, and how many each. */
   heldBy(namespace: string): { plural: string; count: number }[];
+}
+
+/** What the server lends a kind's strategy beyond the object: the keyring secrets are sealed with (undefined: the server has none). */
+export interface StrategyContext {
+  sealer?: Sealer;
 }
 
 export interface KindOptions<S extends TObject, St extends TObject> {
@@ -42,6 +48,14 @@ export interface KindOptions<S extends TObject, St extends TObject> {
    * machine ID resolved to the one machine it names): an admission step, as in Kubernetes.
    */
   prepare?: (obj: ApiObject<Static<S>, Static<St>>, lookup: Lookup) => ApiObject<Static<S>, Static<St>>;
+  /**
+   * The stored form of an object about to be written (on create `current` is undefined), after
+   * validation: secrets seal their values here, so the store, the watch cache and every read
+   * path only ever hold ciphertext.
+   */
+  toStored?: (next: ApiObject<Static<S>, Static<St>>, current: ApiObject<Static<S>, Static<St>> | undefined, ctx: StrategyContext) => ApiObject<Static<S>, Static<St>>;
+  /** The stored object with what toStored hid put back (secret values), for a caller allowed `<plural>/values`. */
+  reveal?: (stored: ApiObject<Static<S>, Static<St>>, ctx: StrategyContext) => ApiObject<Static<S>, Static<St>>;
   /** Rules the schema cannot express, on create and update; paths are JSON pointers from the object root. */
   validate?: (obj: ApiObject<Static<S>, Static<St>>, limits: Limits) => FieldError[];
   /** Refuses a delete (409, the message) the kind does not allow now: a namespace that still holds objects. */
