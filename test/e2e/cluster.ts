@@ -99,7 +99,16 @@ export async function startCluster(agentCount: number, opts: ClusterOptions = {}
             child.kill('SIGCONT'); // a test may have paused it: a stopped process never handles SIGTERM
             child.kill('SIGTERM');
           }
-          await exited;
+          // An agent that ignores SIGTERM is a bug to see, not a test that hangs until its timeout.
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), 20_000)));
+          const outcome = await Promise.race([exited, late]);
+          clearTimeout(timer);
+          if (outcome === 'late') {
+            child.kill('SIGKILL');
+            await exited;
+            throw new Error(`agent ${index} did not exit within 20 s of SIGTERM; its output:\n${stderr.slice(-4000)}`);
+          }
         },
       };
       cluster.agents[index] = agent;
