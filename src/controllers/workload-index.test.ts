@@ -69,7 +69,7 @@ describe('WorkloadIndex', () => {
       return { ...t, spec: { ...t.spec, template: { ...t.spec.template, driver: 'unit' } } } as Task;
     };
     for (const t of [unit('once.service', 'm1', 'Succeeded'), unit('bad.service', 'm1', 'Failed'), unit('gone.service', 'm3', 'Lost'), task('job-1', 'job', 'm2', 'Succeeded')]) index.change(undefined, t);
-    assert.deepEqual([...index.existing()].map((v) => [v.name, v.machine]).sort(), [['bad.service', 'm1'], ['once.service', 'm1']]);
+    assert.deepEqual([...index.existing()].map((v) => [v.name, v.machine]).sort(), [['default/bad.service', 'm1'], ['default/once.service', 'm1']]);
     const cluster = new Cluster(machines, index.existing());
     assert.deepEqual(Array.from(cluster.taskCount), [2, 0, 0]);
   });

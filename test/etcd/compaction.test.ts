@@ -55,13 +55,13 @@ describe('automatic compaction on etcd', { skip }, () => {
       const current = await store.currentRevision();
       assert.ok(current - compacted >= window, `kept ${current - compacted} revisions, the window is ${window}`);
 
-      await assert.rejects(store.get(`${prefix}/tasks/b`, { revision: oldRevision }), CompactedError);
+      await assert.rejects(store.get(`${prefix}/tasks/default/b`, { revision: oldRevision }), CompactedError);
       const gone = await http(`${url}/api/v1/tasks?limit=1&pageToken=${encodeURIComponent(token)}`);
       assert.equal(gone.status, 410, gone.text);
       const now = await http(`${url}/api/v1/tasks/b`);
       assert.equal(now.status, 200);
       assert.equal(now.json().metadata.labels.version, String(2 * window));
-      assert.equal((await store.get(`${prefix}/tasks/a`))?.modRevision, (await http(`${url}/api/v1/tasks/a`)).json().metadata.revision);
+      assert.equal((await store.get(`${prefix}/tasks/default/a`))?.modRevision, (await http(`${url}/api/v1/tasks/a`)).json().metadata.revision);
     } finally {
       await server?.close();
       await store.close();

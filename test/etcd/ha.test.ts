@@ -78,8 +78,8 @@ describe('drover servers on etcd', { skip }, () => {
       await until(() => servers.filter((s) => s.election?.isLeader).length === 1, 'one leader among the three servers', 10_000);
       const store = await EtcdStore.open({ endpoints: etcd.endpoints });
       try {
-        const key = await store.get(`${prefix}/tasks/from-a`);
-        assert.equal(JSON.parse(key!.value).metadata.name, 'from-a', 'objects are readable JSON under <prefix>/<plural>/<name>');
+        const key = await store.get(`${prefix}/tasks/default/from-a`);
+        assert.equal(JSON.parse(key!.value).metadata.name, 'from-a', 'objects are readable JSON under <prefix>/<plural>/<namespace>/<name>');
       } finally {
         await store.close();
       }

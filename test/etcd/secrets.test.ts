@@ -48,7 +48,7 @@ describe('secrets on etcd', { skip }, () => {
 
       const kvs = await client.getAll().prefix(prefix).buffers();
       const stored = Object.entries(kvs);
-      assert.ok(stored.some(([k, v]) => k.endsWith('/secrets/db') && v.includes('"password":"<redacted>"')), 'the secret is not where the test looks');
+      assert.ok(stored.some(([k, v]) => k.endsWith('/secrets/default/db') && v.includes('"password":"<redacted>"')), 'the secret is not where the test looks');
       for (const [k, v] of stored) {
         assert.ok(!k.includes(value) && !v.includes(value), `etcd key ${k} holds the value in plain text`);
       }

@@ -54,18 +54,18 @@ describe('writes through a stale cache on etcd', { skip }, () => {
     try {
       const services = a.resources('services');
       const template = { command: ['true'] };
-      await services.create({ apiVersion: 'drover/v1', kind: 'Service', metadata: { name: 'web' }, spec: { replicas: 1, template }, status: {} } as never);
-      await until(() => b.resources('services').get('web'), 'server B to see the service');
+      await services.create({ apiVersion: 'drover/v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 1, template }, status: {} } as never);
+      await until(() => b.resources('services').get('default/web'), 'server B to see the service');
 
       slowB.hold();
-      await services.update('web', (cur) => ({ ...cur, spec: { ...cur.spec, replicas: 2 } }));
+      await services.update('default/web', (cur) => ({ ...cur, spec: { ...cur.spec, replicas: 2 } }));
       await storeA.put(`/outside${prefix}`, 'moves etcd past anything under the prefix');
-      assert.equal((b.resources('services').get('web')?.spec as { replicas: number }).replicas, 1, 'B still has the old version');
+      assert.equal((b.resources('services').get('default/web')?.spec as { replicas: number }).replicas, 1, 'B still has the old version');
 
       slowB.releaseAfterNextTxn();
       let timer: NodeJS.Timeout | undefined;
       const updated = await Promise.race([
-        b.resources('services').update('web', (cur) => ({ ...cur, metadata: { ...cur.metadata, labels: { touched: 'on-b' } } })),
+        b.resources('services').update('default/web', (cur) => ({ ...cur, metadata: { ...cur.metadata, labels: { touched: 'on-b' } } })),
         new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the update on B never finished')), 10_000))),
       ]).finally(() => clearTimeout(timer));
       assert.equal((updated.spec as { replicas: number }).replicas, 2, "B's update applied to A's version");
@@ -116,7 +116,7 @@ describe('a server whose store watch fails on etcd', { skip }, () => {
     const b = await State.open({ store: failingB.store, kinds, prefix, onError: (err) => errors.push(err) });
     try {
       const services = a.resources('services');
-      const service = (name: string) => ({ apiVersion: 'drover/v1', kind: 'Service', metadata: { name }, spec: { replicas: 1, template: { command: ['true'] } }, status: {} }) as never;
+      const service = (name: string) => ({ apiVersion: 'drover/v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { replicas: 1, template: { command: ['true'] } }, status: {} }) as never;
       await services.create(service('kept'));
       await services.create(service('changed'));
       await services.create(service('deleted'));
@@ -125,19 +125,19 @@ describe('a server whose store watch fails on etcd', { skip }, () => {
       b.cache('services').subscribe({}, { send: (ev, type) => seen.push(`${type} ${ev.name}`), bookmark: () => {} }, b.revision);
 
       failingB.hold();
-      await services.update('changed', (cur) => ({ ...cur, metadata: { ...cur.metadata, labels: { v: '2' } } }));
-      await services.delete('deleted');
+      await services.update('default/changed', (cur) => ({ ...cur, metadata: { ...cur.metadata, labels: { v: '2' } } }));
+      await services.delete('default/deleted');
       await services.create(service('added'));
       failingB.fail();
 
-      await until(() => b.resources('services').get('added'), 'server B to list again');
+      await until(() => b.resources('services').get('default/added'), 'server B to list again');
       assert.deepEqual(b.resources('services').list().map((s) => s.metadata.name), ['added', 'changed', 'kept']);
-      assert.equal(b.resources('services').get('changed')?.metadata.labels?.v, '2');
+      assert.equal(b.resources('services').get('default/changed')?.metadata.labels?.v, '2');
       assert.deepEqual(seen.sort(), ['ADDED added', 'DELETED deleted', 'MODIFIED changed']);
       assert.ok(errors.some((e) => e instanceof CompactedError), 'the failure was reported');
       // And it watches again: a later write arrives as usual.
       await services.create(service('later'));
-      await until(() => b.resources('services').get('later'), 'a write after the relist to reach server B');
+      await until(() => b.resources('services').get('default/later'), 'a write after the relist to reach server B');
     } finally {
       await a.close();
       await b.close();
