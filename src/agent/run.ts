@@ -1,6 +1,7 @@
 // Assembles a running agent: drivers, its small HTTP API (for the server's log/kill/exec
 // proxy) and the agent loop. Used by `drover agent`, `drover dev` and tests.
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { shimPath as defaultShimPath } from '../paths.js';
 import { parseListen } from '../net/listen.js';
@@ -47,6 +48,10 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const drivers = { exec: new ExecDriver(shim, logMax), unit };
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
   const id = resolveMachineId(resolve(opts.dataDir), opts.id, opts.systemMachineIdFile);
+  const closed = closedToOthers(resolve(opts.dataDir));
+  if (closed) {
+    logger.warn(`${closed} cannot be searched by other users (no o+x): tasks that run as another user (user: in a template, User= in a unit) cannot reach their secret files under ${resolve(opts.dataDir)}; chmod o+x ${closed}, or put --data elsewhere`);
+  }
   const advertised = opts.advertise ? new URL(opts.advertise).hostname.replace(/^\[|\]$/g, '') : undefined;
   const identity = await nodeIdentity({
     server: opts.server,
@@ -109,4 +114,16 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         await app.close();
       })()),
   };
+}
+
+/** The first directory on the way to `dir` (itself included) that other users may not search, if any. */
+function closedToOthers(dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      if ((statSync(d).mode & 0o001) === 0) return d;
+    } catch {
+      // Not there yet (the agent makes it): its parent decides.
+    }
+    if (dirname(d) === d) return undefined;
+  }
 }

@@ -17,3 +17,4 @@ export * from './verbs.js';
 export * from './namespace.js';
 export * from './rbac.js';
 export * from './quota.js';
+export * from './json.js';

@@ -4,7 +4,7 @@
 // spec.machine=<machine>: see ClusterAuthorizer.listRestriction), write the status of the tasks bound to its machine and remove its
 // finalizer from them, and nothing else. It is asked before RBAC and decides alone for nodes,
 // so no RoleBinding can widen what a stolen agent credential exposes beyond its own machine.
-import { NODE_USER_PREFIX, NODES_GROUP, type AnyObject, type Task } from '../model/index.js';
+import { NODE_USER_PREFIX, NODES_GROUP, sameJson, type AnyObject, type Task } from '../model/index.js';
 import type { Attributes } from './authorizer.js';
 import type { Principal } from './principal.js';
 
@@ -60,9 +60,10 @@ export class NodeAuthorizer {
   admit(p: Principal, attrs: Attributes, next: AnyObject, current: AnyObject | undefined): string | undefined {
     const machine = nodeMachine(p);
     if (machine === undefined || attrs.resource !== 'tasks' || attrs.subresource !== undefined || !current) return undefined;
-    const strip = (o: AnyObject) => JSON.stringify({ spec: o.spec, labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {}, owners: o.metadata.ownerReferences ?? [] });
+    // As JSON documents: the decoded write and the stored object need not list keys in one order.
+    const strip = (o: AnyObject) => ({ spec: o.spec, labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {}, owners: o.metadata.ownerReferences ?? [] });
     const removedOnly = (next.metadata.finalizers ?? []).every((f) => current.metadata.finalizers?.includes(f));
-    if (strip(next) !== strip(current) || !removedOnly) return `agent of machine ${machine} may only remove its finalizer from a task's metadata; status goes to /status`;
+    if (!sameJson(strip(next), strip(current)) || !removedOnly) return `agent of machine ${machine} may only remove its finalizer from a task's metadata; status goes to /status`;
     return undefined;
   }
 }

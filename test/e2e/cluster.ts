@@ -3,7 +3,7 @@
 // find the processes tasks started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client, Machine, Task } from '../../src/client/client.js';
 import { ApiError } from '../../src/errors.js';
@@ -55,6 +55,9 @@ export async function startCluster(agentCount: number, opts: ClusterOptions = {}
   const server = await startTestServer({ machineGraceSeconds: opts.machineGraceSeconds ?? 4 });
   const marker = `drover-e2e-${randomBytes(6).toString('hex')}`;
   const root = tempDir('drover-agents-');
+  // Tasks that run as another user (nobody) must reach their secret files under an agent's data
+  // dir, as under /var/lib: the temporary directory is 0700.
+  chmodSync(root, 0o711);
   const cluster: Cluster = {
     server,
     client: server.client,

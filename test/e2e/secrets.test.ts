@@ -71,6 +71,28 @@ describe('secrets reach their tasks only', () => {
     assert.ok(!c.agents[0]!.output().includes(value), "the agent's own log holds the value");
   });
 
+  it("a task running as another user reads its secret files, which belong to that user alone", async () => {
+    const value = `pw-${randomBytes(8).toString('hex')}`;
+    await c.client.resource('secrets').create({ metadata: { name: 'nobodys' }, spec: { data: { pass: value } } });
+    await c.client.tasks.create({
+      metadata: { name: 'as-nobody' },
+      spec: { template: { user: 'nobody', command: ['sh', '-c', 'echo "ID=$(id -u) DIR=$DROVER_SECRETS_DIR FILE=$(cat "$DROVER_SECRETS_DIR/nobodys/pass")"; sleep 300'], env: env(), secrets: [{ secret: 'nobodys' }] } },
+    });
+    let seen = '';
+    const log = await until(async () => {
+      const text = await logOf('as-nobody');
+      seen = `log ${JSON.stringify(text)}, status ${JSON.stringify((await c.client.tasks.get('as-nobody')).status)}`;
+      return /FILE=\S+/.test(text) && text;
+    }, () => `the task to print its secret (${seen})`);
+    assert.match(log, new RegExp(`ID=65534 DIR=\\S+ FILE=${value}\\n`));
+    const dir = /DIR=(\S+)/.exec(log)![1]!;
+    const file = join(dir, 'nobodys', 'pass');
+    assert.deepEqual([statSync(file).uid, statSync(file).mode & 0o777], [65534, 0o600]);
+    assert.deepEqual([statSync(dir).uid, statSync(dir).mode & 0o777], [65534, 0o700]);
+    await c.client.tasks.delete('as-nobody');
+    await until(async () => !(await c.client.tasks.find('as-nobody')), 'the task to be deleted');
+  });
+
   it('a task whose secret is missing does not start and says why; it starts once the secret exists', async () => {
     await c.client.tasks.create({
       metadata: { name: 'waits' },

@@ -85,6 +85,20 @@ describe('agents reach only their own machine and tasks', () => {
     });
   }
 
+  it("an agent removes its finalizer from the tasks a deleted service owned, and they go (the controller's key order is not the agent's)", async () => {
+    await s.client.services.create({ metadata: { name: 'owned' }, spec: { replicas: 2, template: { command: ['sleep', '1000'] } } });
+    await until(async () => {
+      const ts = (await s.client.tasks.list()).items.filter((t) => t.metadata.name.startsWith('owned-'));
+      return ts.length === 2 && ts.every((t) => t.status?.phase === 'Running');
+    }, "the service's tasks to run");
+    await s.client.services.delete('owned');
+    let left: string[] = [];
+    await until(async () => {
+      left = (await s.client.tasks.list()).items.filter((t) => t.metadata.name.startsWith('owned-')).map((t) => `${t.metadata.name} ${t.status?.phase}`);
+      return left.length === 0;
+    }, () => `the owned tasks to be gone (left: ${left.join(', ')})`, 15_000);
+  });
+
   it("B's stolen token exposes B's task, never A's", async () => {
     const [, b] = nodes as [Node, Node];
     assert.equal((await raw(api('/tasks/on-1'), as(b, 'token'))).status, 200);
