@@ -57,9 +57,12 @@ export function drover(args: string[], opts: DroverOptions = {}): Promise<Drover
   });
 }
 
-/** A drover command against `server`; fails the test with its output unless it exits 0. */
-export function cli(server: string) {
-  const run = (args: string[], opts: DroverOptions = {}) => drover(['--server', server, ...args], opts);
+/**
+ * A drover command against `server` (with `token`, the credential of a server that authenticates);
+ * `ok` fails the test with its output unless it exits 0.
+ */
+export function cli(server: string, token?: string) {
+  const run = (args: string[], opts: DroverOptions = {}) => drover(['--server', server, ...args], token ? { ...opts, env: { DROVER_TOKEN: token, ...opts.env } } : opts);
   return {
     run,
     ok: async (args: string[], opts: DroverOptions = {}): Promise<string> => {

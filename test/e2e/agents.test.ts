@@ -15,7 +15,7 @@ const pidAlive = (pid: number) => {
 describe('agents run services across machines', () => {
   let c: Cluster;
   before(async () => {
-    c = await startCluster(3);
+    c = await startCluster(3, { secure: true });
   });
   after(async () => {
     await c.close();
@@ -76,9 +76,9 @@ describe('agents run services across machines', () => {
       return cur.status?.phase === 'Failed' && cur;
     }, 'the one-off task to finish');
     assert.equal(done.status?.exitCode, 3);
-    const log = await (await fetch(`${c.server.url}/api/v1/tasks/${t.metadata.name}/log`)).text();
+    const log = await (await fetch(`${c.server.url}/api/v1/tasks/${t.metadata.name}/log`, { headers: c.auth })).text();
     assert.equal(log, 'out-line\nerr-line\n');
-    const stderr = await (await fetch(`${c.server.url}/api/v1/tasks/${t.metadata.name}/log?stream=stderr`)).text();
+    const stderr = await (await fetch(`${c.server.url}/api/v1/tasks/${t.metadata.name}/log?stream=stderr`, { headers: c.auth })).text();
     assert.equal(stderr, 'err-line\n');
     await c.client.tasks.delete(t.metadata.name);
   });
@@ -174,7 +174,7 @@ describe('agents run services across machines', () => {
     const [t] = await tasksOf('spread');
     const res = await fetch(`${c.server.url}/api/v1/tasks/${t!.metadata.name}/exec`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...c.auth },
       body: JSON.stringify({ command: ['sh', '-c', 'echo "$DROVER_E2E"; exit 4'] }),
     });
     assert.equal(res.status, 200);

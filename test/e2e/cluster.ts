@@ -9,6 +9,7 @@ import type { Client, Machine, Task } from '../../src/client/client.js';
 import { ApiError } from '../../src/errors.js';
 import { packageRoot } from '../../src/paths.js';
 import { startTestServer, tempDir, until, type TestServer } from '../helpers.js';
+import { systemContext } from '../../src/registry/index.js';
 
 export interface AgentProcess {
   id: string;
@@ -34,6 +35,8 @@ export interface AgentStart {
 export interface Cluster {
   server: TestServer;
   client: Client;
+  /** Headers a raw request needs: the administrator's token on a secure cluster, else none. */
+  auth: Record<string, string>;
   agents: AgentProcess[];
   /** A marker put into every task's environment by `env()`, to find its processes. */
   marker: string;
@@ -47,12 +50,20 @@ export interface ClusterOptions {
   labels?: (i: number) => Record<string, string>;
   /** More `drover agent` flags for every agent (e.g. --usage-interval). */
   agentArgs?: string[];
+  /**
+   * Authenticate as `drover server` and `drover dev` do: agents join with a join token and act as
+   * their node identity, under the node authorizer (plain HTTP to the server, as drover dev).
+   */
+  secure?: boolean;
 }
 
 export async function startCluster(agentCount: number, opts: ClusterOptions = {}): Promise<Cluster> {
   // A few seconds of grace: short enough for failover tests, long enough that a restarted agent
   // on a loaded CI machine is back before its machine counts as lost.
-  const server = await startTestServer({ machineGraceSeconds: opts.machineGraceSeconds ?? 4 });
+  const server = await startTestServer({ machineGraceSeconds: opts.machineGraceSeconds ?? 4, ...(opts.secure ? { auth: true } : {}) });
+  const joinToken = opts.secure
+    ? (await server.server.registry.credentials!.createToken(systemContext, { user: 'system:bootstrap', purpose: 'join', ttlSeconds: 3_600, description: 'e2e agents' })).token
+    : undefined;
   const marker = `drover-e2e-${randomBytes(6).toString('hex')}`;
   const root = tempDir('drover-agents-');
   // Tasks that run as another user (nobody) must reach their secret files under an agent's data
@@ -61,6 +72,7 @@ export async function startCluster(agentCount: number, opts: ClusterOptions = {}
   const cluster: Cluster = {
     server,
     client: server.client,
+    auth: server.server.adminToken ? { authorization: `Bearer ${server.server.adminToken}` } : {},
     agents: [],
     marker,
     env: (extra = {}) => ({ DROVER_E2E: marker, ...extra }),
@@ -73,7 +85,7 @@ export async function startCluster(agentCount: number, opts: ClusterOptions = {}
       const previousEndpoint = (await server.client.machines.find(id))?.status?.agentEndpoint;
       const child = spawn(
         process.execPath,
-        [join(packageRoot, 'bin', 'drover.js'), 'agent', '--server', server.url, '--data', dataDir, '--id', id, '--labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','), '--log-level', 'warn', ...(opts.agentArgs ?? []), ...(o.args ?? [])],
+        [join(packageRoot, 'bin', 'drover.js'), 'agent', '--server', server.url, '--data', dataDir, '--id', id, '--labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','), '--log-level', 'warn', ...(joinToken ? ['--join-token', joinToken] : []), ...(opts.agentArgs ?? []), ...(o.args ?? [])],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       // Its log (pino, on stdout) and its messages (stderr), together.

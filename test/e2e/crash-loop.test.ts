@@ -8,11 +8,11 @@ import { startCluster, type Cluster } from './cluster.js';
 describe('crash loops back off', () => {
   let c: Cluster;
   before(async () => {
-    c = await startCluster(1);
+    c = await startCluster(1, { secure: true });
   });
   after(() => c.close());
 
-  const revision = async () => (await http(`${c.server.url}/api/v1/system/time`)).json().revision as number;
+  const revision = async () => (await http(`${c.server.url}/api/v1/system/time`, { headers: c.auth })).json().revision as number;
 
   it('a service whose task exits 1 at once is replaced with a backoff, says CrashLoopBackOff, and writes little', async () => {
     await c.client.services.create({

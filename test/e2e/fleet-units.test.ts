@@ -15,8 +15,8 @@ describe('fleet units on real agents', () => {
   let c: Cluster;
   let f: ReturnType<typeof fleet>;
   before(async () => {
-    c = await startCluster(2, { machineGraceSeconds: 15, labels: (i) => ({ agent: String(i), region: i === 0 ? 'eu' : 'us' }) });
-    f = fleet(c.server.url);
+    c = await startCluster(2, { secure: true, machineGraceSeconds: 15, labels: (i) => ({ agent: String(i), region: i === 0 ? 'eu' : 'us' }) });
+    f = fleet(c.server.url, undefined, c.auth);
   });
   after(() => c.close());
 

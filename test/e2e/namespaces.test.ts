@@ -10,7 +10,7 @@ import { processesWith, startCluster, type Cluster } from './cluster.js';
 describe('agents and namespaces', () => {
   let c: Cluster;
   before(async () => {
-    c = await startCluster(1);
+    c = await startCluster(1, { secure: true });
     await c.client.resource('namespaces').create({ metadata: { name: 'team' } });
   });
   after(async () => {
@@ -29,12 +29,12 @@ describe('agents and namespaces', () => {
     }, 'the task of "team" to succeed');
     assert.equal(done.metadata.namespace, 'team');
     await until(async () => (await c.client.tasks.get('hello')).status?.phase === 'Succeeded', 'the task of "default" to succeed');
-    const log = await (await fetch(`${c.server.url}/api/v1/namespaces/team/tasks/hello/log`)).text();
+    const log = await (await fetch(`${c.server.url}/api/v1/namespaces/team/tasks/hello/log`, { headers: c.auth })).text();
     assert.equal(log, 'from-team\n');
-    const defaultLog = await (await fetch(`${c.server.url}/api/v1/tasks/hello/log`)).text();
+    const defaultLog = await (await fetch(`${c.server.url}/api/v1/tasks/hello/log`, { headers: c.auth })).text();
     assert.equal(defaultLog, 'from-default\n');
     // The CLI: -n picks the namespace for logs and describe; without it, "default".
-    const d = cli(c.server.url);
+    const d = cli(c.server.url, c.server.server.adminToken);
     assert.equal(await d.ok(['logs', 'task/hello', '-n', 'team']), 'from-team\n');
     assert.equal(await d.ok(['logs', 'task/hello']), 'from-default\n');
     assert.match(await d.ok(['describe', 'task/hello', '-n', 'team']), /Namespace:\s+team[\s\S]*from-team/);

@@ -9,7 +9,7 @@ import { processesWith, startCluster, type Cluster } from './cluster.js';
 describe('tasks run as their user', () => {
   let c: Cluster;
   before(async () => {
-    c = await startCluster(1);
+    c = await startCluster(1, { secure: true });
   });
   after(async () => {
     await c.close();
@@ -21,7 +21,7 @@ describe('tasks run as their user', () => {
       const t = await c.client.tasks.get(name);
       return ['Succeeded', 'Failed'].includes(t.status?.phase ?? '') && t;
     }, `task ${name} to finish`);
-  const logOf = async (name: string) => (await fetch(`${c.server.url}/api/v1/tasks/${name}/log`)).text();
+  const logOf = async (name: string) => (await fetch(`${c.server.url}/api/v1/tasks/${name}/log`, { headers: c.auth })).text();
 
   it('user: nobody runs with uid 65534, and its primary group', async () => {
     await c.client.tasks.create({ metadata: { name: 'as-nobody' }, spec: { template: { command: ['sh', '-c', 'id -u; id -g; echo $USER'], user: 'nobody', env: c.env() } } });

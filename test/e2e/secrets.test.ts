@@ -13,14 +13,14 @@ import { processesWith, startCluster, type Cluster } from './cluster.js';
 describe('secrets reach their tasks only', () => {
   let c: Cluster;
   before(async () => {
-    c = await startCluster(1);
+    c = await startCluster(1, { secure: true });
   });
   after(async () => {
     await c.close();
     assert.deepEqual(processesWith(c.marker), [], 'no task process may outlive the suite');
   });
 
-  const logOf = async (name: string) => (await fetch(`${c.server.url}/api/v1/tasks/${name}/log`)).text();
+  const logOf = async (name: string) => (await fetch(`${c.server.url}/api/v1/tasks/${name}/log`, { headers: c.auth })).text();
   const env = (extra: EnvVar[] = []): EnvVar[] => [{ name: 'DROVER_E2E', value: c.marker }, ...extra];
   const files = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }) : []);
 
@@ -61,7 +61,7 @@ describe('secrets reach their tasks only', () => {
     }, 'the other task to print what it sees');
     assert.ok(!other.includes(value), 'a task that does not refer to the secret got its value');
     assert.match(other, /SECRETS_DIR=\[\]/);
-    const secrets = (await (await fetch(`${c.server.url}/api/v1/tasks/bystander/secrets`)).json()) as { env: object; files: unknown[] };
+    const secrets = (await (await fetch(`${c.server.url}/api/v1/tasks/bystander/secrets`, { headers: c.auth })).json()) as { env: object; files: unknown[] };
     assert.deepEqual(secrets, { kind: 'TaskSecrets', env: {}, files: [] });
 
     await c.client.tasks.delete('uses-secret');

@@ -17,7 +17,7 @@ describe('timer units and unit types drover does not run', () => {
   let c: Cluster;
   let work: string;
   before(async () => {
-    c = await startCluster(1, { machineGraceSeconds: 15 });
+    c = await startCluster(1, { secure: true, machineGraceSeconds: 15 });
     work = tempDir('drover-timers-');
   });
   after(async () => {
@@ -28,7 +28,7 @@ describe('timer units and unit types drover does not run', () => {
 
   const opt = (section: string, name: string, value: string): Option => ({ section, name, value });
   const put = async (name: string, desiredState: string, options: Option[]) => {
-    const r = await fleet(c.server.url).put(`/units/${name}`, { desiredState, options });
+    const r = await fleet(c.server.url, undefined, c.auth).put(`/units/${name}`, { desiredState, options });
     assert.equal(r.status, 201, r.text);
   };
   const tasksOf = async (unit: string): Promise<Task[]> => (await c.client.tasks.list({ fieldSelector: `metadata.owner=${unit}` })).items;
@@ -90,8 +90,8 @@ describe('timer units and unit types drover does not run', () => {
     assert.equal(stateOf(timerNow), 'active/waiting');
     assert.match(timerNow!.status?.message ?? '', /^waiting: next elapse \S+, activating tick\.service; last triggered tick\.service at /);
 
-    await fleet(c.server.url).del('/units/tick.timer');
-    await fleet(c.server.url).del('/units/tick.service');
+    await fleet(c.server.url, undefined, c.auth).del('/units/tick.timer');
+    await fleet(c.server.url, undefined, c.auth).del('/units/tick.service');
     let left: Task[] = [];
     await until(
       async () => (left = [...(await tasksOf('tick.timer')), ...(await tasksOf('tick.service'))]).length === 0,
@@ -118,11 +118,11 @@ describe('timer units and unit types drover does not run', () => {
     await until(() => lines(out).length >= 2, 'the timer to start it again', 15_000);
     const states = await c.client.tasks.list({ fieldSelector: 'metadata.owner=flaky.service' });
     assert.equal(states.items.length, 1, 'no new task: the same one is started again');
-    const fleetState = (await fleet(c.server.url).get('/state?unitName=flaky.service')).json().states?.[0];
+    const fleetState = (await fleet(c.server.url, undefined, c.auth).get('/state?unitName=flaky.service')).json().states?.[0];
     assert.equal(fleetState?.systemdLoadState, 'loaded');
 
-    await fleet(c.server.url).del('/units/flaky.timer');
-    await fleet(c.server.url).del('/units/flaky.service');
+    await fleet(c.server.url, undefined, c.auth).del('/units/flaky.timer');
+    await fleet(c.server.url, undefined, c.auth).del('/units/flaky.service');
     await until(async () => (await tasksOf('flaky.timer')).length + (await tasksOf('flaky.service')).length === 0, 'the units to be gone', 20_000);
   });
 
@@ -156,7 +156,7 @@ describe('timer units and unit types drover does not run', () => {
     await until(async () => stateOf((await tasksOf('p.timer'))[0]) === 'active/elapsed', 'the persistent timer to be elapsed after its run', 15_000);
     assert.deepEqual(lines(outP), ['ran'], 'made up once');
     assert.deepEqual(lines(outQ), [], 'a timer without Persistent= does not make up a missed run');
-    for (const u of ['p.timer', 'q.timer', 'p.service', 'q.service']) await fleet(c.server.url).del(`/units/${u}`);
+    for (const u of ['p.timer', 'q.timer', 'p.service', 'q.service']) await fleet(c.server.url, undefined, c.auth).del(`/units/${u}`);
   });
 
   it('a timer whose service is not loaded on its machine says so and what to do, and stays elapsed', async () => {
@@ -170,7 +170,7 @@ describe('timer units and unit types drover does not run', () => {
       /^elapsed: no trigger left to wait for; elapsed at \S+ but could not start lonely\.service: lonely\.service is not loaded on this machine: load it, and give the timer MachineOf=lonely\.service in its \[X-Fleet\] section$/,
     );
     assert.equal(t.status?.phase, 'Running', 'an elapsed timer stays active (RemainAfterElapse=yes)');
-    await fleet(c.server.url).del('/units/lonely.timer');
+    await fleet(c.server.url, undefined, c.auth).del('/units/lonely.timer');
   });
 
   it('a .socket unit fails at once, failed/failed, with a message saying drover does not run it, and is not restarted', async () => {
@@ -185,6 +185,6 @@ describe('timer units and unit types drover does not run', () => {
     // The service has seen it fail (its state says so), and keeps it where it failed: no new task.
     await until(async () => (await c.client.services.get('echo.socket')).status?.state === 'failed', 'the unit to show failed', 15_000);
     assert.deepEqual((await tasksOf('echo.socket')).map((t) => t.metadata.uid), [failed.metadata.uid], 'failed once: not replaced');
-    await fleet(c.server.url).del('/units/echo.socket');
+    await fleet(c.server.url, undefined, c.auth).del('/units/echo.socket');
   });
 });

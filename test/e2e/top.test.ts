@@ -17,8 +17,8 @@ describe('drover top: usage measured by the agents', () => {
   const dir = tempDir('drover-top-');
   before(async () => {
     // Short intervals so figures arrive within a test's deadline; the defaults are 10 s and 5 s.
-    c = await startCluster(1, { agentArgs: ['--usage-interval', '0.5', '--memory-check-interval', '0.2'] });
-    drover = cli(c.server.url);
+    c = await startCluster(1, { secure: true, agentArgs: ['--usage-interval', '0.5', '--memory-check-interval', '0.2'] });
+    drover = cli(c.server.url, c.server.server.adminToken);
   });
   after(async () => {
     await c.close();

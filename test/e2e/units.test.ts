@@ -23,7 +23,7 @@ describe('the unit driver runs systemd services', () => {
   before(async () => {
     // One machine: the dependencies between units (After=, BindsTo=) are per machine. A grace
     // long enough that an agent restarted under load keeps its machine (and its tasks).
-    c = await startCluster(1, { machineGraceSeconds: 15 });
+    c = await startCluster(1, { secure: true, machineGraceSeconds: 15 });
     work = tempDir('drover-units-');
   });
   after(async () => {
@@ -40,7 +40,7 @@ describe('the unit driver runs systemd services', () => {
   const taskOf = async (service: string): Promise<Task | undefined> =>
     (await c.client.tasks.list({ fieldSelector: `metadata.owner=${service}` })).items.find((t) => !['Lost'].includes(t.status?.phase ?? ''));
   const stateOf = (t: Task | undefined) => (t?.status?.unitState ? `${t.status.unitState.active}/${t.status.unitState.sub}` : undefined);
-  const logOf = async (t: Task) => (await fetch(`${c.server.url}/api/v1/tasks/${t.metadata.name}/log`)).text();
+  const logOf = async (t: Task) => (await fetch(`${c.server.url}/api/v1/tasks/${t.metadata.name}/log`, { headers: c.auth })).text();
   const deleteService = async (name: string) => {
     await c.client.services.delete(name);
     await until(async () => !(await taskOf(name)), `the tasks of ${name} to be gone`, 20_000);

@@ -5,16 +5,17 @@ import { http } from '../helpers.js';
 
 export const JSON_HEADERS = { 'content-type': 'application/json' };
 
-export function fleet(base: string, prefix = '/fleet/v1') {
+/** `auth`: headers every request carries (a secure server's token). */
+export function fleet(base: string, prefix = '/fleet/v1', auth: Record<string, string> = {}) {
   const url = (p: string) => `${base}${prefix}${p}`;
   return {
     url,
-    get: (p: string) => http(url(p)),
+    get: (p: string) => http(url(p), { headers: auth }),
     put: (p: string, body: unknown, headers: Record<string, string> = JSON_HEADERS) =>
-      http(url(p), { method: 'PUT', headers, body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    del: (p: string) => http(url(p), { method: 'DELETE' }),
-    patch: (p: string, body: unknown) => http(url(p), { method: 'PATCH', headers: JSON_HEADERS, body: JSON.stringify(body) }),
-    req: (method: string, p: string) => http(url(p), { method }),
+      http(url(p), { method: 'PUT', headers: { ...auth, ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    del: (p: string) => http(url(p), { method: 'DELETE', headers: auth }),
+    patch: (p: string, body: unknown) => http(url(p), { method: 'PATCH', headers: { ...auth, ...JSON_HEADERS }, body: JSON.stringify(body) }),
+    req: (method: string, p: string) => http(url(p), { method, headers: auth }),
   };
 }
 
