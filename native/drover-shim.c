@@ -156,8 +156,11 @@ struct stream {
 static void log_open(struct logfile *l) {
   char path[4200];
   snprintf(path, sizeof path, "%s/output.log", dir);
-  l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  /* 0600: a task's output may hold what it was given (secrets); the agent reads it for the API,
+     other local users (other tasks' users) must not. fchmod: a log an older shim made 0644. */
+  l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (l->fd < 0) die("open log");
+  (void)fchmod(l->fd, 0600);
   struct stat st;
   l->size = fstat(l->fd, &st) == 0 ? st.st_size : 0;
 }

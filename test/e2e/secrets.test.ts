@@ -50,6 +50,7 @@ describe('secrets reach their tasks only', () => {
     assert.equal(readFileSync(join(dir, 'db', 'user'), 'utf8'), 'app');
     const taskDir = join(dir, '..');
     assert.equal(statSync(join(taskDir, 'env')).mode & 0o777, 0o600, "the shim's env file holds the value: 0600 too");
+    assert.equal(statSync(join(taskDir, 'output.log')).mode & 0o777, 0o600, 'the log may hold what the task printed of it: 0600 too');
 
     // The values never enter the task object or its status.
     const task = await c.client.tasks.get('uses-secret');
