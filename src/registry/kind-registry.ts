@@ -3,9 +3,10 @@
 // authorize, decode → defaults → validate, the kind's strategy hooks (validate update, status
 // transitions), then compare-and-swap through state/. Errors are the API's catalog.
 import { AlreadyExists, BadRequest, Conflict, Forbidden, Gone, Invalid, NotFound, type FieldError } from '../errors.js';
-import { DEFAULT_NAMESPACE, namespaceNameProblem, runsAsRoot, type AnyObject, type QuotaUsage, type TaskTemplate, type Verb } from '../model/index.js';
-import { sameJson } from '../state/resources.js';
+import { DEFAULT_NAMESPACE, namespaceNameProblem, type AnyObject, type QuotaUsage, type Verb } from '../model/index.js';
 import { denialMessage, type Attributes, type Authorizer } from '../security/authorizer.js';
+import { admitWrite } from './admission.js';
+import { checkUrlName, nameOfBody, namespaceOfBody } from './body-names.js';
 import type { Resources } from '../state/resources.js';
 import type { State } from '../state/state.js';
 import type { Entry, WatchCache, WatchFilter } from '../state/watch-cache.js';
@@ -14,10 +15,11 @@ import { decodeObject, decodeStatus, requireObjectBody } from './decode.js';
 import type { Kind, Lookup, StrategyContext } from './kinds/kind.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { listPage, type ListPage, type ListRequest } from './list.js';
-import { nameProblem } from './names.js';
 import { applyPatch, type Patch } from './patch.js';
 import { checkPatchedPreconditions, withBodyPreconditions, type Preconditions } from './preconditions.js';
 import { authorize } from './authorize.js';
+
+export { checkUrlName };
 import type { QuotaGate } from './quota-gate.js';
 
 /** What every view of a kind shares. */
@@ -420,31 +422,9 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     );
   }
 
-  /**
-   * What the caller may write beyond the verb, as Kubernetes' admission does: a template that
-   * runs as root needs tasks/root (a caller without it gets the default user filled in when the
-   * template names none), privileged changes need their subresource (tasks/bind), and the
-   * authorizer may narrow the change (an agent only removes its finalizer). Checked on create
-   * and whenever the template changes, so a non-admin may still scale an admin's root service.
-   */
+  /** See admitWrite (registry/admission.ts). */
   private admitted(ctx: RequestContext, obj: T, current: T | undefined): T {
-    const p = ctx.principal;
-    const namespace = this.objectNamespace;
-    const name = obj.metadata.name;
-    const templateOf = this.kind.options.template as ((o: T) => TaskTemplate | undefined) | undefined;
-    const template = templateOf?.(obj);
-    if (template && (!current || !sameJson(template, templateOf!(current)))) {
-      const root: Attributes = { verb: 'create', resource: 'tasks', subresource: 'root', namespace, name };
-      if (!this.authorizer.allowed(p, root)) {
-        if (template.user === undefined && this.defaultTaskUser) template.user = this.defaultTaskUser;
-        if (runsAsRoot(template)) throw new Forbidden(`${denialMessage(p, root)}: the template would run as root; set user (User= in a unit) to another user`);
-      }
-    }
-    const privileges = (this.kind.options.privileges as ((n: T, c: T | undefined) => string[]) | undefined)?.(obj, current) ?? [];
-    for (const subresource of privileges) authorize(this.authorizer, ctx, { verb: 'create', resource: this.kind.plural, subresource, namespace, name });
-    const refusal = this.authorizer.admit?.(p, { verb: current ? 'update' : 'create', resource: this.kind.plural, namespace, name }, obj, current);
-    if (refusal) throw new Forbidden(refusal);
-    return obj;
+    return admitWrite({ kind: this.kind, authorizer: this.authorizer, defaultTaskUser: this.defaultTaskUser, namespace: this.objectNamespace }, ctx, obj, current);
   }
 
   /** Creates the object; one its namespace's quota counts only if it fits (see QuotaGate). */
@@ -533,26 +513,4 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     const where = this.kind.namespaced && this.objectNamespace !== DEFAULT_NAMESPACE ? ` in namespace "${this.objectNamespace}"` : '';
     return `${this.kind.kind.toLowerCase()} "${name}"${where}`;
   }
-}
-
-function metadataOfBody(body: unknown): Record<string, unknown> | undefined {
-  const meta = body && typeof body === 'object' ? (body as { metadata?: unknown }).metadata : undefined;
-  return meta && typeof meta === 'object' ? (meta as Record<string, unknown>) : undefined;
-}
-
-/** A body's metadata.namespace, if it is a string (the schema check refuses anything else later). */
-function namespaceOfBody(body: unknown): string | undefined {
-  const ns = metadataOfBody(body)?.namespace;
-  return typeof ns === 'string' ? ns : undefined;
-}
-
-function nameOfBody(body: unknown): string | undefined {
-  const name = metadataOfBody(body)?.name;
-  return typeof name === 'string' ? name : undefined;
-}
-
-/** A name taken from a URL (or a façade's path): a bad one is the caller's malformed request. */
-export function checkUrlName(name: string): void {
-  const problem = nameProblem(name);
-  if (problem) throw new BadRequest(`invalid name in the URL: ${problem}`);
 }
