@@ -4,6 +4,8 @@
 // on this machine keeps them.
 import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
+import type { TaskTemplate } from '../model/index.js';
+import { resolveRunAs } from './run-as.js';
 
 export interface SecretFileSet {
   /** Directory under the task's secrets directory. */
@@ -38,4 +40,20 @@ export function writeSecretFiles(taskDir: string, sets: SecretFileSet[], owner?:
   }
   if (owner) for (const d of dirs) chownSync(d, owner.uid, owner.gid);
   return root;
+}
+
+/**
+ * Who a task's secret files belong to: the user it runs as, when that is not the agent's own (a
+ * task running as nobody must read them, and no other task's user may). An unknown user is left
+ * to the driver, which refuses to start the task and says why.
+ */
+export function secretFileOwner(template: Pick<TaskTemplate, 'user' | 'group'>): FileOwner | undefined {
+  let who: ReturnType<typeof resolveRunAs>;
+  try {
+    who = resolveRunAs(template.user, template.group);
+  } catch {
+    return undefined;
+  }
+  if (!who || (who.uid === process.getuid?.() && who.gid === process.getgid?.())) return undefined;
+  return { uid: who.uid, gid: who.gid };
 }

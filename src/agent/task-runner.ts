@@ -10,8 +10,7 @@ import type { Client, Task } from '../client/client.js';
 import type { Driver, MachineUnits, Run, UnitState } from './drivers/driver.js';
 import { unitNameOf } from './drivers/unit-commands.js';
 import { planExit } from './run-exit.js';
-import { resolveRunAs } from './run-as.js';
-import { writeSecretFiles, type FileOwner } from './secret-files.js';
+import { secretFileOwner, writeSecretFiles } from './secret-files.js';
 import type { StartGate } from './start-gate.js';
 import type { StatusReporter } from './status-reporter.js';
 import { readTaskRecord, writeTaskRecord } from './task-record.js';
@@ -278,7 +277,7 @@ export class TaskRunner {
    */
   private async fetchSecrets(t: Task): Promise<Record<string, string>> {
     const secrets = await this.ctx.client.taskSecrets(t.metadata.namespace ?? DEFAULT_NAMESPACE, t.metadata.name);
-    const dir = writeSecretFiles(this.dir, secrets.files, fileOwner(t));
+    const dir = writeSecretFiles(this.dir, secrets.files, secretFileOwner(t.spec.template));
     this.secretMisses = 0;
     return { ...secrets.env, DROVER_SECRETS_DIR: dir };
   }
@@ -408,20 +407,4 @@ export class TaskRunner {
 function wantsRunning(t: Task, machine: string, activated: boolean): boolean {
   const desired = t.spec.desiredState ?? 'running';
   return t.spec.machine === machine && t.metadata.deletionTimestamp === undefined && t.status?.phase !== 'Lost' && (desired === 'running' || (desired === 'loaded' && activated));
-}
-
-/**
- * Who a task's secret files belong to: the user it runs as, when that is not the agent's own (a
- * task running as nobody must read them, and no other task's user may). An unknown user is left
- * to the driver, which refuses to start the task and says why.
- */
-function fileOwner(t: Task): FileOwner | undefined {
-  let who: ReturnType<typeof resolveRunAs>;
-  try {
-    who = resolveRunAs(t.spec.template.user, t.spec.template.group);
-  } catch {
-    return undefined;
-  }
-  if (!who || (who.uid === process.getuid?.() && who.gid === process.getgid?.())) return undefined;
-  return { uid: who.uid, gid: who.gid };
 }
