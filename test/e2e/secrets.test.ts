@@ -39,7 +39,7 @@ describe('secrets reach their tasks only', () => {
     const log = await until(async () => {
       const text = await logOf('uses-secret');
       return /FILE=.+/.test(text) && text;
-    }, () => `the task to print its secrets (agent: ${c.agents[0]!.output()})`);
+    }, () => `the task to print its secrets (agent: ${c.agents[0]!.output()})`, 20_000);
     assert.match(log, new RegExp(`PASS=${value}\\n`));
     assert.match(log, new RegExp(`FILE=${value}\\n`));
     const dir = /DIR=(.+)\n/.exec(log)![1]!;
@@ -59,15 +59,15 @@ describe('secrets reach their tasks only', () => {
     const other = await until(async () => {
       const text = await logOf('bystander');
       return text.includes('done') && text;
-    }, 'the other task to print what it sees');
+    }, 'the other task to print what it sees', 20_000);
     assert.ok(!other.includes(value), 'a task that does not refer to the secret got its value');
     assert.match(other, /SECRETS_DIR=\[\]/);
     const secrets = (await (await fetch(`${c.server.url}/api/v1/tasks/bystander/secrets`, { headers: c.auth })).json()) as { env: object; files: unknown[] };
     assert.deepEqual(secrets, { kind: 'TaskSecrets', env: {}, files: [] });
 
     await c.client.tasks.delete('uses-secret');
-    await until(async () => !(await c.client.tasks.find('uses-secret')), 'the task to be deleted');
-    await until(() => !existsSync(file) && !existsSync(taskDir), `the secret files to go with the task (left: ${files(taskDir).join(', ')})`);
+    await until(async () => !(await c.client.tasks.find('uses-secret')), 'the task to be deleted', 20_000);
+    await until(() => !existsSync(file) && !existsSync(taskDir), () => `the secret files to go with the task (left: ${files(taskDir).join(', ')})`, 20_000);
     assert.ok(!JSON.stringify(await c.client.tasks.list()).includes(value));
     assert.ok(!c.agents[0]!.output().includes(value), "the agent's own log holds the value");
   });
