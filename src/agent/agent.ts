@@ -1,6 +1,7 @@
 // The node agent: registers its Machine, heartbeats, watches the tasks bound to it (list +
 // watch, never polling) and converges on them through its drivers. It talks to the server only
 // through the public API, like the kubelet.
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -50,6 +51,8 @@ export interface AgentOptions {
 
 export class Agent {
   readonly id: string;
+  /** Flocker's era: a new UUID each time the agent starts, so a restart shows as a new era. */
+  readonly era = randomUUID();
   readonly client: Client;
   /**
    * Heartbeats go through their own client, like the kubelet's separate lease client: behind a
@@ -250,6 +253,7 @@ export class Agent {
           hostname: facts.hostname,
           address: facts.address,
           agentVersion: version,
+          era: this.era,
           capacity,
           allocatable: capacity,
         };

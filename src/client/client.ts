@@ -1,12 +1,12 @@
 // The typed drover client, used by the CLI, agents, tests and benchmarks. One method per verb,
 // the server's error envelope surfaced as ApiError, watches as resuming async iterators.
-import type { AnyObject, Machine, Operation, Service, Task } from '../model/index.js';
+import type { AnyObject, Dataset, Lease, Machine, Operation, Service, Task } from '../model/index.js';
 import { ConnectionError, errorFromResponse, ServerTimeout } from './errors.js';
 import { watchStream, type WatchEvent } from './watch.js';
 import { authorizationHeader, tlsDispatcher, type Credentials, type Dispatcher, type TlsOptions } from './transport.js';
 import { warningTexts } from './warnings.js';
 
-export type { Machine, Operation, Service, Task };
+export type { Dataset, Lease, Machine, Operation, Service, Task };
 
 /** What a caller writes: metadata without the server-owned fields, status optional. */
 export type Input<T extends AnyObject> = {
@@ -104,6 +104,8 @@ export class Client {
   readonly services: ResourceClient<Service>;
   readonly tasks: ResourceClient<Task>;
   readonly operations: ResourceClient<Operation>;
+  readonly datasets: ResourceClient<Dataset>;
+  readonly leases: ResourceClient<Lease>;
   private readonly servers: string[];
   private current = 0;
   private readonly authorization: string | undefined;
@@ -117,6 +119,8 @@ export class Client {
     this.services = this.resource('services', options.namespace);
     this.tasks = this.resource('tasks', options.namespace);
     this.operations = this.resource('operations');
+    this.datasets = this.resource('datasets', options.namespace);
+    this.leases = this.resource('leases', options.namespace);
   }
 
   get server(): string {

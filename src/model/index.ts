@@ -11,6 +11,7 @@ export * from './task.js';
 export * from './operation.js';
 export * from './credentials.js';
 export * from './secret.js';
+export * from './dataset.js';
 export * from './kinds.js';
 export * from './unit-service.js';
 export * from './verbs.js';

@@ -11,6 +11,8 @@ export const KINDS = {
   ClusterRole: 'clusterroles',
   ClusterRoleBinding: 'clusterrolebindings',
   Secret: 'secrets',
+  Dataset: 'datasets',
+  Lease: 'leases',
 } as const;
 
 export type KindName = keyof typeof KINDS;

@@ -23,6 +23,10 @@ export interface MachineStatus {
   faultDomain?: { region?: string; zone?: string };
   /** CPU and memory in use on the whole machine (its tasks and everything else), as its agent last measured them. */
   usage?: ResourceUsage;
+  /** A random UUID the agent picks each time it starts (Flocker's era): a new one means the agent restarted. */
+  era?: string;
+  /** The dataset backends this machine offers (an agent that cannot loop-mount offers only directory). */
+  datasetBackends?: string[];
 }
 
 export type Machine = ApiObject<MachineSpec, MachineStatus>;

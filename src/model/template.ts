@@ -52,8 +52,10 @@ export interface SecretFiles {
 }
 
 export interface TaskTemplate {
-  /** Default: unit when unit options are given, else exec. */
-  driver?: 'exec' | 'unit';
+  /** Default: container when an image is given, unit when unit options are, else exec. */
+  driver?: 'exec' | 'unit' | 'container';
+  /** A container image, run through podman or docker (Flocker's containers); the machine needs a working engine. */
+  image?: string;
   command?: string[];
   args?: string[];
   /** A map of values, or a list whose entries may take their value from a secret. */

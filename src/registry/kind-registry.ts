@@ -372,6 +372,11 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
       const refusal = current && checkDelete(current, this.lookup);
       if (refusal) throw new Conflict(refusal);
     }
+    const tombstone = this.kind.options.tombstone as ((o: T) => T | undefined) | undefined;
+    if (tombstone) {
+      if (!(await this.repo.getCurrent(key))) throw this.notFound(name);
+      return this.repo.update(key, tombstone, pre);
+    }
     return this.repo.delete(key, pre);
   }
 
@@ -481,6 +486,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
         .filter((k) => k.namespaced)
         .map((k) => ({ plural: k.plural, count: [...this.state.cache(k.plural).select({ namespace })].length }))
         .filter((h) => h.count > 0),
+    objects: (plural) => [...this.state.cache(plural).select({})].map((e) => e.object),
   };
 
   /** The kind's rules about a change (immutable fields). */

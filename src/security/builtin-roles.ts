@@ -10,7 +10,7 @@ import type { PolicyRule } from '../model/index.js';
 
 const READ = ['get', 'list', 'watch'];
 /** Workload kinds, present and to come (secrets, datasets and jobs are other issues'). */
-const WORKLOADS = ['services', 'tasks', 'secrets', 'datasets', 'jobs'];
+const WORKLOADS = ['services', 'tasks', 'secrets', 'datasets', 'leases', 'jobs'];
 
 export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> = new Map<string, PolicyRule[]>([
   ['admin', [{ verbs: ['*'], resources: ['*'] }]],
@@ -25,7 +25,7 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
   [
     'view',
     [
-      { verbs: READ, resources: ['services', 'tasks', 'datasets', 'jobs', 'machines', 'namespaces', 'operations', 'system'] },
+      { verbs: READ, resources: ['services', 'tasks', 'datasets', 'leases', 'jobs', 'machines', 'namespaces', 'operations', 'system'] },
       { verbs: ['get'], resources: ['tasks/log'] },
     ],
   ],
@@ -33,8 +33,9 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
     'agent',
     [
       { verbs: ['*'], resources: ['machines', 'machines/status'] },
-      { verbs: READ, resources: ['tasks', 'secrets', 'datasets', 'namespaces', 'system'] },
-      { verbs: ['update', 'patch'], resources: ['tasks', 'tasks/status'] },
+      { verbs: READ, resources: ['tasks', 'secrets', 'datasets', 'leases', 'namespaces', 'system'] },
+      { verbs: ['update', 'patch'], resources: ['tasks', 'tasks/status', 'datasets/status'] },
+      { verbs: ['get'], resources: ['datasets/content'] },
     ],
   ],
 ]);

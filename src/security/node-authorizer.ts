@@ -2,15 +2,25 @@
 // agent's principal, `system:node:<machine>` in group system:nodes, may register and update its
 // own Machine only, read the tasks bound to it and the secrets they use (its lists and watches of tasks are narrowed to
 // spec.machine=<machine>: see ClusterAuthorizer.listRestriction), write the status of the tasks bound to its machine and remove its
-// finalizer from them, and nothing else. It is asked before RBAC and decides alone for nodes,
+// finalizer from them, read datasets and leases, write the status of the datasets it holds, is
+// the primary of or moves, read the content of a dataset it is the new primary of (a move), and
+// nothing else. It is asked before RBAC and decides alone for nodes,
 // so no RoleBinding can widen what a stolen agent credential exposes beyond its own machine.
-import { NODE_USER_PREFIX, NODES_GROUP, sameJson, type AnyObject, type Task } from '../model/index.js';
+import { NODE_USER_PREFIX, NODES_GROUP, sameJson, type AnyObject, type Dataset, type Task } from '../model/index.js';
 import type { Attributes } from './authorizer.js';
 import type { Principal } from './principal.js';
 
 export interface NodeSource {
   /** The task `name` of `namespace`, as the cache holds it. */
   task(namespace: string, name: string): Task | undefined;
+  /** The dataset `name` of `namespace`, as the cache holds it. */
+  dataset(namespace: string, name: string): Dataset | undefined;
+}
+
+/** Whether `machine` takes part in the dataset: it holds it, is its primary, or one end of its move. */
+export function datasetInvolves(ds: Dataset | undefined, machine: string): boolean {
+  if (!ds) return false;
+  return ds.spec.primary === machine || ds.status?.machine === machine || ds.status?.move?.from === machine || ds.status?.move?.to === machine;
 }
 
 const READ = new Set(['get', 'list', 'watch']);
@@ -44,6 +54,17 @@ export class NodeAuthorizer {
         if (attrs.verb === 'update' || attrs.verb === 'patch') return isMine && (attrs.subresource === undefined || attrs.subresource === 'status');
         return false;
       }
+      case 'datasets': {
+        if (READ.has(attrs.verb) && attrs.subresource === undefined) return true;
+        if (attrs.name === undefined || attrs.namespace === undefined) return false;
+        const ds = this.source.dataset(attrs.namespace, attrs.name);
+        // "content": the live copy's bytes, streamed from its holder, for the new primary only (a move).
+        if (attrs.subresource === 'content') return attrs.verb === 'get' && ds?.spec.primary === machine && ds.status?.machine !== machine;
+        if (attrs.subresource === 'status') return (READ.has(attrs.verb) || attrs.verb === 'update' || attrs.verb === 'patch') && datasetInvolves(ds, machine);
+        return false;
+      }
+      case 'leases':
+        return READ.has(attrs.verb) && attrs.subresource === undefined;
       case 'namespaces':
       case 'system':
         return READ.has(attrs.verb) && attrs.subresource === undefined;

@@ -95,7 +95,10 @@ type _unitOption = Expect<Same<Static<typeof UnitOption>, model.UnitOption>>;
 
 export const TaskTemplate = Type.Object(
   {
-    driver: Type.Optional(Type.Union([Type.Literal('exec'), Type.Literal('unit')], { description: 'default: unit when unit options are given, else exec' })),
+    driver: Type.Optional(
+      Type.Union([Type.Literal('exec'), Type.Literal('unit'), Type.Literal('container')], { description: 'default: container when an image is given, unit when unit options are, else exec' }),
+    ),
+    image: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'container image, run through podman or docker (the machine needs a working engine)' })),
     command: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'program and its arguments' })),
     args: Type.Optional(Type.Array(Type.String(), { description: 'appended to command' })),
     env: Type.Optional(

@@ -23,6 +23,8 @@ export interface Lookup {
   names(plural: string): Iterable<string>;
   /** The namespaced kinds with objects in `namespace`, and how many each. */
   heldBy(namespace: string): { plural: string; count: number }[];
+  /** The objects of a kind in every namespace, as the cache holds them. */
+  objects(plural: string): Iterable<AnyObject>;
 }
 
 /** What the server lends a kind's strategy beyond the object: the keyring secrets are sealed with (undefined: the server has none). */
@@ -60,6 +62,12 @@ export interface KindOptions<S extends TObject, St extends TObject> {
   validate?: (obj: ApiObject<Static<S>, Static<St>>, limits: Limits) => FieldError[];
   /** Refuses a delete (409, the message) the kind does not allow now: a namespace that still holds objects. */
   checkDelete?: (obj: ApiObject<Static<S>, Static<St>>, lookup: Lookup) => string | undefined;
+  /**
+   * DELETE does not remove the object: it is rewritten as this tombstone (a deleted Flocker
+   * dataset stays listed so its id is never reused); undefined when it already is one, which
+   * makes a second DELETE a no-op answered with the tombstone.
+   */
+  tombstone?: (current: ApiObject<Static<S>, Static<St>>) => ApiObject<Static<S>, Static<St>> | undefined;
   /** What creating one asks of its namespace's quota (Tasks). */
   quotaAsk?: (obj: ApiObject<Static<S>, Static<St>>) => QuotaUsage;
   /** The task template an object runs (Services, Tasks): running it as root needs tasks/root. */

@@ -29,6 +29,8 @@ const MachineStatus = Type.Object(
     conditions: Type.Optional(Type.Array(Condition)),
     faultDomain: Type.Optional(Type.Object({ region: Type.Optional(Type.String()), zone: Type.Optional(Type.String()) }, { additionalProperties: false })),
     usage: Type.Optional(ResourceUsage),
+    era: Type.Optional(Type.String({ description: 'random UUID the agent picks at each start: a new one means it restarted' })),
+    datasetBackends: Type.Optional(Type.Array(Type.String(), { description: 'dataset backends the machine offers (directory, loopback)' })),
   },
   { additionalProperties: false },
 );
