@@ -12,6 +12,7 @@ export * from './operation.js';
 export * from './credentials.js';
 export * from './secret.js';
 export * from './dataset.js';
+export * from './host.js';
 export * from './kinds.js';
 export * from './unit-service.js';
 export * from './verbs.js';

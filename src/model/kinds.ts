@@ -13,6 +13,7 @@ export const KINDS = {
   Secret: 'secrets',
   Dataset: 'datasets',
   Lease: 'leases',
+  Host: 'hosts',
 } as const;
 
 export type KindName = keyof typeof KINDS;
