@@ -18,6 +18,8 @@ import { fleetFacade } from './compat/fleet/index.js';
 import { compactHandler } from './controllers/compact.js';
 import { drainHandler } from './controllers/drain.js';
 import { HistoryCompactor } from './controllers/history-compactor.js';
+import { HostController } from './controllers/hosts.js';
+import { hostControllerOptions, type HostsOptions } from './hosts/server-options.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { OperationsController } from './controllers/operations.js';
 import { WorkloadController } from './controllers/workloads.js';
@@ -107,6 +109,8 @@ export interface ServerOptions {
   socketGroup?: string;
   /** How long an agent has to start answering a proxied log/exec/kill (default 10 s). */
   agentAnswerMs?: number;
+  /** How Hosts are bootstrapped over SSH: the agent to start on them, where hosts reach this server. */
+  hosts?: HostsOptions;
 }
 
 export interface TlsFiles {
@@ -200,6 +204,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       new OperationsController(st, { Compact: compactHandler(st), Drain: drainHandler(st) }, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
       new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
       new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
+      new HostController(st, hostControllerOptions({ hosts: opts.hosts, registry, auth: opts.auth === true, caCert: https ? pki.ca.cert : undefined, serverUrl: () => hostServerUrl }), logger.child({ component: 'hosts' })),
       // SQLite keeps its window by itself; etcd keeps everything until told.
       ...(st.backend === 'etcd'
         ? [new HistoryCompactor(st, logger.child({ component: 'compactor' }), { windowRevisions: opts.historyRevisions, intervalMs: opts.compactionIntervalMs })]
@@ -208,6 +213,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     for (const c of controllers) c.start();
     return controllers;
   };
+  // Known once the server listens (port 0 picks one); hosts are bootstrapped only after that.
+  let hostServerUrl = '';
   let controllers: { close(): Promise<void> }[] = [];
   let election: LeaderElection | undefined;
   if (opts.controllers !== false && (opts.leaderElection ?? state.backend === 'etcd')) {
@@ -239,6 +246,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     socketServers.push(socketServer);
   }
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  hostServerUrl = `${https ? 'https' : 'http'}://${hostAddressOf(opts.hosts?.serverAddress ?? urlHost)}:${actualPort}`;
   let closing: Promise<void> | undefined;
   return {
     url: `${https ? 'https' : 'http'}://${urlHost}:${actualPort}`,
@@ -303,6 +311,10 @@ function httpsOptions(tls: true | TlsFiles, pki: ClusterPki): HttpsServerOptions
   // Client certificates are asked for but not required: a caller may use a token or a password
   // instead; the authenticator trusts a certificate only when this chain verified it.
   return { cert, key, ca: clientCas, requestCert: true, rejectUnauthorized: false };
+}
+
+function hostAddressOf(address: string): string {
+  return address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
 }
 
 function groupId(group: string): number {
