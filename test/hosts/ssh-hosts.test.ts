@@ -95,6 +95,13 @@ describe('hosts reached over SSH', { skip: unavailable }, () => {
     await until(() => host('web1')?.status?.phase === 'active', describeHost('web1'), 30_000);
   });
 
+  it('a host taken out of its cluster is disassociated, its agent still serving it', async () => {
+    await hosts().patch('web1', { spec: { cluster: null } });
+    await until(() => host('web1')?.status?.phase === 'disassociated', describeHost('web1'), 30_000);
+    assert.equal(host('web1')!.status!.machine, machineId);
+    assert.ok(isMachineReady(ts.server.state.resources<Machine>('machines').get(machineId)));
+  });
+
   it('a host given a key its sshd does not accept is failed with the reason', async () => {
     const other = tempDir('drover-otherkey-');
     try {
