@@ -16,6 +16,8 @@ import { isLoopback } from './api/protocol/guards.js';
 import type { Facade } from './api/facade.js';
 import { fleetFacade } from './compat/fleet/index.js';
 import { compactHandler } from './controllers/compact.js';
+import { DatasetFollowersController } from './controllers/dataset-followers.js';
+import { DatasetPrimaryController } from './controllers/dataset-primary.js';
 import { drainHandler } from './controllers/drain.js';
 import { HistoryCompactor } from './controllers/history-compactor.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
@@ -200,6 +202,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       new OperationsController(st, { Compact: compactHandler(st), Drain: drainHandler(st) }, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
       new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
       new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
+      new DatasetPrimaryController(st, st.liveness, logger.child({ component: 'dataset-primary' })),
+      new DatasetFollowersController(st, logger.child({ component: 'dataset-followers' })),
       // SQLite keeps its window by itself; etcd keeps everything until told.
       ...(st.backend === 'etcd'
         ? [new HistoryCompactor(st, logger.child({ component: 'compactor' }), { windowRevisions: opts.historyRevisions, intervalMs: opts.compactionIntervalMs })]
