@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import type { Dataset } from '../../src/client/client.js';
 import { until, type TestServer } from '../helpers.js';
 import { addMachine, M1, M2, M3, startDatasetServer } from '../datasets/support.js';
+import { moveDataset } from '../../src/cli/dataset-move.js';
 import { cli, collect, startDrover } from './drover.js';
 
 const MiB = 1024 * 1024;
@@ -90,6 +91,22 @@ describe('drover dataset commands', () => {
     assert.equal(await move.exited, 0, move.stderr());
     assert.match(move.stdout(), new RegExp(`^dataset/data moved to ${M2} \\(29\\.1Mi\\) in [\\d.]+s\\n$`));
     assert.ok(!move.stderr().includes('\r'), 'plain lines when not on a terminal');
+  });
+
+  it('move --wait on a terminal rewrites one line with bytes moved of total and the rate (in-process: a pseudo-terminal stream)', async () => {
+    await s.client.datasets.create({ metadata: { name: 'tty' }, spec: { primary: M1 }, status: {} });
+    await agentReports('tty', { phase: 'Ready', machine: M1 });
+    let written = '';
+    const tty = { isTTY: true, write: (chunk: string) => ((written += chunk), true) } as unknown as NodeJS.WriteStream;
+    const done = moveDataset(s.client, 'tty', M2, { wait: true, timeoutMs: 20_000, timeoutText: '20s', stream: tty });
+    await until(async () => (await s.client.datasets.get('tty')).spec.primary === M2, 'the primary to change');
+    await agentReports('tty', sending(M1, M2, 1 * MiB));
+    await until(() => written.includes('1.0/29.1 MiB'), 'the first progress line');
+    await agentReports('tty', { move: { ...sending(M1, M2, 2 * MiB).move, startedAt: (await s.client.datasets.get('tty')).status!.move!.startedAt } });
+    await until(() => /\r\x1b\[Kmoving tty to \w+: 6% 2\.0\/29\.1 MiB, [\d.]+ (B|KiB|MiB|GiB)\/s/.test(written), () => `a rewritten line with the rate: ${JSON.stringify(written)}`);
+    await agentReports('tty', { phase: 'Ready', machine: M2, move: null });
+    await done;
+    assert.ok(written.endsWith('\n'), 'the line is left on screen, ended');
   });
 
   it('move fails clearly: an unknown machine changes nothing, and --wait gives up at its timeout', async () => {
