@@ -53,6 +53,13 @@ export function registerDatasetCommands(program: Command): void {
     .option('--primary <machine>', 'the machine to hold it (name or unique ID prefix)')
     .option('--backend <backend>', `${DATASET_BACKENDS.join(' or ')} (default directory)`)
     .option('--meta <key=value>', 'metadata (repeatable)', collect, [])
+    .addHelpText(
+      'after',
+      examples(`
+        drover dataset create data                              # directory backend, unbounded, machine chosen by the server
+        drover dataset create db --size 1Gi --backend loopback  # an ext4 image of 1 GiB
+        drover dataset create logs --primary 1a2b3c4d --meta team=web`),
+    )
     .action(async (name: string, opts: CreateOptions, cmd: Command) => {
       const client = clientFor(cmd);
       const spec: DatasetSpec = { metadata: metadataOf(opts.meta) };
@@ -89,6 +96,11 @@ export function registerDatasetCommands(program: Command): void {
     .command('delete')
     .description('delete a dataset: its data is removed; a tombstone stays so its id is never reused')
     .argument('<name>', "the dataset's name")
+    .addHelpText(
+      'after',
+      examples(`
+        drover dataset delete db        # the id stays taken: a new "db" gets a new id`),
+    )
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       const client = clientFor(cmd);
       const before = await client.datasets.get(name);
@@ -103,6 +115,12 @@ export function registerDatasetCommands(program: Command): void {
     .argument('<name>', "the dataset's name")
     .requiredOption('--machine <machine>', 'the machine it is on (name or unique ID prefix)')
     .option('--expires <duration>', 'lapse after this long, e.g. 60s (default: held until released)')
+    .addHelpText(
+      'after',
+      examples(`
+        drover dataset lease db --machine 1a2b3c4d               # until released
+        drover dataset lease db --machine 1a2b3c4d --expires 60s`),
+    )
     .action(async (name: string, opts: { machine: string; expires?: string }, cmd: Command) => {
       const expiresMs = opts.expires === undefined ? undefined : parseDuration(opts.expires, '--expires');
       const client = clientFor(cmd);
@@ -114,6 +132,11 @@ export function registerDatasetCommands(program: Command): void {
     .command('release')
     .description("release a dataset's lease: it may move and be deleted again")
     .argument('<name>', "the dataset's name")
+    .addHelpText(
+      'after',
+      examples(`
+        drover dataset release db`),
+    )
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       const client = clientFor(cmd);
       if (!(await client.leases.find(name))) throw new Error(`dataset "${name}" has no lease; nothing to release`);
