@@ -16,6 +16,8 @@ import { isLoopback } from './api/protocol/guards.js';
 import type { Facade } from './api/facade.js';
 import { fleetFacade } from './compat/fleet/index.js';
 import { compactHandler } from './controllers/compact.js';
+import { DatasetFollowersController } from './controllers/dataset-followers.js';
+import { DatasetPrimaryController } from './controllers/dataset-primary.js';
 import { drainHandler } from './controllers/drain.js';
 import { HistoryCompactor } from './controllers/history-compactor.js';
 import { HostController } from './controllers/hosts.js';
@@ -205,6 +207,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
       new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
       new HostController(st, hostControllerOptions({ hosts: opts.hosts, registry, auth: opts.auth === true, caCert: https ? pki.ca.cert : undefined, serverUrl: () => hostServerUrl }), logger.child({ component: 'hosts' })),
+      new DatasetPrimaryController(st, st.liveness, logger.child({ component: 'dataset-primary' })),
+      new DatasetFollowersController(st, logger.child({ component: 'dataset-followers' })),
       // SQLite keeps its window by itself; etcd keeps everything until told.
       ...(st.backend === 'etcd'
         ? [new HistoryCompactor(st, logger.child({ component: 'compactor' }), { windowRevisions: opts.historyRevisions, intervalMs: opts.compactionIntervalMs })]

@@ -1,9 +1,10 @@
 // `drover describe KIND NAME`: one object in readable form — metadata, spec, status,
 // conditions, and what relates to it (a service's tasks, a machine's tasks, a task's last output).
 import type { Command } from 'commander';
-import type { Client, Machine, Operation, Service, Task } from '../client/client.js';
+import type { Client, Dataset, Machine, Operation, Service, Task } from '../client/client.js';
 import type { AnyObject } from '../model/index.js';
 import { clientFor } from './config.js';
+import { datasetFields, datasetLease, tasksMounting } from './dataset-views.js';
 import { columnsFor, labelsText, machineStatus, ownerOf, parseRef, resolveKind, resourceOf, taskOrder, type CliKind } from './kinds.js';
 import { resolveMachineName } from './machine-names.js';
 import { age, bold, colourState, printable, printTable, toYaml, UsageError } from './output.js';
@@ -13,14 +14,15 @@ export function registerDescribeCommand(program: Command): void {
   program
     .command('describe')
     .description('show one object in detail: spec, status, conditions and related tasks')
-    .argument('<kind>', 'machine, service, task or operation (or KIND/NAME)')
+    .argument('<kind>', 'machine, service, task, operation or dataset (or KIND/NAME)')
     .argument('[name]', 'the object\'s name')
     .addHelpText(
       'after',
       examples(`
         drover describe service/web             # spec, status, conditions and its tasks
         drover describe machine 1a2b3c4d        # a machine by unique ID prefix
-        drover describe task web-7f3k2          # with its last lines of output`),
+        drover describe task web-7f3k2          # with its last lines of output
+        drover describe dataset db              # where it lives, its move, lease and the tasks mounting it`),
     )
     .action(async (kindArg: string, nameArg: string | undefined, _opts: unknown, cmd: Command) => {
       const ref = kindArg.includes('/') ? parseRef(kindArg) : { kind: resolveKind(kindArg), name: nameArg };
@@ -94,6 +96,11 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       if (op.status?.error) field('Error', op.status.error);
       break;
     }
+    case 'datasets': {
+      datasetFields(obj as Dataset, field);
+      field('Lease', await datasetLease(client, obj as Dataset));
+      break;
+    }
   }
   indented('Spec', obj.spec ?? {});
   const { conditions, ...rest } = (obj.status ?? {}) as { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] };
@@ -108,11 +115,12 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
   }
 
   // Related objects: what an operator looks at next.
-  if (kind.plural === 'services' || kind.plural === 'machines') {
+  if (kind.plural === 'services' || kind.plural === 'machines' || kind.plural === 'datasets') {
     const selector = kind.plural === 'services' ? `metadata.owner=${obj.metadata.name}` : `spec.machine=${obj.metadata.name}`;
     // A machine runs the tasks of every namespace; a service owns tasks of its own.
     const tasksClient = kind.plural === 'machines' ? client.resource<Task>('tasks') : client.tasks.in(obj.metadata.namespace);
-    const tasks = (await tasksClient.listAll({ fieldSelector: selector })).items.sort(taskOrder);
+    const related = kind.plural === 'datasets' ? tasksMounting(client, obj) : tasksClient.listAll({ fieldSelector: selector }).then((l) => l.items);
+    const tasks = (await related).sort(taskOrder);
     console.log(bold('Tasks:'));
     if (tasks.length === 0) console.log('  <none>');
     else {

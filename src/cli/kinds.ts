@@ -2,6 +2,7 @@
 // "service/web"), and the table columns that matter for each.
 import type { Client, Machine, Operation, ResourceClient, Service, Task } from '../client/client.js';
 import type { AnyObject } from '../model/index.js';
+import { datasetColumns, leaseColumns } from './dataset-views.js';
 import { age, UsageError } from './output.js';
 
 export interface CliKind {
@@ -22,6 +23,8 @@ const cliKinds: { kind: string; plural: string; aliases: string[]; namespaced?: 
   { kind: 'Operation', plural: 'operations', aliases: ['operation', 'op', 'ops'] },
   { kind: 'Namespace', plural: 'namespaces', aliases: ['namespace', 'ns'] },
   { kind: 'Secret', plural: 'secrets', aliases: ['secret'], namespaced: true },
+  { kind: 'Dataset', plural: 'datasets', aliases: ['dataset', 'ds'], namespaced: true },
+  { kind: 'Lease', plural: 'leases', aliases: ['lease'], namespaced: true },
 ];
 
 function cliKind(k: (typeof cliKinds)[number]): CliKind {
@@ -200,6 +203,10 @@ export function columnsFor(kind: CliKind, wide: boolean): Columns {
         colour: -1,
         row: (o, ctx) => [o.metadata.name, Object.keys((o.spec as { data?: object }).data ?? {}).join(',') || '<none>', age(o.metadata.createdAt, ctx.now)],
       };
+    case 'datasets':
+      return datasetColumns(wide);
+    case 'leases':
+      return leaseColumns;
     default:
       return {
         header: ['NAME', 'AGE'],

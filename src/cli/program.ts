@@ -7,6 +7,7 @@ import { registerAuthCommands } from './auth-can-i.js';
 import { registerCompletionCommands } from './completion.js';
 import { registerConfigCommands } from './config.js';
 import { registerDeleteCommand } from './delete.js';
+import { registerDatasetCommands } from './dataset.js';
 import { registerDescribeCommand } from './describe.js';
 import { registerEditCommand } from './edit.js';
 import { registerExecCommand } from './exec.js';
@@ -26,7 +27,7 @@ import { registerWaitCommand } from './wait.js';
 // Commands that only talk to a server. The others (server, dev, agent, backup) load the whole
 // control plane (fastify, SQLite, drivers): a client command skips them, so `drover get` starts
 // in a fraction of the time.
-const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth', 'secret']);
+const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth', 'secret', 'dataset']);
 
 /** The command word of an argv (the first operand that is not a global option's value). */
 export function commandWord(argv: string[]): string | undefined {
@@ -71,6 +72,7 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   registerEditCommand(program);
   registerScaleCommand(program);
   registerSecretCommands(program);
+  registerDatasetCommands(program);
   registerRunCommands(program);
   registerExecCommand(program);
   registerLogsCommand(program);

@@ -5,10 +5,15 @@ import { AGENT_FINALIZER, type Task } from '../model/index.js';
 import { placeTasks, type Cluster, type MachineView, type PlacementRequest } from '../scheduler/index.js';
 import { setCondition } from './conditions.js';
 import type { PassPlan } from './pass-plan.js';
+import type { VolumeResolution } from './workload-volumes.js';
 
-export function placeAll(plan: PassPlan, requests: PlacementRequest[], pending: Map<string, Task>, machines: () => MachineView[], usage: () => Cluster): void {
-  if (requests.length === 0) return;
-  const result = placeTasks(requests, machines(), usage());
+/** `volumes`: the requests' datasets resolved (workload-volumes.ts); its requests replace `requests`. */
+export function placeAll(plan: PassPlan, requests: PlacementRequest[], pending: Map<string, Task>, machines: () => MachineView[], usage: () => Cluster, volumes?: VolumeResolution): void {
+  const asked = volumes?.requests ?? requests;
+  if (asked.length === 0 && !volumes?.blocked.length) return;
+  const result = asked.length ? placeTasks(asked, machines(), usage()) : { placements: [], unplaced: [] };
+  if (volumes?.pins.size) result.unplaced = result.unplaced.map((u) => (volumes.pins.has(u.task) ? { ...u, reason: `${volumes.pins.get(u.task)}: ${u.reason}` } : u));
+  if (volumes?.blocked.length) result.unplaced.push(...volumes.blocked);
   for (const p of result.placements) {
     const fresh = plan.creates.get(p.task);
     if (fresh) {

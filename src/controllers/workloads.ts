@@ -6,7 +6,7 @@
 // (WorkloadIndex), so a pass costs what its dirty services own plus, when it places anything,
 // one walk over the bound tasks' requests.
 import type { Logger } from 'pino';
-import { AGENT_FINALIZER, DEFAULT_NAMESPACE, keyIn, type Machine, type Service, type Task } from '../model/index.js';
+import { AGENT_FINALIZER, DEFAULT_NAMESPACE, keyIn, type Dataset, type Machine, type Service, type Task } from '../model/index.js';
 import { Cluster, globalPlacements, parseBytes, parseCpuMilli, type MachineView, type PlacementRequest } from '../scheduler/index.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
@@ -15,6 +15,7 @@ import { applyPlan, PassPlan } from './pass-plan.js';
 import { TEMPLATE_HASH_LABEL } from './service-plan.js';
 import { ownerKey, ownerName, templateRequest, WorkloadIndex } from './workload-index.js';
 import { placeAll } from './workload-place.js';
+import { placementView, resolveVolumes } from './workload-volumes.js';
 import { PassQuotas, reportQuotaUsage } from './namespace-quota.js';
 import { reconcileService, type ReconcileContext } from './workload-reconcile.js';
 import { WorkQueue } from './work-queue.js';
@@ -67,6 +68,16 @@ export class WorkloadController {
             const owner = ownerKey(t) ?? (ev.prev ? ownerKey(ev.prev.object as Task) : undefined);
             if (owner) this.queue.add(`svc:${owner}`);
             if (!t.spec.machine || t.metadata.deletionTimestamp) this.queue.add(PENDING);
+          },
+          bookmark: noop,
+        },
+      ),
+      this.state.cache('datasets').subscribe(
+        {},
+        {
+          send: (ev) => {
+            // Tasks that mount a dataset wait for it to exist and have a primary: retry them when it changes.
+            if (placementView(ev.prev?.object as Dataset | undefined) !== placementView(ev.type === 'DELETED' ? undefined : (ev.entry.object as Dataset))) this.queue.add(PENDING);
           },
           bookmark: noop,
         },
@@ -155,7 +166,9 @@ export class WorkloadController {
       const svc = owner ? services.get(owner) : undefined;
       requests.push({ task: key, service: ownerName(t), request: templateRequest(t.spec.template), constraints: svc?.spec.constraints ?? {}, strategy: svc?.spec.strategy });
     }
-    placeAll(plan, requests, pending, () => this.machineViews(), usage);
+    const datasets = this.state.resources<Dataset>('datasets');
+    const volumes = resolveVolumes(requests, (key) => plan.creates.get(key) ?? pending.get(key), (key) => datasets.get(key));
+    placeAll(plan, requests, pending, () => this.machineViews(), usage, volumes);
     await applyPlan(this.state, plan, (err) => this.log.warn({ err: String(err) }, 'workload write failed'));
     await reportQuotaUsage(this.state).catch((err) => this.log.warn({ err: String(err) }, 'namespace quota status write failed'));
   }

@@ -5,3 +5,5 @@ export { Cluster } from './cluster.js';
 export { globalPlacements } from './global.js';
 export { parseCpuMilli, parseBytes, resourceRequest, formatCpuMilli, formatBytes } from '../model/quantity.js';
 export type * from './types.js';
+export { volumePin, type DatasetView, type VolumePin } from './volumes.js';
+export { choosePrimary, type DatasetHost, type PrimaryChoice } from './dataset-primary.js';
