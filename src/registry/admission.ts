@@ -2,7 +2,8 @@
 // that runs as root needs tasks/root (a caller without it gets the default user filled in when
 // the template names none), privileged changes need their subresource (tasks/bind), and the
 // authorizer may narrow the change (an agent only removes its finalizer). Checked on create and
-// whenever the template changes, so a non-admin may still scale an admin's root service.
+// whenever the template changes, so a non-admin may still scale an admin's root service. What a
+// write makes the server use (a Host's SSH secret) the writer must be allowed to use itself.
 import { Forbidden } from '../errors.js';
 import { runsAsRoot, sameJson, type AnyObject, type TaskTemplate } from '../model/index.js';
 import { denialMessage, type Attributes, type Authorizer } from '../security/authorizer.js';
@@ -35,6 +36,11 @@ export function admitWrite<T extends AnyObject>(a: AdmissionContext, ctx: Reques
   }
   const privileges = (a.kind.options.privileges as ((n: T, c: T | undefined) => string[]) | undefined)?.(obj, current) ?? [];
   for (const subresource of privileges) authorize(a.authorizer, ctx, { verb: 'create', resource: a.kind.plural, subresource, namespace, name });
+  const usesOf = a.kind.options.uses as ((o: T) => Attributes[]) | undefined;
+  if (usesOf) {
+    const before = current ? usesOf(current) : [];
+    for (const use of usesOf(obj)) if (!before.some((b) => sameJson(b, use))) authorize(a.authorizer, ctx, use);
+  }
   const refusal = a.authorizer.admit?.(p, { verb: current ? 'update' : 'create', resource: a.kind.plural, namespace, name }, obj, current);
   if (refusal) throw new Forbidden(refusal);
   return obj;

@@ -206,6 +206,21 @@ describe('RBAC, the node authorizer and tasks/root', () => {
     assertError(await req('/clusterroles', ADMIN, 'POST', { metadata: { name: 'view' }, spec: { rules: [{ verbs: ['*'], resources: ['*'] }] } }), 422, 'Invalid', 'built-in');
   });
 
+  it("a host's writer must be allowed to read the secret the server logs in with (no borrowing another's SSH key)", async () => {
+    // hal may create hosts, but reads no secret's values: naming one would make the server use a key hal cannot see.
+    await registry.kind('clusterroles').create(systemContext, { metadata: { name: 'host-maker' }, spec: { rules: [{ verbs: ['*'], resources: ['hosts'] }] } });
+    await registry.kind('clusterrolebindings').create(systemContext, { metadata: { name: 'hal' }, spec: { roleRef: { kind: 'ClusterRole', name: 'host-maker' }, subjects: [{ kind: 'User', name: 'hal' }] } });
+    const host = { metadata: { name: 'borrowed' }, spec: { address: '192.0.2.7', credentials: { namespace: 'prod', secret: 'ssh' } } };
+    assertError(await req('/hosts', as('hal'), 'POST', host), 403, 'Forbidden', 'secrets/values');
+    assert.equal((await req('/hosts/borrowed', ADMIN)).status, 404, 'nothing was created');
+    await registry.kind('roles', 'prod').create(systemContext, { metadata: { name: 'ssh-key' }, spec: { rules: [{ verbs: ['get'], resources: ['secrets/values'], resourceNames: ['ssh'] }] } });
+    await registry.kind('rolebindings', 'prod').create(systemContext, { metadata: { name: 'hal-ssh' }, spec: { roleRef: { kind: 'Role', name: 'ssh-key' }, subjects: [{ kind: 'User', name: 'hal' }] } });
+    assert.equal((await req('/hosts', as('hal'), 'POST', host)).status, 201);
+    // Pointing it at another secret is checked again; relabelling it is not.
+    assertError(await req('/hosts/borrowed', as('hal'), 'PATCH', { spec: { credentials: { secret: 'other' } } }), 403, 'Forbidden', 'secrets/values');
+    assert.equal((await req('/hosts/borrowed', as('hal'), 'PATCH', { metadata: { labels: { a: 'b' } } })).status, 200);
+  });
+
   describe('the node authorizer (agent principals system:node:<machine>)', () => {
     const node = (machine: string) => ctxOf(`system:node:${machine}`, ['system:nodes']);
     let onM1: Task;

@@ -65,6 +65,8 @@ export const hosts = defineKind({
   status: HostStatus,
   defaults: (spec) => ({ ...spec, port: spec.port ?? 22, remoteUser: spec.remoteUser ?? 'root', credentials: { ...spec.credentials, namespace: spec.credentials.namespace ?? 'default' } }),
   validate: (host) => checkSpec(host),
+  // The server reads the secret's key to log in: only someone who may read it may point a host at it.
+  uses: (host) => [{ verb: 'get', resource: 'secrets', subresource: 'values', namespace: host.spec.credentials.namespace ?? 'default', name: host.spec.credentials.secret }],
   fields: {
     'spec.address': (h) => h.spec.address,
     'spec.cluster': (h) => h.spec.cluster,

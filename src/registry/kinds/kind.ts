@@ -77,6 +77,12 @@ export interface KindOptions<S extends TObject, St extends TObject> {
    * setting a task's spec.machine past the scheduler needs tasks/bind.
    */
   privileges?: (next: ApiObject<Static<S>, Static<St>>, current: ApiObject<Static<S>, Static<St>> | undefined) => string[];
+  /**
+   * What a write makes the server use on the writer's behalf, each checked as the caller's own
+   * permission when it is new or changed: a Host names the Secret whose key the server logs in
+   * with, so its writer must be allowed to read that secret's values (no borrowing a key).
+   */
+  uses?: (obj: ApiObject<Static<S>, Static<St>>) => { verb: Verb; resource: string; subresource?: string; namespace?: string; name: string }[];
   /** Rules about a change (immutable fields): the next object against the current one. */
   validateUpdate?: (next: ApiObject<Static<S>, Static<St>>, current: ApiObject<Static<S>, Static<St>>) => FieldError[];
   /** Rules the status schema cannot express, checked on every status write. */
