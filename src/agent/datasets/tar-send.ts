@@ -75,8 +75,12 @@ async function sendFile(pack: Pack, abs: string, header: Parameters<Pack['entry'
   const written = new Promise<void>((resolve, reject) => {
     sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
   });
+  // The reader may leave mid-file (the pack is destroyed): that ends this send, it must not crash the agent.
+  written.catch(() => {});
+  sink.on('error', () => {});
   if (header.size) {
     for await (const chunk of createReadStream(abs, { start: 0, end: header.size - 1, highWaterMark: 1 << 20 })) {
+      if (pack.destroyed) throw new Error('the reader went away');
       hash.update(chunk as Buffer);
       await pace((chunk as Buffer).length);
       if (!sink.write(chunk)) await Promise.race([once(sink, 'drain'), written]);
