@@ -2,6 +2,7 @@ import { agentBurst } from './agent-burst.js';
 import { apiRead, apiWrite } from './api.js';
 import { coldStart } from './cold-start.js';
 import { converge } from './converge.js';
+import { datasetMove } from './dataset-move.js';
 import { fleet } from './fleet.js';
 import type { Row } from './report.js';
 import { schedule } from './schedule.js';
@@ -23,4 +24,5 @@ export const benchmarks: Benchmark[] = [
   { name: 'watch-fanout', description: 'watchers in child processes: write ack → event parsed', run: watchFanout },
   { name: 'cold-start', description: 'drover dev --agents 3 → 3 Ready machines', run: coldStart },
   { name: 'fleet', description: 'schedule and read workloads through /fleet/v1', run: fleet },
+  { name: 'dataset-move', description: '200 MB of files moved between two agents vs. tar c | tar x + sync', run: datasetMove },
 ];

@@ -14,6 +14,8 @@ import { resolveMachineId } from './machine-id.js';
 import { ClusterIdentity } from './cluster-identity.js';
 import { LoopLagMonitor } from './loop-lag.js';
 import { StartGate } from './start-gate.js';
+import { DatasetController, type DatasetControllerOptions } from './datasets/controller.js';
+import { TaskVolumes } from './datasets/task-volumes.js';
 import { MachineUnits } from './machine-units.js';
 import { StatusReporter } from './status-reporter.js';
 import { TaskRunner, type RunnerContext } from './task-runner.js';
@@ -47,6 +49,8 @@ export interface AgentOptions {
   usageIntervalMs?: number;
   /** How often memory limits are checked while a task has one (default 5 s). */
   memoryCheckMs?: number;
+  /** Manage datasets (see datasets/controller.ts); absent: this agent holds none (hollow machines). */
+  datasets?: Pick<DatasetControllerOptions, 'sizeRefreshMs' | 'sendBytesPerSecond'>;
 }
 
 export class Agent {
@@ -69,6 +73,10 @@ export class Agent {
   private readonly usage?: UsageMonitor;
   private readonly abort = new AbortController();
   private readonly identity: ClusterIdentity;
+  /** The datasets this machine holds, moves and lends its tasks (undefined: it manages none). */
+  readonly datasets?: DatasetController;
+  private readonly volumes?: TaskVolumes;
+  private datasetsStarted = false;
   /** Why the agent acts on nothing the server says (another cluster, a store gone back in time), or undefined. */
   private frozen: string | undefined;
   /** Ends the current task watch (the agent froze). */
@@ -91,6 +99,10 @@ export class Agent {
     this.lag = new LoopLagMonitor(opts.logger);
     const connection = { credentials: opts.credentials, tls: opts.tls };
     this.client = new Client({ server: opts.server, dispatcher: opts.dispatcher, ...connection });
+    if (opts.datasets) {
+      this.datasets = new DatasetController({ ...opts.datasets, machine: this.id, client: this.client, dataDir, log: opts.logger });
+      this.volumes = new TaskVolumes(this.datasets.local);
+    }
     this.heartbeatClient = new Client({ server: opts.server, dispatcher: opts.heartbeatDispatcher ?? opts.dispatcher, ...connection });
     this.reporter = new StatusReporter(this.client, (err, task) => opts.logger.warn({ err: String(err), task }, 'status report failed'));
     this.synced = new Promise((r) => (this.markSynced = r));
@@ -129,6 +141,7 @@ export class Agent {
    * at once, the agent idle (its tasks left running) until the right cluster is back.
    */
   async start(): Promise<void> {
+    await this.datasets?.prepare();
     this.adoptRuns();
     for (let delay = 200; !this.closed; delay = Math.min(delay * 2, 5_000)) {
       const problem = await this.checkCluster();
@@ -149,6 +162,10 @@ export class Agent {
     await this.register();
     await this.beat();
     this.scheduleBeat();
+    if (this.datasets && !this.datasetsStarted) {
+      this.datasetsStarted = true;
+      await this.datasets.start();
+    }
     this.syncing = this.syncTasks();
     this.usage?.start();
   }
@@ -221,6 +238,7 @@ export class Agent {
     this.usage?.close();
     this.abort.abort();
     await this.syncing;
+    await this.datasets?.close();
     await Promise.all([...this.runners.values()].map((r) => r.close(stopTasks)));
     if (stopTasks) {
       // Their last reports go out, for at most 2 s (a timer left pending would hold the process that long).
@@ -254,6 +272,7 @@ export class Agent {
           address: facts.address,
           agentVersion: version,
           era: this.era,
+          ...(this.datasets ? { datasetBackends: this.datasets.backends } : {}),
           capacity,
           allocatable: capacity,
         };
@@ -322,6 +341,7 @@ export class Agent {
       onError: (err, what) => this.log.error({ err: String(err) }, `${what} failed`),
       units: this.units,
       onUnitActivity: (runner, isActive) => this.units.changed(runner, isActive),
+      volumes: this.volumes,
     };
   }
 

@@ -11,11 +11,15 @@ import { constants } from 'node:os';
 import { followLog, readLog, type LogQuery, type LogRecord } from './logs.js';
 import type { TaskRunner } from './task-runner.js';
 import { plainEnv } from '../model/index.js';
+import type { Readable } from 'node:stream';
+import { registerDatasetContent } from './datasets/content-route.js';
 
 /** What the agent API needs of the agent. */
 export interface AgentView {
   readonly id: string;
   runnerByUid(uid: string): TaskRunner | undefined;
+  /** A dataset's content as a tar stream, for a move out of this machine (throws with a statusCode when refused). */
+  datasetContent?(id: string): Readable;
 }
 
 /** The agent API's TLS: its certificate from the cluster CA, and the CA whose client certificates it checks. */
@@ -135,6 +139,7 @@ export async function buildAgentApp(agent: AgentView, tls: AgentTls): Promise<Fa
     });
   });
 
+  if (agent.datasetContent) registerDatasetContent(app, agent.datasetContent.bind(agent), track);
   return app;
 }
 

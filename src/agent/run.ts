@@ -31,6 +31,8 @@ export interface StartAgentOptions
   joinToken?: string;
   /** PEM of the cluster CA, to trust an https server before joining (later: the one joining gave). */
   ca?: string;
+  /** How often the sizes of the datasets held here are measured again (default 30 s). */
+  datasetSizeRefreshMs?: number;
 }
 
 export interface RunningAgent {
@@ -69,6 +71,10 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         return ref.agent?.id ?? '';
       },
       runnerByUid: (uid) => ref.agent?.runnerByUid(uid),
+      datasetContent: (id) => {
+        if (!ref.agent?.datasets) throw Object.assign(new Error('this agent manages no datasets'), { statusCode: 404 });
+        return ref.agent.datasets.content.content(id);
+      },
     },
     { cert: identity.cert, key: identity.key, ca: identity.ca },
   );
@@ -95,6 +101,11 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     acceptNewCluster: opts.acceptNewCluster,
     usageIntervalMs: opts.usageIntervalMs,
     memoryCheckMs: opts.memoryCheckMs,
+    datasets: {
+      sizeRefreshMs: opts.datasetSizeRefreshMs,
+      // Test-only: slows moves down so that a test can kill an agent or the server mid-move.
+      sendBytesPerSecond: Number(process.env.DROVER_TEST_DATASET_SEND_BPS) || undefined,
+    },
   });
   ref.agent = agent;
   try {

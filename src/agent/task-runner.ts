@@ -13,6 +13,7 @@ import { planExit } from './run-exit.js';
 import { secretFileOwner, writeSecretFiles } from './secret-files.js';
 import type { StartGate } from './start-gate.js';
 import type { StatusReporter } from './status-reporter.js';
+import type { TaskVolumes, VolumeGrant } from './datasets/task-volumes.js';
 import { readTaskRecord, writeTaskRecord } from './task-record.js';
 import type { ExitStatus } from './supervisor.js';
 import type { MeasuredTask } from './usage-monitor.js';
@@ -34,6 +35,8 @@ export interface RunnerContext {
   units?: MachineUnits;
   /** The task's unit became active, or inactive. */
   onUnitActivity?(runner: TaskRunner, isActive: boolean): void;
+  /** Datasets for tasks with volumes (none: such tasks wait, this agent manages no datasets). */
+  volumes?: TaskVolumes;
 }
 
 export class TaskRunner {
@@ -77,6 +80,7 @@ export class TaskRunner {
     r.activated = saved.activated === true;
     r.runTemplate = JSON.stringify(saved.task.spec.template);
     const run = ctx.driverFor(saved.task).adopt(saved.task, r.startContext(saved.task));
+    if (run) ctx.volumes?.adopt(saved.task, run);
     if (run) r.attach(run, Date.now());
     return r;
   }
@@ -236,19 +240,36 @@ export class TaskRunner {
       const fresh = mkdirSync(this.dir, { recursive: true }) !== undefined;
       if (!fresh) for (const f of ['exit', 'pid', 'shim.pid', 'shim.error', 'oom']) rmSync(join(this.dir, f), { force: true });
       this.save(t);
+      // Volumes first: a task waiting for its dataset asks the server for nothing meanwhile.
+      let volumes: VolumeGrant | undefined;
+      if (t.spec.template.volumes?.length) {
+        const answer = this.ctx.volumes?.grant(t, this.dir) ?? { waiting: 'this agent does not manage datasets' };
+        if ('waiting' in answer) {
+          this.awaitResource(t, 'VolumeUnavailable', `waiting for its volumes: ${answer.waiting}`, 1_000);
+          return true;
+        }
+        if ('failed' in answer) {
+          this.settle(t, { phase: 'Failed', reason: 'StartFailed', message: answer.failed, unitState: { load: 'loaded', active: 'failed', sub: 'failed' } });
+          return true;
+        }
+        volumes = answer;
+      }
       let secretEnv: Record<string, string> = {};
       if (usesSecrets(t.spec.template)) {
         try {
           secretEnv = await this.fetchSecrets(t);
         } catch (err) {
+          volumes?.release();
           this.awaitSecrets(t, err as Error);
           return true;
         }
       }
       this.report(t, { phase: 'Starting', unitState: { load: 'loaded', active: 'activating', sub: 'start' } });
       try {
-        run = await this.ctx.driverFor(t).start(t, this.startContext(t, secretEnv));
+        run = await this.ctx.driverFor(t).start(t, this.startContext(t, { ...secretEnv, ...volumes?.env }));
+        volumes?.holdFor(run);
       } catch (err) {
+        volumes?.release();
         this.settle(t, { phase: 'Failed', reason: 'StartFailed', message: (err as Error).message, unitState: { load: 'loaded', active: 'failed', sub: 'failed' } });
       }
       return true;
@@ -284,8 +305,12 @@ export class TaskRunner {
 
   /** A secret the task needs is missing (or the server would not give it): say why, and try again later. */
   private awaitSecrets(t: Task, err: Error): void {
-    const delayMs = Math.min(1_000 * 2 ** this.secretMisses++, 30_000);
-    this.report(t, { phase: 'Scheduled', reason: 'SecretUnavailable', message: `waiting for secrets: ${err.message}`, pid: null });
+    this.awaitResource(t, 'SecretUnavailable', `waiting for secrets: ${err.message}`, Math.min(1_000 * 2 ** this.secretMisses++, 30_000));
+  }
+
+  /** Something the task needs to start is not there yet (a secret, a dataset): say why, and try again after `delayMs`. */
+  private awaitResource(t: Task, reason: string, message: string, delayMs: number): void {
+    if (this.reported.reason !== reason || this.reported.message !== message) this.report(t, { phase: 'Scheduled', reason, message, pid: null });
     clearTimeout(this.backoff);
     this.backoff = setTimeout(() => {
       this.backoff = undefined;

@@ -3,41 +3,22 @@
 // server (as the Kubernetes API server does for the kubelet's logs and exec).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, BadRequest, Conflict, Unavailable } from '../errors.js';
-import { tlsDispatcher } from '../client/transport.js';
 import type { Task } from '../model/index.js';
 import type { Registry } from '../registry/index.js';
-import type { KeyPair } from '../security/pki.js';
-import { nodeUser } from '../security/principal.js';
+import { agentDispatcher, type AgentPki } from './agent-tls.js';
 import type { OpenStreams } from './open-streams.js';
 import { contextOf } from './protocol/context.js';
 import { route } from './protocol/routes.js';
 import { durationParam, intParam, single, type Query } from './resources/params.js';
 
-/** What the proxy needs of the cluster's certificates: the CA agents' certificates come from, and the server's client certificate. */
-export interface AgentPki {
-  ca: KeyPair;
-  serverClient: KeyPair;
-}
+export type { AgentPki };
 
 /** How long an agent has to start answering by default (a log follow may then last). */
 const AGENT_ANSWER_MS = 10_000;
 
 export function registerTaskProxy(app: FastifyInstance, registry: Registry, streams: OpenStreams, pki?: AgentPki, answerMs = AGENT_ANSWER_MS): void {
   const forward = async (req: FastifyRequest, reply: FastifyReply, task: Task, endpoint: string, path: string, init: RequestInit) => {
-    const machine = task.spec.machine!;
-    // Only TLS, only to the certificate the cluster CA gave this machine's agent: an endpoint
-    // written by anyone else (another machine's agent, or a URL pointing at another server)
-    // cannot receive the server's requests.
-    if (!pki || !endpoint.startsWith('https://')) throw new Unavailable(`the agent of machine ${machine} publishes no TLS endpoint (${endpoint.slice(0, 100)}); upgrade or restart it`);
-    const dispatcher = await tlsDispatcher({
-      ca: pki.ca.cert,
-      cert: pki.serverClient.cert,
-      key: pki.serverClient.key,
-      checkServerIdentity: (_host, cert) => {
-        const cn = (cert as { subject?: { CN?: string | string[] } }).subject?.CN;
-        return [cn].flat()[0] === nodeUser(machine) ? undefined : new Error(`the agent at ${endpoint} is not machine ${machine}'s (certificate for ${String(cn)})`);
-      },
-    });
+    const dispatcher = await agentDispatcher(pki, task.spec.machine!, endpoint);
     const abort = new AbortController();
     reply.raw.on('close', () => abort.abort());
     // A silent agent must not hold the request forever: it has answerMs to start answering.

@@ -3,7 +3,7 @@
 // the rest is what the system endpoints, metrics, heartbeats and the task proxy need of the
 // state, so none of them reaches around it.
 import { Conflict, NotFound, Unavailable } from '../errors.js';
-import { DEFAULT_NAMESPACE, secretEnvOf, type AnyObject, type Machine, type Secret, type Task, type Verb } from '../model/index.js';
+import { DEFAULT_NAMESPACE, secretEnvOf, type AnyObject, type Dataset, type Machine, type Secret, type Task, type Verb } from '../model/index.js';
 import { allowAdministrators, type Attributes, type Authorizer } from '../security/authorizer.js';
 import type { Keyring } from '../security/keyring.js';
 import type { State, StoreSpace } from '../state/state.js';
@@ -253,9 +253,30 @@ export class Registry {
     if (!task) throw new NotFound(`task "${name}" not found${namespace === DEFAULT_NAMESPACE ? '' : ` in namespace "${namespace}"`}`);
     const machineName = task.spec.machine;
     if (!machineName) throw new Conflict(`task "${name}" is not placed on a machine yet (phase ${task.status?.phase ?? 'Pending'})`);
-    const machine = await state.resources<Machine>('machines').getCurrent(machineName);
+    return { task, endpoint: await this.agentEndpoint(machineName) };
+  }
+
+  /**
+   * The dataset a content request (GET …/datasets/{name}/content, a move's bytes) is for, and
+   * the endpoint of the agent holding its live copy; that agent decides whether it sends now.
+   */
+  async datasetHolder(ctx: RequestContext, name: string, namespace: string = DEFAULT_NAMESPACE): Promise<{ dataset: Dataset; machine: string; endpoint: string }> {
+    this.kind('datasets', namespace);
+    this.authorize(ctx, { verb: 'get', resource: 'datasets', subresource: 'content', namespace, name });
+    checkUrlName(name);
+    const key = `${namespace}/${name}`;
+    await this.opts.state.freshObject('datasets', key);
+    const dataset = this.opts.state.resources<Dataset>('datasets').get(key);
+    if (!dataset) throw new NotFound(`dataset "${name}" not found${namespace === DEFAULT_NAMESPACE ? '' : ` in namespace "${namespace}"`}`);
+    const machine = dataset.status?.machine;
+    if (!machine) throw new Conflict(`dataset "${name}" has no copy on any machine yet (phase ${dataset.status?.phase ?? 'Pending'})`);
+    return { dataset, machine, endpoint: await this.agentEndpoint(machine) };
+  }
+
+  private async agentEndpoint(machineName: string): Promise<string> {
+    const machine = await this.opts.state.resources<Machine>('machines').getCurrent(machineName);
     const endpoint = machine?.status?.agentEndpoint;
     if (!endpoint) throw new Unavailable(`the agent of machine ${machineName} has not published an endpoint; is it running?`);
-    return { task, endpoint };
+    return endpoint;
   }
 }

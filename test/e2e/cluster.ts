@@ -30,6 +30,8 @@ export interface AgentStart {
   args?: string[];
   /** Wait for the machine to register and be Ready (default true). */
   awaitReady?: boolean;
+  /** More environment for the agent process (e.g. a test-only knob). */
+  env?: Record<string, string>;
 }
 
 export interface Cluster {
@@ -86,7 +88,7 @@ export async function startCluster(agentCount: number, opts: ClusterOptions = {}
       const child = spawn(
         process.execPath,
         [join(packageRoot, 'bin', 'drover.js'), 'agent', '--server', server.url, '--data', dataDir, '--id', id, '--labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','), '--log-level', 'warn', ...(joinToken ? ['--join-token', joinToken] : []), ...(opts.agentArgs ?? []), ...(o.args ?? [])],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        { stdio: ['ignore', 'pipe', 'pipe'], ...(o.env ? { env: { ...process.env, ...o.env } } : {}) },
       );
       // Its log (pino, on stdout) and its messages (stderr), together.
       let stderr = '';
