@@ -90,6 +90,31 @@ describe('datasets on real agents', () => {
     assert.equal(fingerprint(onB.status!.path!), expected);
   });
 
+  it("a service's task follows its dataset: placed on the primary, replaced on the new one after a move, finding every byte there", async () => {
+    await c.client.datasets.create({ metadata: { name: 'svc-vol' }, spec: { primary: a } });
+    await heldOn(c.client, 'svc-vol', a);
+    const env = volumeEnvName('svc-vol');
+    // Each run appends the machine it ran on: what the first wrote must be there for the second.
+    const script = `echo "$DROVER_MACHINE" >> "$${env}/runs" && exec sleep 300`;
+    await c.client.services.create({ metadata: { name: 'follows' }, spec: { replicas: 1, template: { command: ['sh', '-c', script], env: c.env(), volumes: [{ dataset: 'svc-vol', path: 'data' }] } } });
+    const runningOn = (machine: string) => async () => {
+      const tasks = (await c.client.tasks.list()).items.filter((t) => t.metadata.ownerReferences?.[0]?.name === 'follows');
+      return tasks.length === 1 && tasks[0]!.spec.machine === machine && tasks[0]!.status?.phase === 'Running' && tasks[0]!;
+    };
+    await until(runningOn(a), 'the service task to run on the primary', 20_000);
+    await until(async () => existsSync(join((await c.client.datasets.get('svc-vol')).status!.path!, 'runs')), 'the first run to write');
+
+    await c.client.datasets.patch('svc-vol', { spec: { primary: b } });
+    await until(runningOn(b), 'the replacement to run on the new primary', 30_000);
+    const onB = await heldOn(c.client, 'svc-vol', b);
+    const runs = await until(() => {
+      const lines = readFileSync(join(onB.status!.path!, 'runs'), 'utf8').trim().split('\n');
+      return lines.length === 2 && lines;
+    }, 'the second run to append');
+    assert.deepEqual(runs, [a, b], 'the first run wrote on the old primary, the second found it on the new one');
+    await c.client.services.delete('follows');
+  });
+
   it('a task whose dataset is on another machine waits, and says why', async () => {
     await c.client.datasets.create({ metadata: { name: 'elsewhere' }, spec: { primary: b } });
     await heldOn(c.client, 'elsewhere', b);
