@@ -37,7 +37,8 @@ export const badRequest = (description: string, code = 400) => new FlockerError(
 
 export function sendJson(reply: FastifyReply, code: number, body: unknown, headers: Record<string, string> = {}): FastifyReply {
   for (const [k, v] of Object.entries(headers)) reply.header(k, v);
-  return reply.code(code).header('content-type', 'application/json').send(JSON.stringify(body));
+  // A Buffer: fastify would append "; charset=utf-8" to a string's type, and Flocker sends none.
+  return reply.code(code).header('content-type', 'application/json').send(Buffer.from(JSON.stringify(body)));
 }
 
 export function sendFlockerError(reply: FastifyReply, err: FlockerError): FastifyReply {
