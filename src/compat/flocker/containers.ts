@@ -1,6 +1,6 @@
 // /configuration/containers and /state/containers over native Services: a container is a
 // Service of one replica whose template runs an image (the container driver), pinned to the
-// node's machine (constraints.machine); moving it re-pins it. What the native template has no
+// node's machine (constraints.machine); moving it re-pins it and stops the task bound elsewhere. What the native template has no
 // field for (ports, links, CPU shares, memory limit, swappiness, a retry count) is kept as given
 // in an annotation, so the configuration reads back as it was written.
 import { ApiError } from '../../errors.js';
@@ -10,6 +10,7 @@ import { native } from './native.js';
 import { machineOfNode, nodeUuid } from './nodes.js';
 import {
   badRequest,
+  FlockerError,
   CONTAINER_NAME_COLLISION,
   CONTAINER_NOT_FOUND,
   CONTAINER_PORT_COLLISION,
@@ -179,6 +180,17 @@ export async function moveContainer(door: FlockerDoor, name: string, nodeUuidInp
       { uid: svc.metadata.uid },
     ),
   );
+  // A pin is read when a task is placed, so the tasks bound elsewhere are stopped (as a user
+  // would delete them) and the service puts their replacement on the new machine.
+  const tasks = door.registry.kind<Task>('tasks', door.namespace);
+  for (const t of tasks.list(door.ctx)) {
+    const owned = t.metadata.ownerReferences?.some((o) => o.uid === moved.metadata.uid);
+    if (owned && t.spec.machine && t.spec.machine !== machine && !t.metadata.deletionTimestamp) {
+      await native(() => tasks.delete(door.ctx, t.metadata.name, { uid: t.metadata.uid })).catch((err: unknown) => {
+        if (!(err instanceof FlockerError && err.code === 404)) throw err;
+      });
+    }
+  }
   return containerOf(moved);
 }
 

@@ -13,7 +13,7 @@ export interface FlockerServer extends TestServer {
 }
 
 export async function startFlocker(): Promise<FlockerServer> {
-  const ts = await startTestServer({ auth: true, flockerListen: '127.0.0.1:0', rateLimit: false, auditLog: false });
+  const ts = await startTestServer({ auth: true, flockerListen: '127.0.0.1:0', rateLimit: false, auditLog: false, machineGraceSeconds: 300 });
   const alice = await userCertificate(ts, 'user-alice');
   await bind(ts, 'alice', 'edit');
   return Object.assign(ts, { flocker: ts.server.flockerUrl!, alice });
@@ -79,6 +79,8 @@ export async function readyMachine(ts: TestServer, name: string, address: string
   await machines.replaceStatus(systemContext, name, {
     status: { address, ...(era ? { era } : {}), conditions: [{ type: 'Ready', status: 'True', reason: 'HeartbeatReceived' }] },
   });
+  // Alive to the scheduler (a long grace period: tests send no more).
+  await ts.server.registry.heartbeat(systemContext, name);
 }
 
 export const MACHINE_A = '0123456789abcdef0123456789abcdef';
