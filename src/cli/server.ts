@@ -27,7 +27,8 @@ export function registerServerCommands(program: Command): void {
     .option('--leader-ttl <seconds>', 'lease TTL of the controller leader on etcd', toInt, 5)
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
     .option('--default-task-user <user>', 'the user tasks of callers without the tasks/root permission run as when they name none ("" refuses them instead)', 'nobody')
-    .option('--fleet-namespace <namespace>', 'the namespace fleet\'s units live in (fleet has none)', 'default')
+    .option('--fleet-namespace <namespace>', 'the namespace fleet\'s units and Flocker\'s datasets live in (they have none)', 'default')
+    .option('--flocker-listen <host:port>', 'also serve Flocker\'s API v1 over HTTPS here (Flocker\'s port: 0.0.0.0:4523); clients need a certificate from `drover flocker certs`')
     .option('--etcd-compaction-interval <seconds>', 'how often the leader compacts etcd history to --history revisions', toInt, 300)
     .option('--store-quota <size>', 'bytes the SQLite store may hold before it takes only deletes (e.g. 2Gi; default min(8Gi, free disk space))', toSize)
     .option('--init-store', 'if state.db is corrupt, move it aside and begin an empty cluster (for one start: refused when the store is sound)')
@@ -47,7 +48,8 @@ export function registerServerCommands(program: Command): void {
         drover server                            # HTTPS on 127.0.0.1:8080; then: drover get svc
         drover server --listen 0.0.0.0:8080 --data /var/lib/drover --tls-san drover.example.com
         drover server --store etcd://10.0.0.1:2379,10.0.0.2:2379   # several servers share etcd
-        drover server --fleet-socket /var/run/fleet.sock            # fleetctl works without flags`),
+        drover server --fleet-socket /var/run/fleet.sock            # fleetctl works without flags
+        drover server --flocker-listen 0.0.0.0:4523                 # Flocker's API; users: drover flocker certs`),
     )
     .action(async (opts: ServerCommandOptions) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
@@ -65,6 +67,7 @@ export function registerServerCommands(program: Command): void {
         machineGraceSeconds: opts.machineGrace,
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
+        ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}),
         facadeNamespace: opts.fleetNamespace,
         defaultTaskUser: opts.defaultTaskUser,
         ...(opts.storeQuota ? { storeQuotaBytes: opts.storeQuota } : {}),
@@ -78,6 +81,7 @@ export function registerServerCommands(program: Command): void {
       if (sockets.length && opts.auth && !(await import('../security/peer-cred.js')).hasPeerCredentials) {
         console.error('warning: dist/drover-peercred.node is missing (npm run build without Node headers): whoever may open the unix socket is an administrator');
       }
+      if (server.flockerUrl) console.error(`  Flocker API v1 on ${server.flockerUrl}/v1 (client certificates: drover flocker certs --user NAME DIR)`);
       console.error(`drover server listening on ${server.url}${sockets.length ? ` and ${sockets.join(', ')}` : ''} (${opts.store === 'sqlite' ? `data in ${opts.data}` : `state in ${opts.store} under ${opts.etcdPrefix}`})`);
       if (opts.writeContext && opts.auth) {
         const { configPath, setContext, SERVER_CONTEXT } = await import('./config.js');
@@ -128,6 +132,7 @@ export function registerServerCommands(program: Command): void {
 }
 
 interface ServerCommandOptions extends SecurityFlags {
+  flockerListen?: string;
   listen: string;
   data: string;
   fleetNamespace: string;
