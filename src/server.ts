@@ -253,14 +253,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let flocker: FlockerListener | undefined;
   if (opts.flockerListen !== undefined) {
     const at = parseListen(opts.flockerListen);
-    flocker = await startFlockerListener({
-      host: at.host,
-      port: at.port,
-      ca: pki.ca,
-      sans: opts.tlsSans,
-      route: (req, res) => app.routing(req, res),
-      ...(authenticator ? { trust: (socket, principal) => authenticator.trustConnection(socket, principal) } : {}),
-    });
+    try {
+      flocker = await startFlockerListener({
+        host: at.host,
+        port: at.port,
+        ca: pki.ca,
+        sans: opts.tlsSans,
+        route: (req, res) => app.routing(req, res),
+        ...(authenticator ? { trust: (socket, principal) => authenticator.trustConnection(socket, principal) } : {}),
+      });
+    } catch (err) {
+      // A taken port must not leave the rest of the server running.
+      if (election) await election.close();
+      for (const c of controllers) await c.close();
+      for (const socketServer of socketServers) socketServer.close();
+      await app.close();
+      audit?.close();
+      await state.close();
+      await store.close();
+      throw new Error(`--flocker-listen ${opts.flockerListen}: ${(err as Error).message}`);
+    }
   }
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closing: Promise<void> | undefined;
