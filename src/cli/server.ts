@@ -101,7 +101,8 @@ export function registerServerCommands(program: Command): void {
     .option('--data <dir>', 'directory for the store and the agents\' files', './drover-data')
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'warn')
-    .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock');
+    .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
+    .option('--flocker-listen <host:port>', 'also serve Flocker\'s API v1 over HTTPS here (e.g. 127.0.0.1:4523); clients need a certificate from `drover flocker certs`');
   addSecurityFlags(devCommand)
     .addHelpText(
       'after',
@@ -110,7 +111,7 @@ export function registerServerCommands(program: Command): void {
         drover dev --agents 1 --listen 127.0.0.1:9090 --data /tmp/drover
         drover dev --fleet-socket /tmp/fleet.sock   # fleetctl --endpoint unix:///tmp/fleet.sock`),
     )
-    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string } & SecurityFlags) => {
+    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string; flockerListen?: string } & SecurityFlags) => {
       const dev = await startDev({
         auth: true,
         agents: opts.agents,
@@ -119,12 +120,13 @@ export function registerServerCommands(program: Command): void {
         machineGraceSeconds: opts.machineGrace,
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
-        server: securityOptions(opts),
+        server: { ...securityOptions(opts), ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}) },
       });
       // The CLI finds this server without flags: the "dev" context becomes current.
       (await import('./config.js')).writeDevContext(dev.url, undefined, { token: dev.server.adminToken });
       console.log(`drover dev: API at ${dev.url}/api/v1 with ${opts.agents} agent${opts.agents === 1 ? '' : 's'} (data in ${opts.data})`);
       if (opts.fleetSocket) console.log(`  fleet API on ${opts.fleetSocket}: fleetctl --endpoint unix://${resolve(opts.fleetSocket)} list-machines`);
+      if (dev.server.flockerUrl) console.log(`  Flocker API on ${dev.server.flockerUrl}/v1: drover flocker certs --user NAME --data ${join(opts.data, 'server')} DIR`);
       console.log(`  try: drover get machines`);
       console.log(`       curl -H "Authorization: Bearer $(cat ${join(opts.data, 'server', 'admin.token')})" ${dev.url}/api/v1/machines`);
       await untilSignal(dev);

@@ -133,7 +133,8 @@ async function serve(opts: FacadeOptions, req: FastifyRequest, reply: FastifyRep
   for (const [pattern, methods] of ROUTES) {
     const param = match(pattern, path);
     if (param === undefined) continue;
-    const handler = methods[req.method];
+    // Werkzeug (Klein's router) answers HEAD wherever GET is routed.
+    const handler = methods[req.method] ?? (req.method === 'HEAD' ? methods.GET : undefined);
     if (!handler) return notAllowed(reply, Object.keys(methods));
     return handler({ door, req, reply, param });
   }
