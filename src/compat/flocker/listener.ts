@@ -54,7 +54,8 @@ export async function startFlockerListener(opts: FlockerListenerOptions): Promis
   const server = await controlServiceCertificate(opts.ca, [opts.host, ...(opts.sans ?? [])]).then((pair) =>
     createServer({ cert: pair.cert, key: pair.key, ca: [opts.ca.cert], requestCert: true, rejectUnauthorized: true }, (req, res) => serve(opts, req, res)),
   );
-  server.on('secureConnection', (socket: TLSSocket) => {
+  // Before the HTTP server's own listener, so no request of a refused connection is ever parsed.
+  server.prependListener('secureConnection', (socket: TLSSocket) => {
     const user = flockerUser(socket);
     // Node has no verify callback for a server: a chain the CA signed but another CN (an agent's,
     // the server's) is cut off right after the handshake, before any request is read.
@@ -79,6 +80,8 @@ function controlServiceCertificate(ca: KeyPair, sans: string[]): Promise<KeyPair
 const NOT_FOUND_PAGE = '\n<html>\n  <head><title>404 - No Such Resource</title></head>\n  <body>\n    <h1>No Such Resource</h1>\n    <p>No such child resource.</p>\n  </body>\n</html>\n';
 
 function serve(opts: FlockerListenerOptions, req: IncomingMessage, res: ServerResponse): void {
+  // A refused connection's request, parsed before its socket closed: nobody to answer.
+  if (!isFlockerConnection(req.socket)) return void req.socket.destroy();
   const url = req.url ?? '/';
   if (url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?')) return opts.route(req, res);
   res.writeHead(404, { 'content-type': 'text/html' }).end(NOT_FOUND_PAGE);
