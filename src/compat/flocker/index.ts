@@ -119,13 +119,14 @@ export const flockerFacade: Facade = {
       req.log.error({ err, url: req.url, method: req.method }, 'Flocker API request failed');
       return sendFlockerError(reply, new FlockerError(500, { description: 'The server failed to answer the request; see its log.' }));
     });
+    const oneWriteAtATime = writeQueue();
     for (const url of ['/v1', '/v1/*']) {
-      flocker.route({ method: [...METHODS], url, exposeHeadRoute: false, handler: (req, reply) => serve(opts, req, reply) });
+      flocker.route({ method: [...METHODS], url, exposeHeadRoute: false, handler: (req, reply) => serve(opts, oneWriteAtATime, req, reply) });
     }
   },
 };
 
-async function serve(opts: FacadeOptions, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function serve(opts: FacadeOptions, oneWriteAtATime: WriteQueue, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   if (!isFlockerConnection(req.raw.socket)) throw new NotFound(`no route ${req.method} ${req.url}; the Flocker API is served on its own HTTPS listener (drover server --flocker-listen)`);
   const raw = req.raw.url ?? '/';
   const path = raw.split('?')[0]!.slice('/v1'.length);
@@ -136,9 +137,27 @@ async function serve(opts: FacadeOptions, req: FastifyRequest, reply: FastifyRep
     // Werkzeug (Klein's router) answers HEAD wherever GET is routed.
     const handler = methods[req.method] ?? (req.method === 'HEAD' ? methods.GET : undefined);
     if (!handler) return notAllowed(reply, Object.keys(methods));
-    return handler({ door, req, reply, param });
+    const call = () => handler({ door, req, reply, param });
+    return req.method === 'GET' || req.method === 'HEAD' ? call() : oneWriteAtATime(call);
   }
   return reply.code(404).header('content-type', 'text/html').send(KLEIN_NOT_FOUND);
+}
+
+/**
+ * Flocker's writes, one at a time: X-If-Configuration-Matches is checked against the whole
+ * configuration and then written, and Flocker (one Twisted thread) does both without anyone's
+ * write in between — the Docker plugin's "create only if no dataset has this name yet" relies on
+ * it. Atomic among the Flocker requests of one server (native writes and other servers on etcd
+ * can still interleave: the store has no precondition on a whole configuration).
+ */
+type WriteQueue = <T>(write: () => Promise<T> | T) => Promise<T>;
+function writeQueue(): WriteQueue {
+  let last: Promise<unknown> = Promise.resolve();
+  return (write) => {
+    const next = last.then(write, write);
+    last = next.catch(() => undefined);
+    return next;
+  };
 }
 
 /** The path's parameter when `path` fits `pattern` ('' for a pattern without one), else undefined. */

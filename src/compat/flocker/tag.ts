@@ -8,7 +8,8 @@ import { containerOf, containerServices } from './containers.js';
 import { configurationOf, listDatasets } from './datasets.js';
 import type { FlockerDoor } from './door.js';
 
-export const TAG_HEADER = 'x-configuration-tag';
+/** Spelled as Flocker sends it (header names are case-insensitive, but some clients look it up verbatim). */
+export const TAG_HEADER = 'X-Configuration-Tag';
 export const IF_MATCHES_HEADER = 'x-if-configuration-matches';
 
 export function configurationTag(door: FlockerDoor): string {

@@ -1,7 +1,7 @@
 // Helpers for the Flocker façade tests: a real server with the Flocker listener on port 0, user
 // certificates from its cluster CA, and raw HTTPS requests that present them (status, headers and
 // bodies are what is asserted).
-import { request } from 'node:https';
+import { request, type Agent } from 'node:https';
 import { systemContext } from '../../../src/registry/index.js';
 import { issueCertificate, type KeyPair } from '../../../src/security/pki.js';
 import { startTestServer, type TestServer } from '../../helpers.js';
@@ -42,7 +42,7 @@ export function call(
   fs: FlockerServer,
   method: string,
   path: string,
-  opts: { body?: unknown; headers?: Record<string, string | string[]>; cert?: KeyPair | null; ca?: string } = {},
+  opts: { body?: unknown; headers?: Record<string, string | string[]>; cert?: KeyPair | null; ca?: string; agent?: Agent } = {},
 ): Promise<Answer> {
   const url = new URL(`/v1${path}`, fs.flocker);
   const cert = opts.cert === undefined ? fs.alice : opts.cert;
@@ -55,7 +55,7 @@ export function call(
         ca: opts.ca ?? fs.server.pki.ca.cert,
         ...(cert ? { cert: cert.cert, key: cert.key } : {}),
         headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
-        agent: false,
+        agent: opts.agent ?? false,
       },
       (res) => {
         const chunks: Buffer[] = [];

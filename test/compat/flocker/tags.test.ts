@@ -1,5 +1,6 @@
 // X-Configuration-Tag and X-If-Configuration-Matches on the dataset routes.
 import assert from 'node:assert/strict';
+import { Agent } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { call, MACHINE_A, NODE_A, NODE_B, readyMachine, startFlocker, type FlockerServer } from './flocker.js';
 import { systemContext } from '../../../src/registry/index.js';
@@ -69,6 +70,21 @@ describe('Flocker configuration tags', () => {
       assert.equal(await count(), before);
     });
   }
+
+  it('of concurrent creates conditioned on the same tag, exactly one succeeds', async () => {
+    // Five connections open and idle first, so the five requests arrive together.
+    const agent = new Agent({ keepAlive: true, maxSockets: 5, ca: fs.server.pki.ca.cert, cert: fs.alice.cert, key: fs.alice.key });
+    try {
+      await Promise.all(Array.from({ length: 5 }, () => call(fs, 'GET', '/version', { agent })));
+      const current = await tag();
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () => call(fs, 'POST', '/configuration/datasets', { body: { primary: NODE_A }, headers: { 'x-if-configuration-matches': current }, agent })),
+      );
+      assert.deepEqual(answers.map((a) => a.status).sort(), [201, 412, 412, 412, 412]);
+    } finally {
+      agent.destroy();
+    }
+  });
 
   it('the precondition is checked before the body: a stale tag with a bad body answers 412', async () => {
     const res = await call(fs, 'POST', '/configuration/datasets', { body: '{broken', headers: { 'x-if-configuration-matches': 'stale' } });
