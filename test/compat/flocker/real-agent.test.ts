@@ -1,4 +1,5 @@
-// The container driver through a real agent: on a machine without a working podman or docker the
+// A real agent as a Flocker node: its address, and its era (new at each start). The container
+// driver through it: on a machine without a working podman or docker the
 // container's task waits with the reason NoContainerEngine and Flocker's state says it is not
 // running. The engine path needs an engine and an image without network: skipped when absent.
 import assert from 'node:assert/strict';
@@ -7,24 +8,46 @@ import { after, before, describe, it } from 'node:test';
 import { startAgent, type RunningAgent } from '../../../src/agent/run.js';
 import { CONTAINER_ENGINES, findEngine, NO_ENGINE_REASON } from '../../../src/agent/drivers/container.js';
 import { nodeUuid } from '../../../src/compat/flocker/nodes.js';
-import type { Task } from '../../../src/model/index.js';
+import type { Machine, Task } from '../../../src/model/index.js';
 import { systemContext } from '../../../src/registry/index.js';
 import { tempDir, until } from '../../helpers.js';
 import { call, startFlocker, type FlockerServer } from './flocker.js';
 
-describe('Flocker containers on a real agent', async () => {
+describe('Flocker on a real agent', async () => {
   const engine = await findEngine(CONTAINER_ENGINES);
   let fs: FlockerServer;
   let agent: RunningAgent;
+  let dataDir: string;
+  const start = async () => {
+    const { token } = await fs.server.registry.credentials!.createToken(systemContext, { user: 'system:bootstrap', purpose: 'join', ttlSeconds: 600, description: 'flocker container test agent' });
+    return startAgent({ server: fs.url, dataDir, systemMachineIdFile: '/nonexistent', joinToken: token, logLevel: 'error', heartbeatMs: 500 });
+  };
   before(async () => {
     fs = await startFlocker();
-    const { token } = await fs.server.registry.credentials!.createToken(systemContext, { user: 'system:bootstrap', purpose: 'join', ttlSeconds: 600, description: 'flocker container test agent' });
-    agent = await startAgent({ server: fs.url, dataDir: join(tempDir('drover-flocker-agent-'), 'agent'), systemMachineIdFile: '/nonexistent', joinToken: token, logLevel: 'error', heartbeatMs: 500 });
+    dataDir = join(tempDir('drover-flocker-agent-'), 'agent');
+    agent = await start();
     await until(async () => (await call(fs, 'GET', '/state/nodes')).json().length === 1, 'the agent to be a node');
   });
   after(async () => {
     await agent?.close(true);
     await fs?.close();
+  });
+
+  it('the agent is a node with its address, found by its era until it restarts', async () => {
+    const machine = () => fs.server.registry.kind<Machine>('machines').find(systemContext, agent.id);
+    const first = await machine();
+    const [node] = (await call(fs, 'GET', '/state/nodes')).json();
+    assert.deepEqual(node, { host: first?.status?.address, uuid: nodeUuid(agent.id) });
+    const era = first!.status!.era!;
+    assert.deepEqual((await call(fs, 'GET', `/state/nodes/by_era/${era}`)).json(), { uuid: nodeUuid(agent.id) });
+    await agent.close(false);
+    agent = await start();
+    const later = await until(async () => {
+      const m = await machine();
+      return m?.status?.era !== era && m?.status?.era;
+    }, 'the restarted agent to report a new era');
+    assert.equal((await call(fs, 'GET', `/state/nodes/by_era/${era}`)).status, 404);
+    assert.deepEqual((await call(fs, 'GET', `/state/nodes/by_era/${later}`)).json(), { uuid: nodeUuid(agent.id) });
   });
 
   it('without a container engine the task waits with NoContainerEngine and runs nothing', { skip: engine ? `a container engine (${engine}) works here: the no-engine path cannot be shown` : false }, async () => {
