@@ -3,6 +3,7 @@
 // container's task waits with the reason NoContainerEngine and Flocker's state says it is not
 // running. The engine path needs an engine and an image without network: skipped when absent.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startAgent, type RunningAgent } from '../../../src/agent/run.js';
@@ -18,19 +19,22 @@ describe('Flocker on a real agent', async () => {
   let fs: FlockerServer;
   let agent: RunningAgent;
   let dataDir: string;
+  let agentDir: string;
   const start = async () => {
     const { token } = await fs.server.registry.credentials!.createToken(systemContext, { user: 'system:bootstrap', purpose: 'join', ttlSeconds: 600, description: 'flocker container test agent' });
     return startAgent({ server: fs.url, dataDir, systemMachineIdFile: '/nonexistent', joinToken: token, logLevel: 'error', heartbeatMs: 500 });
   };
   before(async () => {
     fs = await startFlocker();
-    dataDir = join(tempDir('drover-flocker-agent-'), 'agent');
+    agentDir = tempDir('drover-flocker-agent-');
+    dataDir = join(agentDir, 'agent');
     agent = await start();
     await until(async () => (await call(fs, 'GET', '/state/nodes')).json().length === 1, 'the agent to be a node');
   });
   after(async () => {
     await agent?.close(true);
     await fs?.close();
+    if (agentDir) rmSync(agentDir, { recursive: true, force: true });
   });
 
   it('the agent is a node with its address, found by its era until it restarts', async () => {
