@@ -47,8 +47,15 @@ function isFig(config: Obj): boolean {
   return fig;
 }
 
+/** Keys of Flocker's formats that drover does not carry out: refused by name, not as unknown. */
+const UNSUPPORTED = ['volume', 'volumes', 'links', 'build'];
+
 function checkKeys(name: string, app: unknown, allowed: string[]): Obj {
   if (!isObj(app)) throw configError(`Application '${name}' has a config error. Application configuration must be dictionary; got type '${pyType(app)}'.`);
+  const unsupported = Object.keys(app).filter((k) => UNSUPPORTED.includes(k));
+  if (unsupported.length) {
+    throw configError(`Application '${name}' has a config error. Not supported here: ${unsupported.sort().join(', ')}; create datasets and attach them with POST /v1/configuration/containers instead.`);
+  }
   const unknown = Object.keys(app).filter((k) => !allowed.includes(k));
   if (unknown.length) throw configError(`Application '${name}' has a config error. Unrecognised keys: ${unknown.sort().join(', ')}.`);
   if (!('image' in app)) throw configError(`Application '${name}' has a config error. Missing 'image' key.`);

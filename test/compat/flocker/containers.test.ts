@@ -115,6 +115,7 @@ describe('Flocker containers', () => {
       [{ applications: {} }, { version: 1, nodes: {} }, "Application configuration has an error. Missing 'version' key."],
       [{ version: 1, applications: { a: { image: 'x', bogus: 1 } } }, { version: 1, nodes: {} }, "Application 'a' has a config error. Unrecognised keys: bogus."],
       [{ version: 1, applications: { a: { image: 'x' } } }, { version: 1, nodes: { 'node-1': ['a'] } }, 'Node "node-1" specified, but deployment configuration expects an IPv4 address.'],
+      [{ version: 1, applications: { a: { image: 'x', volume: { mountpoint: '/d' } } } }, { version: 1, nodes: {} }, "Application 'a' has a config error. Not supported here: volume; create datasets and attach them with POST /v1/configuration/containers instead."],
       [{ version: 1, applications: { a: { image: 'x' } } }, { version: 1, nodes: { '10.9.9.9': ['a'] } }, 'No known node with address 10.9.9.9.'],
     ];
     for (const [applications, deployment, description] of cases) {

@@ -70,5 +70,5 @@ describe('Flocker on a real agent', async () => {
     assert.deepEqual(state.map((c: { name: string; node_uuid: string; running: boolean }) => [c.name, c.node_uuid, c.running]), [['app', node, false]]);
   });
 
-  it('with a container engine the image runs', { skip: engine ? 'needs an image present without network; not attempted here' : 'no container engine (podman or docker) works on this machine' }, () => {});
+  it('with a container engine the image runs', { skip: engine ? 'a real image needs the network; engine-stand-in.test.ts covers the driver\'s engine path' : 'no container engine (podman or docker) works on this machine; engine-stand-in.test.ts covers the driver\'s engine path with a stand-in' }, () => {});
 });
