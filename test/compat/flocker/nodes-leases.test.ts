@@ -27,7 +27,6 @@ describe('Flocker nodes and leases', () => {
       { host: '10.0.0.1', uuid: NODE_A },
       { host: '10.0.0.2', uuid: NODE_B },
     ]);
-    assert.deepEqual((await call(fs, 'GET', '/state/nodes')).json().length, 2);
   });
 
   it('GET /state/nodes/by_era/{era} finds the node; an unknown era answers 404', async () => {
@@ -43,10 +42,9 @@ describe('Flocker nodes and leases', () => {
     const eraB1 = randomUUID();
     const eraB2 = randomUUID();
     const machines = fs.server.registry.kind('machines');
+    // As a restarted agent writes it: the same machine, a new era.
     const setEra = (era: string) =>
-      machines.update(systemContext, MACHINE_B, (m: any) => m).then(() =>
-        machines.replaceStatus(systemContext, MACHINE_B, { status: { address: '10.0.0.2', era, conditions: [{ type: 'Ready', status: 'True', reason: 'HeartbeatReceived' }] } }),
-      );
+      machines.replaceStatus(systemContext, MACHINE_B, { status: { address: '10.0.0.2', era, conditions: [{ type: 'Ready', status: 'True', reason: 'HeartbeatReceived' }] } });
     await setEra(eraB1);
     assert.deepEqual((await call(fs, 'GET', `/state/nodes/by_era/${eraB1}`)).json(), { uuid: NODE_B });
     await setEra(eraB2);
