@@ -15,6 +15,9 @@ import type { RateLimitOptions } from './api/rate-limit.js';
 import { isLoopback } from './api/protocol/guards.js';
 import type { Facade } from './api/facade.js';
 import { fleetFacade } from './compat/fleet/index.js';
+import { flockerFacade } from './compat/flocker/index.js';
+import { startFlockerListener, type FlockerListener } from './compat/flocker/listener.js';
+import { LeaseExpiryController } from './controllers/lease-expiry.js';
 import { compactHandler } from './controllers/compact.js';
 import { DatasetFollowersController } from './controllers/dataset-followers.js';
 import { DatasetPrimaryController } from './controllers/dataset-primary.js';
@@ -72,8 +75,14 @@ export interface ServerOptions {
   defaultTaskUser?: string;
   /** The namespace the façades (fleet) map to (default "default"). */
   facadeNamespace?: string;
-  /** Other APIs served over the same state (default: fleet's). */
+  /** Other APIs served over the same state (default: fleet's and Flocker's). */
   facades?: Facade[];
+  /**
+   * Serve Flocker's API v1 on its own HTTPS listener at host:port (Flocker's port is 4523; port 0
+   * picks a free one): clients present a certificate of the cluster CA with CN user-NAME (`drover
+   * flocker certs`). Off by default: a new port is opened only when asked for.
+   */
+  flockerListen?: string;
   /** Key prefix of all state (default "/drover"). */
   prefix?: string;
   /** Elect a leader to run the controllers (default: on for etcd, off otherwise). */
@@ -139,6 +148,8 @@ export interface RunningServer {
   adminToken?: string;
   /** PEM of the CA a client should trust for `url`, when it is https. */
   caCert?: string;
+  /** The Flocker API's listener (https://host:port), when `flockerListen` was given. */
+  flockerUrl?: string;
   close(): Promise<void>;
 }
 
@@ -191,7 +202,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registry,
     audit,
     rateLimit: opts.rateLimit === false ? undefined : (opts.rateLimit ?? {}),
-    facades: opts.facades ?? [fleetFacade],
+    facades: opts.facades ?? [fleetFacade, flockerFacade],
     facadeNamespace: opts.facadeNamespace,
     logger,
     config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace, ...(opts.storeQuotaBytes ? { storeQuotaBytes: opts.storeQuotaBytes } : {}) },
@@ -209,6 +220,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       new HostController(st, hostControllerOptions({ hosts: opts.hosts, registry, auth: opts.auth === true, caCert: https ? pki.ca.cert : undefined, serverUrl: () => hostServerUrl }), logger.child({ component: 'hosts' })),
       new DatasetPrimaryController(st, st.liveness, logger.child({ component: 'dataset-primary' })),
       new DatasetFollowersController(st, logger.child({ component: 'dataset-followers' })),
+      new LeaseExpiryController(st, logger.child({ component: 'lease-expiry' })),
       // SQLite keeps its window by itself; etcd keeps everything until told.
       ...(st.backend === 'etcd'
         ? [new HistoryCompactor(st, logger.child({ component: 'compactor' }), { windowRevisions: opts.historyRevisions, intervalMs: opts.compactionIntervalMs })]
@@ -249,6 +261,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (socketGid !== undefined) chownSync(path, process.getuid?.() ?? 0, socketGid);
     socketServers.push(socketServer);
   }
+  let flocker: FlockerListener | undefined;
+  if (opts.flockerListen !== undefined) {
+    const at = parseListen(opts.flockerListen);
+    try {
+      flocker = await startFlockerListener({
+        host: at.host,
+        port: at.port,
+        ca: pki.ca,
+        sans: opts.tlsSans,
+        route: (req, res) => app.routing(req, res),
+        ...(authenticator ? { trust: (socket, principal) => authenticator.trustConnection(socket, principal) } : {}),
+      });
+    } catch (err) {
+      // A taken port must not leave the rest of the server running.
+      if (election) await election.close();
+      for (const c of controllers) await c.close();
+      for (const socketServer of socketServers) socketServer.close();
+      await app.close();
+      audit?.close();
+      await state.close();
+      await store.close();
+      throw new Error(`--flocker-listen ${opts.flockerListen}: ${(err as Error).message}`);
+    }
+  }
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   hostServerUrl = `${https ? 'https' : 'http'}://${hostAddressOf(opts.hosts?.serverAddress ?? urlHost)}:${actualPort}`;
   let closing: Promise<void> | undefined;
@@ -257,6 +293,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     pki,
     ...(adminToken ? { adminToken } : {}),
     ...(https ? { caCert: https.ca ? String([https.ca].flat()[0]) : pki.ca.cert } : {}),
+    ...(flocker ? { flockerUrl: flocker.url } : {}),
     app,
     state,
     registry,
@@ -273,6 +310,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       (closing ??= (async () => {
         if (election) await election.close();
         for (const c of controllers) await c.close();
+        await flocker?.close();
         for (const socketServer of socketServers) {
           socketServer.closeAllConnections();
           await new Promise<void>((ok) => socketServer.close(() => ok()));

@@ -32,7 +32,7 @@ export interface AgentOptions {
   /** URL where the server reaches this agent's API (logs, exec, kill). */
   endpoint?: string;
   heartbeatMs?: number;
-  drivers: { exec: Driver; unit?: Driver };
+  drivers: { exec: Driver; unit?: Driver; container?: Driver };
   logger: Logger;
   /** Use this machine id file instead of /etc/machine-id (tests, `drover dev`). */
   systemMachineIdFile?: string;
@@ -327,7 +327,12 @@ export class Agent {
       tasksDir: this.tasksDir,
       client: this.client,
       reporter: this.reporter,
-      driverFor: (t) => (t.spec.template.unit && this.opts.drivers.unit && t.spec.template.driver !== 'exec' ? this.opts.drivers.unit : this.opts.drivers.exec),
+      driverFor: (t) => {
+        const tpl = t.spec.template;
+        // An image runs in a container unless the template asks for another driver.
+        if (tpl.image && this.opts.drivers.container && (tpl.driver === undefined || tpl.driver === 'container')) return this.opts.drivers.container;
+        return tpl.unit && this.opts.drivers.unit && tpl.driver !== 'exec' ? this.opts.drivers.unit : this.opts.drivers.exec;
+      },
       baseEnv: (t) => ({
         PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
         HOME: process.env.HOME ?? '/',

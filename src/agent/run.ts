@@ -7,6 +7,7 @@ import { shimPath as defaultShimPath } from '../paths.js';
 import { parseListen } from '../net/listen.js';
 import { Agent, type AgentOptions } from './agent.js';
 import type { Driver } from './drivers/driver.js';
+import { ContainerDriver } from './drivers/container.js';
 import { ExecDriver } from './drivers/exec.js';
 import { UnitDriver } from './drivers/unit.js';
 import { serverSans } from '../security/cluster-pki.js';
@@ -47,7 +48,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const shim = opts.shimPath ?? defaultShimPath;
   const logMax = opts.logMaxBytes ?? 10 * 1024 * 1024;
   const unit = opts.unitDriver?.(shim, logMax) ?? new UnitDriver({ shimPath: shim, logMaxBytes: logMax, timerStampDir: join(resolve(opts.dataDir), 'timers') });
-  const drivers = { exec: new ExecDriver(shim, logMax), unit };
+  const drivers = { exec: new ExecDriver(shim, logMax), unit, container: new ContainerDriver(shim, logMax) };
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
   const id = resolveMachineId(resolve(opts.dataDir), opts.id, opts.systemMachineIdFile);
   const closed = closedToOthers(resolve(opts.dataDir));

@@ -7,7 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_FINALIZER, DEFAULT_NAMESPACE, parseBytes, usesSecrets, type ResourceUsage } from '../model/index.js';
 import type { Client, Task } from '../client/client.js';
-import type { Driver, MachineUnits, Run, UnitState } from './drivers/driver.js';
+import { TaskCannotStart, type Driver, type MachineUnits, type Run, type UnitState } from './drivers/driver.js';
 import { unitNameOf } from './drivers/unit-commands.js';
 import { planExit } from './run-exit.js';
 import { secretFileOwner, writeSecretFiles } from './secret-files.js';
@@ -48,6 +48,8 @@ export class TaskRunner {
   private finished = false;
   /** A loaded unit asked to run once (a timer elapsed); cleared when that run is over. */
   private activated = false;
+  /** The template a driver could not start on this machine (TaskCannotStart), as JSON. */
+  private cannotStart?: string;
   /** The idle phase (Scheduled, Stopped) last reported since a run; undefined while running. */
   private idlePhase: string | undefined;
   private backoff: NodeJS.Timeout | undefined;
@@ -222,6 +224,8 @@ export class TaskRunner {
       this.restarts++;
     }
     if (this.run || this.finished || this.backoff) return;
+    // A driver said this machine cannot run it: not again until the template changes (or the agent restarts).
+    if (this.cannotStart === JSON.stringify(t.spec.template)) return;
     await this.startRun(t);
   }
 
@@ -270,7 +274,12 @@ export class TaskRunner {
         volumes?.holdFor(run);
       } catch (err) {
         volumes?.release();
-        this.settle(t, { phase: 'Failed', reason: 'StartFailed', message: (err as Error).message, unitState: { load: 'loaded', active: 'failed', sub: 'failed' } });
+        // Nothing this machine can run (no container engine): waiting, not failed, and saying why.
+        if (err instanceof TaskCannotStart) {
+          this.cannotStart = this.runTemplate;
+          this.report(t, { phase: 'Scheduled', reason: err.reason, message: err.message, pid: null });
+        }
+        else this.settle(t, { phase: 'Failed', reason: 'StartFailed', message: (err as Error).message, unitState: { load: 'loaded', active: 'failed', sub: 'failed' } });
       }
       return true;
     });

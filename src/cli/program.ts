@@ -64,6 +64,7 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
     (await import('./agent.js')).registerAgentCommand(program);
     (await import('./backup.js')).registerBackupCommands(program);
     (await import('./cert.js')).registerCertCommands(program);
+    (await import('./flocker.js')).registerFlockerCommands(program);
   }
   registerGetCommand(program);
   registerDescribeCommand(program);

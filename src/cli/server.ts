@@ -27,7 +27,8 @@ export function registerServerCommands(program: Command): void {
     .option('--leader-ttl <seconds>', 'lease TTL of the controller leader on etcd', toInt, 5)
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
     .option('--default-task-user <user>', 'the user tasks of callers without the tasks/root permission run as when they name none ("" refuses them instead)', 'nobody')
-    .option('--fleet-namespace <namespace>', 'the namespace fleet\'s units live in (fleet has none)', 'default')
+    .option('--fleet-namespace <namespace>', 'the namespace fleet\'s units and Flocker\'s datasets live in (they have none)', 'default')
+    .option('--flocker-listen <host:port>', 'also serve Flocker\'s API v1 over HTTPS here (Flocker\'s port: 0.0.0.0:4523); clients need a certificate from `drover flocker certs`')
     .option('--etcd-compaction-interval <seconds>', 'how often the leader compacts etcd history to --history revisions', toInt, 300)
     .option('--store-quota <size>', 'bytes the SQLite store may hold before it takes only deletes (e.g. 2Gi; default min(8Gi, free disk space))', toSize)
     .option('--init-store', 'if state.db is corrupt, move it aside and begin an empty cluster (for one start: refused when the store is sound)')
@@ -47,7 +48,8 @@ export function registerServerCommands(program: Command): void {
         drover server                            # HTTPS on 127.0.0.1:8080; then: drover get svc
         drover server --listen 0.0.0.0:8080 --data /var/lib/drover --tls-san drover.example.com
         drover server --store etcd://10.0.0.1:2379,10.0.0.2:2379   # several servers share etcd
-        drover server --fleet-socket /var/run/fleet.sock            # fleetctl works without flags`),
+        drover server --fleet-socket /var/run/fleet.sock            # fleetctl works without flags
+        drover server --flocker-listen 0.0.0.0:4523                 # Flocker's API; users: drover flocker certs`),
     )
     .action(async (opts: ServerCommandOptions) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
@@ -65,6 +67,7 @@ export function registerServerCommands(program: Command): void {
         machineGraceSeconds: opts.machineGrace,
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
+        ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}),
         facadeNamespace: opts.fleetNamespace,
         defaultTaskUser: opts.defaultTaskUser,
         ...(opts.storeQuota ? { storeQuotaBytes: opts.storeQuota } : {}),
@@ -78,6 +81,7 @@ export function registerServerCommands(program: Command): void {
       if (sockets.length && opts.auth && !(await import('../security/peer-cred.js')).hasPeerCredentials) {
         console.error('warning: dist/drover-peercred.node is missing (npm run build without Node headers): whoever may open the unix socket is an administrator');
       }
+      if (server.flockerUrl) console.error(`  Flocker API v1 on ${server.flockerUrl}/v1 (client certificates: drover flocker certs --user NAME DIR)`);
       console.error(`drover server listening on ${server.url}${sockets.length ? ` and ${sockets.join(', ')}` : ''} (${opts.store === 'sqlite' ? `data in ${opts.data}` : `state in ${opts.store} under ${opts.etcdPrefix}`})`);
       if (opts.writeContext && opts.auth) {
         const { configPath, setContext, SERVER_CONTEXT } = await import('./config.js');
@@ -97,7 +101,8 @@ export function registerServerCommands(program: Command): void {
     .option('--data <dir>', 'directory for the store and the agents\' files', './drover-data')
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'warn')
-    .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock');
+    .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
+    .option('--flocker-listen <host:port>', 'also serve Flocker\'s API v1 over HTTPS here (e.g. 127.0.0.1:4523); clients need a certificate from `drover flocker certs`');
   addSecurityFlags(devCommand)
     .addHelpText(
       'after',
@@ -106,7 +111,7 @@ export function registerServerCommands(program: Command): void {
         drover dev --agents 1 --listen 127.0.0.1:9090 --data /tmp/drover
         drover dev --fleet-socket /tmp/fleet.sock   # fleetctl --endpoint unix:///tmp/fleet.sock`),
     )
-    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string } & SecurityFlags) => {
+    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string; flockerListen?: string } & SecurityFlags) => {
       const dev = await startDev({
         auth: true,
         agents: opts.agents,
@@ -115,12 +120,13 @@ export function registerServerCommands(program: Command): void {
         machineGraceSeconds: opts.machineGrace,
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
-        server: securityOptions(opts),
+        server: { ...securityOptions(opts), ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}) },
       });
       // The CLI finds this server without flags: the "dev" context becomes current.
       (await import('./config.js')).writeDevContext(dev.url, undefined, { token: dev.server.adminToken });
       console.log(`drover dev: API at ${dev.url}/api/v1 with ${opts.agents} agent${opts.agents === 1 ? '' : 's'} (data in ${opts.data})`);
       if (opts.fleetSocket) console.log(`  fleet API on ${opts.fleetSocket}: fleetctl --endpoint unix://${resolve(opts.fleetSocket)} list-machines`);
+      if (dev.server.flockerUrl) console.log(`  Flocker API on ${dev.server.flockerUrl}/v1: drover flocker certs --user NAME --data ${join(opts.data, 'server')} DIR`);
       console.log(`  try: drover get machines`);
       console.log(`       curl -H "Authorization: Bearer $(cat ${join(opts.data, 'server', 'admin.token')})" ${dev.url}/api/v1/machines`);
       await untilSignal(dev);
@@ -128,6 +134,7 @@ export function registerServerCommands(program: Command): void {
 }
 
 interface ServerCommandOptions extends SecurityFlags {
+  flockerListen?: string;
   listen: string;
   data: string;
   fleetNamespace: string;

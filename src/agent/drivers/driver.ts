@@ -83,3 +83,16 @@ export interface Driver {
   /** The hash reported with the task's unitState, for drivers that have one (unit). */
   unitHash?(task: Task): string | undefined;
 }
+
+/**
+ * A driver cannot run the task on this machine as it is (no container engine): the task is not
+ * failed but left waiting, its status saying why (`reason`, `message`).
+ */
+export class TaskCannotStart extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

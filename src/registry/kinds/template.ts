@@ -6,7 +6,8 @@ import { nameProblem } from '../names.js';
 /** What the template schema cannot say: something to run, and a driver that fits. */
 export function checkTemplate(t: TaskTemplate, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  if (!t.command && !t.unit) errs.push({ path, message: 'nothing to run: give command (exec) or unit options (unit)' });
+  if (!t.command && !t.unit && !t.image) errs.push({ path, message: 'nothing to run: give command (exec), unit options (unit) or an image (container)' });
+  if (t.driver === 'container' && !t.image) errs.push({ path: `${path}/image`, message: 'the container driver needs an image' });
   if (t.driver === 'exec' && !t.command) errs.push({ path: `${path}/command`, message: 'the exec driver needs a command' });
   if (t.driver === 'unit' && !t.unit) errs.push({ path: `${path}/unit`, message: 'the unit driver needs unit options' });
   if (Array.isArray(t.env)) {
