@@ -16,7 +16,11 @@ import { UsageError } from './output.js';
 const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 
 export function registerFlockerCommands(program: Command): void {
-  const flocker = program.command('flocker').description('the Flocker API v1 façade (drover server --flocker-listen): its users\' credentials');
+  const flocker = program
+    .command('flocker')
+    .description('the Flocker API v1 façade (drover server --flocker-listen): its users\' credentials')
+    .addHelpText('after', examples(`
+        drover flocker certs --user alice --data /var/lib/drover ./alice`));
   flocker
     .command('certs <dir>')
     .description('write cluster.crt, NAME.crt and NAME.key (CN user-NAME) for a Flocker API client, and bind the user to a cluster role')

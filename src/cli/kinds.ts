@@ -25,6 +25,7 @@ const cliKinds: { kind: string; plural: string; aliases: string[]; namespaced?: 
   { kind: 'Secret', plural: 'secrets', aliases: ['secret'], namespaced: true },
   { kind: 'Dataset', plural: 'datasets', aliases: ['dataset', 'ds'], namespaced: true },
   { kind: 'Lease', plural: 'leases', aliases: ['lease'], namespaced: true },
+  { kind: 'Host', plural: 'hosts', aliases: ['host'] },
 ];
 
 function cliKind(k: (typeof cliKinds)[number]): CliKind {
@@ -207,6 +208,21 @@ export function columnsFor(kind: CliKind, wide: boolean): Columns {
       return datasetColumns(wide);
     case 'leases':
       return leaseColumns;
+    case 'hosts':
+      return {
+        header: ['NAME', 'ADDRESS', 'STATUS', 'MACHINE', 'OS', 'CPUS', 'REASON', 'AGE'],
+        colour: 2,
+        row: (h, ctx) => [
+          h.metadata.name,
+          `${String(h.spec?.address ?? '')}:${String(h.spec?.port ?? 22)}`,
+          String(h.status?.phase ?? 'pending'),
+          shortId(h.status?.machine as string | undefined),
+          String(h.status?.os ?? ''),
+          h.status?.cpus === undefined ? '' : String(h.status.cpus),
+          String(h.status?.reason ?? ''),
+          age(h.metadata.createdAt, ctx.now),
+        ],
+      };
     default:
       return {
         header: ['NAME', 'AGE'],
