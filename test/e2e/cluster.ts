@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Client, Machine, Task } from '../../src/client/client.js';
 import { ApiError } from '../../src/errors.js';
 import { packageRoot } from '../../src/paths.js';
-import { startTestServer, tempDir, until, type TestServer } from '../helpers.js';
+import { startTestServer, tempDir, until } from '../helpers.js';
+import { startServerProcess } from './server-process.js';
 import { systemContext } from '../../src/registry/index.js';
 
 export interface AgentProcess {
@@ -34,8 +35,19 @@ export interface AgentStart {
   env?: Record<string, string>;
 }
 
+/** The cluster's server: in this process, or (`serverProcess`) a `drover server` child whose restart is a SIGKILL. */
+export interface ClusterServer {
+  url: string;
+  dir: string;
+  client: Client;
+  adminToken?: string;
+  /** In this process: close and start again (on `dataDir`, another store, if given). As a child: SIGKILL and start again (no `dataDir`). */
+  restart(opts?: { dataDir?: string }): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface Cluster {
-  server: TestServer;
+  server: ClusterServer;
   client: Client;
   /** Headers a raw request needs: the administrator's token on a secure cluster, else none. */
   auth: Record<string, string>;
@@ -57,15 +69,29 @@ export interface ClusterOptions {
    * their node identity, under the node authorizer (plain HTTP to the server, as drover dev).
    */
   secure?: boolean;
+  /**
+   * Run the server as a `drover server` child process (authenticated as `secure`), so that
+   * `server.restart()` kills it with SIGKILL mid-flight instead of closing it.
+   */
+  serverProcess?: boolean;
 }
 
 export async function startCluster(agentCount: number, opts: ClusterOptions = {}): Promise<Cluster> {
   // A few seconds of grace: short enough for failover tests, long enough that a restarted agent
   // on a loaded CI machine is back before its machine counts as lost.
-  const server = await startTestServer({ machineGraceSeconds: opts.machineGraceSeconds ?? 4, ...(opts.secure ? { auth: true } : {}) });
-  const joinToken = opts.secure
-    ? (await server.server.registry.credentials!.createToken(systemContext, { user: 'system:bootstrap', purpose: 'join', ttlSeconds: 3_600, description: 'e2e agents' })).token
-    : undefined;
+  const grace = opts.machineGraceSeconds ?? 4;
+  let server: ClusterServer;
+  let joinToken: string | undefined;
+  if (opts.serverProcess) {
+    server = await startServerProcess({ machineGraceSeconds: grace });
+    joinToken = (await server.client.request<{ token: string }>('POST', '/api/v1/tokens', { body: { user: 'system:bootstrap', purpose: 'join', ttlSeconds: 3_600, description: 'e2e agents' } })).body.token;
+  } else {
+    const inProcess = await startTestServer({ machineGraceSeconds: grace, ...(opts.secure ? { auth: true } : {}) });
+    server = { ...inProcess, adminToken: inProcess.server.adminToken, restart: (o) => inProcess.restart(o), close: () => inProcess.close() };
+    joinToken = opts.secure
+      ? (await inProcess.server.registry.credentials!.createToken(systemContext, { user: 'system:bootstrap', purpose: 'join', ttlSeconds: 3_600, description: 'e2e agents' })).token
+      : undefined;
+  }
   const marker = `drover-e2e-${randomBytes(6).toString('hex')}`;
   const root = tempDir('drover-agents-');
   // Tasks that run as another user (nobody) must reach their secret files under an agent's data
@@ -74,7 +100,7 @@ export async function startCluster(agentCount: number, opts: ClusterOptions = {}
   const cluster: Cluster = {
     server,
     client: server.client,
-    auth: server.server.adminToken ? { authorization: `Bearer ${server.server.adminToken}` } : {},
+    auth: server.adminToken ? { authorization: `Bearer ${server.adminToken}` } : {},
     agents: [],
     marker,
     env: (extra = {}) => ({ DROVER_E2E: marker, ...extra }),

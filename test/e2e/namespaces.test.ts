@@ -34,7 +34,7 @@ describe('agents and namespaces', () => {
     const defaultLog = await (await fetch(`${c.server.url}/api/v1/tasks/hello/log`, { headers: c.auth })).text();
     assert.equal(defaultLog, 'from-default\n');
     // The CLI: -n picks the namespace for logs and describe; without it, "default".
-    const d = cli(c.server.url, c.server.server.adminToken);
+    const d = cli(c.server.url, c.server.adminToken);
     assert.equal(await d.ok(['logs', 'task/hello', '-n', 'team']), 'from-team\n');
     assert.equal(await d.ok(['logs', 'task/hello']), 'from-default\n');
     assert.match(await d.ok(['describe', 'task/hello', '-n', 'team']), /Namespace:\s+team[\s\S]*from-team/);

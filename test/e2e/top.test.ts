@@ -18,7 +18,7 @@ describe('drover top: usage measured by the agents', () => {
   before(async () => {
     // Short intervals so figures arrive within a test's deadline; the defaults are 10 s and 5 s.
     c = await startCluster(1, { secure: true, agentArgs: ['--usage-interval', '0.5', '--memory-check-interval', '0.2'] });
-    drover = cli(c.server.url, c.server.server.adminToken);
+    drover = cli(c.server.url, c.server.adminToken);
   });
   after(async () => {
     await c.close();
