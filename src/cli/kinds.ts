@@ -26,6 +26,9 @@ const cliKinds: { kind: string; plural: string; aliases: string[]; namespaced?: 
   { kind: 'Dataset', plural: 'datasets', aliases: ['dataset', 'ds'], namespaced: true },
   { kind: 'Lease', plural: 'leases', aliases: ['lease'], namespaced: true },
   { kind: 'Host', plural: 'hosts', aliases: ['host'] },
+  { kind: 'Cluster', plural: 'clusters', aliases: ['cluster'] },
+  { kind: 'Network', plural: 'networks', aliases: ['network', 'net'] },
+  { kind: 'ContainerManager', plural: 'containermanagers', aliases: ['containermanager', 'cm'] },
 ];
 
 function cliKind(k: (typeof cliKinds)[number]): CliKind {

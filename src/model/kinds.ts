@@ -14,6 +14,9 @@ export const KINDS = {
   Dataset: 'datasets',
   Lease: 'leases',
   Host: 'hosts',
+  Cluster: 'clusters',
+  Network: 'networks',
+  ContainerManager: 'containermanagers',
 } as const;
 
 export type KindName = keyof typeof KINDS;

@@ -11,6 +11,7 @@ import { fromStoreError, storeCall } from './store-errors.js';
 import { StoreReachability } from './store-reachability.js';
 import { migrateToNamespacedKeys } from './namespace-layout.js';
 import { DEFAULT_NAMESPACE } from '../model/meta.js';
+import { DEFAULT_NETWORK } from '../model/cluster.js';
 import { AlreadyExists } from '../errors.js';
 import { WatchCache, type EventType } from './watch-cache.js';
 import { WrittenObjects } from './written.js';
@@ -104,7 +105,7 @@ export class State implements CacheSync {
     await migrateToNamespacedKeys(options.store, prefix, options.kinds);
     await state.load(options.onError);
     state.clusterId = await state.ensureClusterId();
-    await state.ensureDefaultNamespace();
+    await state.ensureDefaults();
     state.bookmarkTimer = setInterval(() => {
       for (const c of state.caches.values()) c.bookmarkAll();
     }, options.bookmarkIntervalMs ?? 5_000);
@@ -203,12 +204,19 @@ export class State implements CacheSync {
     }
   }
 
-  /** The namespace objects land in when none is given exists from the start (when the Namespace kind is served). */
-  private async ensureDefaultNamespace(): Promise<void> {
-    const namespaces = this.repos.get('namespaces');
-    if (!namespaces || namespaces.get(DEFAULT_NAMESPACE)) return;
-    const obj = { apiVersion: 'drover/v1', kind: 'Namespace', metadata: { name: DEFAULT_NAMESPACE }, spec: {}, status: {} } as unknown as AnyObject;
-    await namespaces.create(obj).catch((err: unknown) => {
+  /**
+   * What exists from the start when its kind is served: the namespace objects land in when none
+   * is given, and the network a cluster gets when it names none.
+   */
+  private async ensureDefaults(): Promise<void> {
+    await this.ensureObject('namespaces', { apiVersion: 'drover/v1', kind: 'Namespace', metadata: { name: DEFAULT_NAMESPACE }, spec: {}, status: {} });
+    await this.ensureObject('networks', { apiVersion: 'drover/v1', kind: 'Network', metadata: { name: DEFAULT_NETWORK }, spec: { type: 'flannel_etcd', options: {} }, status: {} });
+  }
+
+  private async ensureObject(plural: string, obj: Record<string, unknown> & { metadata: { name: string } }): Promise<void> {
+    const repo = this.repos.get(plural);
+    if (!repo || repo.get(obj.metadata.name)) return;
+    await repo.create(obj as unknown as AnyObject).catch((err: unknown) => {
       if (!(err instanceof AlreadyExists)) throw err;
     });
   }

@@ -6,6 +6,9 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { FieldError } from '../../errors.js';
 import {
   OPERATION_PHASES,
+  OPERATION_STEP_PHASES,
+  OS_PROFILES,
+  type ClusterOperationParams,
   OPERATION_TYPES,
   TERMINAL_OPERATION_PHASES,
   type CompactParams,
@@ -30,7 +33,21 @@ const DrainParamsSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+const ClusterOperationParamsSchema = Type.Object(
+  {
+    version: Type.Optional(Type.String({ minLength: 1, description: 'ClusterDeploy only, and required there: the version to deploy' })),
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, description: 'hosts worked on at once (default 1)' })),
+    profile: Type.Optional(Type.Union(OS_PROFILES.map((p) => Type.Literal(p)), { description: 'the commands run on each host (default rpm-ostree)' })),
+    commands: Type.Optional(
+      Type.Array(Type.Array(Type.String(), { minItems: 1 }), { minItems: 1, description: 'commands run on each host instead of the profile\'s, each an argument array; "{version}" stands for params.version' }),
+    ),
+    hostTimeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'how long one host may take, its restart included (default 600)' })),
+    resume: Type.Optional(Type.String({ minLength: 1, description: 'a Failed operation of the same type on the same cluster: the hosts it finished are skipped' })),
+  },
+  { additionalProperties: false },
+);
 type _compact = Expect<Same<Static<typeof CompactParamsSchema>, CompactParams>>;
+type _cluster = Expect<Same<Static<typeof ClusterOperationParamsSchema>, ClusterOperationParams>>;
 type _drain = Expect<Same<Static<typeof DrainParamsSchema>, DrainParams>>;
 
 interface OperationType {
@@ -39,10 +56,15 @@ interface OperationType {
   targetKind?: string;
 }
 
+const clusterParams = TypeCompiler.Compile(ClusterOperationParamsSchema);
+
 /** Every operation type: its parameters and what it acts on. */
 const operationTypes: Record<ModelSpec['type'], OperationType> = {
   Compact: { params: TypeCompiler.Compile(CompactParamsSchema) },
   Drain: { params: TypeCompiler.Compile(DrainParamsSchema), targetKind: 'Machine' },
+  ClusterDeploy: { params: clusterParams, targetKind: 'Cluster' },
+  ClusterUpgrade: { params: clusterParams, targetKind: 'Cluster' },
+  ClusterRestart: { params: clusterParams, targetKind: 'Cluster' },
 };
 
 const OperationSpec = Type.Object(
@@ -51,7 +73,7 @@ const OperationSpec = Type.Object(
       OPERATION_TYPES.map((t) => Type.Literal(t)),
       {
         description:
-          'Compact: discard store history up to params.revision (default: all but the last 1,000 revisions). Drain: cordon target Machine and move the tasks services own there elsewhere (params.force: one-off tasks too; params.timeoutSeconds, default 120)',
+          'Compact: discard store history up to params.revision (default: all but the last 1,000 revisions). Drain: cordon target Machine and move the tasks services own there elsewhere (params.force: one-off tasks too; params.timeoutSeconds, default 120). ClusterDeploy (params.version), ClusterUpgrade, ClusterRestart: run the OS profile\'s commands over SSH on each host of target Cluster in turn (params.batchSize, profile, commands, hostTimeoutSeconds, resume)',
       },
     ),
     target: Type.Optional(Type.Object({ kind: Type.String(), name: Type.String() }, { additionalProperties: false })),
@@ -67,6 +89,21 @@ const OperationStatus = Type.Object(
       Type.Object(
         { completed: Type.Integer({ minimum: 0 }), total: Type.Integer({ minimum: 0 }), message: Type.Optional(Type.String()) },
         { additionalProperties: false },
+      ),
+    ),
+    steps: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String(),
+            address: Type.Optional(Type.String()),
+            phase: Type.Union(OPERATION_STEP_PHASES.map((p) => Type.Literal(p))),
+            startedAt: Type.Optional(Type.String()),
+            finishedAt: Type.Optional(Type.String()),
+            message: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
       ),
     ),
     conditions: Type.Optional(Type.Array(Condition)),
@@ -85,7 +122,7 @@ export const operations = defineKind({
   kind: 'Operation',
   plural: 'operations',
   shortNames: ['operation', 'op', 'ops'],
-  description: 'Asynchronous work (compaction, drain, deploy, upgrade): created with 202 Accepted, polled or waited on with ?wait=.',
+  description: 'Asynchronous work (compaction, drain, cluster deploy, upgrade and restart): created with 202 Accepted, polled or waited on with ?wait=.',
   generatedNamePrefix: 'op-',
   verbs: ['get', 'list', 'watch', 'create', 'delete'],
   async: { isDone: (op) => TERMINAL_OPERATION_PHASES.has(op.status?.phase) },
@@ -104,10 +141,16 @@ export const operations = defineKind({
     } else if (!type.targetKind && target) {
       errs.push({ path: '/spec/target', message: `a ${op.spec.type} acts on no object: remove target` });
     }
+    const version = (params as ClusterOperationParams).version;
+    if (op.spec.type === 'ClusterDeploy' && version === undefined) errs.push({ path: '/spec/params/version', message: 'a ClusterDeploy needs the version to deploy' });
+    if ((op.spec.type === 'ClusterUpgrade' || op.spec.type === 'ClusterRestart') && version !== undefined) {
+      errs.push({ path: '/spec/params/version', message: `a ${op.spec.type} takes no version (a ClusterDeploy does)` });
+    }
     return errs;
   },
   fields: {
     'spec.type': (o) => o.spec.type,
+    'spec.target.name': (o) => o.spec.target?.name,
     'status.phase': (o) => o.status?.phase ?? 'Pending',
   },
 });

@@ -1,0 +1,28 @@
+// Cluster: a named set of Hosts (Commissaire's cluster) with the Network they share and the
+// ContainerManager that takes them on. Membership lives on each Host (spec.cluster), so a host is
+// in at most one cluster and joining is a change to the host alone; rolling operations go
+// through the members in host-name order.
+import type { ApiObject, Condition } from './meta.js';
+
+/** Commissaire's cluster statuses: ok (every member active), degraded (some not), failed (none, with members). */
+export const CLUSTER_PHASES = ['ok', 'degraded', 'failed'] as const;
+export type ClusterPhase = (typeof CLUSTER_PHASES)[number];
+
+export interface ClusterSpec {
+  /** The Network the hosts share (default "default", which always exists). */
+  network?: string;
+  /** The ContainerManager the hosts are registered with; none: members end disassociated. */
+  containerManager?: string;
+}
+
+export interface ClusterStatus {
+  phase?: ClusterPhase;
+  /** Members by Host status: available are active, unavailable are the rest. */
+  hosts?: { total: number; available: number; unavailable: number };
+  conditions?: Condition[];
+}
+
+export type Cluster = ApiObject<ClusterSpec, ClusterStatus>;
+
+/** The network a cluster gets when it names none, and that exists from the start. */
+export const DEFAULT_NETWORK = 'default';
