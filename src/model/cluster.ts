@@ -26,3 +26,12 @@ export type Cluster = ApiObject<ClusterSpec, ClusterStatus>;
 
 /** The network a cluster gets when it names none, and that exists from the start. */
 export const DEFAULT_NETWORK = 'default';
+
+/** A cluster's health from its members' Host phases, as Commissaire computes it: ok, degraded (some not active), failed (members, none active). */
+export function clusterHealth(memberPhases: readonly (string | undefined)[]): { phase: ClusterPhase; hosts: { total: number; available: number; unavailable: number } } {
+  const total = memberPhases.length;
+  const available = memberPhases.filter((p) => p === 'active').length;
+  const unavailable = total - available;
+  const phase: ClusterPhase = total > 0 && available === 0 ? 'failed' : unavailable > 0 ? 'degraded' : 'ok';
+  return { phase, hosts: { total, available, unavailable } };
+}
