@@ -133,7 +133,8 @@ export class ClusterAuthenticator implements Authenticator {
 
   private fromCertificate(socket: TLSSocket): Principal | null {
     if (!socket.authorized) return null;
-    const subject = socket.getPeerCertificate().subject;
+    // null once the socket is destroyed (a client gone mid-request): no certificate, not a crash.
+    const subject = socket.getPeerCertificate()?.subject;
     if (!subject?.CN) return null;
     const cn = [subject.CN].flat()[0]!;
     const groups = subject.O === undefined ? [] : [subject.O].flat();
