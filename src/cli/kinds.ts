@@ -29,6 +29,8 @@ const cliKinds: { kind: string; plural: string; aliases: string[]; namespaced?: 
   { kind: 'Cluster', plural: 'clusters', aliases: ['cluster'] },
   { kind: 'Network', plural: 'networks', aliases: ['network', 'net'] },
   { kind: 'ContainerManager', plural: 'containermanagers', aliases: ['containermanager', 'cm'] },
+  { kind: 'Package', plural: 'packages', aliases: ['package', 'pkg'] },
+  { kind: 'Installation', plural: 'installations', aliases: ['installation', 'inst'], namespaced: true },
 ];
 
 function cliKind(k: (typeof cliKinds)[number]): CliKind {

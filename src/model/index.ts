@@ -16,6 +16,8 @@ export * from './host.js';
 export * from './cluster.js';
 export * from './network.js';
 export * from './container-manager.js';
+export * from './package.js';
+export * from './installation.js';
 export * from './kinds.js';
 export * from './unit-service.js';
 export * from './verbs.js';

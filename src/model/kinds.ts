@@ -17,6 +17,8 @@ export const KINDS = {
   Cluster: 'clusters',
   Network: 'networks',
   ContainerManager: 'containermanagers',
+  Package: 'packages',
+  Installation: 'installations',
 } as const;
 
 export type KindName = keyof typeof KINDS;
