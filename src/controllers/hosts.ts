@@ -5,8 +5,9 @@
 // disassociated when the host is in no cluster; any failure → failed.
 import type { Logger } from 'pino';
 import { NotFound } from '../errors.js';
-import { HOST_LABEL, isMachineReady, SSH_PASSPHRASE, SSH_PASSWORD, SSH_PRIVATE_KEY, expectedHostKey, type Host, type HostPhase, type HostStatus, type Machine } from '../model/index.js';
+import { HOST_LABEL, isMachineReady, type Host, type HostPhase, type HostStatus, type Machine } from '../model/index.js';
 import { readMachineId, startAgent } from '../hosts/agent-start.js';
+import { connectHost, HostFailure } from '../hosts/connect.js';
 import { gatherFacts } from '../hosts/facts.js';
 import { SshError, SshSession } from '../hosts/ssh.js';
 import type { State } from '../state/state.js';
@@ -32,16 +33,6 @@ export interface HostControllerOptions {
   secretValues(namespace: string, name: string): Promise<Record<string, string>>;
   /** A new join token for an agent, when the server authenticates. */
   joinToken?(host: string): Promise<string>;
-}
-
-/** A failure with the reason that goes into status.reason. */
-class HostFailure extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export class HostController {
@@ -167,29 +158,8 @@ export class HostController {
     return this.opts.commandTimeoutMs ?? 30_000;
   }
 
-  private async connect(host: Host): Promise<SshSession> {
-    const { namespace = 'default', secret } = host.spec.credentials;
-    let values: Record<string, string>;
-    try {
-      values = await this.opts.secretValues(namespace, secret);
-    } catch (err) {
-      const missing = err instanceof NotFound;
-      throw new HostFailure(missing ? 'CredentialsNotFound' : 'CredentialsUnreadable', missing ? `secret "${secret}" not found in namespace "${namespace}": create it with the key ${SSH_PRIVATE_KEY} (drover secret create -n ${namespace})` : (err as Error).message);
-    }
-    if (!values[SSH_PRIVATE_KEY] && !values[SSH_PASSWORD]) {
-      throw new HostFailure('CredentialsInvalid', `secret "${secret}" in namespace "${namespace}" has neither ${SSH_PRIVATE_KEY} nor ${SSH_PASSWORD}; its keys: ${Object.keys(values).join(', ') || 'none'}`);
-    }
-    const expected = expectedHostKey(host);
-    return SshSession.connect({
-      address: host.spec.address,
-      port: host.spec.port ?? 22,
-      user: host.spec.remoteUser ?? 'root',
-      ...(values[SSH_PRIVATE_KEY] ? { privateKey: values[SSH_PRIVATE_KEY] } : {}),
-      ...(values[SSH_PASSPHRASE] ? { passphrase: values[SSH_PASSPHRASE] } : {}),
-      ...(values[SSH_PASSWORD] ? { password: values[SSH_PASSWORD] } : {}),
-      ...(expected ? { expectedFingerprint: expected } : {}),
-      timeoutMs: this.opts.connectTimeoutMs ?? 10_000,
-    });
+  private connect(host: Host): Promise<SshSession> {
+    return connectHost(host, { secretValues: this.opts.secretValues, ...(this.opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.opts.connectTimeoutMs } : {}) });
   }
 
   /** Whether the host's Machine is registered, linked to this host and Ready (its agent answers). */
