@@ -23,6 +23,7 @@ import { DatasetFollowersController } from './controllers/dataset-followers.js';
 import { DatasetPrimaryController } from './controllers/dataset-primary.js';
 import { drainHandler } from './controllers/drain.js';
 import { HistoryCompactor } from './controllers/history-compactor.js';
+import { ClusterController } from './controllers/clusters.js';
 import { HostController } from './controllers/hosts.js';
 import { hostControllerOptions, type HostsOptions } from './hosts/server-options.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
@@ -218,6 +219,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
       new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
       new HostController(st, hostControllerOptions({ hosts: opts.hosts, registry, auth: opts.auth === true, caCert: https ? pki.ca.cert : undefined, serverUrl: () => hostServerUrl }), logger.child({ component: 'hosts' })),
+      new ClusterController(st, logger.child({ component: 'clusters' })),
       new DatasetPrimaryController(st, st.liveness, logger.child({ component: 'dataset-primary' })),
       new DatasetFollowersController(st, logger.child({ component: 'dataset-followers' })),
       new LeaseExpiryController(st, logger.child({ component: 'lease-expiry' })),
