@@ -23,6 +23,8 @@ import { DatasetFollowersController } from './controllers/dataset-followers.js';
 import { DatasetPrimaryController } from './controllers/dataset-primary.js';
 import { drainHandler } from './controllers/drain.js';
 import { HistoryCompactor } from './controllers/history-compactor.js';
+import { clusterOperationHandlers } from './controllers/cluster-operations.js';
+import { ClusterController } from './controllers/clusters.js';
 import { HostController } from './controllers/hosts.js';
 import { hostControllerOptions, type HostsOptions } from './hosts/server-options.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
@@ -213,11 +215,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(opts.agentAnswerMs ? { agentAnswerMs: opts.agentAnswerMs } : {}),
   });
   const startControllers = (st: State) => {
+    const hostOptions = hostControllerOptions({ hosts: opts.hosts, registry, auth: opts.auth === true, caCert: https ? pki.ca.cert : undefined, serverUrl: () => hostServerUrl });
     const controllers = [
-      new OperationsController(st, { Compact: compactHandler(st), Drain: drainHandler(st) }, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
+      new OperationsController(
+        st,
+        { Compact: compactHandler(st), Drain: drainHandler(st), ...clusterOperationHandlers(st, hostOptions) },
+        (err, op) => logger.error({ err, operation: op }, 'operation status write failed'),
+      ),
       new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
       new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
-      new HostController(st, hostControllerOptions({ hosts: opts.hosts, registry, auth: opts.auth === true, caCert: https ? pki.ca.cert : undefined, serverUrl: () => hostServerUrl }), logger.child({ component: 'hosts' })),
+      new HostController(st, hostOptions, logger.child({ component: 'hosts' })),
+      new ClusterController(st, logger.child({ component: 'clusters' })),
       new DatasetPrimaryController(st, st.liveness, logger.child({ component: 'dataset-primary' })),
       new DatasetFollowersController(st, logger.child({ component: 'dataset-followers' })),
       new LeaseExpiryController(st, logger.child({ component: 'lease-expiry' })),

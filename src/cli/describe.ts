@@ -2,11 +2,12 @@
 // conditions, and what relates to it (a service's tasks, a machine's tasks, a task's last output).
 import type { Command } from 'commander';
 import type { Client, Dataset, Machine, Operation, Service, Task } from '../client/client.js';
-import type { AnyObject } from '../model/index.js';
+import type { AnyObject, OperationStep } from '../model/index.js';
 import { clientFor } from './config.js';
 import { datasetFields, datasetLease, tasksMounting } from './dataset-views.js';
 import { columnsFor, labelsText, machineStatus, ownerOf, parseRef, resolveKind, resourceOf, taskOrder, type CliKind } from './kinds.js';
 import { resolveMachineName } from './machine-names.js';
+import { printSteps } from './operation-views.js';
 import { age, bold, colourState, printable, printTable, toYaml, UsageError } from './output.js';
 import { examples } from './help.js';
 
@@ -22,7 +23,8 @@ export function registerDescribeCommand(program: Command): void {
         drover describe service/web             # spec, status, conditions and its tasks
         drover describe machine 1a2b3c4d        # a machine by unique ID prefix
         drover describe task web-7f3k2          # with its last lines of output
-        drover describe dataset db              # where it lives, its move, lease and the tasks mounting it`),
+        drover describe dataset db              # where it lives, its move, lease and the tasks mounting it
+        drover describe operation op-7f3k2      # a cluster operation's step on each host`),
     )
     .action(async (kindArg: string, nameArg: string | undefined, _opts: unknown, cmd: Command) => {
       const ref = kindArg.includes('/') ? parseRef(kindArg) : { kind: resolveKind(kindArg), name: nameArg };
@@ -93,6 +95,7 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       const op = obj as Operation;
       field('Phase', colourState(op.status?.phase ?? 'Pending'));
       if (op.status?.progress) field('Progress', `${op.status.progress.completed}/${op.status.progress.total}${op.status.progress.message ? ` ${op.status.progress.message}` : ''}`);
+      if (op.spec.target) field('Target', `${op.spec.target.kind.toLowerCase()}/${op.spec.target.name}`);
       if (op.status?.error) field('Error', op.status.error);
       break;
     }
@@ -103,8 +106,12 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
     }
   }
   indented('Spec', obj.spec ?? {});
-  const { conditions, ...rest } = (obj.status ?? {}) as { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] };
+  const { conditions, ...rest } = (obj.status ?? {}) as { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[]; steps?: OperationStep[] };
+  // An operation's steps read as a table of their own (below), not as YAML in the status.
+  const steps = kind.plural === 'operations' ? rest.steps : undefined;
+  if (steps) delete rest.steps;
   if (Object.keys(rest).length) indented('Status', rest);
+  if (steps) printSteps(steps, (line) => console.log(line.startsWith('Steps:') ? bold(line) : line));
   if (conditions?.length) {
     console.log(bold('Conditions:'));
     printTable(

@@ -1,6 +1,6 @@
 // Kinds as the command line names them (kubectl habits: plural, singular, short names,
 // "service/web"), and the table columns that matter for each.
-import type { Client, Machine, Operation, ResourceClient, Service, Task } from '../client/client.js';
+import type { Client, Cluster, Machine, Operation, ResourceClient, Service, Task } from '../client/client.js';
 import type { AnyObject } from '../model/index.js';
 import { datasetColumns, leaseColumns } from './dataset-views.js';
 import { age, UsageError } from './output.js';
@@ -227,6 +227,35 @@ export function columnsFor(kind: CliKind, wide: boolean): Columns {
           String(h.status?.reason ?? ''),
           age(h.metadata.createdAt, ctx.now),
         ],
+      };
+    case 'clusters':
+      return {
+        header: ['NAME', 'STATUS', 'HOSTS', 'NETWORK', 'CONTAINER-MANAGER', 'AGE'],
+        colour: 1,
+        row: (o, ctx) => {
+          const c = o as Cluster;
+          const refs = c.status?.conditions?.find((x) => x.type === 'References');
+          return [
+            c.metadata.name,
+            // A missing network or container manager is worth seeing in the list, not only in describe.
+            `${c.status?.phase ?? 'pending'}${refs?.status === 'False' ? `,${refs.reason ?? 'Unresolved'}` : ''}`,
+            c.status?.hosts ? `${c.status.hosts.available}/${c.status.hosts.total}` : '0/0',
+            c.spec?.network ?? 'default',
+            c.spec?.containerManager ?? '<none>',
+            age(c.metadata.createdAt, ctx.now),
+          ];
+        },
+      };
+    case 'networks':
+    case 'containermanagers':
+      return {
+        header: ['NAME', 'TYPE', 'OPTIONS', 'AGE'],
+        colour: -1,
+        row: (o, ctx) => {
+          const spec = (o.spec ?? {}) as { type?: string; options?: Record<string, unknown> };
+          const options = Object.entries(spec.options ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+          return [o.metadata.name, spec.type ?? '', options.join(',') || '<none>', age(o.metadata.createdAt, ctx.now)];
+        },
       };
     default:
       return {

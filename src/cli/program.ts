@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { version } from '../version.js';
 import { registerApplyCommand } from './apply.js';
+import { registerClusterCommands } from './cluster.js';
 import { registerCredentialCommands } from './auth.js';
 import { registerAuthCommands } from './auth-can-i.js';
 import { registerCompletionCommands } from './completion.js';
@@ -15,6 +16,7 @@ import { registerGetCommand } from './get.js';
 import { examples, pointUsageErrorsToHelp } from './help.js';
 import { registerLogsCommand } from './logs.js';
 import { registerMachineCommands } from './machines.js';
+import { registerOperationCommands } from './operation.js';
 import { registerRolloutCommands } from './rollout.js';
 import { registerRunCommands } from './run.js';
 import { registerScaleCommand } from './scale.js';
@@ -27,7 +29,7 @@ import { registerWaitCommand } from './wait.js';
 // Commands that only talk to a server. The others (server, dev, agent, backup) load the whole
 // control plane (fastify, SQLite, drivers): a client command skips them, so `drover get` starts
 // in a fraction of the time.
-const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth', 'secret', 'dataset']);
+const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth', 'secret', 'dataset', 'cluster', 'operation']);
 
 /** The command word of an argv (the first operand that is not a global option's value). */
 export function commandWord(argv: string[]): string | undefined {
@@ -81,6 +83,8 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   registerWaitCommand(program);
   registerUnitCommands(program);
   registerMachineCommands(program);
+  registerClusterCommands(program);
+  registerOperationCommands(program);
   registerTopCommand(program);
   registerConfigCommands(program);
   registerAuthCommands(program);

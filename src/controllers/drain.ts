@@ -9,7 +9,7 @@ import type { OperationHandler } from './operations.js';
 const POLL_MS = 100;
 
 export function drainHandler(state: State): OperationHandler {
-  return async (op, progress) => {
+  return async (op, progress, { signal }) => {
     // The registry checked the parameters and the target when the operation was created.
     const params = (op.spec.params ?? {}) as DrainParams;
     const machine = (op.spec.target as { name: string }).name;
@@ -40,6 +40,7 @@ export function drainHandler(state: State): OperationHandler {
         last = gone;
       }
       if (left.length === 0) break;
+      if (signal.aborted) throw new Error('the server stopped while the drain was under way; it resumes when controllers run again');
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s with ${left.length} task(s) still stopping on ${machine}`);
       await new Promise((r) => setTimeout(r, POLL_MS));
     }

@@ -2,11 +2,12 @@
 // there and waits for the Machine it registers) and checks it again every healthIntervalMs: an
 // unreachable host is failed with the reason, and a failed one that answers again (SSH and its
 // agent) is back to active. Commissaire's lifecycle: investigating → bootstrapping → active, or
-// disassociated when the host is in no cluster; any failure → failed.
+// disassociated when the host is in no cluster with a container manager; any failure → failed.
 import type { Logger } from 'pino';
 import { NotFound } from '../errors.js';
-import { HOST_LABEL, isMachineReady, SSH_PASSPHRASE, SSH_PASSWORD, SSH_PRIVATE_KEY, expectedHostKey, type Host, type HostPhase, type HostStatus, type Machine } from '../model/index.js';
+import { HOST_LABEL, isMachineReady, settledHostPhase, type Cluster, type Host, type HostPhase, type HostStatus, type Machine } from '../model/index.js';
 import { readMachineId, startAgent } from '../hosts/agent-start.js';
+import { connectHost, HostFailure } from '../hosts/connect.js';
 import { gatherFacts } from '../hosts/facts.js';
 import { SshError, SshSession } from '../hosts/ssh.js';
 import type { State } from '../state/state.js';
@@ -34,18 +35,9 @@ export interface HostControllerOptions {
   joinToken?(host: string): Promise<string>;
 }
 
-/** A failure with the reason that goes into status.reason. */
-class HostFailure extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export class HostController {
   private sub?: Subscription;
+  private clusterSub?: Subscription;
   /** The hosts a pass runs for, and the pass: close() waits for them. */
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
@@ -64,11 +56,15 @@ export class HostController {
 
   start(): void {
     this.sub = this.state.cache('hosts').subscribe({}, { send: (ev, type) => type !== 'DELETED' && this.kick(ev.name), bookmark: () => {} });
+    // A cluster that appears, goes, or gains or loses its container manager moves its members
+    // between active and disassociated: their next pass settles them again.
+    this.clusterSub = this.state.cache('clusters').subscribe({}, { send: (ev) => this.membersOf(ev.name).forEach((h) => this.kick(h)), bookmark: () => {} });
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.sub?.close();
+    this.clusterSub?.close();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     await Promise.allSettled(this.running.values());
@@ -107,7 +103,10 @@ export class HostController {
     }
     const changed = host.status?.observedGeneration !== host.metadata.generation;
     const lastCheck = Date.parse(host.status?.lastCheck ?? '') || 0;
-    if (!changed && Date.now() - lastCheck < this.interval) return this.schedule(name, lastCheck + this.interval);
+    if (!changed && Date.now() - lastCheck < this.interval) {
+      await this.settle(host);
+      return this.schedule(name, lastCheck + this.interval);
+    }
     try {
       await this.converge(host, changed);
     } catch (err) {
@@ -130,7 +129,9 @@ export class HostController {
   /** Investigates the host and, when its agent is not (or no longer) serving it, bootstraps it. */
   private async converge(host: Host, changed: boolean): Promise<void> {
     const name = host.metadata.name;
-    const fresh = changed || !host.status?.phase || host.status.phase === 'investigating' || host.status.phase === 'bootstrapping';
+    // A changed spec (joining a cluster, say) needs no new bootstrap while the agent serves the host.
+    const serving = !!host.status?.machine && this.agentServes(name, host.status.machine);
+    const fresh = (changed && !serving) || !host.status?.phase || host.status.phase === 'investigating' || host.status.phase === 'bootstrapping';
     if (fresh) await this.progress(name, 'investigating', 'Investigating', `connecting to ${host.spec.address}:${host.spec.port ?? 22} over SSH`);
     const ssh = await this.connect(host);
     try {
@@ -138,7 +139,7 @@ export class HostController {
       const facts = await gatherFacts(ssh, this.commandTimeout);
       await this.writeStatus(name, (st) => ({ ...st, ...facts, lastCheck: new Date().toISOString() }));
       const machineId = host.spec.machineId ?? (await readMachineId(ssh, this.commandTimeout));
-      const final: HostPhase = host.spec.cluster ? 'active' : 'disassociated';
+      const final = this.settledPhase(host);
       if (!fresh && this.agentServes(name, machineId)) {
         await this.finish(host, final, machineId, 'HealthCheckPassed', 'SSH and the drover agent answer');
         return;
@@ -163,33 +164,35 @@ export class HostController {
     }
   }
 
+  private settledPhase(host: Host): HostPhase {
+    return settledHostPhase(host.spec.cluster ? this.state.resources<Cluster>('clusters').get(host.spec.cluster) : undefined);
+  }
+
+  private membersOf(cluster: string): string[] {
+    return this.state
+      .resources<Host>('hosts')
+      .list()
+      .filter((h) => h.spec.cluster === cluster)
+      .map((h) => h.metadata.name);
+  }
+
+  /** Moves a settled host between active and disassociated when its cluster changed, without SSH. */
+  private async settle(host: Host): Promise<void> {
+    const phase = host.status?.phase;
+    if (phase !== 'active' && phase !== 'disassociated') return;
+    const next = this.settledPhase(host);
+    if (next === phase) return;
+    const cluster = host.spec.cluster;
+    const message = next === 'active' ? `cluster "${cluster}" has a container manager` : cluster ? `cluster "${cluster}" ${this.state.resources<Cluster>('clusters').get(cluster) ? 'has no container manager' : 'does not exist'}` : 'the host is in no cluster';
+    await this.writeStatus(host.metadata.name, (st) => (st.phase === phase ? { ...st, phase: next, reason: 'ClusterChanged', message } : st));
+  }
+
   private get commandTimeout(): number {
     return this.opts.commandTimeoutMs ?? 30_000;
   }
 
-  private async connect(host: Host): Promise<SshSession> {
-    const { namespace = 'default', secret } = host.spec.credentials;
-    let values: Record<string, string>;
-    try {
-      values = await this.opts.secretValues(namespace, secret);
-    } catch (err) {
-      const missing = err instanceof NotFound;
-      throw new HostFailure(missing ? 'CredentialsNotFound' : 'CredentialsUnreadable', missing ? `secret "${secret}" not found in namespace "${namespace}": create it with the key ${SSH_PRIVATE_KEY} (drover secret create -n ${namespace})` : (err as Error).message);
-    }
-    if (!values[SSH_PRIVATE_KEY] && !values[SSH_PASSWORD]) {
-      throw new HostFailure('CredentialsInvalid', `secret "${secret}" in namespace "${namespace}" has neither ${SSH_PRIVATE_KEY} nor ${SSH_PASSWORD}; its keys: ${Object.keys(values).join(', ') || 'none'}`);
-    }
-    const expected = expectedHostKey(host);
-    return SshSession.connect({
-      address: host.spec.address,
-      port: host.spec.port ?? 22,
-      user: host.spec.remoteUser ?? 'root',
-      ...(values[SSH_PRIVATE_KEY] ? { privateKey: values[SSH_PRIVATE_KEY] } : {}),
-      ...(values[SSH_PASSPHRASE] ? { passphrase: values[SSH_PASSPHRASE] } : {}),
-      ...(values[SSH_PASSWORD] ? { password: values[SSH_PASSWORD] } : {}),
-      ...(expected ? { expectedFingerprint: expected } : {}),
-      timeoutMs: this.opts.connectTimeoutMs ?? 10_000,
-    });
+  private connect(host: Host): Promise<SshSession> {
+    return connectHost(host, { secretValues: this.opts.secretValues, ...(this.opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.opts.connectTimeoutMs } : {}) });
   }
 
   /** Whether the host's Machine is registered, linked to this host and Ready (its agent answers). */

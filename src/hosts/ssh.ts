@@ -65,6 +65,9 @@ export class SshSession {
       const timer = setTimeout(() => fail(new SshError('Unreachable', `no SSH session with ${where} within ${timeoutMs} ms: is the host up and sshd listening?`)), timeoutMs);
       client.once('ready', () => {
         clearTimeout(timer);
+        // A connection that drops later (a host rebooting) closes its channels, which is how
+        // callers learn of it; unheard, a late 'error' event would crash the server.
+        client.on('error', () => {});
         resolve(new SshSession(client, where, seen!));
       });
       client.once('error', (err: Error & { level?: string; code?: string }) => {

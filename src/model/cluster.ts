@@ -35,3 +35,11 @@ export function clusterHealth(memberPhases: readonly (string | undefined)[]): { 
   const phase: ClusterPhase = total > 0 && available === 0 ? 'failed' : unavailable > 0 ? 'degraded' : 'ok';
   return { phase, hosts: { total, available, unavailable } };
 }
+
+/**
+ * The phase a bootstrapped host settles in, as Commissaire decides it: active only as a member of
+ * a cluster that exists and names a container manager; otherwise disassociated.
+ */
+export function settledHostPhase(cluster: Cluster | undefined): 'active' | 'disassociated' {
+  return cluster && !cluster.metadata.deletionTimestamp && cluster.spec?.containerManager ? 'active' : 'disassociated';
+}

@@ -40,6 +40,10 @@ export interface NetnsHost {
   /** The private key authorized for root (OpenSSH format). */
   clientKey: string;
   hostKeyFingerprint(): string;
+  /** How a script inside the namespace starts this host's sshd again (as a daemon): what a reboot would. */
+  sshdDaemonCommand: string[];
+  /** Where the running sshd writes its pid. */
+  sshdPidFile: string;
   /** Stops sshd (the namespace and what runs in it stay). */
   stopSshd(): Promise<void>;
   /** Starts sshd again; with newHostKey, under a freshly generated host key. */
@@ -138,6 +142,8 @@ export async function startNetnsHost(index: number): Promise<NetnsHost> {
     address,
     gateway,
     clientKey: readFileSync(join(dir, 'client'), 'utf8'),
+    sshdDaemonCommand: [SSHD, '-f', join(dir, 'sshd_config'), '-E', join(dir, 'sshd.log')],
+    sshdPidFile: join(dir, 'sshd.pid'),
     hostKeyFingerprint: () => must(['ssh-keygen', '-l', '-E', 'sha256', '-f', join(dir, 'host_key.pub')]).split(/\s+/)[1]!,
     stopSshd: stop,
     startSshd: start,

@@ -38,6 +38,9 @@ describe('hosts reached over SSH', { skip: unavailable }, () => {
       hosts: { agentDataDir: join(agentDirs, '{host}'), healthIntervalMs: 300, connectTimeoutMs: 2_000, machineWaitMs: 30_000 },
     });
     await ts.client.resource('secrets').create({ metadata: { name: 'web1-ssh' }, spec: { data: { 'ssh-privatekey': node.clientKey } } });
+    // Commissaire's rule: a host is active only in a cluster that has a container manager.
+    await ts.client.resource('containermanagers').create({ metadata: { name: 'trivial' }, spec: { type: 'trivial' } });
+    await ts.client.resource('clusters').create({ metadata: { name: 'prod' }, spec: { containerManager: 'trivial' } });
   });
   after(async () => {
     await ts?.close();
