@@ -15,6 +15,8 @@ import type { RateLimitOptions } from './api/rate-limit.js';
 import { isLoopback } from './api/protocol/guards.js';
 import type { Facade } from './api/facade.js';
 import { fleetFacade } from './compat/fleet/index.js';
+import { commissaireFacade } from './compat/commissaire/index.js';
+import { startCommissaireListener, type CommissaireListener } from './compat/commissaire/listener.js';
 import { flockerFacade } from './compat/flocker/index.js';
 import { startFlockerListener, type FlockerListener } from './compat/flocker/listener.js';
 import { LeaseExpiryController } from './controllers/lease-expiry.js';
@@ -77,7 +79,7 @@ export interface ServerOptions {
   defaultTaskUser?: string;
   /** The namespace the façades (fleet) map to (default "default"). */
   facadeNamespace?: string;
-  /** Other APIs served over the same state (default: fleet's and Flocker's). */
+  /** Other APIs served over the same state (default: fleet's, Flocker's and Commissaire's). */
   facades?: Facade[];
   /**
    * Serve Flocker's API v1 on its own HTTPS listener at host:port (Flocker's port is 4523; port 0
@@ -85,6 +87,11 @@ export interface ServerOptions {
    * flocker certs`). Off by default: a new port is opened only when asked for.
    */
   flockerListen?: string;
+  /**
+   * Also serve Commissaire's API v0 (always under /api/v0 on the main listener) on a listener of
+   * its own at host:port (Commissaire's port is 8000), with the main listener's transport.
+   */
+  commissaireListen?: string;
   /** Key prefix of all state (default "/drover"). */
   prefix?: string;
   /** Elect a leader to run the controllers (default: on for etcd, off otherwise). */
@@ -152,6 +159,8 @@ export interface RunningServer {
   caCert?: string;
   /** The Flocker API's listener (https://host:port), when `flockerListen` was given. */
   flockerUrl?: string;
+  /** Commissaire's own listener (http[s]://host:port), when `commissaireListen` was given. */
+  commissaireUrl?: string;
   close(): Promise<void>;
 }
 
@@ -204,7 +213,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registry,
     audit,
     rateLimit: opts.rateLimit === false ? undefined : (opts.rateLimit ?? {}),
-    facades: opts.facades ?? [fleetFacade, flockerFacade],
+    facades: opts.facades ?? [fleetFacade, flockerFacade, commissaireFacade],
     facadeNamespace: opts.facadeNamespace,
     logger,
     config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace, ...(opts.storeQuotaBytes ? { storeQuotaBytes: opts.storeQuotaBytes } : {}) },
@@ -293,6 +302,24 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       throw new Error(`--flocker-listen ${opts.flockerListen}: ${(err as Error).message}`);
     }
   }
+  let commissaire: CommissaireListener | undefined;
+  if (opts.commissaireListen !== undefined) {
+    const at = parseListen(opts.commissaireListen);
+    try {
+      commissaire = await startCommissaireListener({ host: at.host, port: at.port, ...(https ? { https } : {}), route: (req, res) => app.routing(req, res) });
+    } catch (err) {
+      // A taken port must not leave the rest of the server running.
+      if (election) await election.close();
+      for (const c of controllers) await c.close();
+      await flocker?.close();
+      for (const socketServer of socketServers) socketServer.close();
+      await app.close();
+      audit?.close();
+      await state.close();
+      await store.close();
+      throw new Error(`--commissaire-listen ${opts.commissaireListen}: ${(err as Error).message}`);
+    }
+  }
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   hostServerUrl = `${https ? 'https' : 'http'}://${hostAddressOf(opts.hosts?.serverAddress ?? urlHost)}:${actualPort}`;
   let closing: Promise<void> | undefined;
@@ -302,6 +329,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(adminToken ? { adminToken } : {}),
     ...(https ? { caCert: https.ca ? String([https.ca].flat()[0]) : pki.ca.cert } : {}),
     ...(flocker ? { flockerUrl: flocker.url } : {}),
+    ...(commissaire ? { commissaireUrl: commissaire.url } : {}),
     app,
     state,
     registry,
@@ -319,6 +347,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         if (election) await election.close();
         for (const c of controllers) await c.close();
         await flocker?.close();
+        await commissaire?.close();
         for (const socketServer of socketServers) {
           socketServer.closeAllConnections();
           await new Promise<void>((ok) => socketServer.close(() => ok()));

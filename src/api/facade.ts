@@ -14,3 +14,13 @@ export interface Facade {
   name: string;
   plugin: FastifyPluginAsync<FacadeOptions>;
 }
+
+/**
+ * Set on a socket a façade's own listener accepted on a non-loopback address: the main
+ * listener's loopback guard (DNS rebinding) is about the main listener's address, not this one's.
+ */
+export const OFF_LOOPBACK_LISTENER = Symbol('accepted by a façade listener off loopback');
+
+export function isOffLoopbackListener(socket: object): boolean {
+  return (socket as { [OFF_LOOPBACK_LISTENER]?: boolean })[OFF_LOOPBACK_LISTENER] === true;
+}

@@ -29,6 +29,7 @@ export function registerServerCommands(program: Command): void {
     .option('--default-task-user <user>', 'the user tasks of callers without the tasks/root permission run as when they name none ("" refuses them instead)', 'nobody')
     .option('--fleet-namespace <namespace>', 'the namespace fleet\'s units and Flocker\'s datasets live in (they have none)', 'default')
     .option('--flocker-listen <host:port>', 'also serve Flocker\'s API v1 over HTTPS here (Flocker\'s port: 0.0.0.0:4523); clients need a certificate from `drover flocker certs`')
+    .option('--commissaire-listen <host:port>', 'also serve Commissaire\'s API v0 (always under /api/v0 here) on a port of its own (Commissaire\'s: 0.0.0.0:8000), HTTPS when this server is; commctl logs in as a drover user')
     .option('--etcd-compaction-interval <seconds>', 'how often the leader compacts etcd history to --history revisions', toInt, 300)
     .option('--store-quota <size>', 'bytes the SQLite store may hold before it takes only deletes (e.g. 2Gi; default min(8Gi, free disk space))', toSize)
     .option('--init-store', 'if state.db is corrupt, move it aside and begin an empty cluster (for one start: refused when the store is sound)')
@@ -49,7 +50,8 @@ export function registerServerCommands(program: Command): void {
         drover server --listen 0.0.0.0:8080 --data /var/lib/drover --tls-san drover.example.com
         drover server --store etcd://10.0.0.1:2379,10.0.0.2:2379   # several servers share etcd
         drover server --fleet-socket /var/run/fleet.sock            # fleetctl works without flags
-        drover server --flocker-listen 0.0.0.0:4523                 # Flocker's API; users: drover flocker certs`),
+        drover server --flocker-listen 0.0.0.0:4523                 # Flocker's API; users: drover flocker certs
+        drover server --commissaire-listen 0.0.0.0:8000             # Commissaire's API for commctl; users: drover user add`),
     )
     .action(async (opts: ServerCommandOptions) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
@@ -68,6 +70,7 @@ export function registerServerCommands(program: Command): void {
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
         ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}),
+        ...(opts.commissaireListen ? { commissaireListen: opts.commissaireListen } : {}),
         facadeNamespace: opts.fleetNamespace,
         defaultTaskUser: opts.defaultTaskUser,
         ...(opts.storeQuota ? { storeQuotaBytes: opts.storeQuota } : {}),
@@ -82,6 +85,7 @@ export function registerServerCommands(program: Command): void {
         console.error('warning: dist/drover-peercred.node is missing (npm run build without Node headers): whoever may open the unix socket is an administrator');
       }
       if (server.flockerUrl) console.error(`  Flocker API v1 on ${server.flockerUrl}/v1 (client certificates: drover flocker certs --user NAME DIR)`);
+      if (server.commissaireUrl) console.error(`  Commissaire API v0 on ${server.commissaireUrl}/api/v0 (HTTP basic as a drover user: drover user add NAME)`);
       console.error(`drover server listening on ${server.url}${sockets.length ? ` and ${sockets.join(', ')}` : ''} (${opts.store === 'sqlite' ? `data in ${opts.data}` : `state in ${opts.store} under ${opts.etcdPrefix}`})`);
       if (opts.writeContext && opts.auth) {
         const { configPath, setContext, SERVER_CONTEXT } = await import('./config.js');
@@ -102,7 +106,8 @@ export function registerServerCommands(program: Command): void {
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'warn')
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
-    .option('--flocker-listen <host:port>', 'also serve Flocker\'s API v1 over HTTPS here (e.g. 127.0.0.1:4523); clients need a certificate from `drover flocker certs`');
+    .option('--flocker-listen <host:port>', 'also serve Flocker\'s API v1 over HTTPS here (e.g. 127.0.0.1:4523); clients need a certificate from `drover flocker certs`')
+    .option('--commissaire-listen <host:port>', 'also serve Commissaire\'s API v0 on a port of its own (e.g. 127.0.0.1:8000); commctl logs in as a drover user');
   addSecurityFlags(devCommand)
     .addHelpText(
       'after',
@@ -111,7 +116,7 @@ export function registerServerCommands(program: Command): void {
         drover dev --agents 1 --listen 127.0.0.1:9090 --data /tmp/drover
         drover dev --fleet-socket /tmp/fleet.sock   # fleetctl --endpoint unix:///tmp/fleet.sock`),
     )
-    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string; flockerListen?: string } & SecurityFlags) => {
+    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string; flockerListen?: string; commissaireListen?: string } & SecurityFlags) => {
       const dev = await startDev({
         auth: true,
         agents: opts.agents,
@@ -120,12 +125,17 @@ export function registerServerCommands(program: Command): void {
         machineGraceSeconds: opts.machineGrace,
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
-        server: { ...securityOptions(opts), ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}) },
+        server: {
+          ...securityOptions(opts),
+          ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}),
+          ...(opts.commissaireListen ? { commissaireListen: opts.commissaireListen } : {}),
+        },
       });
       // The CLI finds this server without flags: the "dev" context becomes current.
       (await import('./config.js')).writeDevContext(dev.url, undefined, { token: dev.server.adminToken });
       console.log(`drover dev: API at ${dev.url}/api/v1 with ${opts.agents} agent${opts.agents === 1 ? '' : 's'} (data in ${opts.data})`);
       if (opts.fleetSocket) console.log(`  fleet API on ${opts.fleetSocket}: fleetctl --endpoint unix://${resolve(opts.fleetSocket)} list-machines`);
+      if (dev.server.commissaireUrl) console.log(`  Commissaire API on ${dev.server.commissaireUrl}/api/v0 (and ${dev.url}/api/v0): commctl as a drover user (drover user add NAME)`);
       if (dev.server.flockerUrl) console.log(`  Flocker API on ${dev.server.flockerUrl}/v1: drover flocker certs --user NAME --data ${join(opts.data, 'server')} DIR`);
       console.log(`  try: drover get machines`);
       console.log(`       curl -H "Authorization: Bearer $(cat ${join(opts.data, 'server', 'admin.token')})" ${dev.url}/api/v1/machines`);
@@ -135,6 +145,7 @@ export function registerServerCommands(program: Command): void {
 
 interface ServerCommandOptions extends SecurityFlags {
   flockerListen?: string;
+  commissaireListen?: string;
   listen: string;
   data: string;
   fleetNamespace: string;

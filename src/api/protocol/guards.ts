@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ApiError, BadRequest } from '../../errors.js';
+import { isOffLoopbackListener } from '../facade.js';
 
 export interface GuardOptions {
   /** The listener is on a loopback address: check the Host header. */
@@ -16,7 +17,8 @@ const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
 
 export function registerGuards(app: FastifyInstance, opts: GuardOptions): void {
   app.addHook('onRequest', (req, _reply, done) => {
-    if (req.method === 'POST' && req.headers['content-type'] === undefined && req.url.startsWith('/api/')) {
+    // The native API's POSTs; Commissaire's /api/v0 has none (a POST there is its 404).
+    if (req.method === 'POST' && req.headers['content-type'] === undefined && req.url.startsWith('/api/') && !isCommissairePath(req.url)) {
       return done(
         new ApiError(
           'UnsupportedMediaType',
@@ -25,7 +27,7 @@ export function registerGuards(app: FastifyInstance, opts: GuardOptions): void {
       );
     }
     // A unix socket peer has no address: it is local by construction.
-    if (opts.loopbackOnly && req.raw.socket.remoteAddress !== undefined && !LOOPBACK_HOST.test(req.headers.host ?? '')) {
+    if (opts.loopbackOnly && req.raw.socket.remoteAddress !== undefined && !LOOPBACK_HOST.test(req.headers.host ?? '') && !isOffLoopbackListener(req.raw.socket)) {
       return done(
         new BadRequest(
           `this server listens on loopback and answers only requests addressed to localhost, 127.0.0.1 or [::1], not "${(req.headers.host ?? '').slice(0, 100)}" (DNS rebinding protection); listen on another address to serve other names`,
@@ -34,6 +36,10 @@ export function registerGuards(app: FastifyInstance, opts: GuardOptions): void {
     }
     done();
   });
+}
+
+function isCommissairePath(url: string): boolean {
+  return url === '/api/v0' || url.startsWith('/api/v0/') || url.startsWith('/api/v0?');
 }
 
 /** Whether `host` (a --listen host) is a loopback address. */
