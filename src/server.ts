@@ -17,6 +17,11 @@ import type { Facade } from './api/facade.js';
 import { fleetFacade } from './compat/fleet/index.js';
 import { flockerFacade } from './compat/flocker/index.js';
 import { startFlockerListener, type FlockerListener } from './compat/flocker/listener.js';
+import { replicanteFacade } from './compat/replicante/index.js';
+import type { MachineProvider } from './providers/provider.js';
+import { replicantePlatform, type ReplicanteOptions } from './providers/replicante-platform.js';
+import { replicanteDeprovisionHandler } from './controllers/replicante-deprovision.js';
+import { replicanteProvisionHandler } from './controllers/replicante-provision.js';
 import { LeaseExpiryController } from './controllers/lease-expiry.js';
 import { compactHandler } from './controllers/compact.js';
 import { DatasetFollowersController } from './controllers/dataset-followers.js';
@@ -83,6 +88,12 @@ export interface ServerOptions {
    * flocker certs`). Off by default: a new port is opened only when asked for.
    */
   flockerListen?: string;
+  /**
+   * Be a Replicante platform: serve discover/provision/deprovision on this plain-HTTP listener
+   * (unauthenticated: keep it on loopback unless a proxy guards it) and provision nodes' machines
+   * from the provider (local: new agent processes on this host; ssh: registered Hosts).
+   */
+  replicante?: ReplicanteOptions;
   /** Key prefix of all state (default "/drover"). */
   prefix?: string;
   /** Elect a leader to run the controllers (default: on for etcd, off otherwise). */
@@ -150,6 +161,10 @@ export interface RunningServer {
   caCert?: string;
   /** The Flocker API's listener (https://host:port), when `flockerListen` was given. */
   flockerUrl?: string;
+  /** The Replicante platform's base URL (Core's platform URL), when `replicante` was given. */
+  replicanteUrl?: string;
+  /** The Replicante platform's provider, when `replicante` was given. */
+  replicanteProvider?: MachineProvider;
   close(): Promise<void>;
 }
 
@@ -202,7 +217,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registry,
     audit,
     rateLimit: opts.rateLimit === false ? undefined : (opts.rateLimit ?? {}),
-    facades: opts.facades ?? [fleetFacade, flockerFacade],
+    facades: opts.facades ?? [fleetFacade, flockerFacade, replicanteFacade],
     facadeNamespace: opts.facadeNamespace,
     logger,
     config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace, ...(opts.storeQuotaBytes ? { storeQuotaBytes: opts.storeQuotaBytes } : {}) },
@@ -212,9 +227,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     pki,
     ...(opts.agentAnswerMs ? { agentAnswerMs: opts.agentAnswerMs } : {}),
   });
+  const replicante = opts.replicante
+    ? replicantePlatform({
+        ...opts.replicante,
+        state,
+        dataDir,
+        serverUrl: () => hostServerUrl,
+        ...(https ? { caCert: pki.ca.cert } : {}),
+        ...(authenticator ? { credentials: registry.credentials } : {}),
+        log: logger.child({ component: 'replicante' }),
+      })
+    : undefined;
   const startControllers = (st: State) => {
+    const nodes = { state: st, registry, provider: replicante?.provider, namespace: opts.facadeNamespace ?? 'default' };
+    const handlers = { Compact: compactHandler(st), Drain: drainHandler(st), ReplicanteProvision: replicanteProvisionHandler(nodes), ReplicanteDeprovision: replicanteDeprovisionHandler(nodes) };
     const controllers = [
-      new OperationsController(st, { Compact: compactHandler(st), Drain: drainHandler(st) }, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
+      new OperationsController(st, handlers, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
       new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
       new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
       new HostController(st, hostControllerOptions({ hosts: opts.hosts, registry, auth: opts.auth === true, caCert: https ? pki.ca.cert : undefined, serverUrl: () => hostServerUrl }), logger.child({ component: 'hosts' })),
@@ -262,6 +290,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     socketServers.push(socketServer);
   }
   let flocker: FlockerListener | undefined;
+  // A taken port of a façade's listener must not leave the rest of the server running.
+  const stopAll = async () => {
+    if (election) await election.close();
+    for (const c of controllers) await c.close();
+    await replicante?.close();
+    await flocker?.close();
+    for (const socketServer of socketServers) socketServer.close();
+    await app.close();
+    audit?.close();
+    await state.close();
+    await store.close();
+  };
   if (opts.flockerListen !== undefined) {
     const at = parseListen(opts.flockerListen);
     try {
@@ -274,19 +314,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         ...(authenticator ? { trust: (socket, principal) => authenticator.trustConnection(socket, principal) } : {}),
       });
     } catch (err) {
-      // A taken port must not leave the rest of the server running.
-      if (election) await election.close();
-      for (const c of controllers) await c.close();
-      for (const socketServer of socketServers) socketServer.close();
-      await app.close();
-      audit?.close();
-      await state.close();
-      await store.close();
+      await stopAll();
       throw new Error(`--flocker-listen ${opts.flockerListen}: ${(err as Error).message}`);
     }
   }
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   hostServerUrl = `${https ? 'https' : 'http'}://${hostAddressOf(opts.hosts?.serverAddress ?? urlHost)}:${actualPort}`;
+  let replicanteUrl: string | undefined;
+  if (replicante) {
+    const at = parseListen(opts.replicante!.listen);
+    try {
+      replicanteUrl = await replicante.start({
+        ...at,
+        route: (req, res) => app.routing(req, res),
+        ...(authenticator ? { trust: (socket, principal) => authenticator.trustConnection(socket, principal) } : {}),
+      });
+    } catch (err) {
+      await stopAll();
+      throw new Error(`--replicante-listen ${opts.replicante!.listen}: ${(err as Error).message}`);
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     url: `${https ? 'https' : 'http'}://${urlHost}:${actualPort}`,
@@ -294,6 +341,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(adminToken ? { adminToken } : {}),
     ...(https ? { caCert: https.ca ? String([https.ca].flat()[0]) : pki.ca.cert } : {}),
     ...(flocker ? { flockerUrl: flocker.url } : {}),
+    ...(replicanteUrl ? { replicanteUrl } : {}),
+    ...(replicante ? { replicanteProvider: replicante.provider } : {}),
     app,
     state,
     registry,
@@ -310,6 +359,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       (closing ??= (async () => {
         if (election) await election.close();
         for (const c of controllers) await c.close();
+        // Local nodes' agents stop their tasks as they stop: no process outlives the server.
+        await replicante?.close();
         await flocker?.close();
         for (const socketServer of socketServers) {
           socketServer.closeAllConnections();
