@@ -4,13 +4,16 @@
 // (an operation left Running by a restart runs again): a node whose Installation exists is kept.
 import { AlreadyExists } from '../errors.js';
 import {
+  BIND_PARAMETER,
   INSTALLATION_LABEL,
+  machineHost,
   REPLICANTE_CLASS_LABEL,
   REPLICANTE_CLUSTER_LABEL,
   REPLICANTE_GROUP_LABEL,
   REPLICANTE_NODE_LABEL,
   REPLICANTE_PROVIDER_LABEL,
   type Installation,
+  type Machine,
   type Package,
   type ReplicanteProvisionParams,
   type Task,
@@ -71,7 +74,7 @@ export function replicanteProvisionHandler(opts: ReplicanteHandlerOptions): Oper
             spec: {
               package: pkg.spec.package,
               version: pkg.spec.version,
-              values: nodeValues(pkg, params.attributes ?? {}, port),
+              values: nodeValues(pkg, params.attributes ?? {}, port, machineHost(opts.state.resources<Machine>('machines').get(machine))),
               constraints: { machine },
               labels: { [REPLICANTE_CLUSTER_LABEL]: params.clusterId, [REPLICANTE_NODE_LABEL]: nodeId, [REPLICANTE_GROUP_LABEL]: params.nodeGroup },
             },
@@ -93,11 +96,14 @@ export function replicanteProvisionHandler(opts: ReplicanteHandlerOptions): Oper
 }
 
 /**
- * The installation's values: the merged attributes that name a parameter of the package (strings,
- * numbers and booleans; anything else is not a value), then the agent port the provider chose.
+ * The installation's values: the machine's host as `bind` (when the package has one), the merged
+ * attributes that name a parameter of the package (strings, numbers and booleans; anything else is
+ * not a value), then the agent port the provider chose.
  */
-export function nodeValues(pkg: Package, attributes: Record<string, unknown>, port: number): Record<string, string> {
+export function nodeValues(pkg: Package, attributes: Record<string, unknown>, port: number, host: string | undefined): Record<string, string> {
   const values: Record<string, string> = {};
+  // Discovery tells Core to reach the node at its machine's host: the store must listen there.
+  if (host && pkg.spec.parameters?.some((p) => p.name === BIND_PARAMETER)) values[BIND_PARAMETER] = host;
   for (const param of pkg.spec.parameters ?? []) {
     const v = attributes[param.name];
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') values[param.name] = String(v);

@@ -111,9 +111,29 @@ function serviceNodes(svc: Service, tasks: Task[], machines: Map<string, Machine
   return own.map((t) => node(t.metadata.name, t.spec.machine));
 }
 
-/** http://host:port of a node: its machine's address (else its hostname, else the machine's name). */
+/**
+ * The address a machine is reached at: the host of its agent endpoint (where the control plane
+ * reaches it: a Host's own address, 127.0.0.1 for the local provider's machines), else the
+ * address its agent reported, else its hostname.
+ */
+export function machineHost(machine: Machine | undefined): string | undefined {
+  const endpoint = machine?.status?.agentEndpoint;
+  if (endpoint) {
+    try {
+      return new URL(endpoint).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      // not a URL: fall back to the reported address
+    }
+  }
+  return machine?.status?.address ?? machine?.status?.hostname;
+}
+
+/** A package parameter of this name is the address the store listens on: a node's is its machine's (unless attributes say otherwise). */
+export const BIND_PARAMETER = 'bind';
+
+/** http://host:port of a node: its machine's host (machineHost), else the machine's name. */
 function agentAddress(machine: Machine | undefined, name: string | undefined, port: string | undefined): string {
-  const host = machine?.status?.address ?? machine?.status?.hostname ?? name ?? 'unknown';
+  const host = machineHost(machine) ?? name ?? 'unknown';
   const bracketed = host.includes(':') ? `[${host}]` : host;
   return port ? `http://${bracketed}:${port}` : `http://${bracketed}`;
 }
