@@ -29,11 +29,13 @@ import { DatasetPrimaryController } from './controllers/dataset-primary.js';
 import { drainHandler } from './controllers/drain.js';
 import { HistoryCompactor } from './controllers/history-compactor.js';
 import { HostController } from './controllers/hosts.js';
+import { InstallationController } from './controllers/installations.js';
 import { hostControllerOptions, type HostsOptions } from './hosts/server-options.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { OperationsController } from './controllers/operations.js';
 import { WorkloadController } from './controllers/workloads.js';
 import { parseListen } from './net/listen.js';
+import { builtinCatalogDir, loadCatalog } from './packages/catalog.js';
 import { internalKinds, kinds, Registry, systemContext } from './registry/index.js';
 import { AlreadyExists } from './errors.js';
 import { ClusterAuthenticator } from './security/authenticator.js';
@@ -133,6 +135,10 @@ export interface ServerOptions {
   agentAnswerMs?: number;
   /** How Hosts are bootstrapped over SSH: the agent to start on them, where hosts reach this server. */
   hosts?: HostsOptions;
+  /** More directories of Package manifests (*.yaml) loaded at start, after the built-in catalog (--catalog). */
+  catalogDirs?: string[];
+  /** Load the catalog shipped with drover (default true). */
+  builtinCatalog?: boolean;
 }
 
 export interface TlsFiles {
@@ -204,6 +210,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const authenticator = opts.auth ? new ClusterAuthenticator({ credentials: registry.credentials!, limiter: new LoginLimiter(opts.loginLimits) }) : undefined;
   const adminToken = authenticator ? await ensureAdminToken(registry, dataDir) : undefined;
+  // Never fatal: a broken manifest is logged and skipped (see packages/catalog.ts).
+  const catalogDirs = [...(opts.builtinCatalog === false ? [] : [builtinCatalogDir]), ...(opts.catalogDirs ?? [])];
+  if (catalogDirs.length > 0) await loadCatalog(catalogDirs, registry, logger.child({ component: 'catalog' })).catch((err: unknown) => logger.error({ err }, 'loading the package catalog failed'));
   const audit =
     opts.auditLog === false
       ? undefined
@@ -249,6 +258,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       new DatasetPrimaryController(st, st.liveness, logger.child({ component: 'dataset-primary' })),
       new DatasetFollowersController(st, logger.child({ component: 'dataset-followers' })),
       new LeaseExpiryController(st, logger.child({ component: 'lease-expiry' })),
+      new InstallationController(st, registry, logger.child({ component: 'installations' })),
       // SQLite keeps its window by itself; etcd keeps everything until told.
       ...(st.backend === 'etcd'
         ? [new HistoryCompactor(st, logger.child({ component: 'compactor' }), { windowRevisions: opts.historyRevisions, intervalMs: opts.compactionIntervalMs })]
