@@ -32,7 +32,7 @@ describe('Replicante platform: requests', () => {
     const other = await http(`${root}/api/v1/machines`);
     assert.equal(other.status, 404);
     assert.equal(other.json().error, true);
-    const native = await http(`${p.url}/replicante-platform/discover`);
+    const native = await http(`${p.url}/replicante-platform/discover`, { headers: { authorization: `Bearer ${p.server.adminToken}` } });
     assert.equal(native.status, 404);
     assert.equal(native.json().error.reason, 'NotFound');
   });
