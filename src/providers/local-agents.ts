@@ -6,7 +6,7 @@
 // resume() starts again the agents of nodes that still exist (their tasks come back with them).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -169,6 +169,9 @@ export class LocalAgents implements MachineProvider {
       await agent.exited;
       clearTimeout(timer);
     }
+    // The machine ends with its agent: a task the agent did not stop (killed, or a task it was
+    // starting as it stopped — seen after a restart) must not outlive it.
+    killSupervisedUnder(join(this.dirOf(nodeId), 'agent'));
     this.agents.delete(nodeId);
   }
 
@@ -189,6 +192,46 @@ export class LocalAgents implements MachineProvider {
       return readFileSync(join(this.dirOf(nodeId), 'agent.log'), 'utf8').slice(-800);
     } catch {
       return 'no log';
+    }
+  }
+}
+
+/**
+ * SIGKILLs every process of the tasks under `dir`: the task supervisors (drover-shim) whose task
+ * directory is there, the processes working there, and everything in their sessions (each shim
+ * leads one; a task is in its own process group within it).
+ */
+function killSupervisedUnder(dir: string): void {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return; // no /proc: nothing to sweep
+  }
+  const under = (path: string) => path.replace(/ \(deleted\)$/, '').startsWith(`${dir}/`);
+  const procs = pids.map((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const session = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`);
+      } catch {
+        // a zombie has none
+      }
+      return { pid: Number(pid), session, ours: under(cwd) || (argv[0]?.endsWith('drover-shim') === true && argv.some(under)) };
+    } catch {
+      return undefined; // gone meanwhile
+    }
+  });
+  const sessions = new Set(procs.filter((p) => p?.ours).map((p) => p!.session));
+  for (const p of procs) {
+    if (!p || !(p.ours || sessions.has(p.session)) || p.pid === process.pid) continue;
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // already gone
     }
   }
 }

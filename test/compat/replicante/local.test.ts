@@ -43,7 +43,10 @@ describe('Replicante platform: local provider', () => {
   const tasksOf = (nodeId: string) => p.server.state.resources<Task>('tasks').list().filter((t) => t.metadata.labels?.[INSTALLATION_LABEL] === `rpl-${nodeId}`);
   const redisPid = (nodeId: string) => tasksOf(nodeId).find((t) => t.status?.phase === 'Running')?.status?.pid ?? undefined;
   const opsState = () => p.server.state.resources<Operation>('operations').list().map((o) => `${o.metadata.name} ${o.status?.phase} ${o.status?.progress?.message ?? ''} ${o.status?.error ?? ''}`).join('; ');
+  /** Every node's redis port. */
+  const ports: string[] = [];
   const remember = () => {
+    for (const i of p.server.state.resources<Installation>('installations').list()) if (i.spec.values?.port) ports.push(i.spec.values.port);
     for (const pid of local().pids()) pids.add(pid);
     for (const t of p.server.state.resources<Task>('tasks').list()) if (t.status?.pid) pids.add(t.status.pid);
   };
@@ -64,6 +67,9 @@ describe('Replicante platform: local provider', () => {
     await p?.close();
     const alive = [...pids].filter(isAlive);
     assert.deepEqual(alive, [], 'no agent or redis process outlives the server');
+    // Pids the test never saw (a task started as its agent stopped) count too.
+    const redis = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => ports.some((port) => l.includes(`redis-server 127.0.0.1:${port}`)));
+    assert.deepEqual(redis, [], 'no redis process of the nodes is left');
   });
 
   let first: string;
@@ -130,6 +136,17 @@ describe('Replicante platform: local provider', () => {
     assert.equal((await nodes()).length, 3);
     // Again: the node is unknown now.
     assert.equal((await call(p, 'POST', 'deprovision', { cluster_id: 'cache', node_id: victim })).status, 404);
+  });
+
+  it('after a server restart the nodes\' agents start again and redis answers on the same ports', async () => {
+    const before = (await nodes()).map((n) => n.agent_address).sort();
+    remember();
+    await p.restart();
+    p.base = p.server.replicanteUrl!;
+    await until(() => local().runningNodes().length === 3, 'three agents started again');
+    assert.deepEqual((await nodes()).map((n) => n.agent_address).sort(), before);
+    for (const address of before) await until(() => ping(new URL(address).port) === 'PONG', () => `PONG from ${address}: ${opsState()}`, 30_000);
+    remember();
   });
 
   it('records the work as operations with progress', async () => {
