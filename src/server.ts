@@ -19,6 +19,11 @@ import { commissaireFacade } from './compat/commissaire/index.js';
 import { startCommissaireListener, type CommissaireListener } from './compat/commissaire/listener.js';
 import { flockerFacade } from './compat/flocker/index.js';
 import { startFlockerListener, type FlockerListener } from './compat/flocker/listener.js';
+import { replicanteFacade } from './compat/replicante/index.js';
+import type { MachineProvider } from './providers/provider.js';
+import { replicantePlatform, type ReplicanteOptions } from './providers/replicante-platform.js';
+import { replicanteDeprovisionHandler } from './controllers/replicante-deprovision.js';
+import { replicanteProvisionHandler } from './controllers/replicante-provision.js';
 import { LeaseExpiryController } from './controllers/lease-expiry.js';
 import { compactHandler } from './controllers/compact.js';
 import { DatasetFollowersController } from './controllers/dataset-followers.js';
@@ -28,11 +33,13 @@ import { HistoryCompactor } from './controllers/history-compactor.js';
 import { clusterOperationHandlers } from './controllers/cluster-operations.js';
 import { ClusterController } from './controllers/clusters.js';
 import { HostController } from './controllers/hosts.js';
+import { InstallationController } from './controllers/installations.js';
 import { hostControllerOptions, type HostsOptions } from './hosts/server-options.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { OperationsController } from './controllers/operations.js';
 import { WorkloadController } from './controllers/workloads.js';
 import { parseListen } from './net/listen.js';
+import { builtinCatalogDir, loadCatalog } from './packages/catalog.js';
 import { internalKinds, kinds, Registry, systemContext } from './registry/index.js';
 import { AlreadyExists } from './errors.js';
 import { ClusterAuthenticator } from './security/authenticator.js';
@@ -92,6 +99,12 @@ export interface ServerOptions {
    * its own at host:port (Commissaire's port is 8000), with the main listener's transport.
    */
   commissaireListen?: string;
+  /**
+   * Be a Replicante platform: serve discover/provision/deprovision on this plain-HTTP listener
+   * (unauthenticated: keep it on loopback unless a proxy guards it) and provision nodes' machines
+   * from the provider (local: new agent processes on this host; ssh: registered Hosts).
+   */
+  replicante?: ReplicanteOptions;
   /** Key prefix of all state (default "/drover"). */
   prefix?: string;
   /** Elect a leader to run the controllers (default: on for etcd, off otherwise). */
@@ -131,6 +144,10 @@ export interface ServerOptions {
   agentAnswerMs?: number;
   /** How Hosts are bootstrapped over SSH: the agent to start on them, where hosts reach this server. */
   hosts?: HostsOptions;
+  /** More directories of Package manifests (*.yaml) loaded at start, after the built-in catalog (--catalog). */
+  catalogDirs?: string[];
+  /** Load the catalog shipped with drover (default true). */
+  builtinCatalog?: boolean;
 }
 
 export interface TlsFiles {
@@ -161,6 +178,10 @@ export interface RunningServer {
   flockerUrl?: string;
   /** Commissaire's own listener (http[s]://host:port), when `commissaireListen` was given. */
   commissaireUrl?: string;
+  /** The Replicante platform's base URL (Core's platform URL), when `replicante` was given. */
+  replicanteUrl?: string;
+  /** The Replicante platform's provider, when `replicante` was given. */
+  replicanteProvider?: MachineProvider;
   close(): Promise<void>;
 }
 
@@ -200,6 +221,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const authenticator = opts.auth ? new ClusterAuthenticator({ credentials: registry.credentials!, limiter: new LoginLimiter(opts.loginLimits) }) : undefined;
   const adminToken = authenticator ? await ensureAdminToken(registry, dataDir) : undefined;
+  // Never fatal: a broken manifest is logged and skipped (see packages/catalog.ts).
+  const catalogDirs = [...(opts.builtinCatalog === false ? [] : [builtinCatalogDir]), ...(opts.catalogDirs ?? [])];
+  if (catalogDirs.length > 0) await loadCatalog(catalogDirs, registry, logger.child({ component: 'catalog' })).catch((err: unknown) => logger.error({ err }, 'loading the package catalog failed'));
   const audit =
     opts.auditLog === false
       ? undefined
@@ -213,7 +237,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registry,
     audit,
     rateLimit: opts.rateLimit === false ? undefined : (opts.rateLimit ?? {}),
-    facades: opts.facades ?? [fleetFacade, flockerFacade, commissaireFacade],
+    facades: opts.facades ?? [fleetFacade, flockerFacade, commissaireFacade, replicanteFacade],
     facadeNamespace: opts.facadeNamespace,
     logger,
     config: { listen: opts.listen, dataDir, historyRevisions: opts.historyRevisions ?? 10_000, machineGraceSeconds: grace, ...(opts.storeQuotaBytes ? { storeQuotaBytes: opts.storeQuotaBytes } : {}) },
@@ -223,14 +247,29 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     pki,
     ...(opts.agentAnswerMs ? { agentAnswerMs: opts.agentAnswerMs } : {}),
   });
+  const replicante = opts.replicante
+    ? replicantePlatform({
+        ...opts.replicante,
+        state,
+        dataDir,
+        serverUrl: () => hostServerUrl,
+        ...(https ? { caCert: pki.ca.cert } : {}),
+        ...(authenticator ? { credentials: registry.credentials } : {}),
+        log: logger.child({ component: 'replicante' }),
+      })
+    : undefined;
   const startControllers = (st: State) => {
     const hostOptions = hostControllerOptions({ hosts: opts.hosts, registry, auth: opts.auth === true, caCert: https ? pki.ca.cert : undefined, serverUrl: () => hostServerUrl });
+    const nodes = { state: st, registry, provider: replicante?.provider, namespace: opts.facadeNamespace ?? 'default' };
+    const handlers = {
+      Compact: compactHandler(st),
+      Drain: drainHandler(st),
+      ...clusterOperationHandlers(st, hostOptions),
+      ReplicanteProvision: replicanteProvisionHandler(nodes),
+      ReplicanteDeprovision: replicanteDeprovisionHandler(nodes),
+    };
     const controllers = [
-      new OperationsController(
-        st,
-        { Compact: compactHandler(st), Drain: drainHandler(st), ...clusterOperationHandlers(st, hostOptions) },
-        (err, op) => logger.error({ err, operation: op }, 'operation status write failed'),
-      ),
+      new OperationsController(st, handlers, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
       new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
       new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
       new HostController(st, hostOptions, logger.child({ component: 'hosts' })),
@@ -238,6 +277,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       new DatasetPrimaryController(st, st.liveness, logger.child({ component: 'dataset-primary' })),
       new DatasetFollowersController(st, logger.child({ component: 'dataset-followers' })),
       new LeaseExpiryController(st, logger.child({ component: 'lease-expiry' })),
+      new InstallationController(st, registry, logger.child({ component: 'installations' })),
       // SQLite keeps its window by itself; etcd keeps everything until told.
       ...(st.backend === 'etcd'
         ? [new HistoryCompactor(st, logger.child({ component: 'compactor' }), { windowRevisions: opts.historyRevisions, intervalMs: opts.compactionIntervalMs })]
@@ -279,6 +319,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     socketServers.push(socketServer);
   }
   let flocker: FlockerListener | undefined;
+  let commissaire: CommissaireListener | undefined;
+  // A taken port of a façade's listener must not leave the rest of the server running.
+  const stopAll = async () => {
+    if (election) await election.close();
+    for (const c of controllers) await c.close();
+    await replicante?.close();
+    await flocker?.close();
+    await commissaire?.close();
+    for (const socketServer of socketServers) socketServer.close();
+    await app.close();
+    audit?.close();
+    await state.close();
+    await store.close();
+  };
   if (opts.flockerListen !== undefined) {
     const at = parseListen(opts.flockerListen);
     try {
@@ -291,37 +345,35 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         ...(authenticator ? { trust: (socket, principal) => authenticator.trustConnection(socket, principal) } : {}),
       });
     } catch (err) {
-      // A taken port must not leave the rest of the server running.
-      if (election) await election.close();
-      for (const c of controllers) await c.close();
-      for (const socketServer of socketServers) socketServer.close();
-      await app.close();
-      audit?.close();
-      await state.close();
-      await store.close();
+      await stopAll();
       throw new Error(`--flocker-listen ${opts.flockerListen}: ${(err as Error).message}`);
     }
   }
-  let commissaire: CommissaireListener | undefined;
   if (opts.commissaireListen !== undefined) {
     const at = parseListen(opts.commissaireListen);
     try {
       commissaire = await startCommissaireListener({ host: at.host, port: at.port, ...(https ? { https } : {}), route: (req, res) => app.routing(req, res) });
     } catch (err) {
-      // A taken port must not leave the rest of the server running.
-      if (election) await election.close();
-      for (const c of controllers) await c.close();
-      await flocker?.close();
-      for (const socketServer of socketServers) socketServer.close();
-      await app.close();
-      audit?.close();
-      await state.close();
-      await store.close();
+      await stopAll();
       throw new Error(`--commissaire-listen ${opts.commissaireListen}: ${(err as Error).message}`);
     }
   }
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   hostServerUrl = `${https ? 'https' : 'http'}://${hostAddressOf(opts.hosts?.serverAddress ?? urlHost)}:${actualPort}`;
+  let replicanteUrl: string | undefined;
+  if (replicante) {
+    const at = parseListen(opts.replicante!.listen);
+    try {
+      replicanteUrl = await replicante.start({
+        ...at,
+        route: (req, res) => app.routing(req, res),
+        ...(authenticator ? { trust: (socket, principal) => authenticator.trustConnection(socket, principal) } : {}),
+      });
+    } catch (err) {
+      await stopAll();
+      throw new Error(`--replicante-listen ${opts.replicante!.listen}: ${(err as Error).message}`);
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     url: `${https ? 'https' : 'http'}://${urlHost}:${actualPort}`,
@@ -330,6 +382,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(https ? { caCert: https.ca ? String([https.ca].flat()[0]) : pki.ca.cert } : {}),
     ...(flocker ? { flockerUrl: flocker.url } : {}),
     ...(commissaire ? { commissaireUrl: commissaire.url } : {}),
+    ...(replicanteUrl ? { replicanteUrl } : {}),
+    ...(replicante ? { replicanteProvider: replicante.provider } : {}),
     app,
     state,
     registry,
@@ -346,6 +400,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       (closing ??= (async () => {
         if (election) await election.close();
         for (const c of controllers) await c.close();
+        // Local nodes' agents stop their tasks as they stop: no process outlives the server.
+        await replicante?.close();
         await flocker?.close();
         await commissaire?.close();
         for (const socketServer of socketServers) {

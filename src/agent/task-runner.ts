@@ -5,10 +5,11 @@
 // again, never finished, so it can be activated again.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_FINALIZER, DEFAULT_NAMESPACE, parseBytes, usesSecrets, type ResourceUsage } from '../model/index.js';
+import { AGENT_FINALIZER, DEFAULT_NAMESPACE, MISSING_BINARY, parseBytes, plainEnv, usesSecrets, type ResourceUsage } from '../model/index.js';
 import type { Client, Task } from '../client/client.js';
 import { TaskCannotStart, type Driver, type MachineUnits, type Run, type UnitState } from './drivers/driver.js';
 import { unitNameOf } from './drivers/unit-commands.js';
+import { missingPrograms } from './required-programs.js';
 import { planExit } from './run-exit.js';
 import { secretFileOwner, writeSecretFiles } from './secret-files.js';
 import type { StartGate } from './start-gate.js';
@@ -244,6 +245,13 @@ export class TaskRunner {
       const fresh = mkdirSync(this.dir, { recursive: true }) !== undefined;
       if (!fresh) for (const f of ['exit', 'pid', 'shim.pid', 'shim.error', 'oom']) rmSync(join(this.dir, f), { force: true });
       this.save(t);
+      // A program the template requires is missing: one failure saying so, no start, no restart.
+      const tpl = t.spec.template;
+      const missing = missingPrograms(tpl.requires, plainEnv(tpl.env).PATH ?? this.ctx.baseEnv(t).PATH ?? '', this.ctx.machine, tpl.requiresFrom);
+      if (missing) {
+        this.settle(t, { phase: 'Failed', reason: MISSING_BINARY, message: missing, finishedAt: new Date().toISOString(), unitState: { load: 'loaded', active: 'failed', sub: 'failed' } });
+        return true;
+      }
       // Volumes first: a task waiting for its dataset asks the server for nothing meanwhile.
       let volumes: VolumeGrant | undefined;
       if (t.spec.template.volumes?.length) {
@@ -429,7 +437,8 @@ export class TaskRunner {
   private startContext(t: Task, secretEnv: Record<string, string> = {}) {
     return {
       dir: this.dir,
-      baseEnv: { ...this.ctx.baseEnv(t), ...secretEnv },
+      // The task's own directory: a place for its data that goes with the task.
+      baseEnv: { ...this.ctx.baseEnv(t), DROVER_TASK_DIR: this.dir, ...secretEnv },
       onUnitState: (unitState: UnitState) => this.report(t, { unitState }),
       onMessage: (message: string) => this.report(t, { message }),
       units: this.ctx.units,

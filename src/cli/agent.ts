@@ -73,6 +73,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--join-token <token>', 'join token from drover token create --agent, exchanged for this machine\'s own certificate on first start (default: $DROVER_JOIN_TOKEN)')
     .option('--ca-file <file>', 'cluster CA certificate (the server\'s pki/ca.crt), to trust an https server before joining')
     .option('--accept-new-cluster', 'take the server\'s cluster as this machine\'s, even if it remembers another (after moving it to a new cluster on purpose); without it, an agent that finds its server on another or an older store stops nothing and waits')
+    .option('--stop-tasks-on-exit', 'stop this machine\'s tasks when the agent stops (a machine that lives only as long as its agent: the server\'s local Replicante nodes); without it, tasks keep running across agent restarts')
     .option('--usage-interval <seconds>', "how often tasks' and the machine's CPU and memory are measured and, when they changed, reported", secondsOption('--usage-interval'), 10)
     .option('--memory-check-interval <seconds>', 'how often tasks with a memory limit are checked against it: a task may pass its limit for this long before it is killed', secondsOption('--memory-check-interval'), 5)
     .option('--hollow <n>', 'SIMULATION for benchmarks: run N hollow machines that report tasks as running without starting any process', (v) => {
@@ -117,7 +118,7 @@ export function registerAgentCommand(program: Command): void {
       });
       console.error(`drover agent ${running.id} serving ${running.endpoint}, connected to ${[opts.server].flat().join(', ')}`);
       await new Promise<void>((resolve) => {
-        const stop = () => void running.close(false).then(resolve);
+        const stop = () => void running.close(opts.stopTasksOnExit === true).then(resolve);
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });

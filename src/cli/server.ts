@@ -1,4 +1,5 @@
 // `drover server` and `drover dev`: run the control plane in the foreground until SIGINT/SIGTERM.
+import { addReplicanteFlags, replicanteOptions, type ReplicanteFlags } from './replicante-flags.js';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -42,7 +43,7 @@ export function registerServerCommands(program: Command): void {
     .option('--socket <path>', 'also serve the API on this unix socket (mode 0660): root and --socket-group are administrators')
     .option('--socket-group <group>', 'group owning --socket and --fleet-socket, whose members are administrators')
     .option('--no-write-context', 'do not write the "default" context (server, CA, admin token) to the CLI config file');
-  addSecurityFlags(serverCommand)
+  addSecurityFlags(addReplicanteFlags(serverCommand))
     .addHelpText(
       'after',
       examples(`
@@ -51,7 +52,8 @@ export function registerServerCommands(program: Command): void {
         drover server --store etcd://10.0.0.1:2379,10.0.0.2:2379   # several servers share etcd
         drover server --fleet-socket /var/run/fleet.sock            # fleetctl works without flags
         drover server --flocker-listen 0.0.0.0:4523                 # Flocker's API; users: drover flocker certs
-        drover server --commissaire-listen 0.0.0.0:8000             # Commissaire's API for commctl; users: drover user add`),
+        drover server --commissaire-listen 0.0.0.0:8000             # Commissaire's API for commctl; users: drover user add
+        drover server --replicante-listen 127.0.0.1:9000            # a Replicante platform at http://127.0.0.1:9000/`),
     )
     .action(async (opts: ServerCommandOptions) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
@@ -75,6 +77,7 @@ export function registerServerCommands(program: Command): void {
         defaultTaskUser: opts.defaultTaskUser,
         ...(opts.storeQuota ? { storeQuotaBytes: opts.storeQuota } : {}),
         ...(opts.initStore ? { initStore: true } : {}),
+        ...replicanteOptions(opts),
         ...storeOptions(opts),
         ...securityOptions(opts),
       });
@@ -86,6 +89,7 @@ export function registerServerCommands(program: Command): void {
       }
       if (server.flockerUrl) console.error(`  Flocker API v1 on ${server.flockerUrl}/v1 (client certificates: drover flocker certs --user NAME DIR)`);
       if (server.commissaireUrl) console.error(`  Commissaire API v0 on ${server.commissaireUrl}/api/v0 (HTTP basic as a drover user: drover user add NAME)`);
+      if (server.replicanteUrl) console.error(`  Replicante platform at ${server.replicanteUrl} (provider: ${opts.replicanteProvider})`);
       console.error(`drover server listening on ${server.url}${sockets.length ? ` and ${sockets.join(', ')}` : ''} (${opts.store === 'sqlite' ? `data in ${opts.data}` : `state in ${opts.store} under ${opts.etcdPrefix}`})`);
       if (opts.writeContext && opts.auth) {
         const { configPath, setContext, SERVER_CONTEXT } = await import('./config.js');
@@ -108,7 +112,7 @@ export function registerServerCommands(program: Command): void {
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
     .option('--flocker-listen <host:port>', 'also serve Flocker\'s API v1 over HTTPS here (e.g. 127.0.0.1:4523); clients need a certificate from `drover flocker certs`')
     .option('--commissaire-listen <host:port>', 'also serve Commissaire\'s API v0 on a port of its own (e.g. 127.0.0.1:8000); commctl logs in as a drover user');
-  addSecurityFlags(devCommand)
+  addSecurityFlags(addReplicanteFlags(devCommand))
     .addHelpText(
       'after',
       examples(`
@@ -116,7 +120,7 @@ export function registerServerCommands(program: Command): void {
         drover dev --agents 1 --listen 127.0.0.1:9090 --data /tmp/drover
         drover dev --fleet-socket /tmp/fleet.sock   # fleetctl --endpoint unix:///tmp/fleet.sock`),
     )
-    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string; flockerListen?: string; commissaireListen?: string } & SecurityFlags) => {
+    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string; flockerListen?: string; commissaireListen?: string } & SecurityFlags & ReplicanteFlags) => {
       const dev = await startDev({
         auth: true,
         agents: opts.agents,
@@ -129,6 +133,7 @@ export function registerServerCommands(program: Command): void {
           ...securityOptions(opts),
           ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}),
           ...(opts.commissaireListen ? { commissaireListen: opts.commissaireListen } : {}),
+          ...replicanteOptions(opts),
         },
       });
       // The CLI finds this server without flags: the "dev" context becomes current.
@@ -136,6 +141,7 @@ export function registerServerCommands(program: Command): void {
       console.log(`drover dev: API at ${dev.url}/api/v1 with ${opts.agents} agent${opts.agents === 1 ? '' : 's'} (data in ${opts.data})`);
       if (opts.fleetSocket) console.log(`  fleet API on ${opts.fleetSocket}: fleetctl --endpoint unix://${resolve(opts.fleetSocket)} list-machines`);
       if (dev.server.commissaireUrl) console.log(`  Commissaire API on ${dev.server.commissaireUrl}/api/v0 (and ${dev.url}/api/v0): commctl as a drover user (drover user add NAME)`);
+      if (dev.server.replicanteUrl) console.log(`  Replicante platform at ${dev.server.replicanteUrl} (provider: ${opts.replicanteProvider})`);
       if (dev.server.flockerUrl) console.log(`  Flocker API on ${dev.server.flockerUrl}/v1: drover flocker certs --user NAME --data ${join(opts.data, 'server')} DIR`);
       console.log(`  try: drover get machines`);
       console.log(`       curl -H "Authorization: Bearer $(cat ${join(opts.data, 'server', 'admin.token')})" ${dev.url}/api/v1/machines`);
@@ -143,7 +149,7 @@ export function registerServerCommands(program: Command): void {
     });
 }
 
-interface ServerCommandOptions extends SecurityFlags {
+interface ServerCommandOptions extends SecurityFlags, ReplicanteFlags {
   flockerListen?: string;
   commissaireListen?: string;
   listen: string;

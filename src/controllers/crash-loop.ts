@@ -4,7 +4,7 @@
 // it (Kubernetes' CrashLoopBackOff). Tasks restarted by their agent (restart policy always or
 // on-failure) back off on the agent; the service still says why it is not ready.
 // Pure: everything is read from the tasks' status.
-import type { Condition, Task } from '../model/index.js';
+import { MISSING_BINARY, type Condition, type Task } from '../model/index.js';
 
 /** A run shorter than this counts as a crash; a longer one ends the loop (the agent uses the same). */
 export const CRASH_RESET_MS = 10_000;
@@ -16,6 +16,8 @@ export interface CrashLoop {
   failures: number;
   /** When the next replacement may be created (ms since the epoch); none while a task is crash-looping on its agent. */
   retryAt?: number;
+  /** No replacement until the task is deleted or the template changes: starting it again would fail the same way (MissingBinary). */
+  blocked?: boolean;
   condition: Condition;
 }
 
@@ -24,6 +26,15 @@ export interface CrashLoop {
  * (Succeeded or Failed, newest last) and `live`. Undefined when there is none.
  */
 export function crashLoopOf(finished: readonly Task[], live: readonly Task[], now: number): CrashLoop | undefined {
+  // A machine without the program: the same start fails the same way however long one waits.
+  const newest = finished[finished.length - 1];
+  if (newest?.status?.reason === MISSING_BINARY) {
+    return {
+      failures: 1,
+      blocked: true,
+      condition: { type: 'CrashLoopBackOff', status: 'True', reason: MISSING_BINARY, message: `task ${newest.metadata.name} could not start: ${newest.status.message ?? ''}; not replaced until it is deleted (delete it once the program is installed) or the template changes` },
+    };
+  }
   // A live task that has run long enough ends any loop.
   if (live.some((t) => t.status?.phase === 'Running' && !isCrashing(t, now))) return undefined;
   let failures = 0;

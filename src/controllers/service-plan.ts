@@ -182,6 +182,7 @@ export function planService(svc: Service, owned: Task[], ctx: PlanContext): Serv
 
 /** While a crash loop backs off, nothing is created; the service is planned again when it ends. */
 function backOff(plan: ServicePlan, crash: CrashLoop | undefined, now: number): void {
+  if (crash?.blocked) plan.create = [];
   if (!crash?.retryAt || plan.create.length === 0) return;
   if (crash.retryAt > now) {
     plan.create = [];
@@ -226,7 +227,7 @@ function stateOf(svc: Service, desired: number, present: Task[], newTasks: Task[
   if (svc.spec.desiredState === 'loaded') return 'loaded';
   const updating = newTasks.length < present.length;
   if (updating) return svc.spec.paused ? 'paused' : 'updating';
-  if (crash) return 'crash-looping';
+  if (crash) return crash.blocked ? 'failed' : 'crash-looping';
   const readyCount = present.filter(ready).length;
   if (readyCount >= desired && present.length === desired) return 'running';
   if (present.length > 0 && present.every((t) => TERMINAL_PHASES.has(t.status?.phase ?? ''))) {

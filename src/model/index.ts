@@ -25,3 +25,4 @@ export * from './namespace.js';
 export * from './rbac.js';
 export * from './quota.js';
 export * from './json.js';
+export * from './replicante.js';

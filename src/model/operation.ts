@@ -5,7 +5,7 @@ export const OPERATION_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'] as
 export type OperationPhase = (typeof OPERATION_PHASES)[number];
 export const TERMINAL_OPERATION_PHASES: ReadonlySet<string> = new Set<OperationPhase>(['Succeeded', 'Failed']);
 
-export const OPERATION_TYPES = ['Compact', 'Drain', 'ClusterDeploy', 'ClusterUpgrade', 'ClusterRestart'] as const;
+export const OPERATION_TYPES = ['Compact', 'Drain', 'ClusterDeploy', 'ClusterUpgrade', 'ClusterRestart', 'ReplicanteProvision', 'ReplicanteDeprovision'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
 /** Commissaire's cluster operations: they act on a Cluster (target) and go through its hosts in order. */
@@ -78,4 +78,23 @@ export interface ClusterOperationParams {
   hostTimeoutSeconds?: number;
   /** The name of a Failed operation of the same type on the same cluster: hosts it finished are skipped. */
   resume?: string;
+}
+
+/** Parameters of ReplicanteProvision: nodes of one group of a Replicante cluster, each a machine from the provider running the store's package. */
+export interface ReplicanteProvisionParams {
+  clusterId: string;
+  /** The Package object (NAME-VERSION) the nodes install. */
+  package: string;
+  nodeGroup: string;
+  nodeClass: string;
+  /** The node ids, one per node, answered to Core before the work starts. */
+  nodeIds: string[];
+  /** Cluster attributes overridden key by key by the group's. */
+  attributes?: Record<string, unknown>;
+}
+
+/** Parameters of ReplicanteDeprovision: one node of a Replicante cluster. */
+export interface ReplicanteDeprovisionParams {
+  clusterId: string;
+  nodeId: string;
 }

@@ -75,7 +75,14 @@ export interface TaskTemplate {
   user?: string;
   /** Their group (name or gid); none: the user's primary group. */
   group?: string;
+  /** Executables that must be in PATH on the machine: the agent fails the task with reason MissingBinary, once, instead of starting it. */
+  requires?: string[];
+  /** Where they come from, for that message ("apt-get install redis-server"). */
+  requiresFrom?: string;
 }
+
+/** The reason of a task its agent failed because its template `requires` a program the machine lacks; its service does not replace it in a loop. */
+export const MISSING_BINARY = 'MissingBinary';
 
 /** Whether a template's processes would run as uid 0: no user, "root" or "0". */
 export function runsAsRoot(t: Pick<TaskTemplate, 'user'>): boolean {

@@ -6,6 +6,8 @@
 //          choosing a machine past the scheduler (tasks/bind), not machines, roles or quota
 //   view   read workloads, machines and namespaces, and task logs; not secrets' values, no exec
 //   agent  what a machine's agent needs; the node authorizer narrows it to its own machine
+//   replicante-platform  what the Replicante platform façade needs: read nodes and the catalog,
+//          start (and watch) operations; the operations' handlers do the writes
 import type { PolicyRule } from '../model/index.js';
 
 const READ = ['get', 'list', 'watch'];
@@ -36,6 +38,13 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
       { verbs: READ, resources: ['tasks', 'secrets', 'datasets', 'leases', 'namespaces', 'system'] },
       { verbs: ['update', 'patch'], resources: ['tasks', 'tasks/status', 'datasets/status'] },
       { verbs: ['get'], resources: ['datasets/content'] },
+    ],
+  ],
+  [
+    'replicante-platform',
+    [
+      { verbs: [...READ, 'create'], resources: ['operations'] },
+      { verbs: READ, resources: ['installations', 'services', 'tasks', 'machines', 'packages'] },
     ],
   ],
 ]);

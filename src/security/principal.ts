@@ -31,3 +31,8 @@ export const anonymous: Principal = Object.freeze({ name: 'system:anonymous', gr
 
 /** The server's own controllers, acting on their own behalf. */
 export const systemPrincipal: Principal = Object.freeze({ name: 'system:controllers', groups: [ADMINISTRATORS_GROUP], anonymous: false });
+
+/** The group of the Replicante platform façade's principal (bound to the built-in role replicante-platform). */
+export const REPLICANTE_PLATFORMS_GROUP = 'system:replicante-platforms';
+/** The Replicante platform façade acting in the registry: its listener does not authenticate, so it acts as itself, with only what it needs. */
+export const replicantePrincipal: Principal = Object.freeze({ name: 'system:replicante', groups: [REPLICANTE_PLATFORMS_GROUP], anonymous: false });

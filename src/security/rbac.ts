@@ -5,7 +5,7 @@
 import { DEFAULT_NAMESPACE, type AnyObject, type PolicyRule, type RoleBindingSpec, type RoleSpec } from '../model/index.js';
 import { isAdministrator, type Attributes, type Authorizer } from './authorizer.js';
 import { BUILTIN_CLUSTER_ROLES } from './builtin-roles.js';
-import { ADMINISTRATORS_GROUP, type Principal } from './principal.js';
+import { ADMINISTRATORS_GROUP, REPLICANTE_PLATFORMS_GROUP, type Principal } from './principal.js';
 import { NODES_GROUP } from '../model/index.js';
 
 /** Where the authorizer reads roles and bindings (the state's caches, through the registry). */
@@ -26,6 +26,7 @@ interface Grant {
 const BUILTIN_BINDINGS: { group: string; role: string }[] = [
   { group: ADMINISTRATORS_GROUP, role: 'admin' },
   { group: NODES_GROUP, role: 'agent' },
+  { group: REPLICANTE_PLATFORMS_GROUP, role: 'replicante-platform' },
 ];
 
 export function ruleAllows(rule: PolicyRule, attrs: Attributes): boolean {

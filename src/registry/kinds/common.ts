@@ -148,6 +148,8 @@ export const TaskTemplate = Type.Object(
     ),
     user: Type.Optional(Type.String({ minLength: 1, description: 'user (name or uid) the processes run as; none: root, which needs the tasks/root permission' })),
     group: Type.Optional(Type.String({ minLength: 1, description: "group (name or gid); none: the user's primary group" })),
+    requires: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'executables that must be in PATH on the machine; missing: the task fails with reason MissingBinary (not restarted)' })),
+    requiresFrom: Type.Optional(Type.String({ description: 'where those executables come from, for the message (e.g. "apt-get install redis-server")' })),
     ports: Type.Optional(
       Type.Array(
         Type.Object(

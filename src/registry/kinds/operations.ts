@@ -13,6 +13,8 @@ import {
   TERMINAL_OPERATION_PHASES,
   type CompactParams,
   type DrainParams,
+  type ReplicanteDeprovisionParams,
+  type ReplicanteProvisionParams,
   type OperationSpec as ModelSpec,
   type OperationStatus as ModelStatus,
 } from '../../model/index.js';
@@ -46,6 +48,23 @@ const ClusterOperationParamsSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+const ReplicanteProvisionParamsSchema = Type.Object(
+  {
+    clusterId: Type.String({ minLength: 1, description: 'the Replicante cluster the nodes join' }),
+    package: Type.String({ minLength: 1, description: 'the Package object (NAME-VERSION) each node installs' }),
+    nodeGroup: Type.String({ minLength: 1, description: "the node group of the cluster's declaration" }),
+    nodeClass: Type.String({ description: 'the class of node (local provider: its resources)' }),
+    nodeIds: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'one id per node to provision' }),
+    attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'cluster attributes overridden key by key by the group\'s' })),
+  },
+  { additionalProperties: false },
+);
+const ReplicanteDeprovisionParamsSchema = Type.Object(
+  { clusterId: Type.String({ minLength: 1 }), nodeId: Type.String({ minLength: 1 }) },
+  { additionalProperties: false },
+);
+type _rprovision = Expect<Same<Static<typeof ReplicanteProvisionParamsSchema>, ReplicanteProvisionParams>>;
+type _rdeprovision = Expect<Same<Static<typeof ReplicanteDeprovisionParamsSchema>, ReplicanteDeprovisionParams>>;
 type _compact = Expect<Same<Static<typeof CompactParamsSchema>, CompactParams>>;
 type _cluster = Expect<Same<Static<typeof ClusterOperationParamsSchema>, ClusterOperationParams>>;
 type _drain = Expect<Same<Static<typeof DrainParamsSchema>, DrainParams>>;
@@ -65,6 +84,8 @@ const operationTypes: Record<ModelSpec['type'], OperationType> = {
   ClusterDeploy: { params: clusterParams, targetKind: 'Cluster' },
   ClusterUpgrade: { params: clusterParams, targetKind: 'Cluster' },
   ClusterRestart: { params: clusterParams, targetKind: 'Cluster' },
+  ReplicanteProvision: { params: TypeCompiler.Compile(ReplicanteProvisionParamsSchema) },
+  ReplicanteDeprovision: { params: TypeCompiler.Compile(ReplicanteDeprovisionParamsSchema) },
 };
 
 const OperationSpec = Type.Object(
@@ -73,7 +94,7 @@ const OperationSpec = Type.Object(
       OPERATION_TYPES.map((t) => Type.Literal(t)),
       {
         description:
-          'Compact: discard store history up to params.revision (default: all but the last 1,000 revisions). Drain: cordon target Machine and move the tasks services own there elsewhere (params.force: one-off tasks too; params.timeoutSeconds, default 120). ClusterDeploy (params.version), ClusterUpgrade, ClusterRestart: run the OS profile\'s commands over SSH on each host of target Cluster in turn (params.batchSize, profile, commands, hostTimeoutSeconds, resume)',
+          'Compact: discard store history up to params.revision (default: all but the last 1,000 revisions). Drain: cordon target Machine and move the tasks services own there elsewhere (params.force: one-off tasks too; params.timeoutSeconds, default 120). ClusterDeploy (params.version), ClusterUpgrade, ClusterRestart: run the OS profile\'s commands over SSH on each host of target Cluster in turn (params.batchSize, profile, commands, hostTimeoutSeconds, resume). ReplicanteProvision (params.clusterId, package, nodeGroup, nodeClass, nodeIds, attributes): a machine from the provider per node, running the package. ReplicanteDeprovision (params.clusterId, nodeId): remove one node, its processes and (local provider) its machine',
       },
     ),
     target: Type.Optional(Type.Object({ kind: Type.String(), name: Type.String() }, { additionalProperties: false })),
