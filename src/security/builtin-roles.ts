@@ -12,7 +12,9 @@ import type { PolicyRule } from '../model/index.js';
 
 const READ = ['get', 'list', 'watch'];
 /** Workload kinds, present and to come (secrets, datasets and jobs are other issues'). */
-const WORKLOADS = ['services', 'tasks', 'secrets', 'datasets', 'leases', 'jobs'];
+const WORKLOADS = ['services', 'tasks', 'secrets', 'datasets', 'leases', 'jobs', 'installations'];
+/** The infrastructure and catalog administrators manage and everyone may see (hosts never show their key: it is in a secret). */
+const INFRA = ['hosts', 'clusters', 'networks', 'containermanagers', 'packages'];
 
 export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> = new Map<string, PolicyRule[]>([
   ['admin', [{ verbs: ['*'], resources: ['*'] }]],
@@ -21,13 +23,13 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
     [
       { verbs: ['*'], resources: WORKLOADS },
       { verbs: ['get', 'create'], resources: ['tasks/log', 'tasks/exec', 'tasks/kill'] },
-      { verbs: READ, resources: ['machines', 'namespaces', 'operations', 'system'] },
+      { verbs: READ, resources: ['machines', 'namespaces', 'operations', 'system', ...INFRA] },
     ],
   ],
   [
     'view',
     [
-      { verbs: READ, resources: ['services', 'tasks', 'datasets', 'leases', 'jobs', 'machines', 'namespaces', 'operations', 'system'] },
+      { verbs: READ, resources: ['services', 'tasks', 'datasets', 'leases', 'jobs', 'installations', 'machines', 'namespaces', 'operations', 'system', ...INFRA] },
       { verbs: ['get'], resources: ['tasks/log'] },
     ],
   ],
