@@ -15,6 +15,7 @@ import { registerGetCommand } from './get.js';
 import { examples, pointUsageErrorsToHelp } from './help.js';
 import { registerLogsCommand } from './logs.js';
 import { registerMachineCommands } from './machines.js';
+import { registerPackageCommands } from './package.js';
 import { registerRolloutCommands } from './rollout.js';
 import { registerRunCommands } from './run.js';
 import { registerScaleCommand } from './scale.js';
@@ -27,7 +28,7 @@ import { registerWaitCommand } from './wait.js';
 // Commands that only talk to a server. The others (server, dev, agent, backup) load the whole
 // control plane (fastify, SQLite, drivers): a client command skips them, so `drover get` starts
 // in a fraction of the time.
-const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth', 'secret', 'dataset']);
+const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth', 'secret', 'dataset', 'package', 'pkg']);
 
 /** The command word of an argv (the first operand that is not a global option's value). */
 export function commandWord(argv: string[]): string | undefined {
@@ -81,6 +82,7 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   registerWaitCommand(program);
   registerUnitCommands(program);
   registerMachineCommands(program);
+  registerPackageCommands(program);
   registerTopCommand(program);
   registerConfigCommands(program);
   registerAuthCommands(program);

@@ -40,7 +40,8 @@ export function registerServerCommands(program: Command): void {
     .option('--tls-san <name>', 'another DNS name or IP address for the server certificate (repeatable)', collect, [])
     .option('--socket <path>', 'also serve the API on this unix socket (mode 0660): root and --socket-group are administrators')
     .option('--socket-group <group>', 'group owning --socket and --fleet-socket, whose members are administrators')
-    .option('--no-write-context', 'do not write the "default" context (server, CA, admin token) to the CLI config file');
+    .option('--no-write-context', 'do not write the "default" context (server, CA, admin token) to the CLI config file')
+    .option('--catalog <dir>', 'also load the Package manifests (*.yaml) of this directory at start, after the built-in catalog (repeatable)', collect, []);
   addSecurityFlags(serverCommand)
     .addHelpText(
       'after',
@@ -49,7 +50,8 @@ export function registerServerCommands(program: Command): void {
         drover server --listen 0.0.0.0:8080 --data /var/lib/drover --tls-san drover.example.com
         drover server --store etcd://10.0.0.1:2379,10.0.0.2:2379   # several servers share etcd
         drover server --fleet-socket /var/run/fleet.sock            # fleetctl works without flags
-        drover server --flocker-listen 0.0.0.0:4523                 # Flocker's API; users: drover flocker certs`),
+        drover server --flocker-listen 0.0.0.0:4523                 # Flocker's API; users: drover flocker certs
+        drover server --catalog /etc/drover/catalog                 # more packages for drover package install`),
     )
     .action(async (opts: ServerCommandOptions) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
@@ -68,6 +70,7 @@ export function registerServerCommands(program: Command): void {
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
         ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}),
+        catalogDirs: opts.catalog,
         facadeNamespace: opts.fleetNamespace,
         defaultTaskUser: opts.defaultTaskUser,
         ...(opts.storeQuota ? { storeQuotaBytes: opts.storeQuota } : {}),
@@ -102,16 +105,18 @@ export function registerServerCommands(program: Command): void {
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'warn')
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
-    .option('--flocker-listen <host:port>', 'also serve Flocker\'s API v1 over HTTPS here (e.g. 127.0.0.1:4523); clients need a certificate from `drover flocker certs`');
+    .option('--flocker-listen <host:port>', 'also serve Flocker\'s API v1 over HTTPS here (e.g. 127.0.0.1:4523); clients need a certificate from `drover flocker certs`')
+    .option('--catalog <dir>', 'also load the Package manifests (*.yaml) of this directory at start, after the built-in catalog (repeatable)', collect, []);
   addSecurityFlags(devCommand)
     .addHelpText(
       'after',
       examples(`
         drover dev                              # server + 3 agents at http://127.0.0.1:8080
         drover dev --agents 1 --listen 127.0.0.1:9090 --data /tmp/drover
-        drover dev --fleet-socket /tmp/fleet.sock   # fleetctl --endpoint unix:///tmp/fleet.sock`),
+        drover dev --fleet-socket /tmp/fleet.sock   # fleetctl --endpoint unix:///tmp/fleet.sock
+        drover dev --catalog ./my-packages          # then: drover package list`),
     )
-    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string; flockerListen?: string } & SecurityFlags) => {
+    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string; flockerListen?: string; catalog: string[] } & SecurityFlags) => {
       const dev = await startDev({
         auth: true,
         agents: opts.agents,
@@ -120,7 +125,7 @@ export function registerServerCommands(program: Command): void {
         machineGraceSeconds: opts.machineGrace,
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
-        server: { ...securityOptions(opts), ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}) },
+        server: { ...securityOptions(opts), ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}), catalogDirs: opts.catalog },
       });
       // The CLI finds this server without flags: the "dev" context becomes current.
       (await import('./config.js')).writeDevContext(dev.url, undefined, { token: dev.server.adminToken });
@@ -135,6 +140,7 @@ export function registerServerCommands(program: Command): void {
 
 interface ServerCommandOptions extends SecurityFlags {
   flockerListen?: string;
+  catalog: string[];
   listen: string;
   data: string;
   fleetNamespace: string;
