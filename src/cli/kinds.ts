@@ -1,7 +1,7 @@
 // Kinds as the command line names them (kubectl habits: plural, singular, short names,
 // "service/web"), and the table columns that matter for each.
 import type { Client, Cluster, Machine, Operation, ResourceClient, Service, Task } from '../client/client.js';
-import type { AnyObject } from '../model/index.js';
+import { CATALOG_FILE_LABEL, type AnyObject, type Installation, type Package } from '../model/index.js';
 import { datasetColumns, leaseColumns } from './dataset-views.js';
 import { age, UsageError } from './output.js';
 
@@ -255,6 +255,32 @@ export function columnsFor(kind: CliKind, wide: boolean): Columns {
           const spec = (o.spec ?? {}) as { type?: string; options?: Record<string, unknown> };
           const options = Object.entries(spec.options ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
           return [o.metadata.name, spec.type ?? '', options.join(',') || '<none>', age(o.metadata.createdAt, ctx.now)];
+        },
+      };
+    case 'packages':
+      return {
+        header: ['NAME', 'PACKAGE', 'VERSION', 'STORE', 'DESCRIPTION', ...(wide ? ['SOURCE'] : [])],
+        colour: -1,
+        row: (o) => {
+          const p = o as Package;
+          return [p.metadata.name, p.spec.package, p.spec.version, p.spec.store ?? '', p.spec.description ?? '', ...(wide ? [p.metadata.labels?.[CATALOG_FILE_LABEL] ?? 'api'] : [])];
+        },
+      };
+    case 'installations':
+      return {
+        header: ['NAME', 'PACKAGE', 'VERSION', 'STATUS', 'SERVICE', 'AGE', ...(wide ? ['MESSAGE'] : [])],
+        colour: 3,
+        row: (o, ctx) => {
+          const i = o as Installation;
+          return [
+            i.metadata.name,
+            i.spec.package,
+            i.status?.version ?? i.spec.version ?? '<newest>',
+            i.status?.phase ?? 'Pending',
+            i.status?.service ?? '<none>',
+            age(i.metadata.createdAt, ctx.now),
+            ...(wide ? [i.status?.message ?? ''] : []),
+          ];
         },
       };
     default:

@@ -17,6 +17,7 @@ import { examples, pointUsageErrorsToHelp } from './help.js';
 import { registerLogsCommand } from './logs.js';
 import { registerMachineCommands } from './machines.js';
 import { registerOperationCommands } from './operation.js';
+import { registerPackageCommands } from './package.js';
 import { registerRolloutCommands } from './rollout.js';
 import { registerRunCommands } from './run.js';
 import { registerScaleCommand } from './scale.js';
@@ -29,7 +30,7 @@ import { registerWaitCommand } from './wait.js';
 // Commands that only talk to a server. The others (server, dev, agent, backup) load the whole
 // control plane (fastify, SQLite, drivers): a client command skips them, so `drover get` starts
 // in a fraction of the time.
-const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth', 'secret', 'dataset', 'cluster', 'operation']);
+const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth', 'secret', 'dataset', 'cluster', 'operation', 'package', 'pkg']);
 
 /** The command word of an argv (the first operand that is not a global option's value). */
 export function commandWord(argv: string[]): string | undefined {
@@ -85,6 +86,7 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   registerMachineCommands(program);
   registerClusterCommands(program);
   registerOperationCommands(program);
+  registerPackageCommands(program);
   registerTopCommand(program);
   registerConfigCommands(program);
   registerAuthCommands(program);

@@ -42,7 +42,8 @@ export function registerServerCommands(program: Command): void {
     .option('--tls-san <name>', 'another DNS name or IP address for the server certificate (repeatable)', collect, [])
     .option('--socket <path>', 'also serve the API on this unix socket (mode 0660): root and --socket-group are administrators')
     .option('--socket-group <group>', 'group owning --socket and --fleet-socket, whose members are administrators')
-    .option('--no-write-context', 'do not write the "default" context (server, CA, admin token) to the CLI config file');
+    .option('--no-write-context', 'do not write the "default" context (server, CA, admin token) to the CLI config file')
+    .option('--catalog <dir>', 'also load the Package manifests (*.yaml) of this directory at start, after the built-in catalog (repeatable)', collect, []);
   addSecurityFlags(addReplicanteFlags(serverCommand))
     .addHelpText(
       'after',
@@ -53,7 +54,8 @@ export function registerServerCommands(program: Command): void {
         drover server --fleet-socket /var/run/fleet.sock            # fleetctl works without flags
         drover server --flocker-listen 0.0.0.0:4523                 # Flocker's API; users: drover flocker certs
         drover server --commissaire-listen 0.0.0.0:8000             # Commissaire's API for commctl; users: drover user add
-        drover server --replicante-listen 127.0.0.1:9000            # a Replicante platform at http://127.0.0.1:9000/`),
+        drover server --replicante-listen 127.0.0.1:9000            # a Replicante platform at http://127.0.0.1:9000/
+        drover server --catalog /etc/drover/catalog                 # more packages for drover package install`),
     )
     .action(async (opts: ServerCommandOptions) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
@@ -73,6 +75,7 @@ export function registerServerCommands(program: Command): void {
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
         ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}),
         ...(opts.commissaireListen ? { commissaireListen: opts.commissaireListen } : {}),
+        catalogDirs: opts.catalog,
         facadeNamespace: opts.fleetNamespace,
         defaultTaskUser: opts.defaultTaskUser,
         ...(opts.storeQuota ? { storeQuotaBytes: opts.storeQuota } : {}),
@@ -111,16 +114,18 @@ export function registerServerCommands(program: Command): void {
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'warn')
     .option('--fleet-socket <path>', 'also serve the API (fleet\'s /fleet/v1 included) on this unix socket, as fleetd does at /var/run/fleet.sock')
     .option('--flocker-listen <host:port>', 'also serve Flocker\'s API v1 over HTTPS here (e.g. 127.0.0.1:4523); clients need a certificate from `drover flocker certs`')
-    .option('--commissaire-listen <host:port>', 'also serve Commissaire\'s API v0 on a port of its own (e.g. 127.0.0.1:8000); commctl logs in as a drover user');
+    .option('--commissaire-listen <host:port>', 'also serve Commissaire\'s API v0 on a port of its own (e.g. 127.0.0.1:8000); commctl logs in as a drover user')
+    .option('--catalog <dir>', 'also load the Package manifests (*.yaml) of this directory at start, after the built-in catalog (repeatable)', collect, []);
   addSecurityFlags(addReplicanteFlags(devCommand))
     .addHelpText(
       'after',
       examples(`
         drover dev                              # server + 3 agents at http://127.0.0.1:8080
         drover dev --agents 1 --listen 127.0.0.1:9090 --data /tmp/drover
-        drover dev --fleet-socket /tmp/fleet.sock   # fleetctl --endpoint unix:///tmp/fleet.sock`),
+        drover dev --fleet-socket /tmp/fleet.sock   # fleetctl --endpoint unix:///tmp/fleet.sock
+        drover dev --catalog ./my-packages          # then: drover package list`),
     )
-    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string; flockerListen?: string; commissaireListen?: string } & SecurityFlags & ReplicanteFlags) => {
+    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string; flockerListen?: string; commissaireListen?: string; catalog: string[] } & SecurityFlags & ReplicanteFlags) => {
       const dev = await startDev({
         auth: true,
         agents: opts.agents,
@@ -134,6 +139,7 @@ export function registerServerCommands(program: Command): void {
           ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}),
           ...(opts.commissaireListen ? { commissaireListen: opts.commissaireListen } : {}),
           ...replicanteOptions(opts),
+          catalogDirs: opts.catalog,
         },
       });
       // The CLI finds this server without flags: the "dev" context becomes current.
@@ -152,6 +158,7 @@ export function registerServerCommands(program: Command): void {
 interface ServerCommandOptions extends SecurityFlags, ReplicanteFlags {
   flockerListen?: string;
   commissaireListen?: string;
+  catalog: string[];
   listen: string;
   data: string;
   fleetNamespace: string;
