@@ -6,6 +6,7 @@ import { nameProblem } from '../names.js';
 import { Condition } from './common.js';
 import { defineKind, type Expect, type Same } from './kind.js';
 import type { FieldError } from '../../errors.js';
+import type { Lookup } from './kind.js';
 
 const ClusterSpec = Type.Object(
   {
@@ -55,3 +56,9 @@ export const clusters = defineKind({
     'status.phase': (c) => c.status?.phase,
   },
 });
+
+/** Why `name` cannot be deleted while clusters use it as their `field` (network, containerManager), or undefined. */
+export function inUseByClusters(lookup: Lookup, field: 'network' | 'containerManager', what: string, name: string): string | undefined {
+  const users = [...lookup.objects('clusters')].filter((c) => (c.spec as Record<string, unknown>)[field] === name).map((c) => c.metadata.name);
+  return users.length ? `${what} "${name}" is used by cluster${users.length > 1 ? 's' : ''} ${users.join(', ')}: change their ${what} first` : undefined;
+}

@@ -2,6 +2,7 @@
 // cannot be deleted from under it.
 import { Type, type Static } from '@sinclair/typebox';
 import { CONTAINER_MANAGER_TYPES, type ContainerManagerSpec as ModelSpec } from '../../model/index.js';
+import { inUseByClusters } from './clusters.js';
 import { defineKind, type Expect, type Same } from './kind.js';
 
 const ContainerManagerSpec = Type.Object(
@@ -26,8 +27,7 @@ export const containerManagers = defineKind({
   defaults: (spec) => ({ ...spec, type: spec.type ?? 'openshift', options: spec.options ?? {} }),
   checkDelete: (cm, lookup) => {
     const name = cm.metadata.name;
-    const users = [...lookup.objects('clusters')].filter((c) => (c.spec as { containerManager?: string }).containerManager === name).map((c) => c.metadata.name);
-    return users.length ? `container manager "${name}" is used by cluster${users.length > 1 ? 's' : ''} ${users.join(', ')}: change their container manager first` : undefined;
+    return inUseByClusters(lookup, 'containerManager', 'container manager', name);
   },
   fields: { 'spec.type': (c) => c.spec.type },
 });

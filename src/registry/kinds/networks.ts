@@ -2,6 +2,7 @@
 // cluster uses cannot be deleted from under it.
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_NETWORK, NETWORK_TYPES, type NetworkSpec as ModelSpec } from '../../model/index.js';
+import { inUseByClusters } from './clusters.js';
 import { defineKind, type Expect, type Same } from './kind.js';
 
 const NetworkSpec = Type.Object(
@@ -27,8 +28,7 @@ export const networks = defineKind({
   checkDelete: (network, lookup) => {
     const name = network.metadata.name;
     if (name === DEFAULT_NETWORK) return `network "${DEFAULT_NETWORK}" always exists and cannot be deleted`;
-    const users = [...lookup.objects('clusters')].filter((c) => (c.spec as { network?: string }).network === name).map((c) => c.metadata.name);
-    return users.length ? `network "${name}" is used by cluster${users.length > 1 ? 's' : ''} ${users.join(', ')}: change their network first` : undefined;
+    return inUseByClusters(lookup, 'network', 'network', name);
   },
   fields: { 'spec.type': (n) => n.spec.type },
 });
