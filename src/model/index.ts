@@ -26,3 +26,5 @@ export * from './rbac.js';
 export * from './quota.js';
 export * from './json.js';
 export * from './replicante.js';
+export * from './endpoints.js';
+export * from './ingress.js';

@@ -1,4 +1,5 @@
 // Service: the lifecycle manager that keeps replicas (or one task per machine) of a template running.
+import type { ServiceIngressPort } from './endpoints.js';
 import type { ApiObject, Condition } from './meta.js';
 import type { Constraints, TaskTemplate } from './template.js';
 
@@ -8,6 +9,11 @@ export interface UpdateStrategy {
   maxUnavailable?: number | string;
   maxSurge?: number | string;
   minReadySeconds?: number;
+  /**
+   * A rollout whose new tasks are not all ready this long after it started stops making progress:
+   * condition Progressing=False, reason ProgressDeadlineExceeded (Kubernetes' default 600).
+   */
+  progressDeadlineSeconds?: number;
 }
 
 export interface ServiceSpec {
@@ -22,6 +28,8 @@ export interface ServiceSpec {
   paused?: boolean;
   /** Running one-off tasks to adopt as replicas. */
   adopt?: string[];
+  /** Stable layer 4 ports every agent listens on, forwarding to ready tasks (unique across services). */
+  ingress?: ServiceIngressPort[];
 }
 
 export interface ServiceStatus {

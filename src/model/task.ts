@@ -1,6 +1,6 @@
 // Task: one instance of a template on one machine. A task with no owner is a one-off process.
 import type { ApiObject, Condition } from './meta.js';
-import type { TaskTemplate } from './template.js';
+import type { AllocatedPort, HealthCheck, TaskTemplate } from './template.js';
 import type { ResourceUsage } from './usage.js';
 
 /**
@@ -23,6 +23,8 @@ export interface TaskSpec {
   machine?: string;
   template: TaskTemplate;
   desiredState?: TaskDesiredState;
+  /** Host ports allocated on spec.machine, one per template port, in template order (set by the scheduler). */
+  ports?: AllocatedPort[];
 }
 
 /** systemd-style states as fleet reports them. */
@@ -63,7 +65,40 @@ export interface TaskStatus {
   /** CPU and memory of the task's processes, as its agent last measured them. */
   usage?: ResourceUsage;
   lastTermination?: TaskTermination;
+  /** Where each allocated port is reached: "host:port" by port name (written by the agent once running). */
+  ports?: TaskPortStatus[];
+  /** The last result of each health check (written by the agent). */
+  checks?: CheckResult[];
 }
+
+export interface TaskPortStatus {
+  name: string;
+  port: number;
+  protocol: 'tcp' | 'udp';
+  /** "host:port", host being the machine's address. */
+  address: string;
+}
+
+export interface CheckResult {
+  name: string;
+  role: NonNullable<HealthCheck['role']>;
+  status: 'passing' | 'failing' | 'unknown';
+  /** What the last attempt saw ("HTTP 503", "connection refused", the command's output tail). */
+  output?: string;
+  consecutiveFailures?: number;
+  consecutiveSuccesses?: number;
+  lastCheckedAt?: string;
+  /** When status last changed. */
+  lastTransitionTime?: string;
+}
+
+/**
+ * The condition readiness checks drive: True once every readiness check passes (a task with none
+ * is Ready while Running); its lastTransitionTime starts minReadySeconds.
+ */
+export const TASK_READY_CONDITION = 'Ready';
+/** Reason of a restart the agent made because a liveness check failed. */
+export const LIVENESS_FAILED = 'LivenessCheckFailed';
 
 export type Task = ApiObject<TaskSpec, TaskStatus>;
 

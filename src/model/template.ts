@@ -26,10 +26,56 @@ export interface VolumeMount {
   readOnly?: boolean;
 }
 
+/**
+ * A port the task listens on. With `port`, that fixed port on its machine (two tasks asking for
+ * the same fixed port never share a machine); without, a dynamic one the scheduler allocates per
+ * machine from the server's range (Nomad's way). The task gets PORT_<NAME> (and PORT for the first).
+ */
 export interface PortSpec {
+  /** Letters, digits and "-"; PORT_<NAME> upper-cases it and turns "-" into "_". Default: "port<index>". */
   name?: string;
-  port: number;
+  port?: number;
   protocol?: 'tcp' | 'udp';
+}
+
+/** A port allocated to a task on its machine (task.spec.ports, set by the scheduler). */
+export interface AllocatedPort {
+  name: string;
+  port: number;
+  protocol: 'tcp' | 'udp';
+}
+
+export type HealthCheckType = 'http' | 'tcp' | 'exec';
+
+/**
+ * A health check the agent runs. readiness (the default) decides the task's Ready condition, and
+ * with it endpoints, readyReplicas and rolling updates; liveness restarts the task after
+ * failureThreshold consecutive failures.
+ */
+export interface HealthCheck {
+  /** Unique in the template; default: "<role>-<type>-<index>". */
+  name?: string;
+  type: HealthCheckType;
+  /** Default readiness. */
+  role?: 'readiness' | 'liveness';
+  /** http/tcp: a port name of template.ports or a number; default the first port. */
+  port?: string | number;
+  /** http: the path (default "/"). */
+  path?: string;
+  /** http: expected status range, "200-399" (default) or one code "204". */
+  expectStatus?: string;
+  /** exec: the command, run in the task's environment; healthy when it exits 0. */
+  command?: string[];
+  /** Default 10. */
+  intervalSeconds?: number;
+  /** Default 2. */
+  timeoutSeconds?: number;
+  /** Default 0. */
+  initialDelaySeconds?: number;
+  /** Consecutive successes to be healthy again (default 1). */
+  successThreshold?: number;
+  /** Consecutive failures to be unhealthy (default 3). */
+  failureThreshold?: number;
 }
 
 /** An environment variable taken from a key of a secret (Kubernetes' secretKeyRef). */
@@ -71,6 +117,8 @@ export interface TaskTemplate {
   unit?: UnitOption[];
   volumes?: VolumeMount[];
   ports?: PortSpec[];
+  /** Health checks the agent runs (readiness and liveness). */
+  checks?: HealthCheck[];
   /** The user the processes run as (name or uid); none: root. Running as root needs the tasks/root permission. */
   user?: string;
   /** Their group (name or gid); none: the user's primary group. */

@@ -86,6 +86,26 @@ type _condition = Expect<Same<Static<typeof Condition>, model.Condition>>;
 
 export const RestartPolicy = Type.Union([Type.Literal('always'), Type.Literal('on-failure'), Type.Literal('never')]);
 
+/** A health check the agent runs (see model HealthCheck). */
+export const HealthCheck = Type.Object(
+  {
+    name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$' })),
+    type: Type.Union([Type.Literal('http'), Type.Literal('tcp'), Type.Literal('exec')]),
+    role: Type.Optional(Type.Union([Type.Literal('readiness'), Type.Literal('liveness')], { description: 'readiness (default) or liveness (restarts the task)' })),
+    port: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 1, maximum: 65535 })], { description: 'http/tcp: a port name of template.ports or a number; default the first port' })),
+    path: Type.Optional(Type.String({ pattern: '^/', description: 'http: the path (default "/")' })),
+    expectStatus: Type.Optional(Type.String({ pattern: '^[1-5][0-9][0-9](-[1-5][0-9][0-9])?$', description: 'http: expected status range, "200-399" (default) or one code' })),
+    command: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'exec: healthy when it exits 0' })),
+    intervalSeconds: Type.Optional(Type.Number({ minimum: 0.1, maximum: 86400, description: 'default 10' })),
+    timeoutSeconds: Type.Optional(Type.Number({ minimum: 0.1, maximum: 3600, description: 'default 2' })),
+    initialDelaySeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86400, description: 'default 0' })),
+    successThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'default 1' })),
+    failureThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'default 3' })),
+  },
+  { additionalProperties: false },
+);
+type _check = Expect<Same<Static<typeof HealthCheck>, model.HealthCheck>>;
+
 /** One systemd unit option, as fleet carries them: section, name, value. */
 export const UnitOption = Type.Object(
   { section: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1 }), value: Type.String() },
@@ -154,14 +174,16 @@ export const TaskTemplate = Type.Object(
       Type.Array(
         Type.Object(
           {
-            name: Type.Optional(Type.String()),
-            port: Type.Integer({ minimum: 1, maximum: 65535 }),
+            name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$', description: 'letters, digits and "-" (PORT_<NAME> in the environment); default "port<index>"' })),
+            port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'a fixed port on the machine; none: a dynamic one from the server\'s range' })),
             protocol: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('udp')])),
           },
           { additionalProperties: false },
         ),
+        { maxItems: 32, description: 'ports the task listens on: fixed, or allocated per machine (PORT_<NAME> and PORT in its environment)' },
       ),
     ),
+    checks: Type.Optional(Type.Array(HealthCheck, { maxItems: 16, description: 'health checks the agent runs: readiness (Ready condition, endpoints, rollouts) and liveness (restart)' })),
   },
   { additionalProperties: false },
 );

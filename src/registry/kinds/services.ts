@@ -23,12 +23,29 @@ const ServiceSpec = Type.Object(
     constraints: Type.Optional(Constraints),
     update: Type.Optional(
       Type.Object(
-        { maxUnavailable: Type.Optional(IntOrPercent), maxSurge: Type.Optional(IntOrPercent), minReadySeconds: Type.Optional(Type.Integer({ minimum: 0 })) },
+        {
+          maxUnavailable: Type.Optional(IntOrPercent),
+          maxSurge: Type.Optional(IntOrPercent),
+          minReadySeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+          progressDeadlineSeconds: Type.Optional(Type.Integer({ minimum: 1, description: 'a rollout not done this long after it started stops: Progressing=False, ProgressDeadlineExceeded (default 600)' })),
+        },
         { additionalProperties: false },
       ),
     ),
     paused: Type.Optional(Type.Boolean({ description: 'pause a rolling update' })),
     adopt: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'running one-off tasks to adopt as replicas' })),
+    ingress: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            port: Type.Integer({ minimum: 1, maximum: 65535, description: 'the port every agent listens on (unique across services)' }),
+            targetPort: Type.Optional(Type.String({ minLength: 1, description: "a port name of the template (default its first port)" })),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 8, description: 'stable layer 4 ports: every agent forwards TCP connections on them to ready tasks, round-robin' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -17,6 +17,15 @@ const TaskSpec = Type.Object(
         description: 'running (default), loaded (prepared, not started), stopped',
       }),
     ),
+    ports: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { name: Type.String({ minLength: 1 }), port: Type.Integer({ minimum: 1, maximum: 65535 }), protocol: Type.Union([Type.Literal('tcp'), Type.Literal('udp')]) },
+          { additionalProperties: false },
+        ),
+        { maxItems: 32, description: 'host ports allocated on spec.machine, one per template port; set by the scheduler' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -51,6 +60,31 @@ const TaskStatus = Type.Object(
           finishedAt: Type.String(),
         },
         { additionalProperties: false, description: 'how the previous run ended, kept while a restarted run goes on' },
+      ),
+    ),
+    ports: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { name: Type.String(), port: Type.Integer(), protocol: Type.Union([Type.Literal('tcp'), Type.Literal('udp')]), address: Type.String({ description: '"host:port"' }) },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    checks: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String(),
+            role: Type.Union([Type.Literal('readiness'), Type.Literal('liveness')]),
+            status: Type.Union([Type.Literal('passing'), Type.Literal('failing'), Type.Literal('unknown')]),
+            output: Type.Optional(Type.String()),
+            consecutiveFailures: Type.Optional(Type.Integer({ minimum: 0 })),
+            consecutiveSuccesses: Type.Optional(Type.Integer({ minimum: 0 })),
+            lastCheckedAt: Type.Optional(Type.String()),
+            lastTransitionTime: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
       ),
     ),
   },
