@@ -105,3 +105,15 @@ export type Task = ApiObject<TaskSpec, TaskStatus>;
 export function isTerminal(t: Task): boolean {
   return TERMINAL_PHASES.has(t.status?.phase ?? '');
 }
+
+/**
+ * Whether a task gets traffic (endpoints, DNS, proxies) and counts as ready: Running, and its Ready
+ * condition True. Its agent sets that condition from the readiness checks; until it has, a task
+ * whose template has no readiness check is ready while Running, and one with checks is not.
+ */
+export function isTaskReady(t: Task): boolean {
+  if (t.status?.phase !== 'Running' || t.metadata.deletionTimestamp !== undefined) return false;
+  const ready = t.status.conditions?.find((c) => c.type === TASK_READY_CONDITION);
+  if (ready) return ready.status === 'True';
+  return !(t.spec.template.checks ?? []).some((c) => (c.role ?? 'readiness') === 'readiness');
+}
