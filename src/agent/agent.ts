@@ -376,6 +376,7 @@ export class Agent {
     const signal = AbortSignal.any([this.abort.signal, this.watchAbort.signal]);
     while (!this.closed && !this.frozen) {
       const problem = await this.checkCluster();
+      if (this.closed) return;
       if (problem) return this.freeze(problem);
       if (problem === null) {
         await sleep(500 * (0.5 + Math.random()));

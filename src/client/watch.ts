@@ -36,6 +36,9 @@ export async function* watchStream<T extends AnyObject>(req: WatchRequest): Asyn
   let delay = minDelay;
   const controller = new AbortController();
   const onAbort = () => controller.abort();
+  // A signal aborted before the first next() fires no event: without this check the watch would
+  // run until the process ends (an agent's close() waited forever on it).
+  if (req.signal?.aborted) return;
   req.signal?.addEventListener('abort', onAbort, { once: true });
   let hasConnected = false;
   let isLost = false;
