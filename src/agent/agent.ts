@@ -162,6 +162,7 @@ export class Agent {
     await this.register();
     await this.beat();
     this.scheduleBeat();
+    this.datasets?.resume();
     if (this.datasets && !this.datasetsStarted) {
       this.datasetsStarted = true;
       await this.datasets.start();
@@ -209,6 +210,7 @@ export class Agent {
     this.log.error({ machine: this.id }, problem);
     clearTimeout(this.heartbeat);
     this.watchAbort.abort();
+    this.datasets?.pause();
     void (async () => {
       await this.syncing;
       await this.reportFrozen(problem);

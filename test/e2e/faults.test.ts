@@ -1,6 +1,8 @@
 // Faults around the agents: a server that comes back on an empty store, and a machine that is
 // cut off for longer than its grace period. Real server, real agent processes, real tasks.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Task } from '../../src/client/client.js';
 import { tempDir, until } from '../helpers.js';
@@ -29,9 +31,15 @@ describe('an agent whose server comes back on another store', () => {
     await until(() => agent.output().includes('but this agent belongs to cluster'), 'the agent to say it found another cluster', 15_000);
     assert.ok(processesWith(c.marker).includes(pid), 'the task still runs');
     assert.equal((await c.client.machines.find(agent.id)), undefined, 'the agent registers nothing in the foreign store');
+    // A dataset placed on this machine in the foreign store: the agent must not make it (nor
+    // move or delete anything for that store). It would act within milliseconds of the event;
+    // the restart below takes far longer.
+    const foreign = await c.client.datasets.create({ metadata: { name: 'foreign' }, spec: { primary: agent.id } });
+    const foreignDir = join(agent.dataDir, 'datasets', foreign.spec.id!);
 
     // The right store is back: the agent resumes, and its task was never stopped.
     await c.server.restart();
+    assert.equal(existsSync(foreignDir), false, 'a frozen agent made a dataset of the foreign store');
     await until(() => agent.output().includes("the server answers for this agent's cluster again"), 'the agent to resume', 15_000);
     const after = await until(async () => {
       const x = await c.client.tasks.get('keeper');

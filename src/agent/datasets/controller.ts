@@ -42,6 +42,9 @@ export class DatasetController {
   private readonly writer: DatasetStatusWriter;
   private refresh?: NodeJS.Timeout;
   private watching?: Promise<void>;
+  /** Set while paused: the current stream's abort, and what resume() resolves. */
+  private paused: { stream: AbortController; resumed: Promise<void>; resume: () => void } | undefined;
+  private stream = new AbortController();
 
   constructor(private readonly opts: DatasetControllerOptions) {
     this.root = join(opts.dataDir, 'datasets');
@@ -77,9 +80,30 @@ export class DatasetController {
     this.refresh.unref();
   }
 
+  /**
+   * Acts on nothing until resume(): the agent found its server answering for another cluster
+   * (an empty or restored store), whose datasets must not create, move or delete anything here.
+   */
+  pause(): void {
+    if (this.paused) return;
+    let resume!: () => void;
+    const resumed = new Promise<void>((r) => (resume = r));
+    this.paused = { stream: this.stream, resumed, resume };
+    this.stream.abort();
+    for (const w of this.workers.values()) w.pause();
+  }
+
+  /** Lists again and converges: the server is this agent's cluster again. */
+  resume(): void {
+    const p = this.paused;
+    this.paused = undefined;
+    p?.resume();
+  }
+
   async close(): Promise<void> {
     clearInterval(this.refresh);
     this.abort.abort();
+    this.resume();
     await this.watching;
     await Promise.all([...this.workers.values()].map((w) => w.close()));
   }
@@ -87,7 +111,7 @@ export class DatasetController {
   private worker(key: string): DatasetWorker {
     let w = this.workers.get(key);
     if (!w) {
-      const ctx = { machine: this.opts.machine, client: this.opts.client, local: this.local, writer: this.writer, stores: this.stores, loopbackProblem: this.loopbackProblem, log: this.opts.log };
+      const ctx = { paused: () => this.paused !== undefined, machine: this.opts.machine, client: this.opts.client, local: this.local, writer: this.writer, stores: this.stores, loopbackProblem: this.loopbackProblem, log: this.opts.log };
       this.workers.set(key, (w = new DatasetWorker(ctx, key)));
     }
     return w;
@@ -97,9 +121,16 @@ export class DatasetController {
   private async watch(): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
+      if (this.paused) {
+        await this.paused.resumed;
+        continue;
+      }
+      this.stream = new AbortController();
+      const streamSignal = AbortSignal.any([signal, this.stream.signal]);
       let initial: Dataset[] | undefined = [];
       try {
-        for await (const ev of this.opts.client.datasets.watch({ signal })) {
+        for await (const ev of this.opts.client.datasets.watch({ signal: streamSignal })) {
+          if (this.paused) break;
           if (ev.type === 'BOOKMARK') {
             if (initial) {
               const listed = new Set(initial.map(datasetKey));
@@ -122,6 +153,7 @@ export class DatasetController {
         }
       } catch (err) {
         if (signal.aborted) return;
+        if (this.paused) continue;
         if (!(err instanceof ApiError && err.code === 410)) {
           this.opts.log.warn({ err: String(err) }, 'dataset watch failed; listing again');
           await new Promise((r) => setTimeout(r, 500 * (0.5 + Math.random())));

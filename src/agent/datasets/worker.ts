@@ -12,6 +12,8 @@ import { treeSizeBytes } from './tree-size.js';
 
 export interface WorkerContext extends ReceiveContext {
   client: Client;
+  /** True while the agent acts on nothing the server says (it answers for another cluster). */
+  paused(): boolean;
   writer: DatasetStatusWriter;
   /** The backends this machine offers (loopback only when it can loop-mount). */
   stores: Partial<Record<DatasetBackend, DatasetStore>>;
@@ -39,7 +41,7 @@ export class DatasetWorker {
 
   kick(opts: { measure?: boolean } = {}): void {
     if (opts.measure) this.measure = true;
-    if (this.closed) return;
+    if (this.closed || this.ctx.paused()) return;
     if (this.busy) {
       this.dirty = true;
       return;
@@ -59,6 +61,12 @@ export class DatasetWorker {
         this.busy = false;
       }
     })();
+  }
+
+  /** Calls off a transfer under way (the agent stopped trusting its server); the next kick decides again. */
+  pause(): void {
+    clearTimeout(this.timer);
+    this.receiving?.abort.abort();
   }
 
   async close(): Promise<void> {
