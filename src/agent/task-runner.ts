@@ -62,6 +62,10 @@ export class TaskRunner {
   private busy = false;
   private dirty = false;
   private closed = false;
+  /** What close() asked for its run: stop it (drover dev) or leave it to its shim. */
+  private closeStops = false;
+  /** The steps under way (kick), which close() lets finish: a start in flight must not outlive it. */
+  private stepping: Promise<void> | undefined;
   /** Everything this runner has reported, merged: said again when the server's view is Unknown. */
   private reported: NonNullable<Task['status']> = {};
   readonly dir: string;
@@ -144,6 +148,13 @@ export class TaskRunner {
   /** Agent shutdown: leave processes running (their shims keep them) unless `stop`. */
   async close(stop: boolean): Promise<void> {
     this.closed = true;
+    this.closeStops = stop;
+    // A run being started now would otherwise attach after this and be left running (or, when
+    // stopping, never stopped): the step ends first (a closed runner starts nothing new), for at
+    // most 15 s; a start that ends later still stops or detaches itself (startRun).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.stepping, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    clearTimeout(timer);
     clearTimeout(this.backoff);
     const run = this.run;
     if (!run) return;
@@ -183,7 +194,7 @@ export class TaskRunner {
       return;
     }
     this.busy = true;
-    void (async () => {
+    this.stepping = (async () => {
       try {
         do {
           this.dirty = false;
@@ -292,6 +303,11 @@ export class TaskRunner {
       return true;
     });
     if (!started || !run) return;
+    if (this.closed) {
+      if (this.closeStops) await run.stop(this.graceMs());
+      else run.detach();
+      return;
+    }
     const startedAt = Date.now();
     // Bounded: no start limit counts more starts than a few dozen.
     this.starts = [...this.starts.slice(-31), startedAt];
