@@ -25,6 +25,9 @@ export const commissaireFacade: Facade = {
     app.setErrorHandler((err, req, reply) => {
       const code = statusOf(err);
       if (code >= 500) req.log.error({ err, url: req.url, method: req.method }, 'Commissaire API request failed');
+      // A 429's (login lockout, rate limit) or a 503's Retry-After holds at this door too; Commissaire sends no challenge.
+      const retryAfter = err instanceof ApiError ? err.headers['retry-after'] : undefined;
+      if (retryAfter) reply.header('retry-after', retryAfter);
       return sendFailure(reply, code);
     });
     for (const url of [COMMISSAIRE_PREFIX, `${COMMISSAIRE_PREFIX}/*`]) {

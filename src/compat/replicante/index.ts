@@ -45,6 +45,7 @@ export const replicanteFacade: Facade = {
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     app.setErrorHandler((err, req, reply) => {
       if (!isReplicanteConnection(req.raw.socket)) throw err;
+      if (err instanceof ApiError && err.headers['retry-after']) reply.header('retry-after', err.headers['retry-after']);
       if (err instanceof ReplicanteError) return sendError(reply, err);
       if (err instanceof ApiError) return sendError(reply, new ReplicanteError(err.code === 422 ? 400 : err.code, err.message));
       const status = (err as { statusCode?: number }).statusCode;

@@ -76,3 +76,20 @@ describe('Commissaire authentication and authorization', () => {
     assert.equal((await s.call('GET', '/api/v0/host/192.168.152.110/creds')).json().ssh_priv_key, encodedKey('KEY'));
   });
 });
+
+describe('Commissaire door: failed logins', () => {
+  let s: CommissaireServer;
+  before(async () => {
+    s = await startCommissaireServer({ commissaireListen: '127.0.0.1:0', loginLimits: { maxFailures: 3 } });
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it('an address locked out after repeated failures gets 429 with Retry-After, as at the native door', async () => {
+    let r: Awaited<ReturnType<CommissaireServer['call']>> | undefined;
+    for (let i = 0; i < 10 && r?.status !== 429; i++) r = await s.call('GET', '/api/v0/clusters', undefined, { user: ADMIN.user, password: 'wrong' });
+    assert.equal(r?.status, 429);
+    assert.match(r.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
+  });
+});

@@ -29,7 +29,7 @@ export function basicAuth(who: { user: string; password: string }): string {
   return `Basic ${Buffer.from(`${who.user}:${who.password}`).toString('base64')}`;
 }
 
-export async function startCommissaireServer(opts: { commissaireListen?: string } = {}): Promise<CommissaireServer> {
+export async function startCommissaireServer(opts: { commissaireListen?: string; loginLimits?: { maxFailures?: number } } = {}): Promise<CommissaireServer> {
   const ts = await startTestServer({ auth: true, controllers: false, loginLimits: { maxFailures: 1000 }, ...opts });
   const registry = ts.server.registry;
   const credentials = registry.credentials!;
