@@ -6,6 +6,7 @@
 //          choosing a machine past the scheduler (tasks/bind), not machines, roles or quota
 //   view   read workloads, machines and namespaces, and task logs; not secrets' values, no exec
 //   agent  what a machine's agent needs; the node authorizer narrows it to its own machine
+//          (events: only about its own tasks)
 //   replicante-platform  what the Replicante platform façade needs: read nodes and the catalog,
 //          start (and watch) operations; the operations' handlers do the writes
 import type { PolicyRule } from '../model/index.js';
@@ -23,13 +24,13 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
     [
       { verbs: ['*'], resources: WORKLOADS },
       { verbs: ['get', 'create'], resources: ['tasks/log', 'tasks/exec', 'tasks/kill'] },
-      { verbs: READ, resources: ['machines', 'namespaces', 'operations', 'system', ...INFRA] },
+      { verbs: READ, resources: ['machines', 'namespaces', 'operations', 'system', 'events', ...INFRA] },
     ],
   ],
   [
     'view',
     [
-      { verbs: READ, resources: ['services', 'tasks', 'datasets', 'leases', 'jobs', 'installations', 'machines', 'namespaces', 'operations', 'system', ...INFRA] },
+      { verbs: READ, resources: ['services', 'tasks', 'datasets', 'leases', 'jobs', 'installations', 'machines', 'namespaces', 'operations', 'system', 'events', ...INFRA] },
       { verbs: ['get'], resources: ['tasks/log'] },
     ],
   ],
@@ -40,6 +41,7 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
       { verbs: READ, resources: ['tasks', 'secrets', 'datasets', 'leases', 'namespaces', 'system'] },
       { verbs: ['update', 'patch'], resources: ['tasks', 'tasks/status', 'datasets/status'] },
       { verbs: ['get'], resources: ['datasets/content'] },
+      { verbs: ['get', 'create', 'update'], resources: ['events'] },
     ],
   ],
   [
