@@ -1,0 +1,58 @@
+// One check's state across attempts, with Kubernetes' thresholds: a readiness check starts out
+// not passing (one failure makes it failing; successThreshold successes make it passing); a
+// liveness check starts out healthy (failureThreshold failures in a row make it failing). After
+// that, failureThreshold failures in a row turn a passing check failing and successThreshold
+// successes turn a failing one passing. Pure: the runner feeds it results and acts on transitions.
+import type { CheckResult, ResolvedCheck } from '../../model/index.js';
+import type { ProbeResult } from './probe.js';
+
+export class CheckState {
+  status: CheckResult['status'] = 'unknown';
+  successes = 0;
+  failures = 0;
+  /** The output of the attempt that made the last transition (what status and messages show). */
+  output = '';
+  lastCheckedAt?: string;
+  lastTransitionTime?: string;
+
+  constructor(readonly check: ResolvedCheck) {}
+
+  /** Counts one attempt; true when the status changed. */
+  observe(r: ProbeResult, at: Date): boolean {
+    this.lastCheckedAt = at.toISOString();
+    if (r.ok) {
+      this.successes++;
+      this.failures = 0;
+    } else {
+      this.failures++;
+      this.successes = 0;
+    }
+    const next = this.nextStatus(r.ok);
+    if (next === this.status) return false;
+    this.status = next;
+    this.output = r.output;
+    this.lastTransitionTime = this.lastCheckedAt;
+    return true;
+  }
+
+  private nextStatus(ok: boolean): CheckResult['status'] {
+    const { successThreshold, failureThreshold, role } = this.check;
+    if (ok) return this.status === 'passing' || this.successes >= successThreshold ? 'passing' : this.status;
+    if (this.status === 'failing') return 'failing';
+    const threshold = this.status === 'unknown' && role === 'readiness' ? 1 : failureThreshold;
+    return this.failures >= threshold ? 'failing' : this.status;
+  }
+
+  result(): CheckResult {
+    return {
+      name: this.check.name,
+      role: this.check.role,
+      status: this.status,
+      ...(this.output ? { output: this.output } : {}),
+      consecutiveFailures: this.failures,
+      consecutiveSuccesses: this.successes,
+      ...(this.lastCheckedAt ? { lastCheckedAt: this.lastCheckedAt } : {}),
+      ...(this.lastTransitionTime ? { lastTransitionTime: this.lastTransitionTime } : {}),
+    };
+  }
+}
