@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveChecks } from '../../model/index.js';
-import { CheckState } from './check-state.js';
+import { CheckState, OUTPUT_REFRESH_MS } from './check-state.js';
 
 const at = new Date(0);
 const state = (role: 'readiness' | 'liveness', thresholds: { successThreshold?: number; failureThreshold?: number } = {}) =>
@@ -37,5 +37,10 @@ describe('check thresholds (Kubernetes semantics)', () => {
     assert.equal(r.consecutiveFailures, 2);
     assert.equal(r.lastTransitionTime, new Date(1_000).toISOString());
     assert.equal(r.lastCheckedAt, new Date(2_000).toISOString());
+    // Failing differently is said, but not more often than every few seconds.
+    assert.equal(s.observe({ ok: false, output: 'HTTP 404' }, new Date(1_000 + OUTPUT_REFRESH_MS)), true);
+    assert.equal(s.result().output, 'HTTP 404');
+    assert.equal(s.result().lastTransitionTime, new Date(1_000).toISOString(), 'still failing since the first failure');
+    assert.equal(s.observe({ ok: false, output: 'HTTP 500' }, new Date(2_000 + OUTPUT_REFRESH_MS)), false);
   });
 });

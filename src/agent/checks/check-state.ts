@@ -3,8 +3,14 @@
 // liveness check starts out healthy (failureThreshold failures in a row make it failing). After
 // that, failureThreshold failures in a row turn a passing check failing and successThreshold
 // successes turn a failing one passing. Pure: the runner feeds it results and acts on transitions.
+// While failing, a different failure ("connection refused", then "HTTP 404") is news too, but said
+// at most every OUTPUT_REFRESH_MS: a command whose output changes on every attempt must not write
+// the task's status on every attempt.
 import type { CheckResult, ResolvedCheck } from '../../model/index.js';
 import type { ProbeResult } from './probe.js';
+
+/** How often a failing check may say that it fails differently now. */
+export const OUTPUT_REFRESH_MS = 5_000;
 
 export class CheckState {
   status: CheckResult['status'] = 'unknown';
@@ -12,12 +18,14 @@ export class CheckState {
   failures = 0;
   /** The output of the attempt that made the last transition (what status and messages show). */
   output = '';
+  /** When `output` was last taken (ms). */
+  private outputAt = 0;
   lastCheckedAt?: string;
   lastTransitionTime?: string;
 
   constructor(readonly check: ResolvedCheck) {}
 
-  /** Counts one attempt; true when the status changed. */
+  /** Counts one attempt; true when the status changed, or a failing check now fails differently (see above). */
   observe(r: ProbeResult, at: Date): boolean {
     this.lastCheckedAt = at.toISOString();
     if (r.ok) {
@@ -28,9 +36,15 @@ export class CheckState {
       this.successes = 0;
     }
     const next = this.nextStatus(r.ok);
-    if (next === this.status) return false;
+    if (next === this.status) {
+      if (next !== 'failing' || r.ok || r.output === this.output || at.getTime() - this.outputAt < OUTPUT_REFRESH_MS) return false;
+      this.output = r.output;
+      this.outputAt = at.getTime();
+      return true;
+    }
     this.status = next;
     this.output = r.output;
+    this.outputAt = at.getTime();
     this.lastTransitionTime = this.lastCheckedAt;
     return true;
   }

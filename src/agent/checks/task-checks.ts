@@ -78,9 +78,10 @@ export class TaskChecks {
       r = { ok: false, output: (err as Error).message };
     }
     if (this.stopped) return;
+    const wasFailing = s.status === 'failing';
     if (s.observe(r, this.opts.now?.() ?? new Date())) {
       this.changed();
-      if (s.status === 'failing' && s.check.role === 'readiness') this.opts.onReadinessFailed?.(s.check, s.output);
+      if (s.status === 'failing' && s.check.role === 'readiness' && !wasFailing) this.opts.onReadinessFailed?.(s.check, s.output);
       if (s.status === 'failing' && s.check.role === 'liveness') {
         // The run is restarted: this run's checks are over.
         this.opts.onLivenessFailed(s.check, s.output);
