@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Event, Service, Task } from '../../src/client/client.js';
 import { isTaskReady } from '../../src/model/index.js';
-import { cli } from '../cli/drover.js';
+import { cli, startDrover, streamUntil } from '../cli/drover.js';
 import { tempDir, until } from '../helpers.js';
 import { startCluster, type Cluster } from './cluster.js';
 
@@ -132,12 +132,16 @@ describe('health checks, readiness and rollouts', () => {
       return t.status?.phase === 'Running' && t.status.checks?.[0]?.status === 'passing' && t;
     }, 'the task to run with its liveness check passing');
     assert.equal(readyOf(first)?.status, 'True', 'no readiness check: Ready while running');
+    // Followed as it happens: the watch prints the events about this task only.
+    const watching = startDrover(['--server', c.server.url, 'get', 'events', '-w', '--for', 'task/lively'], { env: { DROVER_TOKEN: c.server.adminToken } });
+    const followed = streamUntil(watching, (out) => /Warning\s+Killing\s+task\/lively\s+stopping the task: liveness check alive failed/.test(out), 30_000);
     rmSync(join(markers, 'ok'));
     const restarted = await until(async () => {
       const t = await c.client.tasks.get('lively');
       return (t.status?.restarts ?? 0) >= 1 && t.status?.lastTermination && t;
     }, 'the liveness restart');
     writeFileSync(join(markers, 'ok'), '');
+    assert.doesNotMatch(await followed, /task\/web/, 'only the events about task/lively');
     assert.equal(restarted.status!.lastTermination!.reason, 'LivenessCheckFailed');
     assert.equal(restarted.status!.lastTermination!.message, `exit code 1: no ${markers}/ok`);
     assert.equal(restarted.status!.lastTermination!.signal, 'SIGTERM', 'stopped with SIGTERM, within its grace period');
