@@ -33,7 +33,11 @@ export interface TaskChecksOptions {
 export class TaskChecks {
   private readonly states: CheckState[];
   private readonly timers = new Map<CheckState, NodeJS.Timeout>();
-  private readonly abort = new AbortController();
+  /**
+   * The attempts under way, each with its own signal: one signal shared by every attempt of the
+   * run gathered a listener per attempt (net and http add one and keep it), a leak per check.
+   */
+  private readonly inFlight = new Set<AbortController>();
   private stopped = false;
 
   constructor(private readonly opts: TaskChecksOptions) {
@@ -48,7 +52,8 @@ export class TaskChecks {
 
   stop(): void {
     this.stopped = true;
-    this.abort.abort();
+    for (const a of this.inFlight) a.abort();
+    this.inFlight.clear();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
@@ -72,10 +77,14 @@ export class TaskChecks {
 
   private async attempt(s: CheckState): Promise<void> {
     let r: ProbeResult;
+    const abort = new AbortController();
+    this.inFlight.add(abort);
     try {
-      r = await this.probe(s.check);
+      r = await this.probe(s.check, abort.signal);
     } catch (err) {
       r = { ok: false, output: (err as Error).message };
+    } finally {
+      this.inFlight.delete(abort);
     }
     if (this.stopped) return;
     const wasFailing = s.status === 'failing';
@@ -91,9 +100,8 @@ export class TaskChecks {
     this.schedule(s, s.check.intervalSeconds * 1000);
   }
 
-  private probe(c: ResolvedCheck): Promise<ProbeResult> {
+  private probe(c: ResolvedCheck, signal: AbortSignal): Promise<ProbeResult> {
     const timeoutMs = c.timeoutSeconds * 1000;
-    const signal = this.abort.signal;
     if (c.type === 'exec') {
       if (!c.command?.length) return Promise.resolve({ ok: false, output: 'an exec check needs a command' });
       return execProbe({ command: c.command, timeoutMs, signal, ...this.opts.execContext() });
