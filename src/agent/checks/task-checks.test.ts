@@ -88,4 +88,25 @@ describe('the checks of one run', () => {
       healthy = true;
     }
   });
+
+  it('many attempts leave no listener behind (a signal shared across attempts leaked one per attempt)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    const from = hits;
+    const checks = new TaskChecks({
+      task: taskWith([{ type: 'http', port, intervalSeconds: 0.1 }, { type: 'tcp', port, intervalSeconds: 0.1 }]),
+      execContext: () => ({ env: {}, cwd: '/' }),
+      onChange: () => {},
+      onLivenessFailed: () => {},
+    });
+    checks.start();
+    try {
+      await until(() => hits - from >= 15, 'fifteen http attempts (and as many tcp ones)');
+    } finally {
+      checks.stop();
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
+  });
 });
