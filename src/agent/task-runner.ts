@@ -96,7 +96,8 @@ export class TaskRunner {
     r.runTemplate = JSON.stringify(saved.task.spec.template);
     const run = ctx.driverFor(saved.task).adopt(saved.task, r.startContext(saved.task));
     if (run) ctx.volumes?.adopt(saved.task, run);
-    if (run) r.attach(run, Date.now());
+    // Its checks start once the server's view of the task is known (update): they carry on from what was reported.
+    if (run) r.attach(run, Date.now(), true);
     return r;
   }
 
@@ -144,6 +145,8 @@ export class TaskRunner {
   /** The task as the server now has it, or undefined when it is gone from this machine. */
   update(task: Task | undefined): void {
     this.task = task;
+    // A run adopted from an earlier agent: its checks carry on from the results that agent reported.
+    if (task && this.run && !this.checks && !this.closed && task.spec.machine === this.ctx.machine) this.startChecks(task, this.run, task.status?.checks);
     // The server lost touch with this machine and could not tell what the task was doing: say it
     // again (a run adopted after an agent restart has said nothing yet: it is running).
     if (task?.status?.phase === 'Unknown') {
@@ -351,10 +354,10 @@ export class TaskRunner {
     }, delayMs);
   }
 
-  private attach(run: Run, startedAt: number): void {
+  private attach(run: Run, startedAt: number, adopted = false): void {
     this.run = run;
     this.startedAt = startedAt;
-    if (this.task) this.startChecks(this.task, run);
+    if (this.task && !adopted) this.startChecks(this.task, run);
     this.ctx.onUnitActivity?.(this, true);
     this.ctx.runStarted();
     void run.exited.then((status) => this.onExit(run, status));
@@ -476,11 +479,14 @@ export class TaskRunner {
     }, plan.delayMs);
   }
 
-  /** Starts the run's health checks (a run with none is Ready at once). */
-  private startChecks(t: Task, run: Run): void {
+  /** Starts the run's health checks (a run with none is Ready at once); `previous`: an adopted run's reported results. */
+  private startChecks(t: Task, run: Run, previous?: CheckResult[]): void {
     this.checks?.stop();
+    // Adopted: the Ready condition as reported, so an unchanged one is neither written nor given a new time.
+    if (previous) this.readyCondition ??= t.status?.conditions?.find((c) => c.type === TASK_READY_CONDITION);
     this.checks = new TaskChecks({
       task: t,
+      previous,
       execContext: () => this.execContext(t),
       onChange: (checks, ready) => this.reportChecks(t, checks, ready),
       onReadinessFailed: (check, output) => this.ctx.events?.record(involvedTask(t), 'Warning', 'Unhealthy', `readiness check ${check.name} failed: ${output}`),

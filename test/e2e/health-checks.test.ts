@@ -3,7 +3,7 @@
 // stops at its progress deadline with the old tasks serving, and undo brings them back. Each step
 // leaves Events that `drover get events --for` shows.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -157,6 +157,28 @@ describe('health checks, readiness and rollouts', () => {
     assert.match(events.find((e) => e.spec.reason === 'Killing')!.spec.message, /liveness check alive failed 2 times in a row: exit code 1: no .*\/ok/);
     assert.match(events.find((e) => e.spec.reason === 'Restarted')!.spec.message, /liveness check alive failed; the run was killed by SIGTERM/);
     await c.client.tasks.delete('lively');
+  });
+
+  it('an agent restart carries the checks of the runs it adopts on: Ready stays True, its transition time (minReadySeconds) unchanged', async () => {
+    const attempts = join(dir, 'steady-attempts');
+    await c.client.tasks.create({
+      metadata: { name: 'steady' },
+      spec: { template: { command: ['sleep', '1000'], env: c.env({ ATTEMPTS: attempts }), checks: [{ name: 'ok', type: 'exec', command: ['sh', '-c', 'echo x >> "$ATTEMPTS"'], intervalSeconds: 0.2 }] } },
+    });
+    const before = await until(async () => {
+      const t = await c.client.tasks.get('steady');
+      return readyOf(t)?.status === 'True' && t;
+    }, 'steady to be Ready');
+    const agent = c.agents[0]!;
+    await agent.kill9();
+    await c.startAgent(0, { id: agent.id, dataDir: agent.dataDir });
+    const lines = () => (existsSync(attempts) ? readFileSync(attempts, 'utf8').split('\n').length : 0);
+    const from = lines();
+    await until(() => lines() >= from + 5, 'the new agent to run the check a few times');
+    const after = await c.client.tasks.get('steady');
+    assert.equal(after.status?.pid, before.status?.pid, 'the same run, adopted');
+    assert.deepEqual(readyOf(after), readyOf(before), 'Ready never left True: same condition, same transition time');
+    await c.client.tasks.delete('steady');
   });
 
   it('a rollout to a template whose readiness check never passes stops at its deadline with the old tasks serving; undo brings the old template back', async () => {

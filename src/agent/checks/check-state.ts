@@ -23,7 +23,19 @@ export class CheckState {
   lastCheckedAt?: string;
   lastTransitionTime?: string;
 
-  constructor(readonly check: ResolvedCheck) {}
+  /** `previous`: what an earlier agent reported for this run's check, to carry on from (an agent restart is not a new run). */
+  constructor(
+    readonly check: ResolvedCheck,
+    previous?: CheckResult,
+  ) {
+    if (!previous || previous.role !== check.role) return;
+    this.status = previous.status;
+    this.successes = previous.consecutiveSuccesses ?? 0;
+    this.failures = previous.consecutiveFailures ?? 0;
+    this.output = previous.output ?? '';
+    this.lastCheckedAt = previous.lastCheckedAt;
+    this.lastTransitionTime = previous.lastTransitionTime;
+  }
 
   /** Counts one attempt; true when the status changed, or a failing check now fails differently (see above). */
   observe(r: ProbeResult, at: Date): boolean {

@@ -19,6 +19,8 @@ export interface ExecContext {
 
 export interface TaskChecksOptions {
   task: Task;
+  /** The results an earlier agent reported for this same run (adopted after an agent restart): carried on, not started over. */
+  previous?: CheckResult[];
   /** Asked at each exec attempt (the environment is the run's, read when needed). */
   execContext(): ExecContext;
   /** Every check's result and the Ready condition, after any of them changed. */
@@ -41,13 +43,13 @@ export class TaskChecks {
   private stopped = false;
 
   constructor(private readonly opts: TaskChecksOptions) {
-    this.states = resolveChecks(opts.task.spec.template).map((c) => new CheckState(c));
+    this.states = resolveChecks(opts.task.spec.template).map((c) => new CheckState(c, opts.previous?.find((r) => r.name === c.name)));
   }
 
-  /** Says where things stand (Ready, or ChecksPending), then starts each check after its initial delay. */
+  /** Says where things stand (Ready, or ChecksPending), then starts each check after its initial delay (carried-on checks: after their interval). */
   start(): void {
     this.changed();
-    for (const s of this.states) this.schedule(s, s.check.initialDelaySeconds * 1000);
+    for (const s of this.states) this.schedule(s, (s.status === 'unknown' ? s.check.initialDelaySeconds : s.check.intervalSeconds) * 1000);
   }
 
   stop(): void {
