@@ -25,6 +25,7 @@ import { replicantePlatform, type ReplicanteOptions } from './providers/replican
 import { replicanteDeprovisionHandler } from './controllers/replicante-deprovision.js';
 import { replicanteProvisionHandler } from './controllers/replicante-provision.js';
 import { LeaseExpiryController } from './controllers/lease-expiry.js';
+import { EventExpiryController } from './controllers/event-expiry.js';
 import { compactHandler } from './controllers/compact.js';
 import { DatasetFollowersController } from './controllers/dataset-followers.js';
 import { DatasetPrimaryController } from './controllers/dataset-primary.js';
@@ -80,6 +81,8 @@ export interface ServerOptions {
   store?: Store;
   /** Seconds without heartbeats before a machine is NotReady and its tasks are replaced (default 15). */
   machineGraceSeconds?: number;
+  /** How long an event is kept after it last happened (default 3600). */
+  eventTtlSeconds?: number;
   /** Run no controllers (API only). */
   controllers?: boolean;
   /** Also serve the API (with the fleet façade fleetctl uses) on this unix socket, as fleetd does. */
@@ -293,6 +296,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       new DatasetPrimaryController(st, st.liveness, logger.child({ component: 'dataset-primary' })),
       new DatasetFollowersController(st, logger.child({ component: 'dataset-followers' })),
       new LeaseExpiryController(st, logger.child({ component: 'lease-expiry' })),
+      new EventExpiryController(st, logger.child({ component: 'event-expiry' }), { ttlSeconds: opts.eventTtlSeconds }),
       new InstallationController(st, registry, logger.child({ component: 'installations' })),
       // SQLite keeps its window by itself; etcd keeps everything until told.
       ...(st.backend === 'etcd'

@@ -18,6 +18,8 @@ import { DatasetController, type DatasetControllerOptions } from './datasets/con
 import { TaskVolumes } from './datasets/task-volumes.js';
 import { MachineUnits } from './machine-units.js';
 import { StatusReporter } from './status-reporter.js';
+import { EventRecorder } from '../events/recorder.js';
+import { clientEventSink } from '../events/client-sink.js';
 import { TaskRunner, type RunnerContext } from './task-runner.js';
 import { UsageMonitor } from './usage-monitor.js';
 
@@ -70,6 +72,8 @@ export class Agent {
   /** The units among them, for timers. */
   private readonly units = new MachineUnits(() => this.runners.values());
   private readonly reporter: StatusReporter;
+  /** Events about this machine's tasks (check failures, restarts). */
+  readonly events: EventRecorder;
   private readonly usage?: UsageMonitor;
   private readonly abort = new AbortController();
   private readonly identity: ClusterIdentity;
@@ -107,6 +111,11 @@ export class Agent {
     }
     this.heartbeatClient = new Client({ server: opts.server, dispatcher: opts.heartbeatDispatcher ?? opts.dispatcher, ...connection });
     this.reporter = new StatusReporter(this.client, (err, task) => opts.logger.warn({ err: String(err), task }, 'status report failed'));
+    this.events = new EventRecorder({
+      sink: clientEventSink(this.client),
+      source: { component: 'agent', machine: this.id },
+      onError: (err, what) => opts.logger.warn({ err: String(err) }, `recording event ${what} failed`),
+    });
     this.synced = new Promise((r) => (this.markSynced = r));
     // A timer the previous agent left must not fire before the unit it starts is known again.
     void this.synced.then(() => this.units.known());
@@ -247,10 +256,11 @@ export class Agent {
     if (stopTasks) {
       // Their last reports go out, for at most 2 s (a timer left pending would hold the process that long).
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.reporter.drained(), new Promise((r) => (timer = setTimeout(r, 2_000)))]);
+      await Promise.race([Promise.all([this.reporter.drained(), this.events.drained()]), new Promise((r) => (timer = setTimeout(r, 2_000)))]);
       clearTimeout(timer);
     }
     this.reporter.close();
+    this.events.close();
   }
 
   /**
@@ -353,6 +363,7 @@ export class Agent {
       units: this.units,
       onUnitActivity: (runner, isActive) => this.units.changed(runner, isActive),
       volumes: this.volumes,
+      events: this.events,
     };
   }
 

@@ -161,6 +161,22 @@ export class Supervised {
   }
 }
 
+/** The environment a run in `dir` was started with (the shim's env file), or undefined when it has none. */
+export function readRunEnv(dir: string): Record<string, string> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'env'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const env: Record<string, string> = {};
+  for (const entry of text.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
 export function readExit(dir: string): ExitStatus {
   let text: string;
   try {

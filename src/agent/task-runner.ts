@@ -5,7 +5,11 @@
 // again, never finished, so it can be activated again.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_FINALIZER, DEFAULT_NAMESPACE, MISSING_BINARY, parseBytes, plainEnv, usesSecrets, type ResourceUsage } from '../model/index.js';
+import { AGENT_FINALIZER, DEFAULT_NAMESPACE, LIVENESS_FAILED, MISSING_BINARY, parseBytes, plainEnv, TASK_READY_CONDITION, usesSecrets, type CheckResult, type Condition, type ResolvedCheck, type ResourceUsage } from '../model/index.js';
+import type { EventRecorder } from '../events/recorder.js';
+import { TaskChecks, type ExecContext } from './checks/task-checks.js';
+import { describeExit } from './exit-description.js';
+import { resolveRunAs, runAsEnv } from './run-as.js';
 import type { Client, Task } from '../client/client.js';
 import { TaskCannotStart, type Driver, type MachineUnits, type Run, type UnitState } from './drivers/driver.js';
 import { unitNameOf } from './drivers/unit-commands.js';
@@ -17,7 +21,7 @@ import type { StatusReporter } from './status-reporter.js';
 import { awaitsPorts, portEnv, portStatus } from './task-ports.js';
 import type { TaskVolumes, VolumeGrant } from './datasets/task-volumes.js';
 import { readTaskRecord, writeTaskRecord } from './task-record.js';
-import type { ExitStatus } from './supervisor.js';
+import { readRunEnv, type ExitStatus } from './supervisor.js';
 import type { MeasuredTask } from './usage-monitor.js';
 
 export interface RunnerContext {
@@ -41,6 +45,8 @@ export interface RunnerContext {
   onUnitActivity?(runner: TaskRunner, isActive: boolean): void;
   /** Datasets for tasks with volumes (none: such tasks wait, this agent manages no datasets). */
   volumes?: TaskVolumes;
+  /** Where the runner records events (check failures, restarts); none: it records nothing. */
+  events?: EventRecorder;
 }
 
 export class TaskRunner {
@@ -69,6 +75,12 @@ export class TaskRunner {
   private closeStops = false;
   /** The steps under way (kick), which close() lets finish: a start in flight must not outlive it. */
   private stepping: Promise<void> | undefined;
+  /** The current run's health checks (undefined between runs). */
+  private checks: TaskChecks | undefined;
+  /** A liveness check of the run `run` gave up: the next step restarts that run. */
+  private livenessFailure: { run: Run; check: ResolvedCheck; output: string } | undefined;
+  /** The Ready condition last reported, to report only its changes and keep its transition time. */
+  private readyCondition: Condition | undefined;
   /** Everything this runner has reported, merged: said again when the server's view is Unknown. */
   private reported: NonNullable<Task['status']> = {};
   readonly dir: string;
@@ -91,7 +103,8 @@ export class TaskRunner {
     r.runTemplate = JSON.stringify(saved.task.spec.template);
     const run = ctx.driverFor(saved.task).adopt(saved.task, r.startContext(saved.task));
     if (run) ctx.volumes?.adopt(saved.task, run);
-    if (run) r.attach(run, Date.now());
+    // Its checks start once the server's view of the task is known (update): they carry on from what was reported.
+    if (run) r.attach(run, Date.now(), true);
     return r;
   }
 
@@ -139,6 +152,8 @@ export class TaskRunner {
   /** The task as the server now has it, or undefined when it is gone from this machine. */
   update(task: Task | undefined): void {
     this.task = task;
+    // A run adopted from an earlier agent: its checks carry on from the results that agent reported.
+    if (task && this.run && !this.checks && !this.closed && task.spec.machine === this.ctx.machine) this.startChecks(task, this.run, task.status?.checks);
     // The server lost touch with this machine and could not tell what the task was doing: say it
     // again (a run adopted after an agent restart has said nothing yet: it is running).
     if (task?.status?.phase === 'Unknown') {
@@ -159,6 +174,8 @@ export class TaskRunner {
     await Promise.race([this.stepping, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
     clearTimeout(timer);
     clearTimeout(this.backoff);
+    this.checks?.stop();
+    this.checks = undefined;
     const run = this.run;
     if (!run) return;
     if (stop) {
@@ -233,6 +250,8 @@ export class TaskRunner {
       }
       return;
     }
+    if (this.livenessFailure && this.livenessFailure.run === this.run) return this.restartForLiveness(t, this.livenessFailure);
+    this.livenessFailure = undefined;
     if (this.run && JSON.stringify(t.spec.template) !== this.runTemplate) {
       // The template changed under a running task: run the new one.
       await this.stopRun(t);
@@ -360,9 +379,10 @@ export class TaskRunner {
     }, delayMs);
   }
 
-  private attach(run: Run, startedAt: number): void {
+  private attach(run: Run, startedAt: number, adopted = false): void {
     this.run = run;
     this.startedAt = startedAt;
+    if (this.task && !adopted) this.startChecks(this.task, run);
     this.ctx.onUnitActivity?.(this, true);
     this.ctx.runStarted();
     void run.exited.then((status) => this.onExit(run, status));
@@ -385,6 +405,7 @@ export class TaskRunner {
     if (this.run !== run || this.closed) return; // a stop we asked for: stopRun reports it
     this.run = undefined;
     const t = this.task;
+    this.endChecks(t, 'the run ended');
     if (!t) return;
     const plan = planExit({
       status,
@@ -399,6 +420,7 @@ export class TaskRunner {
     this.restarts++;
     this.save(t);
     this.report(t, { ...plan.status, restarts: this.restarts });
+    this.ctx.events?.record(involvedTask(t), 'Warning', 'Restarted', `${describeExit(status).how}; restarted per its restart policy`);
     this.backoff = setTimeout(() => {
       this.backoff = undefined;
       this.kick();
@@ -408,6 +430,7 @@ export class TaskRunner {
   private async stopRun(t: Task | undefined): Promise<void> {
     const run = this.run!;
     this.run = undefined;
+    this.endChecks(t, 'the task is stopping');
     if (t) this.report(t, { phase: 'Stopping', unitState: { load: 'loaded', active: 'deactivating', sub: 'stop' } });
     const status = await run.stop(this.graceMs(t));
     this.ctx.onUnitActivity?.(this, false);
@@ -442,6 +465,97 @@ export class TaskRunner {
     this.ctx.forget(this.uid);
   }
 
+  /**
+   * A liveness check gave up on the run: stop it (with its grace period) and start it again after
+   * the restart policy's backoff — a liveness failure is a failure whatever the exit code, so only
+   * a "never" policy leaves the task Failed.
+   */
+  private async restartForLiveness(t: Task, failure: { run: Run; check: ResolvedCheck; output: string }): Promise<void> {
+    this.livenessFailure = undefined;
+    const run = failure.run;
+    this.run = undefined;
+    this.endChecks(t, 'the liveness check failed');
+    const why = `liveness check ${failure.check.name} failed ${failure.check.failureThreshold} times in a row: ${failure.output}`;
+    this.ctx.events?.record(involvedTask(t), 'Warning', 'Killing', `stopping the task: ${why}`);
+    this.report(t, { phase: 'Stopping', reason: LIVENESS_FAILED, message: why, unitState: { load: 'loaded', active: 'deactivating', sub: 'stop' } });
+    const status = await run.stop(this.graceMs(t));
+    this.ctx.onUnitActivity?.(this, false);
+    const asFailure = (policy: 'always' | 'on-failure' | 'never' | undefined) => (policy === 'never' ? 'never' : 'always');
+    const decision = this.ctx.driverFor(t).restartPolicy?.(t, status);
+    const plan = planExit({
+      status,
+      decision: decision && { ...decision, policy: asFailure(decision.policy) },
+      templatePolicy: asFailure(t.spec.template.restartPolicy),
+      failures: this.failures,
+      ranMs: Date.now() - this.startedAt,
+      starts: this.starts,
+    });
+    const { how } = describeExit(status);
+    const lastTermination = { reason: LIVENESS_FAILED, message: failure.output, exitCode: status.code, signal: status.signal, finishedAt: status.finishedAt.toISOString() };
+    if (!plan.restart) return this.settle(t, { ...plan.status, phase: 'Failed', reason: LIVENESS_FAILED, message: `${why}; it ${how}`, lastTermination });
+    this.failures = plan.failures;
+    this.restarts++;
+    this.save(t);
+    this.report(t, { ...plan.status, reason: LIVENESS_FAILED, message: `${why}; it ${how}; ${plan.status.message?.split('; ').pop() ?? 'restarting'}`, restarts: this.restarts, lastTermination });
+    this.ctx.events?.record(involvedTask(t), 'Warning', 'Restarted', `restarted because liveness check ${failure.check.name} failed; the run ${how}`);
+    this.backoff = setTimeout(() => {
+      this.backoff = undefined;
+      this.kick();
+    }, plan.delayMs);
+  }
+
+  /** Starts the run's health checks (a run with none is Ready at once); `previous`: an adopted run's reported results. */
+  private startChecks(t: Task, run: Run, previous?: CheckResult[]): void {
+    this.checks?.stop();
+    // Adopted: the Ready condition as reported, so an unchanged one is neither written nor given a new time.
+    if (previous) this.readyCondition ??= t.status?.conditions?.find((c) => c.type === TASK_READY_CONDITION);
+    this.checks = new TaskChecks({
+      task: t,
+      previous,
+      execContext: () => this.execContext(t),
+      onChange: (checks, ready) => this.reportChecks(t, checks, ready),
+      onReadinessFailed: (check, output) => this.ctx.events?.record(involvedTask(t), 'Warning', 'Unhealthy', `readiness check ${check.name} failed: ${output}`),
+      onLivenessFailed: (check, output) => {
+        if (this.run !== run) return;
+        this.ctx.events?.record(involvedTask(t), 'Warning', 'Unhealthy', `liveness check ${check.name} failed: ${output}`);
+        this.livenessFailure = { run, check, output };
+        this.kick();
+      },
+    });
+    this.checks.start();
+  }
+
+  /** The run is over (or going): its checks stop, and the task is not Ready. */
+  private endChecks(t: Task | undefined, why: string): void {
+    if (!this.checks) return;
+    this.checks.stop();
+    this.checks = undefined;
+    if (t) this.reportChecks(t, undefined, { type: TASK_READY_CONDITION, status: 'False', reason: 'NotRunning', message: why });
+  }
+
+  /** Reports check results and the Ready condition: only when the condition changed or a check turned. */
+  private reportChecks(t: Task, checks: CheckResult[] | undefined, ready: Omit<Condition, 'lastTransitionTime'>): void {
+    const prev = this.readyCondition;
+    const isSame = prev && prev.status === ready.status && prev.reason === ready.reason && prev.message === ready.message;
+    if (isSame && !checks) return;
+    const status: NonNullable<Task['status']> = checks && checks.length ? { checks } : {};
+    if (!isSame) {
+      this.readyCondition = { ...ready, lastTransitionTime: prev?.status === ready.status && prev.lastTransitionTime ? prev.lastTransitionTime : new Date().toISOString() };
+      // Other conditions (the scheduler's) stay as the server has them.
+      const current = this.task?.status?.conditions ?? t.status?.conditions ?? [];
+      status.conditions = [...current.filter((c) => c.type !== TASK_READY_CONDITION), this.readyCondition];
+    }
+    if (Object.keys(status).length) this.report(t, status);
+  }
+
+  /** Where an exec check runs: the run's own environment (its env file, secrets included), directory and user. */
+  private execContext(t: Task): ExecContext {
+    const tpl = t.spec.template;
+    const credentials = resolveRunAs(tpl.user, tpl.group);
+    const env = readRunEnv(this.dir) ?? { ...this.ctx.baseEnv(t), DROVER_TASK_DIR: this.dir, ...runAsEnv(credentials), ...plainEnv(tpl.env) };
+    return { env, cwd: tpl.workingDir || '/', ...(credentials ? { credentials: { uid: credentials.uid, gid: credentials.gid } } : {}) };
+  }
+
   private report(t: Task, status: Task['status']): void {
     this.reported = { ...this.reported, ...status };
     if (status?.unitState && status.unitState.hash === undefined) {
@@ -469,6 +583,11 @@ export class TaskRunner {
       units: this.ctx.units,
     };
   }
+}
+
+/** The task as an event names it. */
+function involvedTask(t: Task) {
+  return { kind: 'Task', name: t.metadata.name, namespace: t.metadata.namespace ?? DEFAULT_NAMESPACE, uid: t.metadata.uid };
 }
 
 /** The task is bound here, not being deleted, and should run (or, loaded, was activated). */

@@ -11,6 +11,8 @@ import { resolveMachineName } from './machine-names.js';
 import { printSteps } from './operation-views.js';
 import { age, bold, colourState, printable, printTable, toYaml, UsageError } from './output.js';
 import { examples } from './help.js';
+import { printRecentEvents } from './event-views.js';
+import { checkRows } from './check-views.js';
 
 export function registerDescribeCommand(program: Command): void {
   program
@@ -101,6 +103,10 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       if (t.status?.startedAt) field('Started', t.status.startedAt);
       if (t.status?.finishedAt) field('Finished', t.status.finishedAt);
       if (t.status?.reason || t.status?.message) field('Message', `${t.status.reason ? `${t.status.reason}: ` : ''}${t.status.message ?? ''}`);
+      if (t.status?.lastTermination) {
+        const lt = t.status.lastTermination;
+        field('Last ended', `${lt.reason}${lt.exitCode !== undefined && lt.exitCode !== null ? ` (exit code ${lt.exitCode})` : lt.signal ? ` (${lt.signal})` : ''} at ${lt.finishedAt}${lt.message ? `: ${lt.message}` : ''}`);
+      }
       break;
     }
     case 'operations': {
@@ -122,6 +128,8 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
   // An operation's steps read as a table of their own (below), not as YAML in the status.
   const steps = kind.plural === 'operations' ? rest.steps : undefined;
   if (steps) delete rest.steps;
+  // A task's check results read as a table of their own (below).
+  if (kind.plural === 'tasks') delete (rest as { checks?: unknown }).checks;
   if (Object.keys(rest).length) indented('Status', rest);
   if (steps) printSteps(steps, (line) => console.log(line.startsWith('Steps:') ? bold(line) : line));
   if (conditions?.length) {
@@ -131,6 +139,11 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       conditions.map((c) => [`  ${c.type}`, c.status, c.reason ?? '', c.lastTransitionTime ? age(c.lastTransitionTime) : '', c.message ?? '']),
       1,
     );
+  }
+
+  if (kind.plural === 'tasks' && (obj as Task).spec.template.checks?.length) {
+    console.log(bold('Checks:'));
+    printTable(['  NAME', 'ROLE', 'TYPE', 'STATUS', 'CHECKED', 'OUTPUT'], checkRows(obj as Task).map((r) => [`  ${r[0]}`, ...r.slice(1)]), 3);
   }
 
   // Related objects: what an operator looks at next.
@@ -158,4 +171,5 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       // the agent is unreachable: describe still shows what the server knows
     }
   }
+  if (kind.plural === 'tasks' || kind.plural === 'services') await printRecentEvents(client, obj);
 }

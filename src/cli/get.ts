@@ -7,8 +7,9 @@ import { clientFor } from './config.js';
 import { ConnectionNotice } from './connection-notice.js';
 import { examples } from './help.js';
 import { columnsFor, isLiveTask, parseRef, resolveKind, resourceOf, taskOrder, withNamespaceColumn, type CliKind, type Columns, type TableContext } from './kinds.js';
-import { columnWidths, formatRow, listOf, parseFormat, printDocument, printTable, toYaml, type OutputFormat } from './output.js';
+import { columnWidths, formatRow, listOf, parseFormat, printDocument, printTable, toYaml, UsageError, type OutputFormat } from './output.js';
 import { resolveMachineName } from './machine-names.js';
+import { eventOrder, eventsFor } from './event-views.js';
 
 interface GetOptions {
   selector?: string;
@@ -16,19 +17,21 @@ interface GetOptions {
   output: string;
   watch?: boolean;
   noHeaders?: boolean;
+  for?: string;
 }
 
 export function registerGetCommand(program: Command): void {
   program
     .command('get')
     .description('list resources or show one: get machines | services | tasks | operations | datasets [NAME], or get service/web')
-    .argument('<kind>', 'machines (machine, mach, node), services (svc), tasks (task, ps), operations (op), datasets (ds), leases, endpoints (ep); or KIND/NAME')
+    .argument('<kind>', 'machines (machine, mach, node), services (svc), tasks (task, ps), operations (op), datasets (ds), leases, endpoints (ep), events (ev); or KIND/NAME')
     .argument('[name]', 'one object by name')
     .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
     .option('--field-selector <selector>', 'field selector, e.g. spec.machine=ID or status.phase=Running')
     .option('-o, --output <format>', 'table, wide, json, yaml or name', 'table')
     .option('-w, --watch', 'after the current state, print every change as it happens')
     .option('--no-headers', 'omit the table header')
+    .option('--for <kind/name>', 'events: only those about this object, e.g. task/web-x7k2')
     .addHelpText(
       'after',
       examples(`
@@ -36,7 +39,8 @@ export function registerGetCommand(program: Command): void {
         drover get service/web -o yaml           # one object, as PUT accepts it back
         drover get tasks -l app=web -o wide      # with machine, pid, exit status, command
         drover get tasks --field-selector status.phase=Failed
-        drover get machines -w                   # then a row per change`),
+        drover get machines -w                   # then a row per change
+        drover get events --for task/web-x7k2    # why it restarted, why it is not ready`),
     )
     .action(async (kindArg: string, nameArg: string | undefined, opts: GetOptions, cmd: Command) => {
       const format = parseFormat(opts.output);
@@ -47,6 +51,12 @@ export function registerGetCommand(program: Command): void {
         kind = ref.kind;
         name = ref.name;
       } else kind = resolveKind(kindArg);
+      if (opts.for !== undefined) {
+        if (kind.plural !== 'events') throw new UsageError(`--for works with events, not ${kind.plural}`);
+        const about = parseRef(opts.for);
+        const selector = eventsFor(about.kind.kind, about.name);
+        opts.fieldSelector = opts.fieldSelector ? `${opts.fieldSelector},${selector}` : selector;
+      }
       const client = clientFor(cmd);
       if (kind.plural === 'machines' && name) name = await resolveMachineName(client, name);
       if (opts.watch) return watchObjects(client, kind, name, opts, format);
@@ -58,6 +68,7 @@ export function registerGetCommand(program: Command): void {
       const list = await res.listAll({ labelSelector: opts.selector, fieldSelector: opts.fieldSelector });
       let items = list.items;
       if (kind.plural === 'tasks') items = [...(items as Task[])].sort(taskOrder);
+      if (kind.plural === 'events') items = [...items].sort(eventOrder);
       if (items.length === 0 && (format === 'table' || format === 'wide')) {
         console.error(`no ${kind.plural} found${opts.selector ? ` matching ${opts.selector}` : ''}`);
         return;
@@ -124,6 +135,7 @@ async function watchObjects(client: Client, kind: CliKind, name: string | undefi
         isSynced = true;
         if (format === 'table' || format === 'wide') {
           if (kind.plural === 'tasks') initial.sort((a, b) => taskOrder(a as Task, b as Task));
+          if (kind.plural === 'events') initial.sort(eventOrder);
           const rows = initial.map((o) => cols.row(o, ctx));
           widths = columnWidths([cols.header, ...rows]);
           if (!opts.noHeaders) console.log(formatRow(cols.header, widths));

@@ -4,6 +4,7 @@ import type { Client, Cluster, Machine, Operation, ResourceClient, Service, Task
 import { CATALOG_FILE_LABEL, type AnyObject, type Installation, type Package } from '../model/index.js';
 import { datasetColumns, leaseColumns } from './dataset-views.js';
 import { endpointsColumns } from './endpoints-views.js';
+import { eventColumns } from './event-views.js';
 import { age, UsageError } from './output.js';
 
 export interface CliKind {
@@ -33,6 +34,7 @@ const cliKinds: { kind: string; plural: string; aliases: string[]; namespaced?: 
   { kind: 'ContainerManager', plural: 'containermanagers', aliases: ['containermanager', 'cm'] },
   { kind: 'Package', plural: 'packages', aliases: ['package', 'pkg'] },
   { kind: 'Installation', plural: 'installations', aliases: ['installation', 'inst'], namespaced: true },
+  { kind: 'Event', plural: 'events', aliases: ['event', 'ev'], namespaced: true },
 ];
 
 function cliKind(k: (typeof cliKinds)[number]): CliKind {
@@ -217,6 +219,8 @@ export function columnsFor(kind: CliKind, wide: boolean): Columns {
       return leaseColumns;
     case 'endpoints':
       return endpointsColumns;
+    case 'events':
+      return eventColumns;
     case 'hosts':
       return {
         header: ['NAME', 'ADDRESS', 'STATUS', 'MACHINE', 'OS', 'CPUS', 'REASON', 'AGE'],

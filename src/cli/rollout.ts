@@ -44,6 +44,8 @@ export const STUCK_RESTARTS = 5;
  * (e.g. "Address already in use"). A task that is only slow is not a blocker: the timeout is.
  */
 export function rolloutBlocker(s: Service, tasks: Task[]): { message: string; task?: string } | undefined {
+  const pastDeadline = deadlineExceeded(s);
+  if (pastDeadline) return { message: pastDeadline };
   const loop = s.status?.conditions?.find((c) => c.type === 'CrashLoopBackOff' && c.status === 'True');
   if (loop) return { message: loop.message ?? 'CrashLoopBackOff' };
   const stuck = tasks.find(
@@ -51,6 +53,13 @@ export function rolloutBlocker(s: Service, tasks: Task[]): { message: string; ta
   );
   if (stuck) return { task: stuck.metadata.name, message: `task ${stuck.metadata.name} keeps failing (${stuck.status!.restarts} restarts): ${stuck.status!.message ?? 'no message'}` };
   return undefined;
+}
+
+/** The server's verdict that the rollout is stuck (Progressing=False, ProgressDeadlineExceeded), for the current spec. */
+export function deadlineExceeded(s: Service): string | undefined {
+  if ((s.status?.observedGeneration ?? 0) < s.metadata.generation) return undefined;
+  const c = s.status?.conditions?.find((x) => x.type === 'Progressing' && x.status === 'False' && x.reason === 'ProgressDeadlineExceeded');
+  return c ? (c.message ?? 'ProgressDeadlineExceeded') : undefined;
 }
 
 /** The last lines a task wrote, to say why it fails in its own words; empty when they cannot be read. */
@@ -70,7 +79,11 @@ async function rolloutStatus(client: Client, name: string, timeoutMs: number, wa
     const { isDone, message } = rolloutState(s);
     if (isDone || !watch) {
       progress.done(message);
-      if (!isDone && !watch) process.exitCode = 1;
+      if (!isDone && !watch) {
+        process.exitCode = 1;
+        const stuck = deadlineExceeded(s);
+        if (stuck) console.error(`error: service "${name}" cannot roll out: ${stuck} (drover rollout undo service/${name} goes back)`);
+      }
       return;
     }
     const tasks = (await client.tasks.listAll({ fieldSelector: `metadata.owner=${name}` })).items.filter((t) => t.metadata.ownerReferences?.some((r) => r.uid === s.metadata.uid));
@@ -78,7 +91,9 @@ async function rolloutStatus(client: Client, name: string, timeoutMs: number, wa
     if (blocker) {
       progress.done(message);
       const output = blocker.task ? await lastLines(client, blocker.task, 3) : '';
-      const hint = blocker.task ? `\n(drover logs ${blocker.task}; drover describe task/${blocker.task})` : `\n(drover describe service/${name})`;
+      const hint = blocker.task
+        ? `\n(drover logs ${blocker.task}; drover describe task/${blocker.task})`
+        : `\n(drover describe service/${name}${deadlineExceeded(s) ? `; drover rollout undo service/${name} goes back` : ''})`;
       throw new Error(`service "${name}" cannot roll out: ${blocker.message}${output ? `\nits last output:\n${output.replace(/^/gm, '  ')}` : ''}${hint}`);
     }
     progress.update(message);

@@ -12,7 +12,7 @@
 //   finished unit task stays where it ran (inactive/dead or failed/failed) and is replaced only
 //   when the unit's desired state changes, on the same machine: no new tasks, no hopping.
 import { createHash } from 'node:crypto';
-import { labelValue, TEMPLATE_HASH_LABEL, TERMINAL_PHASES, type Condition, type Service, type Task } from '../model/index.js';
+import { isTaskReady, labelValue, TASK_READY_CONDITION, TEMPLATE_HASH_LABEL, TERMINAL_PHASES, type Condition, type Service, type Task } from '../model/index.js';
 import { CRASH_RESET_MS, crashLoopOf, type CrashLoop } from './crash-loop.js';
 
 export { SERVICE_LABEL, TEMPLATE_HASH_LABEL } from '../model/index.js';
@@ -49,16 +49,51 @@ export function isLive(t: Task): boolean {
 }
 
 /**
- * Ready: running for minReadySeconds without restarting. A task its agent restarted must run
- * for a while first (as long as it takes the agent to stop backing off), so a crash-looping task
- * that happens to be up is never counted ready.
+ * Ready: ready (isTaskReady: running, and its readiness checks passing) for minReadySeconds, counted
+ * from when its Ready condition last turned True (a task without checks: from when it started),
+ * and without restarting. A task its agent restarted must run for a while first (as long as it
+ * takes the agent to stop backing off), so a crash-looping task that happens to be up is never
+ * counted ready.
  */
 export function isReady(t: Task, now: number, minReadySeconds: number): boolean {
-  if (t.status?.phase !== 'Running') return false;
+  if (!isTaskReady(t)) return false;
   const windowMs = Math.max(minReadySeconds * 1000, t.status.restarts ? CRASH_RESET_MS : 0);
   if (!windowMs) return true;
-  const since = t.status.startedAt ? Date.parse(t.status.startedAt) : now;
+  const started = t.status.startedAt ? Date.parse(t.status.startedAt) : now;
+  const readyAt = t.spec.template.checks?.length ? t.status.conditions?.find((c) => c.type === TASK_READY_CONDITION)?.lastTransitionTime : undefined;
+  const since = Math.max(started, readyAt ? Date.parse(readyAt) : started);
   return now - since >= windowMs;
+}
+
+/** Kubernetes' default progressDeadlineSeconds. */
+export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
+export const PROGRESS_DEADLINE_EXCEEDED = 'ProgressDeadlineExceeded';
+
+/**
+ * Whether the service's rollout (or start, or scale) has run past its progress deadline, counted
+ * from when it began: the last spec change, else when Progressing last turned True. Once
+ * exceeded it stays so until the spec changes or the rollout completes. Also when to look again.
+ */
+function deadlineOf(svc: Service, now: number): { isExceeded: boolean; startedAt: number; at: number } {
+  const seconds = svc.spec.update?.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
+  const prev = svc.status?.conditions?.find((c) => c.type === 'Progressing');
+  const isSameSpec = svc.status?.observedGeneration === svc.metadata.generation;
+  const wasProgressing = prev && (prev.status === 'True' || prev.reason === PROGRESS_DEADLINE_EXCEEDED) && prev.lastTransitionTime;
+  if (isSameSpec && prev?.reason === PROGRESS_DEADLINE_EXCEEDED) return { isExceeded: true, startedAt: now, at: now };
+  const startedAt = isSameSpec && wasProgressing ? Date.parse(prev.lastTransitionTime!) : now;
+  const at = startedAt + seconds * 1000;
+  return { isExceeded: now >= at, startedAt, at };
+}
+
+/** Why the rollout is stuck, in the words of a new task that is not ready (its failing check and output). */
+function stuckMessage(svc: Service, newTasks: Task[], ready: (t: Task) => boolean): string {
+  const seconds = svc.spec.update?.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
+  const stuck = newTasks.find((t) => !ready(t) && t.status?.phase !== 'Running') ?? newTasks.find((t) => !ready(t));
+  const head = `the rollout did not finish within ${seconds}s (progressDeadlineSeconds)`;
+  if (!stuck) return `${head}: not enough tasks of the current template`;
+  const cond = stuck.status?.conditions?.find((c) => c.type === TASK_READY_CONDITION && c.status === 'False');
+  const why = stuck.status?.phase === 'Running' ? (cond?.message ?? 'not ready yet') : `${stuck.status?.phase ?? 'Pending'}${stuck.status?.message ? `: ${stuck.status.message}` : ''}`;
+  return `${head}: task ${stuck.metadata.name} is not ready: ${why}`;
 }
 
 /** Whether a service runs as systemd units (fleet's semantics, see above). */
@@ -112,6 +147,7 @@ export function planService(svc: Service, owned: Task[], ctx: PlanContext): Serv
   const order = (a: Task, b: Task) => rank(a, ready) - rank(b, ready) || (a.metadata.name < b.metadata.name ? 1 : -1);
   const crash = unit ? undefined : crashLoopOf(finishedOf(owned, hash), live.filter(isNew), ctx.now);
   const conditions: Condition[] = crash ? [crash.condition] : [];
+  const deadline = deadlineOf(svc, ctx.now);
 
   if (spec.global) {
     const eligible = new Set(ctx.globalMachines ?? []);
@@ -128,6 +164,8 @@ export function planService(svc: Service, owned: Task[], ctx: PlanContext): Serv
       const maxUnavailable = Math.max(1, resolveCount(spec.update?.maxUnavailable, eligible.size, false, 1));
       const unavailable = [...covered].filter((m) => !live.some((t) => t.spec.machine === m && ready(t))).length;
       let budget = maxUnavailable - unavailable;
+      // Past the progress deadline, ready old tasks stay: they serve while the new ones do not.
+      if (deadline.isExceeded) budget = 0;
       for (const t of oldTasks.filter((t) => !plan.delete.includes(t)).sort(order)) {
         const isReady = ready(t);
         if (isReady && budget <= 0) continue;
@@ -140,6 +178,7 @@ export function planService(svc: Service, owned: Task[], ctx: PlanContext): Serv
     if (ctx.globalExcluded) conditions.push({ type: 'Eligible', status: 'False', reason: 'Constraints', message: ctx.globalExcluded });
     backOff(plan, crash, ctx.now);
     plan.status = status(svc, desired, present, live.filter(ready).length, newTasks.length, stateOf(svc, desired, present, newTasks, ready, crash), conditions);
+    progress(plan, svc, deadline, newTasks, ready);
     return plan;
   }
 
@@ -168,7 +207,8 @@ export function planService(svc: Service, owned: Task[], ctx: PlanContext): Serv
       if (!ready(t)) {
         plan.delete.push(t);
         total--;
-      } else if (readyCount - 1 >= minAvailable) {
+      } else if (readyCount - 1 >= minAvailable && !deadline.isExceeded) {
+        // Past the progress deadline, ready old tasks stay: they serve while the new ones do not.
         plan.delete.push(t);
         readyCount--;
         total--;
@@ -177,7 +217,29 @@ export function planService(svc: Service, owned: Task[], ctx: PlanContext): Serv
   }
   backOff(plan, crash, ctx.now);
   plan.status = status(svc, desired, present, live.filter(ready).length, newTasks.length, stateOf(svc, desired, present, newTasks, ready, crash), conditions);
+  progress(plan, svc, deadline, newTasks, ready);
   return plan;
+}
+
+/**
+ * The Progressing condition against the deadline: True with the time the rollout began (a spec
+ * change starts the clock again), or False with ProgressDeadlineExceeded and why; and a pass
+ * planned for when the deadline falls.
+ */
+function progress(plan: ServicePlan, svc: Service, deadline: ReturnType<typeof deadlineOf>, newTasks: Task[], ready: (t: Task) => boolean): void {
+  const conditions = plan.status.conditions ?? [];
+  const i = conditions.findIndex((c) => c.type === 'Progressing');
+  const cur = conditions[i];
+  if (!cur || cur.status !== 'True') return;
+  if (deadline.isExceeded) {
+    const prev = svc.status?.conditions?.find((c) => c.type === 'Progressing');
+    // The message is kept once written: the stuck task's words may change, the verdict does not.
+    const message = prev?.reason === PROGRESS_DEADLINE_EXCEEDED && svc.status?.observedGeneration === svc.metadata.generation ? prev.message! : stuckMessage(svc, newTasks, ready);
+    conditions[i] = { type: 'Progressing', status: 'False', reason: PROGRESS_DEADLINE_EXCEEDED, message };
+    return;
+  }
+  conditions[i] = { ...cur, lastTransitionTime: new Date(deadline.startedAt).toISOString() };
+  plan.retryAt = plan.retryAt === undefined ? deadline.at : Math.min(plan.retryAt, deadline.at);
 }
 
 /** While a crash loop backs off, nothing is created; the service is planned again when it ends. */

@@ -6,7 +6,7 @@ import { API_VERSION, DEFAULT_NAMESPACE, keyIn, objectKey, TERMINAL_PHASES, type
 import type { PlacementRequest } from '../scheduler/index.js';
 import { setCondition } from './conditions.js';
 import type { PassPlan } from './pass-plan.js';
-import { isLive, planService, SERVICE_LABEL, TEMPLATE_HASH_LABEL, templateHash } from './service-plan.js';
+import { isLive, planService, PROGRESS_DEADLINE_EXCEEDED, SERVICE_LABEL, TEMPLATE_HASH_LABEL, templateHash } from './service-plan.js';
 import { ownerName, templatePortsOf, templateRequest } from './workload-index.js';
 
 /** Finished tasks kept per service as history. */
@@ -40,6 +40,8 @@ export interface ReconcileContext {
   quotaExcess(task: Task): string | undefined;
   /** The Replaces= globs of a service of a namespace (none when it does not exist). */
   replaces(namespace: string, service: string): string[];
+  /** Records an event about the service (rollout steps); never fails. */
+  record?(svc: Service, type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
 
 /** Plans `svc`, the service of key `key` ("namespace/name"; undefined or being deleted: its tasks go). */
@@ -93,9 +95,21 @@ export function reconcileService(key: string, svc: Service | undefined, ctx: Rec
   for (const t of replacedBy(svc, owned, ctx)) plan.delete(t);
   for (const t of result.retarget) plan.update(t, (cur) => ({ ...cur, spec: { ...cur.spec, desiredState: result.taskDesiredState } }));
   pruneHistory(owned, plan);
+  recordSteps(svc, result.status, ctx);
   if (withoutTimes(result.status) !== withoutTimes(svc.status ?? {})) {
     plan.setServiceStatus(svc, (cur) => ({ ...cur, status: { ...result.status, conditions: mergeConditions(cur.status?.conditions, result.status.conditions) } }));
   }
+}
+
+/** Events for the rollout's steps: begun, done, and stuck past its deadline. */
+function recordSteps(svc: Service, next: NonNullable<Service['status']>, ctx: ReconcileContext): void {
+  if (!ctx.record) return;
+  const before = svc.status?.conditions?.find((c) => c.type === 'Progressing');
+  const after = next.conditions?.find((c) => c.type === 'Progressing');
+  if (after?.reason === PROGRESS_DEADLINE_EXCEEDED && before?.reason !== PROGRESS_DEADLINE_EXCEEDED) ctx.record(svc, 'Warning', PROGRESS_DEADLINE_EXCEEDED, after.message ?? '');
+  const was = svc.status?.state;
+  if (next.state === 'updating' && was !== 'updating' && was !== 'paused') ctx.record(svc, 'Normal', 'RolloutStarted', `rolling out generation ${svc.metadata.generation}: ${next.updatedReplicas ?? 0}/${next.desiredReplicas ?? 0} tasks run the new template`);
+  if (was === 'updating' && next.state === 'running') ctx.record(svc, 'Normal', 'RolloutComplete', `${next.readyReplicas ?? 0}/${next.desiredReplicas ?? 0} tasks run the current template and are ready`);
 }
 
 /**
@@ -176,12 +190,15 @@ function withoutTimes(status: object): string {
   return JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' ? undefined : v));
 }
 
-/** Keeps lastTransitionTime of conditions whose status did not change. */
+/** Keeps lastTransitionTime of conditions whose status did not change, unless the plan gives one (Progressing: when the rollout began). */
 function mergeConditions(
   current: NonNullable<Service['status']>['conditions'],
   next: NonNullable<Service['status']>['conditions'],
 ): NonNullable<Service['status']>['conditions'] {
   let out = current?.filter((c) => next?.some((n) => n.type === c.type));
-  for (const c of next ?? []) out = setCondition(out, { type: c.type, status: c.status, reason: c.reason, message: c.message }) ?? out;
+  for (const c of next ?? []) {
+    out = setCondition(out, { type: c.type, status: c.status, reason: c.reason, message: c.message }) ?? out;
+    if (c.lastTransitionTime) out = out!.map((o) => (o.type === c.type ? { ...o, lastTransitionTime: c.lastTransitionTime } : o));
+  }
   return out;
 }

@@ -6,7 +6,7 @@
 // (WorkloadIndex), so a pass costs what its dirty services own plus, when it places anything,
 // one walk over the bound tasks' requests.
 import type { Logger } from 'pino';
-import { AGENT_FINALIZER, DEFAULT_NAMESPACE, keyIn, type Dataset, type Machine, type Service, type Task } from '../model/index.js';
+import { AGENT_FINALIZER, DEFAULT_NAMESPACE, keyIn, TASK_READY_CONDITION, type Dataset, type Machine, type Service, type Task } from '../model/index.js';
 import { Cluster, globalPlacements, parseBytes, parseCpuMilli, type MachineView, type PlacementRequest, type PortRange } from '../scheduler/index.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
@@ -19,6 +19,8 @@ import { placementView, resolveVolumes } from './workload-volumes.js';
 import { PassQuotas, reportQuotaUsage } from './namespace-quota.js';
 import { reconcileService, type ReconcileContext } from './workload-reconcile.js';
 import { WorkQueue } from './work-queue.js';
+import { serverEventRecorder } from './event-sink.js';
+import type { EventRecorder } from '../events/recorder.js';
 
 export { ownerName };
 
@@ -31,6 +33,7 @@ export class WorkloadController {
   private unlisten?: () => void;
   private timer?: NodeJS.Timeout;
   private readonly index = new WorkloadIndex((svc) => pushesAway(this.state.resources<Service>('services').get(svc)));
+  private readonly events: EventRecorder;
   /** The machines as the scheduler sees them; rebuilt only after a machine or liveness change. */
   private machineList?: MachineView[];
 
@@ -41,6 +44,7 @@ export class WorkloadController {
     private readonly options: { portRange?: PortRange } = {},
   ) {
     this.queue = new WorkQueue((keys) => this.pass(keys), (err) => log.error({ err }, 'workload pass failed'));
+    this.events = serverEventRecorder(state, 'workloads', log);
   }
 
   start(): void {
@@ -106,6 +110,7 @@ export class WorkloadController {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.events.close();
     for (const s of this.subs) s.close();
     this.unlisten?.();
     this.queue.close();
@@ -156,6 +161,8 @@ export class WorkloadController {
       quotaExcess: (task) => quotas.excess(task),
       // Replaces= names services of the replacing one's namespace.
       replaces: (namespace, service) => services.get(keyIn(namespace, service))?.spec.constraints?.replaces ?? [],
+      record: (svc, type, reason, message) =>
+        this.events.record({ kind: 'Service', name: svc.metadata.name, namespace: svc.metadata.namespace ?? DEFAULT_NAMESPACE, uid: svc.metadata.uid }, type, reason, message),
     };
     const serviceKeys = all ? services.list().map((s) => services.keyOf(s)) : keys.filter((k) => k.startsWith('svc:')).map((k) => k.slice(4));
     for (const key of new Set(serviceKeys)) reconcileService(key, services.get(key), ctx);
@@ -233,8 +240,15 @@ function plannerRelevantChange(before: Task, after: Task): boolean {
     before.metadata.finalizers?.length !== after.metadata.finalizers?.length ||
     before.metadata.labels?.[TEMPLATE_HASH_LABEL] !== after.metadata.labels?.[TEMPLATE_HASH_LABEL] ||
     ownerName(before) !== ownerName(after) ||
-    before.status?.conditions?.length !== after.status?.conditions?.length
+    before.status?.conditions?.length !== after.status?.conditions?.length ||
+    readyOf(before) !== readyOf(after)
   );
+}
+
+/** The task's Ready condition as planning sees it: its status and when it last turned. */
+function readyOf(t: Task): string {
+  const c = t.status?.conditions?.find((x) => x.type === TASK_READY_CONDITION);
+  return c ? `${c.status} ${c.lastTransitionTime ?? ''}` : '';
 }
 
 const allocatables = new WeakMap<object, MachineView['allocatable']>();

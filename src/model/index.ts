@@ -28,3 +28,5 @@ export * from './json.js';
 export * from './replicante.js';
 export * from './endpoints.js';
 export * from './ingress.js';
+export * from './event.js';
+export * from './checks.js';

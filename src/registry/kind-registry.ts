@@ -483,7 +483,8 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     heldBy: (namespace) =>
       this.state
         .kinds()
-        .filter((k) => k.namespaced)
+        // Events do not keep a namespace alive: they expire on their own.
+        .filter((k) => k.namespaced && k.plural !== 'events')
         .map((k) => ({ plural: k.plural, count: [...this.state.cache(k.plural).select({ namespace })].length }))
         .filter((h) => h.count > 0),
     objects: (plural) => [...this.state.cache(plural).select({})].map((e) => e.object),

@@ -1,6 +1,6 @@
 // The server's authorizer over the state's caches: roles and bindings for RBAC, tasks for the
 // node authorizer. Read in memory on every request; rebuilt only after a role or binding changes.
-import type { Dataset, Task } from '../model/index.js';
+import type { Dataset, Event, Task } from '../model/index.js';
 import { ClusterAuthorizer } from '../security/cluster-authorizer.js';
 import type { State } from '../state/state.js';
 
@@ -17,5 +17,6 @@ export function clusterAuthorizer(state: State): ClusterAuthorizer {
     },
     task: (namespace, name) => (served.has('tasks') ? (state.cache('tasks').get(`${namespace}/${name}`)?.object as Task | undefined) : undefined),
     dataset: (namespace, name) => (served.has('datasets') ? (state.cache('datasets').get(`${namespace}/${name}`)?.object as Dataset | undefined) : undefined),
+    event: (namespace, name) => (served.has('events') ? (state.cache('events').get(`${namespace}/${name}`)?.object as Event | undefined) : undefined),
   });
 }

@@ -7,7 +7,8 @@
 //   view   read workloads, machines and namespaces, and task logs; not secrets' values, no exec
 //          (edit and view only read Endpoints: the endpoints controller writes them)
 //   agent  what a machine's agent needs; the node authorizer narrows it to its own machine
-//          (every service's Endpoints: its layer 4 listeners forward to any service's tasks)
+//          (every service's Endpoints: its layer 4 listeners forward to any service's tasks;
+//          events: only about its own tasks)
 //   replicante-platform  what the Replicante platform façade needs: read nodes and the catalog,
 //          start (and watch) operations; the operations' handlers do the writes
 import type { PolicyRule } from '../model/index.js';
@@ -25,13 +26,13 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
     [
       { verbs: ['*'], resources: WORKLOADS },
       { verbs: ['get', 'create'], resources: ['tasks/log', 'tasks/exec', 'tasks/kill'] },
-      { verbs: READ, resources: ['machines', 'namespaces', 'operations', 'system', 'endpoints', ...INFRA] },
+      { verbs: READ, resources: ['machines', 'namespaces', 'operations', 'system', 'endpoints', 'events', ...INFRA] },
     ],
   ],
   [
     'view',
     [
-      { verbs: READ, resources: ['services', 'tasks', 'endpoints', 'datasets', 'leases', 'jobs', 'installations', 'machines', 'namespaces', 'operations', 'system', ...INFRA] },
+      { verbs: READ, resources: ['services', 'tasks', 'endpoints', 'datasets', 'leases', 'jobs', 'installations', 'machines', 'namespaces', 'operations', 'system', 'events', ...INFRA] },
       { verbs: ['get'], resources: ['tasks/log'] },
     ],
   ],
@@ -42,6 +43,7 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
       { verbs: READ, resources: ['tasks', 'secrets', 'datasets', 'leases', 'endpoints', 'namespaces', 'system'] },
       { verbs: ['update', 'patch'], resources: ['tasks', 'tasks/status', 'datasets/status'] },
       { verbs: ['get'], resources: ['datasets/content'] },
+      { verbs: ['get', 'create', 'update'], resources: ['events'] },
     ],
   ],
   [

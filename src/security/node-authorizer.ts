@@ -4,9 +4,9 @@
 // spec.machine=<machine>: see ClusterAuthorizer.listRestriction), write the status of the tasks bound to its machine and remove its
 // finalizer from them, read datasets, leases and endpoints, write the status of the datasets it holds, is
 // the primary of or moves, read the content of a dataset it is the new primary of (a move), and
-// nothing else. It is asked before RBAC and decides alone for nodes,
+// nothing else. Events it may create, read and update only about the tasks bound to its machine. It is asked before RBAC and decides alone for nodes,
 // so no RoleBinding can widen what a stolen agent credential exposes beyond its own machine.
-import { NODE_USER_PREFIX, NODES_GROUP, sameJson, type AnyObject, type Dataset, type Task } from '../model/index.js';
+import { NODE_USER_PREFIX, NODES_GROUP, sameJson, type AnyObject, type Dataset, type Event, type Task } from '../model/index.js';
 import type { Attributes } from './authorizer.js';
 import type { Principal } from './principal.js';
 
@@ -15,6 +15,8 @@ export interface NodeSource {
   task(namespace: string, name: string): Task | undefined;
   /** The dataset `name` of `namespace`, as the cache holds it. */
   dataset(namespace: string, name: string): Dataset | undefined;
+  /** The event `name` of `namespace`, as the cache holds it. */
+  event?(namespace: string, name: string): Event | undefined;
 }
 
 /** Whether `machine` takes part in the dataset: it holds it, is its primary, or one end of its move. */
@@ -63,6 +65,14 @@ export class NodeAuthorizer {
         if (attrs.subresource === 'status') return (READ.has(attrs.verb) || attrs.verb === 'update' || attrs.verb === 'patch') && datasetInvolves(ds, machine);
         return false;
       }
+      case 'events': {
+        // A create is judged on the object itself (admit); a read or change on the stored one.
+        if (attrs.subresource !== undefined || attrs.namespace === undefined) return false;
+        if (attrs.verb === 'create') return true;
+        if (attrs.name === undefined || !(attrs.verb === 'get' || attrs.verb === 'update' || attrs.verb === 'patch')) return false;
+        const stored = this.source.event?.(attrs.namespace, attrs.name);
+        return stored !== undefined && this.isAboutOwnTask(stored, attrs.namespace, machine);
+      }
       // Every service's Endpoints: the layer 4 listeners on each agent forward to any service's tasks.
       case 'leases':
       case 'endpoints':
@@ -82,11 +92,21 @@ export class NodeAuthorizer {
    */
   admit(p: Principal, attrs: Attributes, next: AnyObject, current: AnyObject | undefined): string | undefined {
     const machine = nodeMachine(p);
+    if (machine !== undefined && attrs.resource === 'events') {
+      return this.isAboutOwnTask(next as Event, attrs.namespace ?? '', machine) ? undefined : `agent of machine ${machine} may only record events about the tasks bound to it`;
+    }
     if (machine === undefined || attrs.resource !== 'tasks' || attrs.subresource !== undefined || !current) return undefined;
     // As JSON documents: the decoded write and the stored object need not list keys in one order.
     const strip = (o: AnyObject) => ({ spec: o.spec, labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {}, owners: o.metadata.ownerReferences ?? [] });
     const removedOnly = (next.metadata.finalizers ?? []).every((f) => current.metadata.finalizers?.includes(f));
     if (!sameJson(strip(next), strip(current)) || !removedOnly) return `agent of machine ${machine} may only remove its finalizer from a task's metadata; status goes to /status`;
     return undefined;
+  }
+
+  /** Whether an event (in `namespace`) is about a task of that namespace bound to `machine`. */
+  private isAboutOwnTask(e: Event, namespace: string, machine: string): boolean {
+    const involved = e.spec?.involvedObject;
+    if (involved?.kind !== 'Task' || (involved.namespace ?? namespace) !== namespace) return false;
+    return this.source.task(namespace, involved.name)?.spec.machine === machine;
   }
 }

@@ -104,4 +104,28 @@ describe('agents reach only their own machine and tasks', () => {
     assert.equal((await raw(api('/tasks/on-1'), as(b, 'token'))).status, 200);
     assert.equal((await raw(api('/tasks/on-0'), as(b, 'token'))).status, 403);
   });
+
+  it('an agent records events about its own tasks only: creates and bumps them, never reads or writes another machine\'s', async () => {
+    const [a, b] = nodes as [Node, Node];
+    const now = new Date().toISOString();
+    const event = (task: string, name: string) =>
+      JSON.stringify({ metadata: { name }, spec: { involvedObject: { kind: 'Task', name: task, namespace: 'default' }, reason: 'Probe', message: 'x', type: 'Normal', count: 1, firstTimestamp: now, lastTimestamp: now, source: { component: 'agent' } } });
+    const post = (n: Node, body: string) => raw(api('/events'), as(n, 'token', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+    assert.equal((await post(a, event('on-0', 'a-own'))).status, 201);
+    const refused = await post(a, event('on-1', 'a-about-b'));
+    assert.equal(refused.status, 403, refused.text);
+    assert.match(refused.text, /only record events about the tasks bound to it/);
+    assert.equal((await post(a, JSON.stringify({ ...JSON.parse(event('on-0', 'a-svc')), spec: { ...JSON.parse(event('on-0', 'x')).spec, involvedObject: { kind: 'Service', name: 'on-0' } } }))).status, 403, 'only tasks');
+    assert.equal((await post(b, event('on-1', 'b-own'))).status, 201);
+    // A bumps its own event; B's it may neither read nor change.
+    const own = JSON.parse((await raw(api('/events/a-own'), as(a, 'token'))).text);
+    own.spec.count = 2;
+    assert.equal((await raw(api('/events/a-own'), as(a, 'token', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(own) }))).status, 200);
+    assert.equal((await raw(api('/events/b-own'), as(a, 'token'))).status, 403);
+    assert.equal((await raw(api('/events/b-own'), as(a, 'token', { method: 'PATCH', headers: json, body: '{"spec":{"count":9}}' }))).status, 403);
+    assert.equal((await raw(api('/events/a-own'), as(a, 'token', { method: 'DELETE' }))).status, 403);
+    assert.equal((await s.client.events.get('b-own')).spec.count, 1);
+    assert.equal((await s.client.events.get('a-own')).spec.count, 2);
+    assert.equal(await s.client.events.find('a-about-b'), undefined);
+  });
 });
