@@ -48,6 +48,8 @@ describe('the web console in a browser', { skip: skipBrowser || (isBuilt ? false
     return page;
   }
 
+  /** The page's actions are settled: the server said what this user may do here. */
+  const actionsKnown = (page: Page) => untilCount(page.locator('[data-testid=actions][aria-busy=false]'), 1);
   const runningTasks = (page: Page) => page.locator('[data-testid=tasks] tr[data-task]').filter({ hasText: 'Running' });
 
   before(async () => {
@@ -107,6 +109,12 @@ describe('the web console in a browser', { skip: skipBrowser || (isBuilt ? false
     // A line written after the page had the log arrives on its own.
     await untilText(log, new RegExp(`tick ${newest + 2}\\b`));
     await screenshot(page, 'task');
+
+    // Killed, it runs again (restartPolicy always), the restart is counted, and the new run's log is followed.
+    await page.getByRole('button', { name: 'Kill' }).click();
+    await untilText(page.getByTestId('restarts'), '1');
+    await untilText(page.getByTestId('phase'), /^Running/);
+    await untilText(log, /console-says-hi[\s\S]*console-says-hi[\s\S]*tick \d+/);
     assert.equal(await page.evaluate(() => (globalThis as unknown as { unreloaded?: boolean }).unreloaded), true);
   });
 
@@ -150,28 +158,45 @@ describe('the web console in a browser', { skip: skipBrowser || (isBuilt ? false
     // Loaded first (else an absent button proves nothing), then: nothing to scale with.
     await untilText(page.getByTestId('desired'), '3');
     await untilCount(runningTasks(page), 3);
+    await actionsKnown(page);
     assert.equal(await page.getByRole('button', { name: 'Scale' }).count(), 0);
     assert.equal(await page.getByLabel('Replicas').count(), 0);
     await screenshot(page, 'service-view-only');
+    await runningTasks(page).first().getByRole('link').click();
+    await untilText(page.getByTestId('restarts'), /^\d+$/);
+    await untilText(page.getByTestId('log'), /tick \d+/);
+    await actionsKnown(page);
+    assert.equal(await page.getByRole('button', { name: 'Kill' }).count(), 0);
     await page.context().close();
   });
 
-  it('shows a 403 as a clear message and changes nothing: a user who may scale services in another namespace only', async () => {
+  it('shows scale where the server would allow it, and a 403 as a clear message when the rights changed meanwhile', async () => {
     await created('/api/v1/namespaces', { metadata: { name: 'team-a' } });
+    await created('/api/v1/namespaces/team-a/services', { metadata: { name: 'api' }, spec: { replicas: 1, template: { command: ['sleep', '600'], resources: { cpu: '10m', memory: '8Mi' } } } });
     await created('/api/v1/users', { name: 'ann', password: 'ann-password', groups: [] });
     await created('/api/v1/clusterrolebindings', { metadata: { name: 'ann-view' }, spec: { roleRef: { kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'ann' }] } });
     await created('/api/v1/namespaces/team-a/rolebindings', { metadata: { name: 'ann-edit' }, spec: { roleRef: { kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'User', name: 'ann' }] } });
 
     const page = await logInAs('ann', 'ann-password');
+    // Discovery says ann may patch services (in team-a); here, in default, the server would refuse: no control.
     await page.goto(`${dev.url}/ui/#/services/default/web`);
     await untilText(page.getByTestId('desired'), '3');
-    await page.getByLabel('Replicas').fill('1');
+    await untilCount(runningTasks(page), 3);
+    await actionsKnown(page);
+    assert.equal(await page.getByRole('button', { name: 'Scale' }).count(), 0);
+
+    await page.goto(`${dev.url}/ui/#/services/team-a/api`);
+    await untilText(page.getByTestId('desired'), '1');
+    await untilCount(page.getByRole('button', { name: 'Scale' }), 1);
+    // Her edit rights go while the page is open: the server's 403 is what she sees.
+    assert.equal((await api('DELETE', '/api/v1/namespaces/team-a/rolebindings/ann-edit')).status, 200);
+    await page.getByLabel('Replicas').fill('2');
     await page.getByRole('button', { name: 'Scale' }).click();
     const message = await untilText(page.getByTestId('error'), /^Not allowed: /);
-    assert.match(message, /forbidden|may not|not allowed/i);
+    assert.match(message, /ann.*cannot patch services "api" in namespace "team-a"/);
     await screenshot(page, 'service-forbidden');
-    assert.equal((await api('GET', '/api/v1/services/web')).body.spec.replicas, 3);
-    await untilText(page.getByTestId('desired'), '3');
+    assert.equal((await api('GET', '/api/v1/namespaces/team-a/services/api')).body.spec.replicas, 1);
+    await untilText(page.getByTestId('desired'), '1');
     await page.context().close();
   });
 });

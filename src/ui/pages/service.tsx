@@ -6,7 +6,7 @@ import type { ApiError } from '../../errors.js';
 import type { Service } from '../../model/service.js';
 import type { Task } from '../../model/task.js';
 import { objectPath } from '../api.js';
-import { useCluster } from '../cluster.js';
+import { useCluster, useMay } from '../cluster.js';
 import { ErrorMessage, Pending, Phase } from '../components.js';
 import { useLive } from '../live.js';
 import { href } from '../route.js';
@@ -16,6 +16,7 @@ export function ServicePage({ namespace, name }: { namespace: string; name: stri
   const cluster = useCluster();
   const services = useLive(cluster.services);
   const tasks = useLive(cluster.tasks);
+  const mayScale = useMay('patch', 'services', namespace);
   const service = services?.items.get(`${namespace}/${name}`);
   if (!service) {
     return (
@@ -35,7 +36,9 @@ export function ServicePage({ namespace, name }: { namespace: string; name: stri
         Ready <strong data-testid="ready">{service.status?.readyReplicas ?? 0}</strong> of <strong data-testid="desired">{desiredOf(service)}</strong>
         {service.spec.global ? ' (global: one per eligible machine)' : ''}
       </p>
-      {cluster.can('services', 'patch') && !service.spec.global ? <ScaleForm service={service} /> : null}
+      <div class="actions" data-testid="actions" aria-busy={mayScale === undefined}>
+        {mayScale && !service.spec.global ? <ScaleForm service={service} /> : null}
+      </div>
       <section aria-labelledby="tasks-h">
         <h2 id="tasks-h">Tasks</h2>
         {tasks ? <TaskTable tasks={own} /> : <Pending snapshot={tasks} what="tasks" />}

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError } from '../../errors.js';
 import type { Task } from '../../model/task.js';
 import { objectPath } from '../api.js';
-import { useCluster } from '../cluster.js';
+import { useCluster, useMay } from '../cluster.js';
 import { age, ErrorMessage, Pending, Phase } from '../components.js';
 import { useLive } from '../live.js';
 import { href } from '../route.js';
@@ -15,6 +15,7 @@ export function TaskPage({ namespace, name }: { namespace: string; name: string 
   const cluster = useCluster();
   const tasks = useLive(cluster.tasks);
   const task = tasks?.items.get(`${namespace}/${name}`);
+  const mayKill = useMay('create', 'tasks/kill', namespace);
   if (!task) {
     return (
       <>
@@ -53,8 +54,34 @@ export function TaskPage({ namespace, name }: { namespace: string; name: string 
           </>
         ) : null}
       </dl>
+      <div class="actions" data-testid="actions" aria-busy={mayKill === undefined}>
+        {mayKill && s.phase === 'Running' ? <KillButton task={task} /> : null}
+      </div>
       {cluster.can('tasks', 'get') ? <TaskLog task={task} /> : null}
     </>
+  );
+}
+
+/** Stops the task's process (SIGTERM): its restart policy decides whether it runs again, and the restart is counted. */
+function KillButton({ task }: { task: Task }) {
+  const { api } = useCluster();
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const kill = () => {
+    setBusy(true);
+    setError(undefined);
+    api
+      .request('POST', objectPath('tasks', task.metadata.namespace, task.metadata.name, '/kill'), {})
+      .catch((err: ApiError) => setError(err))
+      .finally(() => setBusy(false));
+  };
+  return (
+    <p>
+      <button type="button" onClick={kill} disabled={busy} title="send SIGTERM; the restart policy decides whether it runs again">
+        Kill
+      </button>
+      {error ? <ErrorMessage error={error} /> : null}
+    </p>
   );
 }
 
@@ -65,12 +92,13 @@ function TaskLog({ task }: { task: Task }) {
   const [error, setError] = useState<ApiError>();
   const [attempt, setAttempt] = useState(0);
   const pre = useRef<HTMLPreElement>(null);
-  // A log exists once an agent started the task: follow from then on (and again after a restart of the follow).
-  const hasStarted = Boolean(task.status?.startedAt);
+  // A log exists once an agent started the task; a follow ends with the run, so each run (a
+  // restart after a kill or a crash) is followed anew.
+  const run = task.status?.startedAt;
   const path = objectPath('tasks', task.metadata.namespace, task.metadata.name, '/log?follow=true&tail=1000');
 
   useEffect(() => {
-    if (!hasStarted) return;
+    if (!run) return;
     const controller = new AbortController();
     setText('');
     setError(undefined);
@@ -91,7 +119,7 @@ function TaskLog({ task }: { task: Task }) {
       },
     );
     return () => controller.abort();
-  }, [hasStarted, path, attempt]);
+  }, [run, path, attempt]);
 
   // Keep the newest line in view, as a terminal does.
   useEffect(() => {
