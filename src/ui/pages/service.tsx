@@ -41,7 +41,7 @@ export function ServicePage({ namespace, name }: { namespace: string; name: stri
       </div>
       <section aria-labelledby="tasks-h">
         <h2 id="tasks-h">Tasks</h2>
-        {tasks ? <TaskTable tasks={own} /> : <Pending snapshot={tasks} what="tasks" />}
+        {tasks?.state === 'live' || tasks?.items.size ? <TaskTable tasks={own} /> : <Pending snapshot={tasks} what="tasks" />}
       </section>
       <section aria-labelledby="conditions-h">
         <h2 id="conditions-h">Conditions</h2>
