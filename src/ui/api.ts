@@ -26,7 +26,9 @@ export class Api {
   async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
     const headers: Record<string, string> = { authorization: this.session.authorization, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = contentType;
-    const res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    // A YAML document goes as the user wrote it: the server parses it and names the bad fields.
+    const payload = typeof body === 'string' && contentType === 'application/yaml' ? body : JSON.stringify(body);
+    const res = await fetch(path, { method, headers, ...(body !== undefined ? { body: payload } : {}) });
     const text = await res.text();
     if (!res.ok) throw errorFromResponse(res.status, text);
     return (text ? JSON.parse(text) : undefined) as T;

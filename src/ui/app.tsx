@@ -5,6 +5,7 @@ import { Api, type Session } from './api.js';
 import { ClusterContext, ClusterView } from './cluster.js';
 import { ConnectionBadge, ErrorMessage } from './components.js';
 import { LoginPage } from './pages/login.js';
+import { NewServicePage } from './pages/new-service.js';
 import { OverviewPage } from './pages/overview.js';
 import { ServicePage } from './pages/service.js';
 import { ServicesPage } from './pages/services.js';
@@ -74,6 +75,8 @@ function Shell({ user, onLogout }: { user: string; onLogout: () => void }) {
         return <OverviewPage />;
       case 'services':
         return <ServicesPage />;
+      case 'newService':
+        return <NewServicePage />;
       case 'service':
         return <ServicePage namespace={route.namespace} name={route.name} />;
       case 'task':
@@ -93,7 +96,7 @@ function Shell({ user, onLogout }: { user: string; onLogout: () => void }) {
           <a href="#/" aria-current={route.page === 'overview' ? 'page' : undefined}>
             Overview
           </a>
-          <a href="#/services" aria-current={route.page === 'services' || route.page === 'service' ? 'page' : undefined}>
+          <a href="#/services" aria-current={route.page === 'services' || route.page === 'service' || route.page === 'newService' ? 'page' : undefined}>
             Services
           </a>
         </nav>

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { page: 'overview' }
   | { page: 'services' }
+  | { page: 'newService' }
   | { page: 'service'; namespace: string; name: string }
   | { page: 'task'; namespace: string; name: string }
   | { page: 'notFound'; path: string };
@@ -14,6 +15,7 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { page: 'overview' };
   if (parts[0] === 'services' && parts.length === 1) return { page: 'services' };
+  if (parts[0] === 'services' && parts[1] === 'new' && parts.length === 2) return { page: 'newService' };
   if ((parts[0] === 'services' || parts[0] === 'tasks') && parts.length === 3) return { page: parts[0] === 'services' ? 'service' : 'task', namespace: parts[1]!, name: parts[2]! };
   return { page: 'notFound', path };
 }

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startDev, type RunningDev } from '../../src/dev.js';
 import { packageRoot } from '../../src/paths.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, until } from '../helpers.js';
 import { launchBrowser, screenshot, skipBrowser, untilCount, untilText } from './browser.js';
 
 const isBuilt = existsSync(join(packageRoot, 'dist', 'ui', 'index.html'));
@@ -139,6 +139,23 @@ describe('the web console in a browser', { skip: skipBrowser || (isBuilt ? false
     await created('/api/v1/services', { metadata: { name: 'after-drop' }, spec: { replicas: 0, template: { command: ['sleep', '600'] } } });
     await untilCount(page.locator('tr[data-service=after-drop]'), 1);
     await untilText(page.getByTestId('connection'), 'live');
+  });
+
+  it('creates a service from the YAML editor: a bad field is named at its path, the fixed document comes up', async () => {
+    const page = adminPage;
+    await page.getByRole('link', { name: 'Services', exact: true }).click();
+    await page.getByRole('link', { name: 'New service…' }).click();
+    const yaml = (replicas: number) => `metadata: {name: from-yaml, namespace: default}\nspec:\n  replicas: ${replicas}\n  template: {command: [sleep, "600"], resources: {cpu: 10m, memory: 8Mi}}\n`;
+    await page.getByLabel('Service (YAML)').fill(yaml(-1));
+    await page.getByRole('button', { name: 'Create' }).click();
+    await untilText(page.getByTestId('field-errors'), /\/spec\/replicas/);
+    await screenshot(page, 'new-service-invalid');
+    assert.equal((await api('GET', '/api/v1/services/from-yaml')).status, 404);
+
+    await page.getByLabel('Service (YAML)').fill(yaml(1));
+    await page.getByRole('button', { name: 'Create' }).click();
+    await until(() => new URL(page.url()).hash === '#/services/default/from-yaml', () => `the new service's page (at ${page.url()})`);
+    await untilCount(runningTasks(page), 1);
   });
 
   it('shows a view-only user the service but no scale control, and refuses a wrong password', async () => {

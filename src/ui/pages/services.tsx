@@ -6,10 +6,16 @@ import { useLive } from '../live.js';
 import { href } from '../route.js';
 
 export function ServicesPage() {
-  const services = useLive(useCluster().services);
+  const cluster = useCluster();
+  const services = useLive(cluster.services);
   return (
     <>
       <h1>Services</h1>
+      {cluster.can('services', 'create') ? (
+        <p>
+          <a href="#/services/new">New service…</a>
+        </p>
+      ) : null}
       {services?.state === 'live' || services?.items.size ? <ServiceRows services={[...services.items.values()]} /> : <Pending snapshot={services} what="services" />}
     </>
   );
