@@ -59,6 +59,13 @@ export default tseslint.config(
     ],
   ]),
   boundary(['src/cli/**/*.ts'], [[['**/state/*', '**/registry/*', '**/registry/**', '**/controllers/*'], 'the CLI talks to the server through src/client']], ['src/cli/backup.ts']),
+  // The console is a browser client of the public API like any other: the client's pieces and the model's types, nothing of the server.
+  boundary(['src/ui/**/*.ts', 'src/ui/**/*.tsx'], [
+    [
+      ['**/server.js', '**/dev.js', '**/api/*', '**/api/**', '**/state/*', '**/store/*', '**/registry/*', '**/registry/**', '**/security/*', '**/controllers/*', '**/agent/*', '**/agent/**', '**/compat/**', '**/cli/*', ...NODE_IO],
+      'the console is a client of the public API (src/client, the model\'s types): it loads nothing of the server and runs in a browser',
+    ],
+  ]),
   boundary(['src/scheduler/**/*.ts'], [
     [NODE_IO, 'the scheduler is pure: no I/O (controllers do it)'],
     [['**/state/*', '**/api/*', '**/api/**', '**/client/*', '**/registry/*', '**/registry/**', '**/controllers/*', '**/agent/*'], 'the scheduler is pure: it sees MachineView and TaskView, never API objects or the state'],

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { startAgent, type RunningAgent } from './agent/run.js';
 import { systemContext } from './registry/index.js';
+import { ADMIN_USER, ADMINISTRATORS_GROUP } from './security/principal.js';
 import { startServer, type RunningServer, type ServerOptions } from './server.js';
 
 export interface DevOptions {
@@ -26,8 +27,17 @@ export interface RunningDev {
   url: string;
   server: RunningServer;
   agents: RunningAgent[];
+  /**
+   * The web console's URL with a one-time login: a token of the administrator that lives a few
+   * minutes and that the console trades for a session token of its own at once (then revokes it).
+   * Undefined when the server authenticates nobody (then /ui/ needs no login anyway).
+   */
+  consoleLoginUrl(): Promise<string | undefined>;
   close(): Promise<void>;
 }
+
+/** How long a console login link works, if nobody uses it. */
+export const LOGIN_LINK_TTL_SECONDS = 300;
 
 export async function startDev(opts: DevOptions): Promise<RunningDev> {
   const dataDir = resolve(opts.dataDir);
@@ -75,6 +85,18 @@ export async function startDev(opts: DevOptions): Promise<RunningDev> {
     url: server.url,
     server,
     agents,
+    consoleLoginUrl: async () => {
+      const credentials = server.registry.credentials;
+      if (!opts.auth || !credentials) return undefined;
+      const { token } = await credentials.createToken(systemContext, {
+        user: ADMIN_USER,
+        groups: [ADMINISTRATORS_GROUP],
+        ttlSeconds: LOGIN_LINK_TTL_SECONDS,
+        description: 'one-time web console login (drover dev)',
+      });
+      // In the fragment: a browser never sends it to the server, so it is in no access log.
+      return `${server.url}/ui/#login=${token}`;
+    },
     close: () =>
       (closing ??= (async () => {
         // Clients' streams first: a log follow the server proxies from an agent would hold that agent's close.

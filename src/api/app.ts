@@ -6,6 +6,9 @@ import Fastify, { LogController, type FastifyServerFactory, type FastifyBaseLogg
 import type { Registry } from '../registry/index.js';
 import { anonymousAdministrator } from '../security/principal.js';
 import { version } from '../version.js';
+import { packageRoot } from '../paths.js';
+import { join } from 'node:path';
+import { registerConsole } from './console.js';
 import { registerCredentials } from './credentials.js';
 import { registerDiscovery } from './discovery.js';
 import { registerJoin } from './join.js';
@@ -55,6 +58,8 @@ export interface AppOptions {
   pki?: AgentPki;
   /** How long an agent has to start answering a proxied log/exec/kill (default 10 s). */
   agentAnswerMs?: number;
+  /** The built web console served at /ui/ (default dist/ui of this package). */
+  consoleDir?: string;
 }
 
 declare module 'fastify' {
@@ -142,6 +147,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerTaskProxy(app, registry, streams, opts.pki, opts.agentAnswerMs);
   registerDatasetContent(app, registry, streams, opts.pki, opts.agentAnswerMs);
   registerSecretRoutes(app, registry);
+  registerConsole(app, { dir: opts.consoleDir ?? join(packageRoot, 'dist', 'ui') });
   for (const facade of opts.facades ?? []) {
     audit?.setDoor(facade.name);
     await app.register(facade.plugin, { registry, namespace: opts.facadeNamespace });

@@ -3,7 +3,7 @@ import { addReplicanteFlags, replicanteOptions, type ReplicanteFlags } from './r
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { startDev } from '../dev.js';
+import { LOGIN_LINK_TTL_SECONDS, startDev } from '../dev.js';
 import { parseBytes } from '../scheduler/index.js';
 import { parseEtcdUrl, startServer, type ServerOptions } from '../server.js';
 import { addNetworkFlags, networkOptions, type NetworkFlags } from './network-flags.js';
@@ -151,6 +151,9 @@ export function registerServerCommands(program: Command): void {
       // The CLI finds this server without flags: the "dev" context becomes current.
       (await import('./config.js')).writeDevContext(dev.url, undefined, { token: dev.server.adminToken });
       console.log(`drover dev: API at ${dev.url}/api/v1 with ${opts.agents} agent${opts.agents === 1 ? '' : 's'} (data in ${opts.data})`);
+      const loginUrl = await dev.consoleLoginUrl();
+      console.log(`  web console: ${dev.url}/ui/`);
+      if (loginUrl) console.log(`    log in with this link (once, within ${LOGIN_LINK_TTL_SECONDS / 60} minutes): ${loginUrl}`);
       if (opts.fleetSocket) console.log(`  fleet API on ${opts.fleetSocket}: fleetctl --endpoint unix://${resolve(opts.fleetSocket)} list-machines`);
       if (dev.server.commissaireUrl) console.log(`  Commissaire API on ${dev.server.commissaireUrl}/api/v0 (and ${dev.url}/api/v0): commctl as a drover user (drover user add NAME)`);
       if (dev.server.dns) console.log(`  DNS on ${dev.server.dns.host}:${dev.server.dns.port}: dig @${dev.server.dns.host} -p ${dev.server.dns.port} NAME.default.svc.drover`);

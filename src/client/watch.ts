@@ -3,7 +3,7 @@
 // iteration with a Gone ApiError: the caller lists again.
 import { ApiError } from '../errors.js';
 import { connectionProblem } from './errors.js';
-import type { AnyObject } from '../model/index.js';
+import type { AnyObject } from '../model/meta.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 

@@ -26,11 +26,15 @@ export interface ClusterAuthenticatorOptions {
 
 export const WWW_AUTHENTICATE = 'Bearer realm="drover", Basic realm="drover"';
 
-/** Paths anyone may read: probes and the list of API versions (as in Kubernetes). */
+/**
+ * Paths anyone may read: probes and the list of API versions (as in Kubernetes), and the web
+ * console's files (they hold no data: the page asks the API with the user's credential).
+ */
 function isOpen(req: FastifyRequest): boolean {
   const url = req.url;
   const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
-  return path === '/healthz' || path === '/readyz' || (path === '/api' && (req.method === 'GET' || req.method === 'HEAD'));
+  const isRead = req.method === 'GET' || req.method === 'HEAD';
+  return path === '/healthz' || path === '/readyz' || (isRead && (path === '/api' || path === '/ui' || path.startsWith('/ui/')));
 }
 
 export function unauthorized(message: string): ApiError {

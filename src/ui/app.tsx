@@ -1,0 +1,116 @@
+// The console's shell: login (or the one-time link), then the header with the connection state
+// and the page the URL names.
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { Api, type Session } from './api.js';
+import { ClusterContext, ClusterView } from './cluster.js';
+import { ConnectionBadge, ErrorMessage } from './components.js';
+import { LoginPage } from './pages/login.js';
+import { NewServicePage } from './pages/new-service.js';
+import { OverviewPage } from './pages/overview.js';
+import { ServicePage } from './pages/service.js';
+import { ServicesPage } from './pages/services.js';
+import { TaskPage } from './pages/task.js';
+import { useRoute } from './route.js';
+import { exchangeLoginToken, savedSession, saveSession } from './session.js';
+
+/** The one-time link `drover dev` prints: /ui/#login=<token>. */
+function takeLoginLinkToken(): string | undefined {
+  const m = /^#login=([^&]+)$/.exec(location.hash);
+  if (!m) return undefined;
+  // Out of the address bar and the history before anything else happens.
+  history.replaceState(null, '', `${location.pathname}#/`);
+  return decodeURIComponent(m[1]!);
+}
+
+export function App() {
+  const [session, setSession] = useState<Session | undefined>(savedSession);
+  const [linkToken] = useState(takeLoginLinkToken);
+  const [problem, setProblem] = useState<string>();
+  const [cluster, setCluster] = useState<ClusterView>();
+
+  useEffect(() => {
+    if (!linkToken) return;
+    exchangeLoginToken(linkToken).then(login, (err: Error) => setProblem(`the login link did not work (${err.message}): it works once and for a few minutes; log in with a token instead`));
+  }, [linkToken]);
+
+  const login = (s: Session | undefined) => {
+    saveSession(s);
+    setSession(s);
+  };
+
+  useEffect(() => {
+    if (!session) return;
+    const api = new Api(session);
+    let view: ClusterView | undefined;
+    api.discover().then(
+      (kinds) => {
+        view = new ClusterView(api, kinds, () => login(undefined));
+        setCluster(view);
+      },
+      (err: Error) => {
+        setProblem(err.message);
+        login(undefined);
+      },
+    );
+    return () => {
+      view?.close();
+      setCluster(undefined);
+    };
+  }, [session]);
+
+  if (!session) return <LoginPage onLogin={login} problem={problem} />;
+  if (!cluster) return <main class="loading">connecting…</main>;
+  return (
+    <ClusterContext.Provider value={cluster}>
+      <Shell user={session.label} onLogout={() => login(undefined)} />
+    </ClusterContext.Provider>
+  );
+}
+
+function Shell({ user, onLogout }: { user: string; onLogout: () => void }) {
+  const route = useRoute();
+  const page = useMemo(() => {
+    switch (route.page) {
+      case 'overview':
+        return <OverviewPage />;
+      case 'services':
+        return <ServicesPage />;
+      case 'newService':
+        return <NewServicePage />;
+      case 'service':
+        return <ServicePage namespace={route.namespace} name={route.name} />;
+      case 'task':
+        return <TaskPage namespace={route.namespace} name={route.name} />;
+      default:
+        return <ErrorMessage message={`no page at "${route.path}"`} />;
+    }
+  }, [route]);
+  return (
+    <>
+      <a class="skip" href="#main">
+        skip to content
+      </a>
+      <header>
+        <strong class="brand">drover</strong>
+        <nav aria-label="pages">
+          <a href="#/" aria-current={route.page === 'overview' ? 'page' : undefined}>
+            Overview
+          </a>
+          <a href="#/services" aria-current={route.page === 'services' || route.page === 'service' || route.page === 'newService' ? 'page' : undefined}>
+            Services
+          </a>
+        </nav>
+        <ConnectionBadge />
+        <span class="user" data-testid="user">
+          {user}
+        </span>
+        <button type="button" onClick={onLogout}>
+          Log out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {page}
+      </main>
+    </>
+  );
+}

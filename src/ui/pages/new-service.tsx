@@ -1,0 +1,69 @@
+// A service from YAML, as `drover apply -f` would send it: the server validates it and its
+// refusal names each bad field, shown here beside the document.
+import { useState } from 'preact/hooks';
+import { parse } from 'yaml';
+import type { ApiError } from '../../errors.js';
+import type { Service } from '../../model/service.js';
+import { useCluster } from '../cluster.js';
+import { ErrorMessage } from '../components.js';
+import { href } from '../route.js';
+
+const EXAMPLE = `apiVersion: drover/v1
+kind: Service
+metadata:
+  name: web
+  namespace: default
+spec:
+  replicas: 2
+  template:
+    command: [python3, -m, http.server, "0"]
+    resources: {cpu: 100m, memory: 64Mi}
+`;
+
+export function NewServicePage() {
+  const { api } = useCluster();
+  const [text, setText] = useState(EXAMPLE);
+  const [error, setError] = useState<ApiError | Error>();
+  const [busy, setBusy] = useState(false);
+
+  const create = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      // Only to know where to send it: the server reads the document itself.
+      const namespace = (parse(text) as { metadata?: { namespace?: string } } | null)?.metadata?.namespace ?? 'default';
+      const created = await api.request<Service>('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/services`, text, 'application/yaml');
+      location.hash = href('service', created.metadata.namespace ?? namespace, created.metadata.name);
+    } catch (err) {
+      setError(err as ApiError);
+      setBusy(false);
+    }
+  };
+
+  const details = (error as ApiError | undefined)?.details ?? [];
+  return (
+    <>
+      <h1>New service</h1>
+      <form class="editor" onSubmit={create} aria-label="new service">
+        <label>
+          Service (YAML)
+          <textarea name="yaml" rows={18} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        </label>
+        {error ? <ErrorMessage error={error} /> : null}
+        {details.length ? (
+          <ul class="field-errors" data-testid="field-errors">
+            {details.map((d) => (
+              <li key={d.path}>
+                <code>{d.path}</code>: {d.message}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        <button type="submit" disabled={busy}>
+          Create
+        </button>
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,145 @@
+// One task: its status (phase, exit code, restarts, machine) live, and its log followed live.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ApiError } from '../../errors.js';
+import type { Task } from '../../model/task.js';
+import { objectPath } from '../api.js';
+import { useCluster, useMay } from '../cluster.js';
+import { age, ErrorMessage, Pending, Phase } from '../components.js';
+import { useLive } from '../live.js';
+import { href } from '../route.js';
+
+/** Characters of log kept on the page: a chatty task must not exhaust the tab. */
+const MAX_LOG_CHARS = 512 * 1024;
+
+export function TaskPage({ namespace, name }: { namespace: string; name: string }) {
+  const cluster = useCluster();
+  const tasks = useLive(cluster.tasks);
+  const task = tasks?.items.get(`${namespace}/${name}`);
+  const mayKill = useMay('create', 'tasks/kill', namespace);
+  if (!task) {
+    return (
+      <>
+        <h1>{name}</h1>
+        {tasks?.state === 'live' ? <ErrorMessage message={`task "${name}" not found in namespace "${namespace}"`} /> : <Pending snapshot={tasks} what="tasks" />}
+      </>
+    );
+  }
+  const owner = task.metadata.ownerReferences?.find((r) => r.kind === 'Service');
+  const s = task.status ?? {};
+  return (
+    <>
+      <h1>
+        {name} <span class="muted">task in {namespace}</span>
+      </h1>
+      <dl class="facts">
+        <dt>Phase</dt>
+        <dd data-testid="phase">
+          <Phase phase={s.phase} />
+          {s.message ? ` ${s.message}` : ''}
+        </dd>
+        <dt>Exit code</dt>
+        <dd data-testid="exit-code">{s.exitCode ?? '—'}</dd>
+        <dt>Restarts</dt>
+        <dd data-testid="restarts">{s.restarts ?? 0}</dd>
+        <dt>Machine</dt>
+        <dd>{task.spec.machine ?? 'not placed yet'}</dd>
+        <dt>Started</dt>
+        <dd>{s.startedAt ? `${age(s.startedAt)} ago` : '—'}</dd>
+        {owner ? (
+          <>
+            <dt>Service</dt>
+            <dd>
+              <a href={href('service', namespace, owner.name)}>{owner.name}</a>
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      <div class="actions" data-testid="actions" aria-busy={mayKill === undefined}>
+        {mayKill && s.phase === 'Running' ? <KillButton task={task} /> : null}
+      </div>
+      {cluster.can('tasks', 'get') ? <TaskLog task={task} /> : null}
+    </>
+  );
+}
+
+/** Stops the task's process (SIGTERM): its restart policy decides whether it runs again, and the restart is counted. */
+function KillButton({ task }: { task: Task }) {
+  const { api } = useCluster();
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const kill = () => {
+    setBusy(true);
+    setError(undefined);
+    api
+      .request('POST', objectPath('tasks', task.metadata.namespace, task.metadata.name, '/kill'), {})
+      .catch((err: ApiError) => setError(err))
+      .finally(() => setBusy(false));
+  };
+  return (
+    <p>
+      <button type="button" onClick={kill} disabled={busy} title="send SIGTERM; the restart policy decides whether it runs again">
+        Kill
+      </button>
+      {error ? <ErrorMessage error={error} /> : null}
+    </p>
+  );
+}
+
+function TaskLog({ task }: { task: Task }) {
+  const { api } = useCluster();
+  const [text, setText] = useState('');
+  const [state, setState] = useState<'waiting' | 'following' | 'ended'>('waiting');
+  const [error, setError] = useState<ApiError>();
+  const [attempt, setAttempt] = useState(0);
+  const pre = useRef<HTMLPreElement>(null);
+  // A log exists once an agent started the task; a follow ends with the run, so each run (a
+  // restart after a kill or a crash) is followed anew.
+  const run = task.status?.startedAt;
+  const path = objectPath('tasks', task.metadata.namespace, task.metadata.name, '/log?follow=true&tail=1000');
+
+  useEffect(() => {
+    if (!run) return;
+    const controller = new AbortController();
+    setText('');
+    setError(undefined);
+    setState('following');
+    (async () => {
+      const res = await api.stream(path, controller.signal);
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body! as unknown as AsyncIterable<Uint8Array>) {
+        const piece = decoder.decode(chunk, { stream: true });
+        setText((t) => (t + piece).slice(-MAX_LOG_CHARS));
+      }
+    })().then(
+      () => setState('ended'),
+      (err: ApiError) => {
+        if (controller.signal.aborted) return;
+        setError(err);
+        setState('ended');
+      },
+    );
+    return () => controller.abort();
+  }, [run, path, attempt]);
+
+  // Keep the newest line in view, as a terminal does.
+  useEffect(() => {
+    if (pre.current) pre.current.scrollTop = pre.current.scrollHeight;
+  }, [text]);
+
+  return (
+    <section aria-labelledby="log-h">
+      <h2 id="log-h">
+        Log <span class="muted">{state === 'following' ? '(following)' : state === 'ended' ? '(ended)' : '(waiting for the task to start)'}</span>
+      </h2>
+      {error ? <ErrorMessage error={error} /> : null}
+      <pre class="log" data-testid="log" ref={pre} tabIndex={0} aria-label="task log">
+        {text}
+      </pre>
+      {state === 'ended' ? (
+        <button type="button" onClick={() => setAttempt((n) => n + 1)}>
+          Follow again
+        </button>
+      ) : null}
+    </section>
+  );
+}
