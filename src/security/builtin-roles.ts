@@ -1,7 +1,7 @@
 // The cluster roles every cluster has, defined here rather than stored (their names are
 // reserved): what they allow is part of drover's security model, not of its data.
 //   admin  everything
-//   edit   create and change workloads, read their logs, exec into and kill their tasks; not
+//   edit   create and change workloads, read their logs, exec into, port-forward to and kill their tasks; not
 //          task status (agents and controllers write it), not running as root (tasks/root), not
 //          choosing a machine past the scheduler (tasks/bind), not machines, roles or quota
 //   view   read workloads, machines and namespaces, and task logs; not secrets' values, no exec
@@ -22,7 +22,7 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
     'edit',
     [
       { verbs: ['*'], resources: WORKLOADS },
-      { verbs: ['get', 'create'], resources: ['tasks/log', 'tasks/exec', 'tasks/kill'] },
+      { verbs: ['get', 'create'], resources: ['tasks/log', 'tasks/exec', 'tasks/kill', 'tasks/portforward'] },
       { verbs: READ, resources: ['machines', 'namespaces', 'operations', 'system', ...INFRA] },
     ],
   ],
