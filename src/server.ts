@@ -28,6 +28,7 @@ import { LeaseExpiryController } from './controllers/lease-expiry.js';
 import { compactHandler } from './controllers/compact.js';
 import { DatasetFollowersController } from './controllers/dataset-followers.js';
 import { DatasetPrimaryController } from './controllers/dataset-primary.js';
+import { EndpointsController } from './controllers/endpoints.js';
 import { drainHandler } from './controllers/drain.js';
 import { HistoryCompactor } from './controllers/history-compactor.js';
 import { clusterOperationHandlers } from './controllers/cluster-operations.js';
@@ -272,6 +273,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       new OperationsController(st, handlers, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
       new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
       new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
+      new EndpointsController(st, logger.child({ component: 'endpoints' })),
       new HostController(st, hostOptions, logger.child({ component: 'hosts' })),
       new ClusterController(st, logger.child({ component: 'clusters' })),
       new DatasetPrimaryController(st, st.liveness, logger.child({ component: 'dataset-primary' })),

@@ -3,6 +3,7 @@
 import type { Client, Cluster, Machine, Operation, ResourceClient, Service, Task } from '../client/client.js';
 import { CATALOG_FILE_LABEL, type AnyObject, type Installation, type Package } from '../model/index.js';
 import { datasetColumns, leaseColumns } from './dataset-views.js';
+import { endpointsColumns } from './endpoints-views.js';
 import { age, UsageError } from './output.js';
 
 export interface CliKind {
@@ -25,6 +26,7 @@ const cliKinds: { kind: string; plural: string; aliases: string[]; namespaced?: 
   { kind: 'Secret', plural: 'secrets', aliases: ['secret'], namespaced: true },
   { kind: 'Dataset', plural: 'datasets', aliases: ['dataset', 'ds'], namespaced: true },
   { kind: 'Lease', plural: 'leases', aliases: ['lease'], namespaced: true },
+  { kind: 'Endpoints', plural: 'endpoints', aliases: ['endpoint', 'ep'], namespaced: true },
   { kind: 'Host', plural: 'hosts', aliases: ['host'] },
   { kind: 'Cluster', plural: 'clusters', aliases: ['cluster'] },
   { kind: 'Network', plural: 'networks', aliases: ['network', 'net'] },
@@ -213,6 +215,8 @@ export function columnsFor(kind: CliKind, wide: boolean): Columns {
       return datasetColumns(wide);
     case 'leases':
       return leaseColumns;
+    case 'endpoints':
+      return endpointsColumns;
     case 'hosts':
       return {
         header: ['NAME', 'ADDRESS', 'STATUS', 'MACHINE', 'OS', 'CPUS', 'REASON', 'AGE'],

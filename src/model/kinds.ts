@@ -19,6 +19,7 @@ export const KINDS = {
   ContainerManager: 'containermanagers',
   Package: 'packages',
   Installation: 'installations',
+  Endpoints: 'endpoints',
 } as const;
 
 export type KindName = keyof typeof KINDS;

@@ -5,7 +5,9 @@
 //          task status (agents and controllers write it), not running as root (tasks/root), not
 //          choosing a machine past the scheduler (tasks/bind), not machines, roles or quota
 //   view   read workloads, machines and namespaces, and task logs; not secrets' values, no exec
+//          (edit and view only read Endpoints: the endpoints controller writes them)
 //   agent  what a machine's agent needs; the node authorizer narrows it to its own machine
+//          (every service's Endpoints: its layer 4 listeners forward to any service's tasks)
 //   replicante-platform  what the Replicante platform façade needs: read nodes and the catalog,
 //          start (and watch) operations; the operations' handlers do the writes
 import type { PolicyRule } from '../model/index.js';
@@ -23,13 +25,13 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
     [
       { verbs: ['*'], resources: WORKLOADS },
       { verbs: ['get', 'create'], resources: ['tasks/log', 'tasks/exec', 'tasks/kill', 'tasks/portforward'] },
-      { verbs: READ, resources: ['machines', 'namespaces', 'operations', 'system', ...INFRA] },
+      { verbs: READ, resources: ['machines', 'namespaces', 'operations', 'system', 'endpoints', ...INFRA] },
     ],
   ],
   [
     'view',
     [
-      { verbs: READ, resources: ['services', 'tasks', 'datasets', 'leases', 'jobs', 'installations', 'machines', 'namespaces', 'operations', 'system', ...INFRA] },
+      { verbs: READ, resources: ['services', 'tasks', 'endpoints', 'datasets', 'leases', 'jobs', 'installations', 'machines', 'namespaces', 'operations', 'system', ...INFRA] },
       { verbs: ['get'], resources: ['tasks/log'] },
     ],
   ],
@@ -37,7 +39,7 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
     'agent',
     [
       { verbs: ['*'], resources: ['machines', 'machines/status'] },
-      { verbs: READ, resources: ['tasks', 'secrets', 'datasets', 'leases', 'namespaces', 'system'] },
+      { verbs: READ, resources: ['tasks', 'secrets', 'datasets', 'leases', 'endpoints', 'namespaces', 'system'] },
       { verbs: ['update', 'patch'], resources: ['tasks', 'tasks/status', 'datasets/status'] },
       { verbs: ['get'], resources: ['datasets/content'] },
     ],

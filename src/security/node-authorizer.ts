@@ -2,7 +2,7 @@
 // agent's principal, `system:node:<machine>` in group system:nodes, may register and update its
 // own Machine only, read the tasks bound to it and the secrets they use (its lists and watches of tasks are narrowed to
 // spec.machine=<machine>: see ClusterAuthorizer.listRestriction), write the status of the tasks bound to its machine and remove its
-// finalizer from them, read datasets and leases, write the status of the datasets it holds, is
+// finalizer from them, read datasets, leases and endpoints, write the status of the datasets it holds, is
 // the primary of or moves, read the content of a dataset it is the new primary of (a move), and
 // nothing else. It is asked before RBAC and decides alone for nodes,
 // so no RoleBinding can widen what a stolen agent credential exposes beyond its own machine.
@@ -63,7 +63,9 @@ export class NodeAuthorizer {
         if (attrs.subresource === 'status') return (READ.has(attrs.verb) || attrs.verb === 'update' || attrs.verb === 'patch') && datasetInvolves(ds, machine);
         return false;
       }
+      // Every service's Endpoints: the layer 4 listeners on each agent forward to any service's tasks.
       case 'leases':
+      case 'endpoints':
         return READ.has(attrs.verb) && attrs.subresource === undefined;
       case 'namespaces':
       case 'system':
