@@ -20,6 +20,7 @@ export const KINDS = {
   Package: 'packages',
   Installation: 'installations',
   Endpoints: 'endpoints',
+  Ingress: 'ingresses',
 } as const;
 
 export type KindName = keyof typeof KINDS;

@@ -14,7 +14,7 @@ import type { PolicyRule } from '../model/index.js';
 
 const READ = ['get', 'list', 'watch'];
 /** Workload kinds, present and to come (secrets, datasets and jobs are other issues'). */
-const WORKLOADS = ['services', 'tasks', 'secrets', 'datasets', 'leases', 'jobs', 'installations'];
+const WORKLOADS = ['services', 'tasks', 'secrets', 'datasets', 'leases', 'jobs', 'installations', 'ingresses'];
 /** The infrastructure and catalog administrators manage and everyone may see (hosts never show their key: it is in a secret). */
 const INFRA = ['hosts', 'clusters', 'networks', 'containermanagers', 'packages'];
 
@@ -31,7 +31,7 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
   [
     'view',
     [
-      { verbs: READ, resources: ['services', 'tasks', 'endpoints', 'datasets', 'leases', 'jobs', 'installations', 'machines', 'namespaces', 'operations', 'system', ...INFRA] },
+      { verbs: READ, resources: ['services', 'tasks', 'endpoints', 'ingresses', 'datasets', 'leases', 'jobs', 'installations', 'machines', 'namespaces', 'operations', 'system', ...INFRA] },
       { verbs: ['get'], resources: ['tasks/log'] },
     ],
   ],
