@@ -39,9 +39,10 @@ export class UpstreamTable {
    * The ready endpoints of `service` for `portName` (default the service's first port), starting
    * at the next one in turn; `isExcluded` drops tasks known to be going away before the server says so.
    */
-  candidates(namespace: string | undefined, service: string, portName?: string, isExcluded?: (task: string) => boolean): Upstream[] {
+  candidates(namespace: string | undefined, service: string, portName?: string, isExcluded?: (namespace: string, task: string) => boolean): Upstream[] {
     const ep = this.get(namespace, service);
-    return ep ? readyUpstreams(ep, portName, isExcluded, this.turn(`${keyOf(namespace, service)}\0${portName ?? ''}`)) : [];
+    const ns = namespace ?? 'default';
+    return ep ? readyUpstreams(ep, portName, isExcluded && ((task) => isExcluded(ns, task)), this.turn(`${keyOf(namespace, service)}\0${portName ?? ''}`)) : [];
   }
 
   private turn(key: string): number {

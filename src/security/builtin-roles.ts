@@ -8,6 +8,7 @@
 //          (edit and view only read Endpoints: the endpoints controller writes them)
 //   agent  what a machine's agent needs; the node authorizer narrows it to its own machine
 //          (every service's Endpoints: its layer 4 listeners forward to any service's tasks)
+//   ingress-proxy  what `drover proxy` needs: read Ingresses and Endpoints, write Ingresses' status
 //   replicante-platform  what the Replicante platform façade needs: read nodes and the catalog,
 //          start (and watch) operations; the operations' handlers do the writes
 import type { PolicyRule } from '../model/index.js';
@@ -42,6 +43,13 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
       { verbs: READ, resources: ['tasks', 'secrets', 'datasets', 'leases', 'endpoints', 'namespaces', 'system'] },
       { verbs: ['update', 'patch'], resources: ['tasks', 'tasks/status', 'datasets/status'] },
       { verbs: ['get'], resources: ['datasets/content'] },
+    ],
+  ],
+  [
+    'ingress-proxy',
+    [
+      { verbs: READ, resources: ['ingresses', 'endpoints'] },
+      { verbs: ['get', 'update', 'patch'], resources: ['ingresses/status'] },
     ],
   ],
   [

@@ -50,7 +50,7 @@ describe('layer 4 ingress ports', () => {
   it('excludes a task the agent is stopping at once', async () => {
     const port = await freePort();
     const stopping = new Set<string>();
-    const l4 = new TcpIngress({ address: '127.0.0.1', isExcluded: (t) => stopping.has(t) });
+    const l4 = new TcpIngress({ address: '127.0.0.1', isExcluded: (_ns, t) => stopping.has(t) });
     try {
       l4.set(endpointsOf('web', [{ task: 'web-a', port: a.port }, { task: 'web-b', port: b.port }], [{ port }]));
       await until(() => l4.listening().has(port), 'the ingress port to listen');
