@@ -4,6 +4,7 @@ import { coldStart } from './cold-start.js';
 import { converge } from './converge.js';
 import { datasetMove } from './dataset-move.js';
 import { fleet } from './fleet.js';
+import { ingress } from './ingress.js';
 import type { Row } from './report.js';
 import { schedule } from './schedule.js';
 import { watchFanout } from './watch-fanout.js';
@@ -24,5 +25,6 @@ export const benchmarks: Benchmark[] = [
   { name: 'watch-fanout', description: 'watchers in child processes: write ack → event parsed', run: watchFanout },
   { name: 'cold-start', description: 'drover dev --agents 3 → 3 Ready machines', run: coldStart },
   { name: 'fleet', description: 'schedule and read workloads through /fleet/v1', run: fleet },
+  { name: 'ingress', description: 'requests/s through the layer 7 ingress proxy vs. the same HTTP server directly, c=64', run: ingress },
   { name: 'dataset-move', description: '200 MB of files moved between two agents vs. tar c | tar x + sync', run: datasetMove },
 ];

@@ -85,18 +85,25 @@ export class HttpIngressProxy {
 
   private forward(req: IncomingMessage, res: ServerResponse, route: Route, candidates: Upstream[], i: number): void {
     const up = candidates[i]!;
-    const upReq = request({ host: up.host, port: up.port, method: req.method, path: req.url, headers: forwardedHeaders(req), agent: this.agent, timeout: this.opts.connectTimeoutMs ?? 3_000 });
+    const upReq = request({ host: up.host, port: up.port, method: req.method, path: req.url, headers: forwardedHeaders(req), agent: this.agent });
     // The body flows only once the upstream connection is up: a refused connection has then
     // consumed nothing, and the request (any method) goes to the next upstream whole.
     let bodyStarted = false;
     const startBody = () => {
       if (bodyStarted) return;
       bodyStarted = true;
-      upReq.setTimeout(0);
       req.pipe(upReq);
     };
-    upReq.once('socket', (s: Socket) => (s.connecting ? s.once('connect', startBody) : startBody()));
-    upReq.on('timeout', () => upReq.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })));
+    upReq.once('socket', (s: Socket) => {
+      if (!s.connecting) return startBody();
+      // Only a new connection may time out connecting; then the next upstream is tried.
+      const timer = setTimeout(() => upReq.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), this.opts.connectTimeoutMs ?? 3_000);
+      s.once('connect', () => {
+        clearTimeout(timer);
+        startBody();
+      });
+      s.once('close', () => clearTimeout(timer));
+    });
     upReq.once('response', (upRes: IncomingMessage) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, responseHeaders(upRes.headers));
       upRes.pipe(res);
