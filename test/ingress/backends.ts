@@ -61,9 +61,9 @@ export function endpointsOf(service: string, addresses: { task: string; port: nu
 }
 
 /** GET through `port` (a fresh connection each time unless an agent is given): status, body. */
-export function get(port: number, path = '/', headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<{ status: number; body: string }> {
+export function get(port: number, path = '/', headers: Record<string, string> = {}, method = 'GET', body?: string, host = '127.0.0.1'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers, method, agent: false }, (res) => {
+    const req = request({ host, port, path, headers, method, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
