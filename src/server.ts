@@ -39,7 +39,10 @@ import { hostControllerOptions, type HostsOptions } from './hosts/server-options
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { OperationsController } from './controllers/operations.js';
 import { WorkloadController } from './controllers/workloads.js';
+import { startDnsListener, type DnsListener } from './dns/server.js';
+import { EndpointsView } from './dns/view.js';
 import { parseListen } from './net/listen.js';
+import type { PortRange } from './scheduler/index.js';
 import { builtinCatalogDir, loadCatalog } from './packages/catalog.js';
 import { internalKinds, kinds, Registry, systemContext } from './registry/index.js';
 import { AlreadyExists } from './errors.js';
@@ -149,6 +152,15 @@ export interface ServerOptions {
   catalogDirs?: string[];
   /** Load the catalog shipped with drover (default true). */
   builtinCatalog?: boolean;
+  /** Where the scheduler allocates dynamic ports on each machine (default 20000-29999). */
+  portRange?: PortRange;
+  /**
+   * Answer DNS for services (NAME.NAMESPACE.svc.drover) over UDP and TCP at host:port (Consul's
+   * is 8600; port 0 picks a free one). Off by default: a new port is opened only when asked for.
+   */
+  dnsListen?: string;
+  /** TTL of DNS answers in seconds (default 5: endpoints change as tasks come and go). */
+  dnsTtlSeconds?: number;
 }
 
 export interface TlsFiles {
@@ -183,6 +195,8 @@ export interface RunningServer {
   replicanteUrl?: string;
   /** The Replicante platform's provider, when `replicante` was given. */
   replicanteProvider?: MachineProvider;
+  /** Where DNS is answered (UDP and TCP), when `dnsListen` was given. */
+  dns?: { host: string; port: number };
   close(): Promise<void>;
 }
 
@@ -272,7 +286,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const controllers = [
       new OperationsController(st, handlers, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
       new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
-      new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' })),
+      new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' }), { portRange: opts.portRange }),
       new EndpointsController(st, logger.child({ component: 'endpoints' })),
       new HostController(st, hostOptions, logger.child({ component: 'hosts' })),
       new ClusterController(st, logger.child({ component: 'clusters' })),
@@ -322,6 +336,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   let flocker: FlockerListener | undefined;
   let commissaire: CommissaireListener | undefined;
+  let dns: DnsListener | undefined;
+  const dnsView = new EndpointsView();
   // A taken port of a façade's listener must not leave the rest of the server running.
   const stopAll = async () => {
     if (election) await election.close();
@@ -329,6 +345,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await replicante?.close();
     await flocker?.close();
     await commissaire?.close();
+    await dns?.close();
+    dnsView.close();
     for (const socketServer of socketServers) socketServer.close();
     await app.close();
     audit?.close();
@@ -360,6 +378,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       throw new Error(`--commissaire-listen ${opts.commissaireListen}: ${(err as Error).message}`);
     }
   }
+  if (opts.dnsListen !== undefined) {
+    try {
+      const at = parseListen(opts.dnsListen);
+      // Every server answers (not only the leader): each follows the Endpoints in its own cache.
+      dnsView.follow(state.cache('endpoints'));
+      dns = await startDnsListener({ ...at, view: dnsView, ttlSeconds: opts.dnsTtlSeconds ?? 5, onError: (err) => logger.error({ err }, 'answering a DNS query failed') });
+    } catch (err) {
+      await stopAll();
+      throw new Error(`--dns-listen ${opts.dnsListen}: ${(err as Error).message}`);
+    }
+  }
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   hostServerUrl = `${https ? 'https' : 'http'}://${hostAddressOf(opts.hosts?.serverAddress ?? urlHost)}:${actualPort}`;
   let replicanteUrl: string | undefined;
@@ -386,6 +415,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(commissaire ? { commissaireUrl: commissaire.url } : {}),
     ...(replicanteUrl ? { replicanteUrl } : {}),
     ...(replicante ? { replicanteProvider: replicante.provider } : {}),
+    ...(dns ? { dns: { host: dns.host, port: dns.port } } : {}),
     app,
     state,
     registry,
@@ -406,6 +436,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         await replicante?.close();
         await flocker?.close();
         await commissaire?.close();
+        await dns?.close();
+        dnsView.close();
         for (const socketServer of socketServers) {
           socketServer.closeAllConnections();
           await new Promise<void>((ok) => socketServer.close(() => ok()));

@@ -87,6 +87,8 @@ export class Agent {
   private watchAbort = new AbortController();
   private heartbeat?: NodeJS.Timeout;
   private graceSeconds = 15;
+  /** The address this machine registered (status.address): where its tasks' ports are reached. */
+  private address = '';
   private syncing?: Promise<void>;
   private readonly tasksDir: string;
   private closed = false;
@@ -282,6 +284,7 @@ export class Agent {
           const missing = Object.entries(this.opts.labels ?? {}).filter(([k]) => !Object.hasOwn(have, k));
           if (missing.length) await this.client.machines.patch(this.id, { metadata: { labels: Object.fromEntries(missing) } });
         }
+        this.address = facts.address;
         const status: Machine['status'] = {
           hostname: facts.hostname,
           address: facts.address,
@@ -348,6 +351,7 @@ export class Agent {
         if (tpl.image && this.opts.drivers.container && (tpl.driver === undefined || tpl.driver === 'container')) return this.opts.drivers.container;
         return tpl.unit && this.opts.drivers.unit && tpl.driver !== 'exec' ? this.opts.drivers.unit : this.opts.drivers.exec;
       },
+      address: () => this.address,
       baseEnv: (t) => ({
         PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
         HOME: process.env.HOME ?? '/',

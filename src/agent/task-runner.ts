@@ -14,6 +14,7 @@ import { planExit } from './run-exit.js';
 import { secretFileOwner, writeSecretFiles } from './secret-files.js';
 import type { StartGate } from './start-gate.js';
 import type { StatusReporter } from './status-reporter.js';
+import { awaitsPorts, portEnv, portStatus } from './task-ports.js';
 import type { TaskVolumes, VolumeGrant } from './datasets/task-volumes.js';
 import { readTaskRecord, writeTaskRecord } from './task-record.js';
 import type { ExitStatus } from './supervisor.js';
@@ -28,6 +29,8 @@ export interface RunnerContext {
   reporter: StatusReporter;
   driverFor(task: Task): Driver;
   baseEnv(task: Task): Record<string, string>;
+  /** The machine's address as the agent registered it (a task's ports are reached there). */
+  address(): string;
   forget(uid: string): void;
   /** A run began (started or adopted): the usage monitor looks at it soon. */
   runStarted(): void;
@@ -265,6 +268,11 @@ export class TaskRunner {
         this.settle(t, { phase: 'Failed', reason: MISSING_BINARY, message: missing, finishedAt: new Date().toISOString(), unitState: { load: 'loaded', active: 'failed', sub: 'failed' } });
         return true;
       }
+      // Bound past the scheduler (spec.machine set by hand): its ports come in a moment.
+      if (awaitsPorts(t)) {
+        this.awaitResource(t, 'PortsUnallocated', 'waiting for the scheduler to allocate its ports', 1_000);
+        return true;
+      }
       // Volumes first: a task waiting for its dataset asks the server for nothing meanwhile.
       let volumes: VolumeGrant | undefined;
       if (t.spec.template.volumes?.length) {
@@ -313,6 +321,7 @@ export class TaskRunner {
       phase: 'Running',
       pid: run.pid ?? null,
       restarts: this.restarts,
+      ...(t.spec.ports?.length ? { ports: portStatus(t, this.ctx.address()) } : {}),
       startedAt: new Date(startedAt).toISOString(),
       reason: '',
       message: run.message?.() ?? '',
@@ -451,7 +460,7 @@ export class TaskRunner {
     return {
       dir: this.dir,
       // The task's own directory: a place for its data that goes with the task.
-      baseEnv: { ...this.ctx.baseEnv(t), DROVER_TASK_DIR: this.dir, ...secretEnv },
+      baseEnv: { ...this.ctx.baseEnv(t), ...portEnv(t), DROVER_TASK_DIR: this.dir, ...secretEnv },
       onUnitState: (unitState: UnitState) => this.report(t, { unitState }),
       onMessage: (message: string) => this.report(t, { message }),
       units: this.ctx.units,

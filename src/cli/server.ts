@@ -6,6 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { startDev } from '../dev.js';
 import { parseBytes } from '../scheduler/index.js';
 import { parseEtcdUrl, startServer, type ServerOptions } from '../server.js';
+import { addNetworkFlags, networkOptions, type NetworkFlags } from './network-flags.js';
 import { addSecurityFlags, securityOptions, type SecurityFlags } from './server-security-flags.js';
 import { parseDuration, UsageError } from './output.js';
 import { examples } from './help.js';
@@ -44,7 +45,7 @@ export function registerServerCommands(program: Command): void {
     .option('--socket-group <group>', 'group owning --socket and --fleet-socket, whose members are administrators')
     .option('--no-write-context', 'do not write the "default" context (server, CA, admin token) to the CLI config file')
     .option('--catalog <dir>', 'also load the Package manifests (*.yaml) of this directory at start, after the built-in catalog (repeatable)', collect, []);
-  addSecurityFlags(addReplicanteFlags(serverCommand))
+  addNetworkFlags(addSecurityFlags(addReplicanteFlags(serverCommand)))
     .addHelpText(
       'after',
       examples(`
@@ -55,7 +56,8 @@ export function registerServerCommands(program: Command): void {
         drover server --flocker-listen 0.0.0.0:4523                 # Flocker's API; users: drover flocker certs
         drover server --commissaire-listen 0.0.0.0:8000             # Commissaire's API for commctl; users: drover user add
         drover server --replicante-listen 127.0.0.1:9000            # a Replicante platform at http://127.0.0.1:9000/
-        drover server --catalog /etc/drover/catalog                 # more packages for drover package install`),
+        drover server --catalog /etc/drover/catalog                 # more packages for drover package install
+        drover server --dns-listen 127.0.0.1:8600                   # then: dig @127.0.0.1 -p 8600 web.default.svc.drover`),
     )
     .action(async (opts: ServerCommandOptions) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
@@ -81,6 +83,7 @@ export function registerServerCommands(program: Command): void {
         ...(opts.storeQuota ? { storeQuotaBytes: opts.storeQuota } : {}),
         ...(opts.initStore ? { initStore: true } : {}),
         ...replicanteOptions(opts),
+        ...networkOptions(opts),
         ...storeOptions(opts),
         ...securityOptions(opts),
       });
@@ -93,6 +96,7 @@ export function registerServerCommands(program: Command): void {
       if (server.flockerUrl) console.error(`  Flocker API v1 on ${server.flockerUrl}/v1 (client certificates: drover flocker certs --user NAME DIR)`);
       if (server.commissaireUrl) console.error(`  Commissaire API v0 on ${server.commissaireUrl}/api/v0 (HTTP basic as a drover user: drover user add NAME)`);
       if (server.replicanteUrl) console.error(`  Replicante platform at ${server.replicanteUrl} (provider: ${opts.replicanteProvider})`);
+      if (server.dns) console.error(`  DNS on ${server.dns.host}:${server.dns.port} (UDP and TCP): dig @${server.dns.host} -p ${server.dns.port} NAME.NAMESPACE.svc.drover`);
       console.error(`drover server listening on ${server.url}${sockets.length ? ` and ${sockets.join(', ')}` : ''} (${opts.store === 'sqlite' ? `data in ${opts.data}` : `state in ${opts.store} under ${opts.etcdPrefix}`})`);
       if (opts.writeContext && opts.auth) {
         const { configPath, setContext, SERVER_CONTEXT } = await import('./config.js');
@@ -116,16 +120,17 @@ export function registerServerCommands(program: Command): void {
     .option('--flocker-listen <host:port>', 'also serve Flocker\'s API v1 over HTTPS here (e.g. 127.0.0.1:4523); clients need a certificate from `drover flocker certs`')
     .option('--commissaire-listen <host:port>', 'also serve Commissaire\'s API v0 on a port of its own (e.g. 127.0.0.1:8000); commctl logs in as a drover user')
     .option('--catalog <dir>', 'also load the Package manifests (*.yaml) of this directory at start, after the built-in catalog (repeatable)', collect, []);
-  addSecurityFlags(addReplicanteFlags(devCommand))
+  addNetworkFlags(addSecurityFlags(addReplicanteFlags(devCommand)))
     .addHelpText(
       'after',
       examples(`
         drover dev                              # server + 3 agents at http://127.0.0.1:8080
         drover dev --agents 1 --listen 127.0.0.1:9090 --data /tmp/drover
         drover dev --fleet-socket /tmp/fleet.sock   # fleetctl --endpoint unix:///tmp/fleet.sock
-        drover dev --catalog ./my-packages          # then: drover package list`),
+        drover dev --catalog ./my-packages          # then: drover package list
+        drover dev --dns-listen 127.0.0.1:8600      # dig @127.0.0.1 -p 8600 SRV _http._tcp.web.default.svc.drover`),
     )
-    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string; flockerListen?: string; commissaireListen?: string; catalog: string[] } & SecurityFlags & ReplicanteFlags) => {
+    .action(async (opts: { agents: number; listen: string; data: string; machineGrace: number; logLevel: string; fleetSocket?: string; flockerListen?: string; commissaireListen?: string; catalog: string[] } & SecurityFlags & ReplicanteFlags & NetworkFlags) => {
       const dev = await startDev({
         auth: true,
         agents: opts.agents,
@@ -139,6 +144,7 @@ export function registerServerCommands(program: Command): void {
           ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}),
           ...(opts.commissaireListen ? { commissaireListen: opts.commissaireListen } : {}),
           ...replicanteOptions(opts),
+          ...networkOptions(opts),
           catalogDirs: opts.catalog,
         },
       });
@@ -147,6 +153,7 @@ export function registerServerCommands(program: Command): void {
       console.log(`drover dev: API at ${dev.url}/api/v1 with ${opts.agents} agent${opts.agents === 1 ? '' : 's'} (data in ${opts.data})`);
       if (opts.fleetSocket) console.log(`  fleet API on ${opts.fleetSocket}: fleetctl --endpoint unix://${resolve(opts.fleetSocket)} list-machines`);
       if (dev.server.commissaireUrl) console.log(`  Commissaire API on ${dev.server.commissaireUrl}/api/v0 (and ${dev.url}/api/v0): commctl as a drover user (drover user add NAME)`);
+      if (dev.server.dns) console.log(`  DNS on ${dev.server.dns.host}:${dev.server.dns.port}: dig @${dev.server.dns.host} -p ${dev.server.dns.port} NAME.default.svc.drover`);
       if (dev.server.replicanteUrl) console.log(`  Replicante platform at ${dev.server.replicanteUrl} (provider: ${opts.replicanteProvider})`);
       if (dev.server.flockerUrl) console.log(`  Flocker API on ${dev.server.flockerUrl}/v1: drover flocker certs --user NAME --data ${join(opts.data, 'server')} DIR`);
       console.log(`  try: drover get machines`);
@@ -155,7 +162,7 @@ export function registerServerCommands(program: Command): void {
     });
 }
 
-interface ServerCommandOptions extends SecurityFlags, ReplicanteFlags {
+interface ServerCommandOptions extends SecurityFlags, ReplicanteFlags, NetworkFlags {
   flockerListen?: string;
   commissaireListen?: string;
   catalog: string[];

@@ -3,7 +3,7 @@
 // waiting for a machine, the deletions only this controller can finish, and each bound live
 // task's resource request. A pass then costs what its dirty services own, not a scan of every
 // task (rebuilding this per pass was most of the server's CPU at 40k tasks).
-import { AGENT_FINALIZER, DEFAULT_NAMESPACE, keyIn, objectKey, type Task } from '../model/index.js';
+import { AGENT_FINALIZER, DEFAULT_NAMESPACE, keyIn, objectKey, templatePorts, type ResolvedPort, type Task } from '../model/index.js';
 import { resourceRequest, type Cluster, type ResourceAmounts, type TaskView } from '../scheduler/index.js';
 import { isLive } from './service-plan.js';
 
@@ -15,6 +15,8 @@ export class WorkloadIndex {
   readonly pending = new Map<string, Task>();
   /** Tasks being deleted that still carry the agent finalizer, by name. */
   readonly finalizing = new Map<string, Task>();
+  /** Live tasks bound past the scheduler (spec.machine set by hand) whose ports are not allocated yet, by name. */
+  readonly unallocated = new Map<string, Task>();
   /** Bound live tasks as the scheduler counts them, grouped by owning service ('' for none). */
   private readonly bound = new Map<string, Map<string, TaskView>>();
   /** The scheduler's usage of the bound tasks, kept current task by task while set. */
@@ -73,6 +75,8 @@ export class WorkloadIndex {
     let views = this.bound.get(key);
     if (!views) this.bound.set(key, (views = new Map()));
     const view: TaskView = { name, service: ownerName(t), machine: t.spec.machine, request: templateRequest(t.spec.template), conflicts: owner === undefined ? undefined : this.conflictsOf(owner) };
+    if (t.spec.ports?.length) view.ports = t.spec.ports;
+    else if (templatePortsOf(t.spec.template).length && isLive(t)) this.unallocated.set(name, t);
     views.set(name, view);
     this.usage?.addTask(view);
   }
@@ -86,6 +90,7 @@ export class WorkloadIndex {
     }
     this.finalizing.delete(name);
     this.pending.delete(name);
+    this.unallocated.delete(name);
     const key = owner ?? '';
     const views = this.bound.get(key);
     const view = views?.get(name);
@@ -132,4 +137,13 @@ export function templateRequest(template: Task['spec']['template']): ResourceAmo
     requests.set(template, r);
   }
   return r;
+}
+
+const ports = new WeakMap<object, ResolvedPort[]>();
+
+/** A template's ports with their defaults (templatePorts), kept per cached template object. */
+export function templatePortsOf(template: Task['spec']['template']): ResolvedPort[] {
+  let p = ports.get(template);
+  if (!p) ports.set(template, (p = templatePorts(template)));
+  return p;
 }

@@ -2,22 +2,24 @@
 // or one-off), all in one call of the pure scheduler, so the pass's placements see each other.
 // New tasks are created already bound (one write, not two); pending ones are bound by update.
 import { AGENT_FINALIZER, type Task } from '../model/index.js';
-import { placeTasks, type Cluster, type MachineView, type PlacementRequest } from '../scheduler/index.js';
+import { allocatePorts, DEFAULT_PORT_RANGE, placeTasks, portKey, type Cluster, type MachineView, type PlacementRequest, type PortRange } from '../scheduler/index.js';
 import { setCondition } from './conditions.js';
 import type { PassPlan } from './pass-plan.js';
+import { templatePortsOf } from './workload-index.js';
 import type { VolumeResolution } from './workload-volumes.js';
 
 /** `volumes`: the requests' datasets resolved (workload-volumes.ts); its requests replace `requests`. */
-export function placeAll(plan: PassPlan, requests: PlacementRequest[], pending: Map<string, Task>, machines: () => MachineView[], usage: () => Cluster, volumes?: VolumeResolution): void {
+export function placeAll(plan: PassPlan, requests: PlacementRequest[], pending: Map<string, Task>, machines: () => MachineView[], usage: () => Cluster, volumes?: VolumeResolution, portRange?: PortRange): void {
   const asked = volumes?.requests ?? requests;
   if (asked.length === 0 && !volumes?.blocked.length) return;
-  const result = asked.length ? placeTasks(asked, machines(), usage()) : { placements: [], unplaced: [] };
+  const result = asked.length ? placeTasks(asked, machines(), usage(), { portRange }) : { placements: [], unplaced: [] };
   if (volumes?.pins.size) result.unplaced = result.unplaced.map((u) => (volumes.pins.has(u.task) ? { ...u, reason: `${volumes.pins.get(u.task)}: ${u.reason}` } : u));
   if (volumes?.blocked.length) result.unplaced.push(...volumes.blocked);
   for (const p of result.placements) {
     const fresh = plan.creates.get(p.task);
     if (fresh) {
       fresh.spec.machine = p.machine;
+      if (p.ports) fresh.spec.ports = p.ports;
       fresh.metadata.finalizers = [AGENT_FINALIZER];
       fresh.status = { phase: 'Scheduled' };
       continue;
@@ -28,7 +30,7 @@ export function placeAll(plan: PassPlan, requests: PlacementRequest[], pending: 
         : {
             ...cur,
             metadata: { ...cur.metadata, finalizers: [...new Set([...(cur.metadata.finalizers ?? []), AGENT_FINALIZER])] },
-            spec: { ...cur.spec, machine: p.machine },
+            spec: { ...cur.spec, machine: p.machine, ...(p.ports ? { ports: p.ports } : {}) },
             status: {
               ...cur.status,
               phase: 'Scheduled',
@@ -49,5 +51,29 @@ export function placeAll(plan: PassPlan, requests: PlacementRequest[], pending: 
     if (setCondition(t.status?.conditions, unschedulable) || t.status?.phase !== 'Pending') {
       plan.update(t, (cur) => ({ ...cur, status: { ...cur.status, phase: 'Pending', conditions: setCondition(cur.status?.conditions, unschedulable) ?? cur.status?.conditions } }));
     }
+  }
+}
+
+/**
+ * Ports for tasks bound past the scheduler (created with spec.machine, which tasks/bind allows):
+ * their agents wait for them. Fixed ports are given as asked — whoever bound the task chose the
+ * machine — and dynamic ones avoid every port in use there, this pass's allocations included.
+ * A machine whose range is used up leaves the task waiting (its agent says so).
+ */
+export function allocateBound(plan: PassPlan, tasks: Iterable<Task>, usage: Cluster, portRange: PortRange = DEFAULT_PORT_RANGE): void {
+  const given = new Map<string, Set<number>>();
+  for (const t of tasks) {
+    const machine = t.spec.machine!;
+    const i = usage.index.get(machine);
+    let mine = given.get(machine);
+    if (!mine) given.set(machine, (mine = new Set(i === undefined ? [] : usage.portsOn[i])));
+    let ports;
+    try {
+      ports = allocatePorts(mine, templatePortsOf(t.spec.template), portRange, t.metadata.name);
+    } catch {
+      continue;
+    }
+    for (const p of ports) mine.add(portKey(p.port, p.protocol));
+    plan.update(t, (cur) => (cur.spec.ports?.length || cur.spec.machine !== machine ? undefined : { ...cur, spec: { ...cur.spec, ports } }));
   }
 }

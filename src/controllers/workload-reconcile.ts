@@ -7,7 +7,7 @@ import type { PlacementRequest } from '../scheduler/index.js';
 import { setCondition } from './conditions.js';
 import type { PassPlan } from './pass-plan.js';
 import { isLive, planService, SERVICE_LABEL, TEMPLATE_HASH_LABEL, templateHash } from './service-plan.js';
-import { ownerName, templateRequest } from './workload-index.js';
+import { ownerName, templatePortsOf, templateRequest } from './workload-index.js';
 
 /** Finished tasks kept per service as history. */
 const KEEP_FINISHED = 5;
@@ -82,6 +82,7 @@ export function reconcileService(key: string, svc: Service | undefined, ctx: Rec
       request,
       constraints: c.machine ? { ...svc.spec.constraints, machine: c.machine } : (svc.spec.constraints ?? {}),
       strategy: svc.spec.strategy,
+      ports: templatePortsOf(svc.spec.template),
     });
   }
   if (overQuota) {

@@ -7,14 +7,14 @@
 // one walk over the bound tasks' requests.
 import type { Logger } from 'pino';
 import { AGENT_FINALIZER, DEFAULT_NAMESPACE, keyIn, type Dataset, type Machine, type Service, type Task } from '../model/index.js';
-import { Cluster, globalPlacements, parseBytes, parseCpuMilli, type MachineView, type PlacementRequest } from '../scheduler/index.js';
+import { Cluster, globalPlacements, parseBytes, parseCpuMilli, type MachineView, type PlacementRequest, type PortRange } from '../scheduler/index.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
 import type { Subscription } from '../state/watch-cache.js';
 import { applyPlan, PassPlan } from './pass-plan.js';
 import { TEMPLATE_HASH_LABEL } from './service-plan.js';
-import { ownerKey, ownerName, templateRequest, WorkloadIndex } from './workload-index.js';
-import { placeAll } from './workload-place.js';
+import { ownerKey, ownerName, templatePortsOf, templateRequest, WorkloadIndex } from './workload-index.js';
+import { allocateBound, placeAll } from './workload-place.js';
 import { placementView, resolveVolumes } from './workload-volumes.js';
 import { PassQuotas, reportQuotaUsage } from './namespace-quota.js';
 import { reconcileService, type ReconcileContext } from './workload-reconcile.js';
@@ -38,6 +38,7 @@ export class WorkloadController {
     private readonly state: State,
     private readonly liveness: Liveness,
     private readonly log: Logger,
+    private readonly options: { portRange?: PortRange } = {},
   ) {
     this.queue = new WorkQueue((keys) => this.pass(keys), (err) => log.error({ err }, 'workload pass failed'));
   }
@@ -67,7 +68,7 @@ export class WorkloadController {
             if (ev.prev && !plannerRelevantChange(ev.prev.object as Task, t)) return;
             const owner = ownerKey(t) ?? (ev.prev ? ownerKey(ev.prev.object as Task) : undefined);
             if (owner) this.queue.add(`svc:${owner}`);
-            if (!t.spec.machine || t.metadata.deletionTimestamp) this.queue.add(PENDING);
+            if (!t.spec.machine || t.metadata.deletionTimestamp || this.index.unallocated.size) this.queue.add(PENDING);
           },
           bookmark: noop,
         },
@@ -139,7 +140,13 @@ export class WorkloadController {
       owned: (service) => this.index.owned(service),
       task: (key) => tasks.get(key),
       newTaskName: (svc) => this.newTaskName(svc, taken),
-      globalPlacements: (svc) => globalPlacements({ service: svc.metadata.name, request: templateRequest(svc.spec.template), constraints: svc.spec.constraints ?? {} }, this.machineViews(), usage()),
+      globalPlacements: (svc) =>
+        globalPlacements(
+          { service: svc.metadata.name, request: templateRequest(svc.spec.template), constraints: svc.spec.constraints ?? {}, ports: templatePortsOf(svc.spec.template) },
+          this.machineViews(),
+          usage(),
+          this.options,
+        ),
       machineLabels: (machine) => {
         const m = this.state.cache('machines').get(machine)?.object;
         return m ? (m.metadata.labels ?? {}) : undefined;
@@ -164,11 +171,12 @@ export class WorkloadController {
     for (const [key, t] of pending) {
       const owner = ownerKey(t);
       const svc = owner ? services.get(owner) : undefined;
-      requests.push({ task: key, service: ownerName(t), request: templateRequest(t.spec.template), constraints: svc?.spec.constraints ?? {}, strategy: svc?.spec.strategy });
+      requests.push({ task: key, service: ownerName(t), request: templateRequest(t.spec.template), constraints: svc?.spec.constraints ?? {}, strategy: svc?.spec.strategy, ports: templatePortsOf(t.spec.template) });
     }
     const datasets = this.state.resources<Dataset>('datasets');
     const volumes = resolveVolumes(requests, (key) => plan.creates.get(key) ?? pending.get(key), (key) => datasets.get(key));
-    placeAll(plan, requests, pending, () => this.machineViews(), usage, volumes);
+    placeAll(plan, requests, pending, () => this.machineViews(), usage, volumes, this.options.portRange);
+    if (this.index.unallocated.size) allocateBound(plan, this.index.unallocated.values(), usage(), this.options.portRange);
     await applyPlan(this.state, plan, (err) => this.log.warn({ err: String(err) }, 'workload write failed'));
     await reportQuotaUsage(this.state).catch((err) => this.log.warn({ err: String(err) }, 'namespace quota status write failed'));
   }

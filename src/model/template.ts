@@ -169,3 +169,21 @@ export function secretEnvOf(t: TaskTemplate): { name: string; ref: SecretKeyRef 
 export function usesSecrets(t: TaskTemplate): boolean {
   return !!t.secrets?.length || secretEnvOf(t).length > 0;
 }
+
+/** A template port with its defaults filled in: name "port<index>", protocol tcp. */
+export interface ResolvedPort {
+  name: string;
+  /** Fixed; absent: dynamic. */
+  port?: number;
+  protocol: 'tcp' | 'udp';
+}
+
+/** A template's ports with their defaults, in template order (what the scheduler allocates). */
+export function templatePorts(t: Pick<TaskTemplate, 'ports'>): ResolvedPort[] {
+  return (t.ports ?? []).map((p, i) => ({ name: p.name ?? `port${i}`, ...(p.port !== undefined ? { port: p.port } : {}), protocol: p.protocol ?? 'tcp' }));
+}
+
+/** The environment variable of a port: PORT_<NAME>, upper-cased, "-" turned into "_". */
+export function portEnvName(name: string): string {
+  return `PORT_${name.toUpperCase().replace(/-/g, '_')}`;
+}

@@ -6,6 +6,8 @@ import { resolveMachineId } from '../model/machine.js';
 import { labelValue } from '../model/meta.js';
 import { goPathMatch as globMatches } from '../model/glob.js';
 import { shapeOf, type Shape } from './machine-shape.js';
+import type { ResolvedPort } from '../model/template.js';
+import { allocatePorts, DEFAULT_PORT_RANGE, portKey, shortOfDynamicPorts, takenFixedPort, type PortRange } from './ports.js';
 import { describe, describeLabel, summarise, type Failure } from './reasons.js';
 import { canonicalSelector, matchesSelector } from './selectors.js';
 import type { MachineView, PlacementRequest, Strategy, TaskView } from './types.js';
@@ -26,6 +28,11 @@ export interface Ask {
   machineOf: string[] | undefined;
   pinned: string | undefined;
   strategy: Strategy;
+  /** The template's ports; none: no port checks. */
+  ports: readonly ResolvedPort[];
+  /** What of the ports makes requests alike ('' for none), for candidate queues and shared reasons. */
+  portsKey: string;
+  portRange: PortRange;
 }
 
 interface ConflictSource {
@@ -52,6 +59,8 @@ export class Cluster {
   readonly conflictsOn: (Map<string, ConflictSource> | undefined)[];
   /** Service name → indexes of the machines running one of its tasks. */
   readonly machinesOf: Map<string, Set<number>>;
+  /** Per machine: the host ports its tasks hold (portKey: port × protocol). */
+  readonly portsOn: (Set<number> | undefined)[];
 
   private readonly shape: Shape;
   private readonly knownGlobs: Set<string>;
@@ -60,6 +69,7 @@ export class Cluster {
   // sets are this cluster's own (a fork copies one before its first change).
   private readonly ownServices: Uint8Array;
   private readonly ownConflicts: Uint8Array;
+  private readonly ownPorts: Uint8Array;
   private readonly ownMachinesOf: Set<string> | undefined;
 
   /**
@@ -84,10 +94,12 @@ export class Cluster {
       this.taskCount = existing.taskCount.slice();
       this.servicesOn = existing.servicesOn.slice();
       this.conflictsOn = existing.conflictsOn.slice();
+      this.portsOn = existing.portsOn.slice();
       this.machinesOf = new Map(existing.machinesOf);
       this.knownGlobs = new Set(existing.knownGlobs);
       this.ownServices = new Uint8Array(n);
       this.ownConflicts = new Uint8Array(n);
+      this.ownPorts = new Uint8Array(n);
       this.ownMachinesOf = new Set();
       for (const g of moreGlobs) this.knownGlobs.add(g);
       return;
@@ -97,10 +109,12 @@ export class Cluster {
     this.taskCount = new Float64Array(n);
     this.servicesOn = new Array(n).fill(undefined);
     this.conflictsOn = new Array(n).fill(undefined);
+    this.portsOn = new Array(n).fill(undefined);
     this.machinesOf = new Map();
     this.knownGlobs = new Set(moreGlobs);
     this.ownServices = new Uint8Array(n).fill(1);
     this.ownConflicts = new Uint8Array(n).fill(1);
+    this.ownPorts = new Uint8Array(n).fill(1);
     this.ownMachinesOf = undefined;
     for (const t of existing) this.addTask(t);
   }
@@ -109,7 +123,7 @@ export class Cluster {
   addTask(t: TaskView): void {
     for (const g of t.conflicts ?? []) this.knownGlobs.add(g);
     const i = t.machine === undefined ? undefined : this.index.get(t.machine);
-    if (i !== undefined) this.add(i, t.service, t.request.cpuMilli, t.request.memoryBytes, t.conflicts ?? []);
+    if (i !== undefined) this.add(i, t.service, t.request.cpuMilli, t.request.memoryBytes, t.conflicts ?? [], keysOf(t.ports));
   }
 
   /** Forgets a task recorded by addTask (with the same view). */
@@ -119,6 +133,10 @@ export class Cluster {
     this.usedCpu[i] -= t.request.cpuMilli;
     this.usedMem[i] -= t.request.memoryBytes;
     this.taskCount[i] -= 1;
+    if (t.ports?.length) {
+      const ports = writableSet(this.portsOn, this.ownPorts, i);
+      for (const key of keysOf(t.ports)) ports.delete(key);
+    }
     const service = t.service;
     if (service === undefined) return;
     const services = this.writableServices(i);
@@ -163,7 +181,7 @@ export class Cluster {
   }
 
   /** Normalises a request (selector canonicalised, whether conflicts can apply at all). */
-  ask(r: PlacementRequest): Ask {
+  ask(r: PlacementRequest, portRange: PortRange = DEFAULT_PORT_RANGE): Ask {
     const c = r.constraints;
     const [selector, selectorKey] = canonicalSelector(c.machineSelector);
     const globs = c.conflicts ?? [];
@@ -179,6 +197,9 @@ export class Cluster {
       machineOf: c.machineOf === undefined ? undefined : typeof c.machineOf === 'string' ? [c.machineOf] : c.machineOf,
       pinned: c.machine === undefined ? undefined : this.resolvePin(c.machine),
       strategy: r.strategy ?? 'spread',
+      ports: r.ports ?? [],
+      portsKey: r.ports?.length ? JSON.stringify(r.ports.map((p) => [p.port ?? 0, p.protocol])) : '',
+      portRange,
     };
   }
 
@@ -192,11 +213,15 @@ export class Cluster {
     return resolveMachineId(this.names, pin) ?? pin;
   }
 
-  /** Records a task on machine i. */
-  add(i: number, service: string | undefined, cpuMilli: number, memoryBytes: number, globs: readonly string[]): void {
+  /** Records a task on machine i (`ports`: the portKeys it holds there). */
+  add(i: number, service: string | undefined, cpuMilli: number, memoryBytes: number, globs: readonly string[], ports: readonly number[] = []): void {
     this.usedCpu[i] += cpuMilli;
     this.usedMem[i] += memoryBytes;
     this.taskCount[i] += 1;
+    if (ports.length) {
+      const used = writableSet(this.portsOn, this.ownPorts, i);
+      for (const key of ports) used.add(key);
+    }
     if (service === undefined) return;
     const services = this.writableServices(i);
     const had = services.get(service) ?? 0;
@@ -227,8 +252,23 @@ export class Cluster {
   fits(i: number, ask: Ask): boolean {
     return (
       (ask.cpuMilli === 0 || this.usedCpu[i] + ask.cpuMilli <= this.allocCpu[i]) &&
-      (ask.memoryBytes === 0 || this.usedMem[i] + ask.memoryBytes <= this.allocMem[i])
+      (ask.memoryBytes === 0 || this.usedMem[i] + ask.memoryBytes <= this.allocMem[i]) &&
+      (ask.ports.length === 0 || this.portFailure(i, ask) === undefined)
     );
+  }
+
+  /** Why machine i cannot give the task its ports: a fixed one taken, or the dynamic range used up. */
+  portFailure(i: number, ask: Ask): Failure | undefined {
+    const used = this.portsOn[i];
+    const taken = takenFixedPort(used, ask.ports);
+    if (taken !== undefined) return { kind: 'port', detail: taken, free: 0 };
+    const short = shortOfDynamicPorts(used, ask.ports, ask.portRange);
+    return short === undefined ? undefined : { kind: 'dynamicPorts', detail: short, free: 0 };
+  }
+
+  /** The ports a task placed on machine i gets there (see allocatePorts); call before add(). */
+  allocate(i: number, ask: Ask): ReturnType<typeof allocatePorts> {
+    return allocatePorts(this.portsOn[i], ask.ports, ask.portRange, ask.task);
   }
 
   /**
@@ -277,6 +317,10 @@ export class Cluster {
     const conflict = this.conflict(i, ask, global);
     if (conflict !== undefined) return { kind: 'conflict', detail: conflict, free: 0 };
     if (runsOwn) return undefined;
+    if (ask.ports.length > 0) {
+      const f = this.portFailure(i, ask);
+      if (f !== undefined) return f;
+    }
     if (ask.cpuMilli > 0 && this.usedCpu[i] + ask.cpuMilli > this.allocCpu[i]) {
       return { kind: 'cpu', detail: '', free: Math.max(0, this.allocCpu[i] - this.usedCpu[i]) };
     }
@@ -337,6 +381,20 @@ export class Cluster {
     }
     return hit;
   }
+}
+
+/** Slot i of a copy-on-write array of sets: copied (or made) on a cluster's first write to it. */
+function writableSet<V>(sets: (Set<V> | undefined)[], owned: Uint8Array, i: number): Set<V> {
+  let set = sets[i];
+  if (set === undefined || !owned[i]) {
+    set = sets[i] = new Set(set);
+    owned[i] = 1;
+  }
+  return set;
+}
+
+function keysOf(ports: TaskView['ports']): number[] {
+  return ports?.map((p) => portKey(p.port, p.protocol)) ?? [];
 }
 
 /** Slot i of a copy-on-write array of maps: copied from the shared map (or made) on a cluster's first write to it. */

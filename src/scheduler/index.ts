@@ -7,3 +7,4 @@ export { parseCpuMilli, parseBytes, resourceRequest, formatCpuMilli, formatBytes
 export type * from './types.js';
 export { volumePin, type DatasetView, type VolumePin } from './volumes.js';
 export { choosePrimary, type DatasetHost, type PrimaryChoice } from './dataset-primary.js';
+export { allocatePorts, DEFAULT_PORT_RANGE, parsePortRange, portKey, type PortRange } from './ports.js';

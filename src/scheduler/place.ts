@@ -1,22 +1,25 @@
 // placeTasks: one scheduling pass. Pure: plain data in, placements and reasons out.
 import { BinpackCandidates, SpreadCandidates, type Candidates } from './candidates.js';
 import { Cluster, type Ask } from './cluster.js';
-import type { MachineView, Placement, PlacementRequest, PlacementResult, TaskView, Unplaced } from './types.js';
+import { portKey } from './ports.js';
+import type { MachineView, PassOptions, Placement, PlacementRequest, PlacementResult, TaskView, Unplaced } from './types.js';
 
 /**
  * Places all requests of a pass together, in order, each seeing the resources, task counts and
  * services of the placements before it. spread: fewest tasks on the machine (all tasks, fleet's
  * rule), ties by lowest machine name; binpack: least free cpu, then memory, then lowest name.
  * A request whose machineOf target is placed later in the same pass is retried after the others.
+ * Ports are a resource like cpu: a fixed one must be free on the machine, dynamic ones are
+ * allocated there from `options.portRange`, seeing the pass's earlier placements.
  * Deterministic: the same input gives the same output.
  */
-export function placeTasks(requests: readonly PlacementRequest[], machines: readonly MachineView[], existing: Iterable<TaskView> | Cluster): PlacementResult {
+export function placeTasks(requests: readonly PlacementRequest[], machines: readonly MachineView[], existing: Iterable<TaskView> | Cluster, options: PassOptions = {}): PlacementResult {
   const cluster = new Cluster(
     machines,
     existing,
     requests.flatMap((r) => r.constraints.conflicts ?? []),
   );
-  const asks = requests.map((r) => cluster.ask(r));
+  const asks = requests.map((r) => cluster.ask(r, options.portRange));
   const placements: Placement[] = [];
   const unplaced: (Unplaced & { at: number })[] = [];
 
@@ -28,9 +31,10 @@ export function placeTasks(requests: readonly PlacementRequest[], machines: read
   const binpackQueues = new Set<Candidates>();
 
   const place = (ask: Ask, i: number): void => {
-    cluster.add(i, ask.service, ask.cpuMilli, ask.memoryBytes, ask.globs);
+    const ports = ask.ports.length ? cluster.allocate(i, ask) : undefined;
+    cluster.add(i, ask.service, ask.cpuMilli, ask.memoryBytes, ask.globs, ports?.map((p) => portKey(p.port, p.protocol)));
     for (const q of binpackQueues) q.placed(i);
-    placements.push({ task: ask.task, machine: cluster.names[i] });
+    placements.push(ports ? { task: ask.task, machine: cluster.names[i], ports } : { task: ask.task, machine: cluster.names[i] });
   };
 
   const deferred: number[] = [];
@@ -82,7 +86,7 @@ export function placeTasks(requests: readonly PlacementRequest[], machines: read
   const reasons = new Map<string, string>();
   for (const r of pending) {
     const ask = asks[r];
-    const key = JSON.stringify([ask.service ?? null, ask.cpuMilli, ask.memoryBytes, ask.selectorKey, ask.globs, ask.machineOf, ask.pinned ?? null]);
+    const key = JSON.stringify([ask.service ?? null, ask.cpuMilli, ask.memoryBytes, ask.selectorKey, ask.globs, ask.machineOf, ask.pinned ?? null, ask.portsKey]);
     let reason = reasons.get(key);
     if (reason === undefined) reasons.set(key, (reason = cluster.explain(ask)));
     unplaced.push({ task: ask.task, reason, at: r });
@@ -96,7 +100,7 @@ export function placeTasks(requests: readonly PlacementRequest[], machines: read
 function queueKey(ask: Ask): string | undefined {
   if (ask.pinned !== undefined || ask.machineOf !== undefined) return undefined;
   const who = ask.hasConflicts ? JSON.stringify([ask.service ?? null, ask.globs]) : '';
-  return `${ask.strategy}|${ask.cpuMilli}|${ask.memoryBytes}|${ask.selectorKey}|${who}`;
+  return `${ask.strategy}|${ask.cpuMilli}|${ask.memoryBytes}|${ask.selectorKey}|${who}|${ask.portsKey}`;
 }
 
 /** Best machine among the pinned one or those running the machineOf service; -1 when none fits. */

@@ -3,7 +3,7 @@
 import type { Ask } from './cluster.js';
 import { formatBytes, formatCpuMilli } from '../model/quantity.js';
 
-export type FailureKind = 'pinned' | 'unschedulable' | 'label' | 'machineOf' | 'conflict' | 'cpu' | 'memory';
+export type FailureKind = 'pinned' | 'unschedulable' | 'label' | 'machineOf' | 'conflict' | 'port' | 'dynamicPorts' | 'cpu' | 'memory';
 /** Why one machine cannot take a task; `free` is the machine's free amount for cpu/memory failures. */
 export interface Failure {
   kind: FailureKind;
@@ -11,7 +11,7 @@ export interface Failure {
   free: number;
 }
 
-const KIND_ORDER: FailureKind[] = ['pinned', 'unschedulable', 'label', 'machineOf', 'conflict', 'cpu', 'memory'];
+const KIND_ORDER: FailureKind[] = ['pinned', 'unschedulable', 'label', 'machineOf', 'conflict', 'port', 'dynamicPorts', 'cpu', 'memory'];
 
 export function describeLabel(key: string, values: string[]): string {
   return values.length === 1 ? `${key}=${values[0]}` : `${key} in (${values.join(', ')})`;
@@ -49,6 +49,10 @@ export function describe(f: Failure, count: number, free: number, ask: Ask): str
       return `${one ? 'runs' : 'run'} no task of service "${f.detail}" (machineOf)`;
     case 'conflict':
       return `${one ? 'runs' : 'run'} a conflicting task (${f.detail})`;
+    case 'port':
+      return `${one ? 'has' : 'have'} port ${f.detail} in use`;
+    case 'dynamicPorts':
+      return `${one ? 'has' : 'have'} no free ${f.detail} port in the dynamic range ${ask.portRange.from}-${ask.portRange.to}`;
     case 'cpu':
       return `${one ? 'has' : 'have'} insufficient cpu (need ${formatCpuMilli(ask.cpuMilli)}, ${most} ${formatCpuMilli(free)})`;
     case 'memory':

@@ -1,6 +1,7 @@
 // Plain-data inputs and outputs of the scheduler. Controllers build these from the watch cache;
 // the scheduler never sees API objects, so it stays pure and cheap to test.
-import type { Constraints } from '../model/index.js';
+import type { AllocatedPort, Constraints, ResolvedPort } from '../model/index.js';
+import type { PortRange } from './ports.js';
 
 export type { Constraints };
 
@@ -28,6 +29,8 @@ export interface TaskView {
   request: ResourceAmounts;
   /** The owning service's conflict globs: they keep matching services off this task's machine. */
   conflicts?: string[];
+  /** The host ports it holds on its machine. */
+  ports?: readonly { port: number; protocol: 'tcp' | 'udp' }[];
 }
 
 export type Strategy = 'spread' | 'binpack';
@@ -39,11 +42,21 @@ export interface PlacementRequest {
   constraints: Constraints;
   /** spread (default): fewest tasks, ties by machine name. binpack: least free cpu, then memory. */
   strategy?: Strategy;
+  /** The template's ports (templatePorts): fixed ones must be free on the machine, dynamic ones are allocated there. */
+  ports?: readonly ResolvedPort[];
 }
 
 export interface Placement {
   task: string;
   machine: string;
+  /** The task's ports on that machine, in template order (none when it asked for none). */
+  ports?: AllocatedPort[];
+}
+
+/** What a pass is told besides requests, machines and usage. */
+export interface PassOptions {
+  /** Where dynamic ports come from (default DEFAULT_PORT_RANGE, 20000-29999). */
+  portRange?: PortRange;
 }
 
 export interface Unplaced {
@@ -62,6 +75,7 @@ export interface GlobalRequest {
   service: string;
   request: ResourceAmounts;
   constraints: Constraints;
+  ports?: readonly ResolvedPort[];
 }
 
 export interface GlobalResult {

@@ -1,7 +1,7 @@
 // Task: schema and strategy. A finished task stays finished: a returning agent (or a client)
 // cannot revive a task that was replaced.
 import { Type, type Static } from '@sinclair/typebox';
-import { TASK_PHASES, TERMINAL_PHASES, taskAsk, withUnitCredentials, type TaskSpec as ModelSpec, type TaskStatus as ModelStatus } from '../../model/index.js';
+import { sameJson, TASK_PHASES, TERMINAL_PHASES, taskAsk, withUnitCredentials, type TaskSpec as ModelSpec, type TaskStatus as ModelStatus } from '../../model/index.js';
 import { Condition, ResourceUsage, TaskTemplate } from './common.js';
 import { defineKind, type Expect, type Same } from './kind.js';
 import { checkTemplate } from './template.js';
@@ -107,7 +107,9 @@ export const tasks = defineKind({
   validate: (task) => checkTemplate(task.spec.template, '/spec/template'),
   template: (task) => task.spec.template,
   quotaAsk: (task) => taskAsk(task),
-  privileges: (next, current) => (next.spec.machine !== undefined && next.spec.machine !== current?.spec.machine ? ['bind'] : []),
+  // Ports are part of the binding: allocating them by hand is binding past the scheduler.
+  privileges: (next, current) =>
+    (next.spec.machine !== undefined && next.spec.machine !== current?.spec.machine) || (next.spec.ports !== undefined && !sameJson(next.spec.ports, current?.spec.ports)) ? ['bind'] : [],
   statusTransition: (cur, next) => {
     const from = cur?.phase;
     if (from && TERMINAL_PHASES.has(from) && next?.phase !== from) {

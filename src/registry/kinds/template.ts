@@ -1,6 +1,6 @@
 // What a task template needs beyond its schema, for Services and Tasks alike.
 import type { FieldError } from '../../errors.js';
-import { SECRET_KEY_PATTERN, type TaskTemplate } from '../../model/index.js';
+import { portEnvName, SECRET_KEY_PATTERN, templatePorts, type TaskTemplate } from '../../model/index.js';
 import { nameProblem } from '../names.js';
 
 /** What the template schema cannot say: something to run, and a driver that fits. */
@@ -35,6 +35,35 @@ export function checkTemplate(t: TaskTemplate, path: string): FieldError[] {
     }
     if (dirs.has(dir)) errs.push({ path: `${at}/path`, message: `"${dir}" is used by another secret of this template: give each its own path` });
     dirs.add(dir);
+  });
+  errs.push(...portProblems(t, path));
+  return errs;
+}
+
+/** Port names unique (PORT_<NAME> must be too), a fixed port asked once per protocol, checks naming ports that exist. */
+function portProblems(t: TaskTemplate, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const ports = templatePorts(t);
+  const envNames = new Map<string, string>();
+  const fixed = new Set<string>();
+  ports.forEach((p, i) => {
+    const env = portEnvName(p.name);
+    const clash = envNames.get(env);
+    if (clash !== undefined) errs.push({ path: `${path}/ports/${i}/name`, message: clash === p.name ? `port "${p.name}" is named twice` : `"${p.name}" and "${clash}" are both ${env} in the environment: rename one` });
+    envNames.set(env, p.name);
+    if (p.port === undefined) return;
+    const key = `${p.port}/${p.protocol}`;
+    if (fixed.has(key)) errs.push({ path: `${path}/ports/${i}/port`, message: `${key} is asked for twice` });
+    fixed.add(key);
+  });
+  const names = ports.map((p) => p.name);
+  (t.checks ?? []).forEach((c, i) => {
+    if (c.type === 'exec') return;
+    if (typeof c.port === 'string' && !names.includes(c.port)) {
+      errs.push({ path: `${path}/checks/${i}/port`, message: `no port named "${c.port}" in template.ports (${names.length ? `its ports: ${names.join(', ')}` : 'it has none'})` });
+    } else if (c.port === undefined && names.length === 0) {
+      errs.push({ path: `${path}/checks/${i}/port`, message: `a ${c.type} check needs a port: give one (a number), or declare template.ports` });
+    }
   });
   return errs;
 }
