@@ -41,7 +41,14 @@ describe('ingress: layer 4 ports on every agent, the layer 7 proxy, zero failed 
     await c.client.services.create({ metadata: { name: service }, spec: { replicas, template: { command: pythonNamed, env: c.env(), ports: [{ name: 'http' }] }, ingress: [{ port }] } });
     const tasks = await until(async () => (await readyTasks(service)).length === replicas && readyTasks(service), `${replicas} ready endpoints of ${service}`, 30_000);
     // Each answers (python needs a moment after its process starts), through each agent's port.
-    for (const host of ['127.0.0.1', '127.0.0.2']) await until(async () => (await get(port, '/name', {}, 'GET', undefined, host)).status === 200, `the ingress port on ${host}`, 15_000);
+    for (const host of ['127.0.0.1', '127.0.0.2']) {
+      const seen = new Set<string>();
+      await until(async () => {
+        const r = await get(port, '/name', {}, 'GET', undefined, host);
+        if (r.status === 200) seen.add(r.body.trim());
+        return seen.size === replicas;
+      }, () => `every task to answer through the ingress port on ${host} (seen ${[...seen].join(', ')})`, 15_000);
+    }
     return tasks;
   };
 
@@ -118,7 +125,9 @@ describe('ingress: layer 4 ports on every agent, the layer 7 proxy, zero failed 
     const url = (await until(() => /serving the Ingresses of \S+ at (http:\/\/\S+)\n/.exec(out), () => `the proxy to start: ${out}`))[1]!;
     const port = Number(new URL(url).port);
 
-    await c.client.services.create({ metadata: { name: 'web' }, spec: { replicas: 2, template: { command: pythonNamed, env: c.env(), ports: [{ name: 'http' }] }, update: { maxUnavailable: 0, maxSurge: 1 } } });
+    await c.client.services.create({ metadata: { name: 'web' }, spec: { replicas: 2, template: { command: pythonNamed, env: c.env(), ports: [{ name: 'http' }] }, // No readiness check yet (issue 19's checks are another branch's): a new task counts as
+      // available 2 s after it runs, by when python listens; until then the proxy's retry covers it.
+      update: { maxUnavailable: 0, maxSurge: 1, minReadySeconds: 2 } } });
     await c.client.services.create({ metadata: { name: 'echo' }, spec: { replicas: 1, template: { command: nodeEcho, env: c.env(), ports: [{ name: 'http' }] } } });
     await c.client.ingresses.create({ metadata: { name: 'site' }, spec: { rules: [{ host: 'shop.test', service: 'web' }, { host: 'shop.test', path: '/echo', service: 'echo', port: 'http' }, { host: 'shop.test', path: '/none', service: 'nothing' }] } } as Partial<Ingress>);
     const tasks = await until(async () => (await readyTasks('web')).length === 2 && readyTasks('web'), 'two ready web tasks', 30_000);
@@ -165,7 +174,8 @@ describe('ingress: layer 4 ports on every agent, the layer 7 proxy, zero failed 
           if (r.status === 200) served++;
           else {
             failures++;
-            problems.push(`${r.status} ${r.body.trim()}`);
+            const ep = await endpoints('web');
+            problems.push(`${r.status} ${r.body.trim()} [endpoints: ${JSON.stringify(ep?.status?.addresses)}]`);
           }
         } catch (err) {
           failures++;
@@ -173,7 +183,17 @@ describe('ingress: layer 4 ports on every agent, the layer 7 proxy, zero failed 
         }
       }
     })();
+    const timeline: string[] = [];
+    const t0 = Date.now();
+    const watching = new AbortController();
+    void (async () => {
+      for await (const ev of c.client.tasks.watch({ fieldSelector: 'metadata.owner=web', signal: watching.signal })) {
+        if (ev.type !== 'BOOKMARK') timeline.push(`${Date.now() - t0}ms ${ev.type} ${ev.object.metadata.name} ${ev.object.status?.phase} restarts=${ev.object.status?.restarts} del=${!!ev.object.metadata.deletionTimestamp} ${ev.object.status?.message ?? ''}`);
+      }
+    })().catch(() => {});
     await until(() => served > 20, 'requests before the update');
+    // Old tasks not yet ready (minReadySeconds) would be replaced at once, all of them: start from a rolled-out service.
+    await until(async () => (await c.client.services.get('web')).status?.readyReplicas === 2, 'web to count 2 ready replicas', 20_000);
     await c.client.services.patch('web', { spec: { template: { command: pythonNamed, env: c.env({ VERSION: '2' }), ports: [{ name: 'http' }] } } } as Partial<Service>);
     const rolled = await until(async () => {
       const ts = (await c.client.tasks.list({ fieldSelector: 'metadata.owner=web' })).items;
@@ -184,7 +204,8 @@ describe('ingress: layer 4 ports on every agent, the layer 7 proxy, zero failed 
     await until(() => served > before + 20, 'requests after the rollout');
     stop = true;
     await loop;
-    assert.equal(failures, 0, `failed requests out of ${served + failures}: ${problems.slice(0, 5).join('; ')}`);
+    watching.abort();
+    assert.equal(failures, 0, `failed requests out of ${served + failures}: ${problems.slice(0, 2).join('; ')}\n${timeline.join('\n')}`);
     const late = [];
     for (let i = 0; i < 6; i++) late.push((await get(port, '/name', host)).body.trim());
     assert.deepEqual([...new Set(late)].sort(), rolled);

@@ -2,7 +2,7 @@
 // always restart); validation adds what the schema cannot say.
 import { Type, type Static } from '@sinclair/typebox';
 import { Conflict, type FieldError } from '../../errors.js';
-import { resolveMachineId, withUnitCredentials, type Service, type ServiceSpec as ModelSpec, type ServiceStatus as ModelStatus } from '../../model/index.js';
+import { resolveMachineId, templatePorts, withUnitCredentials, type Service, type ServiceSpec as ModelSpec, type ServiceStatus as ModelStatus } from '../../model/index.js';
 import { Condition, Constraints, TaskTemplate } from './common.js';
 import { defineKind, type Expect, type Same, type Lookup } from './kind.js';
 import { checkTemplate } from './template.js';
@@ -112,7 +112,7 @@ export const services = defineKind({
 /** Each ingress port once, and its targetPort a port of the template (the first when none is named). */
 function checkIngressPorts(spec: ModelSpec): FieldError[] {
   const errs: FieldError[] = [];
-  const names = (spec.template.ports ?? []).map((p, i) => p.name ?? `port${i}`);
+  const names = templatePorts(spec.template).map((p) => p.name);
   const seen = new Set<number>();
   (spec.ingress ?? []).forEach((ing, i) => {
     if (seen.has(ing.port)) errs.push({ path: `/spec/ingress/${i}/port`, message: `port ${ing.port} is listed twice` });
