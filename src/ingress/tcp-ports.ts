@@ -146,7 +146,13 @@ export class TcpIngress {
     if (!up || client.destroyed) return void client.destroy();
     const upstream = connect({ host: up.host, port: up.port });
     upstream.setTimeout(this.opts.connectTimeoutMs ?? 3_000, () => upstream.destroy(new Error('connect timeout')));
-    const failed = () => this.tryUpstream(client, candidates, i + 1);
+    // A client that leaves while its upstream is still connecting takes that attempt with it.
+    const abandon = () => upstream.destroy();
+    client.once('close', abandon);
+    const failed = () => {
+      client.off('close', abandon);
+      this.tryUpstream(client, candidates, i + 1);
+    };
     upstream.once('error', failed);
     upstream.once('connect', () => {
       upstream.setTimeout(0);
@@ -154,7 +160,6 @@ export class TcpIngress {
       this.connections.add(upstream);
       upstream.once('close', () => this.connections.delete(upstream));
       upstream.on('error', () => client.destroy());
-      client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
       client.pipe(upstream);
       upstream.pipe(client);
