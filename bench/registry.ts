@@ -3,6 +3,7 @@ import { apiRead, apiWrite } from './api.js';
 import { coldStart } from './cold-start.js';
 import { converge } from './converge.js';
 import { datasetMove } from './dataset-move.js';
+import { dns } from './dns.js';
 import { fleet } from './fleet.js';
 import { ingress } from './ingress.js';
 import type { Row } from './report.js';
@@ -25,6 +26,7 @@ export const benchmarks: Benchmark[] = [
   { name: 'watch-fanout', description: 'watchers in child processes: write ack → event parsed', run: watchFanout },
   { name: 'cold-start', description: 'drover dev --agents 3 → 3 Ready machines', run: coldStart },
   { name: 'fleet', description: 'schedule and read workloads through /fleet/v1', run: fleet },
+  { name: 'dns', description: 'DNS queries/s over UDP vs. a bare dgram + dns-packet responder', run: dns },
   { name: 'ingress', description: 'requests/s through the layer 7 ingress proxy vs. the same HTTP server directly, c=64', run: ingress },
   { name: 'dataset-move', description: '200 MB of files moved between two agents vs. tar c | tar x + sync', run: datasetMove },
 ];

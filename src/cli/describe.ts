@@ -5,6 +5,7 @@ import type { Client, Dataset, Machine, Operation, Service, Task } from '../clie
 import type { AnyObject, OperationStep } from '../model/index.js';
 import { clientFor } from './config.js';
 import { datasetFields, datasetLease, tasksMounting } from './dataset-views.js';
+import { endpointLines, taskPortsText, templatePortsText } from './endpoints-views.js';
 import { columnsFor, labelsText, machineStatus, ownerOf, parseRef, resolveKind, resourceOf, taskOrder, type CliKind } from './kinds.js';
 import { resolveMachineName } from './machine-names.js';
 import { printSteps } from './operation-views.js';
@@ -75,6 +76,16 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       field('State', colourState(s.status?.state ?? '<unknown>'));
       field('Replicas', `${s.status?.readyReplicas ?? 0} ready, ${s.status?.updatedReplicas ?? 0} up to date, ${s.status?.replicas ?? 0} total, ${s.status?.desiredReplicas ?? s.spec.replicas ?? 1} desired`);
       if (s.spec.paused) field('Rollout', 'paused (drover rollout resume service/' + s.metadata.name + ')');
+      field('Ports', templatePortsText(s.spec.template));
+      if (s.spec.ingress?.length) field('Ingress', s.spec.ingress.map((i) => `${i.port} → ${i.targetPort ?? 'first port'}`).join(', '));
+      const ep = await client.endpoints.in(s.metadata.namespace).find(s.metadata.name).catch(() => undefined);
+      const lines = endpointLines(ep);
+      if (!lines) field('Endpoints', ep ? '<none> (no task placed)' : '<none>');
+      else {
+        const ready = ep!.status!.addresses!.filter((a) => a.ready).length;
+        console.log(`${bold('Endpoints:')}     ${ready}/${ep!.status!.addresses!.length} ready`);
+        printTable(lines.header, lines.rows, 1);
+      }
       break;
     }
     case 'tasks': {
@@ -82,6 +93,7 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       field('Phase', colourState(t.status?.phase ?? 'Pending'));
       field('Machine', t.spec.machine);
       field('Service', ownerOf(t) || '<none> (one-off)');
+      field('Ports', taskPortsText(t));
       if (t.status?.pid) field('PID', t.status.pid);
       if (t.status?.exitCode !== undefined && t.status.exitCode !== null) field('Exit code', t.status.exitCode);
       if (t.status?.signal) field('Signal', t.status.signal);

@@ -11,6 +11,7 @@ import { packageRoot } from '../../src/paths.js';
 import { startTestServer, tempDir, until } from '../helpers.js';
 import { startServerProcess } from './server-process.js';
 import { systemContext } from '../../src/registry/index.js';
+import type { ServerOptions } from '../../src/server.js';
 
 export interface AgentProcess {
   id: string;
@@ -41,6 +42,8 @@ export interface ClusterServer {
   dir: string;
   client: Client;
   adminToken?: string;
+  /** Where the in-process server answers DNS (serverOptions.dnsListen). */
+  dns?: { host: string; port: number };
   /** In this process: close and start again (on `dataDir`, another store, if given). As a child: SIGKILL and start again (no `dataDir`). */
   restart(opts?: { dataDir?: string }): Promise<void>;
   close(): Promise<void>;
@@ -69,6 +72,8 @@ export interface ClusterOptions {
    * their node identity, under the node authorizer (plain HTTP to the server, as drover dev).
    */
   secure?: boolean;
+  /** More options of the in-process server (e.g. dnsListen). */
+  serverOptions?: Partial<ServerOptions>;
   /**
    * Run the server as a `drover server` child process (authenticated as `secure`), so that
    * `server.restart()` kills it with SIGKILL mid-flight instead of closing it.
@@ -86,8 +91,8 @@ export async function startCluster(agentCount: number, opts: ClusterOptions = {}
     server = await startServerProcess({ machineGraceSeconds: grace });
     joinToken = (await server.client.request<{ token: string }>('POST', '/api/v1/tokens', { body: { user: 'system:bootstrap', purpose: 'join', ttlSeconds: 3_600, description: 'e2e agents' } })).body.token;
   } else {
-    const inProcess = await startTestServer({ machineGraceSeconds: grace, ...(opts.secure ? { auth: true } : {}) });
-    server = { ...inProcess, adminToken: inProcess.server.adminToken, restart: (o) => inProcess.restart(o), close: () => inProcess.close() };
+    const inProcess = await startTestServer({ machineGraceSeconds: grace, ...(opts.secure ? { auth: true } : {}), ...opts.serverOptions });
+    server = { ...inProcess, adminToken: inProcess.server.adminToken, ...(inProcess.server.dns ? { dns: inProcess.server.dns } : {}), restart: (o) => inProcess.restart(o), close: () => inProcess.close() };
     joinToken = opts.secure
       ? (await inProcess.server.registry.credentials!.createToken(systemContext, { user: 'system:bootstrap', purpose: 'join', ttlSeconds: 3_600, description: 'e2e agents' })).token
       : undefined;

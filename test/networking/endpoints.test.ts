@@ -107,6 +107,16 @@ describe('endpoints controller', () => {
     assert.equal(back.status?.addresses?.length, 2);
   });
 
+  it('is in the OpenAPI document, read and delete only', async () => {
+    const doc = (await http(`${ts.url}/openapi.json`)).json();
+    assert.ok(doc.components.schemas.Endpoints, 'the Endpoints schema');
+    const collection = doc.paths['/api/v1/namespaces/{namespace}/endpoints'];
+    assert.ok(collection?.get, 'list');
+    assert.equal(collection.post, undefined, 'no create');
+    const status = await http(`${ts.url}/api/v1/endpoints/web/status`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: '{"status":{"addresses":[]}}' });
+    assert.equal(status.status, 405, status.text);
+  });
+
   it('is deleted with its service', async () => {
     await ts.client.services.delete('other');
     await until(async () => (await ts.client.endpoints.get('other').catch((e: { code?: number }) => e.code)) === 404, 'the Endpoints of other gone', 2_000);
