@@ -8,7 +8,7 @@ import { PORT_FORWARD_PROTOCOL, routeUpgrades, splice, takeOverSocket } from '..
 import type { TaskRunner } from './task-runner.js';
 
 export function registerPortForward(app: FastifyInstance, runnerOf: (uid: string) => TaskRunner, machine: string, track: (res: ServerResponse, end: () => void) => void): void {
-  routeUpgrades(app.server, (req, res) => app.routing(req, res));
+  routeUpgrades(app.server, PORT_FORWARD_PROTOCOL, (req, res) => app.routing(req, res));
   app.get('/v1/tasks/:uid/portforward', async (req, reply) => {
     const { uid } = req.params as { uid: string };
     const port = Number((req.query as { port?: string }).port);

@@ -19,7 +19,7 @@ import { single, type Query } from './resources/params.js';
 const BASES = ['/api/v1/tasks', '/api/v1/namespaces/:namespace/tasks'];
 
 export function registerPortForward(app: FastifyInstance, registry: Registry, streams: OpenStreams, pki?: AgentPki, answerMs = 10_000): void {
-  routeUpgrades(app.server, (req, res) => app.routing(req, res));
+  routeUpgrades(app.server, PORT_FORWARD_PROTOCOL, (req, res) => app.routing(req, res));
   for (const base of BASES) route(app, `${base}/:name/portforward`, {
     // GET, as a WebSocket handshake: an Upgrade request carries no body (bytes after its head are the stream's).
     GET: async (req, reply) => {

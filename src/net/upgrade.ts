@@ -14,9 +14,15 @@ interface Upgraded {
   takenOver: boolean;
 }
 
-/** Routes the Upgrade requests `server` receives through `route` (fastify's `app.routing`). */
-export function routeUpgrades(server: Server, route: (req: IncomingMessage, res: ServerResponse) => void): void {
+/**
+ * Routes the Upgrade requests for `protocol` that `server` receives through `route` (fastify's
+ * `app.routing`). Any other Upgrade (curl --http2 asks for h2c) is served as the plain request it
+ * also is: once an 'upgrade' listener exists node hands every Upgrade here with its parser gone,
+ * so the request head goes back on the socket without the Upgrade, and the server reads it anew.
+ */
+export function routeUpgrades(server: Server, protocol: string, route: (req: IncomingMessage, res: ServerResponse) => void): void {
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (String(req.headers.upgrade).toLowerCase() !== protocol) return replayWithoutUpgrade(server, req, socket, head);
     const upgraded: Upgraded = { socket, head, takenOver: false };
     (req as IncomingMessage & { [UPGRADE]?: Upgraded })[UPGRADE] = upgraded;
     socket.on('error', () => socket.destroy());
@@ -28,6 +34,24 @@ export function routeUpgrades(server: Server, route: (req: IncomingMessage, res:
     });
     route(req, res);
   });
+}
+
+function replayWithoutUpgrade(server: Server, req: IncomingMessage, socket: Socket, head: Buffer): void {
+  let text = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name === 'upgrade') continue;
+    if (name === 'connection') {
+      const kept = raw[i + 1]!.split(',').map((t) => t.trim()).filter((t) => t && t.toLowerCase() !== 'upgrade');
+      if (kept.length) text += `${raw[i]}: ${kept.join(', ')}\r\n`;
+      continue;
+    }
+    text += `${raw[i]}: ${raw[i + 1]}\r\n`;
+  }
+  socket.unshift(Buffer.concat([Buffer.from(`${text}\r\n`, 'latin1'), head]));
+  // An https server's HTTP layer takes its connections after the TLS handshake, which is done.
+  server.emit('encrypted' in socket ? 'secureConnection' : 'connection', socket);
 }
 
 /** The socket of an Upgrade request, now the caller's alone (undefined: not an upgrade, or not routed here). */

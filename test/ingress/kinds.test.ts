@@ -1,9 +1,11 @@
 // The API side of ingress: a service's ingress ports (unique cluster-wide, aimed at a template
-// port) and the Ingress kind.
+// port), the Ingress kind, and the server's Upgrade routing (port-forward's) leaving other
+// Upgrades alone.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ApiError } from '../../src/errors.js';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { startTestServer, until, type TestServer } from '../helpers.js';
 
 const template = { command: ['sleep', '300'], ports: [{ name: 'http' }, { name: 'admin' }] };
 
@@ -30,6 +32,24 @@ describe('ingress ports and the Ingress kind', () => {
     await assert.rejects(s.client.services.create({ metadata: { name: 'bad' }, spec: { template, ingress: [{ port: 30090, targetPort: 'grpc' }] } }), (e: unknown) => e instanceof ApiError && e.code === 422 && e.details?.[0]?.path === '/spec/ingress/0/targetPort' && e.details[0].message === '"grpc" is not a port of the template (it has "http", "admin")');
     await assert.rejects(s.client.services.create({ metadata: { name: 'bad' }, spec: { template: { command: ['sleep', '1'] }, ingress: [{ port: 30090 }] } }), (e: unknown) => e instanceof ApiError && e.code === 422 && e.details?.[0]?.path === '/spec/ingress/0');
     assert.equal(await s.client.services.find('bad'), undefined);
+  });
+
+  it('a request that also offers an Upgrade (curl --http2 asks for h2c) is served as a plain one, body and keep-alive included', async () => {
+    const { port } = new URL(s.url);
+    const body = JSON.stringify({ metadata: { name: 'h2c' }, spec: { template: { command: ['true'] } } });
+    const socket = connect(Number(port), '127.0.0.1');
+    let got = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (got += d));
+    socket.write(`POST /api/v1/services HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\nhttp2-settings: AAMAAABkAAQAoAAAAAIAAAAA\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    await until(() => got.includes('"name":"h2c"'), () => `the created service in the answer (got ${got})`);
+    assert.match(got, /^HTTP\/1.1 201 /);
+    // The same connection serves the next request.
+    got = '';
+    socket.write('GET /api/v1/services/h2c HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n');
+    await until(() => got.includes('"name":"h2c"'), 'the second answer on the same connection');
+    assert.match(got, /^HTTP\/1.1 200 /);
+    socket.destroy();
   });
 
   it('Ingress: created, listed, and refused with two rules for one host and path', async () => {
