@@ -10,7 +10,7 @@ export interface TcpIngressOptions {
   /** Interface to listen on (default all). */
   address?: string;
   /** Tasks to send nothing to though the server still lists them ready (this agent is stopping them). */
-  isExcluded?: (namespace: string, task: string) => boolean;
+  isExcluded?: (namespace: string, task: string, machine: string) => boolean;
   /** The ports that cannot be bound now (empty: all are), each with why; called when that changes. */
   onProblems?: (problems: PortProblem[]) => void;
   /** How long a connection attempt to one upstream may take before the next is tried (default 3 s). */

@@ -39,10 +39,10 @@ export class UpstreamTable {
    * The ready endpoints of `service` for `portName` (default the service's first port), starting
    * at the next one in turn; `isExcluded` drops tasks known to be going away before the server says so.
    */
-  candidates(namespace: string | undefined, service: string, portName?: string, isExcluded?: (namespace: string, task: string) => boolean): Upstream[] {
+  candidates(namespace: string | undefined, service: string, portName?: string, isExcluded?: (namespace: string, task: string, machine: string) => boolean): Upstream[] {
     const ep = this.get(namespace, service);
     const ns = namespace ?? 'default';
-    return ep ? readyUpstreams(ep, portName, isExcluded && ((task) => isExcluded(ns, task)), this.turn(`${keyOf(namespace, service)}\0${portName ?? ''}`)) : [];
+    return ep ? readyUpstreams(ep, portName, isExcluded && ((task, machine) => isExcluded(ns, task, machine)), this.turn(`${keyOf(namespace, service)}\0${portName ?? ''}`)) : [];
   }
 
   private turn(key: string): number {
@@ -53,11 +53,11 @@ export class UpstreamTable {
 }
 
 /** The ready upstreams of `ep` for `portName`, rotated to start at `turn` (modulo their number). */
-export function readyUpstreams(ep: Endpoints, portName: string | undefined, isExcluded: ((task: string) => boolean) | undefined, turn: number): Upstream[] {
+export function readyUpstreams(ep: Endpoints, portName: string | undefined, isExcluded: ((task: string, machine: string) => boolean) | undefined, turn: number): Upstream[] {
   const name = portName ?? ep.status?.ports?.[0]?.name;
   const ready: Upstream[] = [];
   for (const a of ep.status?.addresses ?? []) {
-    if (!a.ready || isExcluded?.(a.task)) continue;
+    if (!a.ready || isExcluded?.(a.task, a.machine)) continue;
     // Without a port name (a template that declares no ports) nothing can be reached.
     const port = name === undefined ? undefined : a.ports[name];
     if (port === undefined) continue;
