@@ -135,7 +135,13 @@ describe('ingress: layer 4 ports on every agent, the layer 7 proxy, zero failed 
     await until(async () => (await c.client.ingresses.get('site')).status?.addresses?.includes(url), 'the proxy\'s address in the Ingress status');
 
     const host = { host: 'shop.test' };
-    await until(async () => (await get(port, '/name', host)).status === 200 && (await get(port, '/echo', host)).status === 200, 'both services to answer through the proxy', 15_000);
+    // Every task answers (python needs a moment after its process starts) before anything is counted.
+    const seen = new Set<string>();
+    await until(async () => {
+      const r = await get(port, '/name', host);
+      if (r.status === 200) seen.add(r.body.trim());
+      return seen.size === 2 && (await get(port, '/echo', host)).status === 200;
+    }, () => `both web tasks and echo to answer through the proxy (seen ${[...seen].join(', ')})`, 15_000);
     const names = [];
     for (let i = 0; i < 10; i++) names.push((await get(port, '/name', host)).body.trim());
     assert.deepEqual(Object.keys(counts(names)).sort(), tasks);
