@@ -5,6 +5,7 @@ import { converge } from './converge.js';
 import { datasetMove } from './dataset-move.js';
 import { dns } from './dns.js';
 import { fleet } from './fleet.js';
+import { ingress } from './ingress.js';
 import type { Row } from './report.js';
 import { schedule } from './schedule.js';
 import { watchFanout } from './watch-fanout.js';
@@ -26,5 +27,6 @@ export const benchmarks: Benchmark[] = [
   { name: 'cold-start', description: 'drover dev --agents 3 → 3 Ready machines', run: coldStart },
   { name: 'fleet', description: 'schedule and read workloads through /fleet/v1', run: fleet },
   { name: 'dns', description: 'DNS queries/s over UDP vs. a bare dgram + dns-packet responder', run: dns },
+  { name: 'ingress', description: 'requests/s through the layer 7 ingress proxy vs. the same HTTP server directly, c=64', run: ingress },
   { name: 'dataset-move', description: '200 MB of files moved between two agents vs. tar c | tar x + sync', run: datasetMove },
 ];

@@ -68,6 +68,8 @@ export async function startDev(opts: DevOptions): Promise<RunningDev> {
           hostname: `dev-${i + 1}`,
           labels: { 'drover.io/dev-agent': String(i + 1) },
           heartbeatMs: opts.heartbeatMs,
+          // The agents share one host: the first serves the ingress ports (the others could not bind them).
+          ...(i === 0 ? { ingress: {} } : {}),
           joinToken,
           ca: server.pki.ca.cert,
           logger: logger.child({ component: 'agent', agent: i + 1 }),

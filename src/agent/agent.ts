@@ -22,6 +22,7 @@ import { EventRecorder } from '../events/recorder.js';
 import { clientEventSink } from '../events/client-sink.js';
 import { TaskRunner, type RunnerContext } from './task-runner.js';
 import { UsageMonitor } from './usage-monitor.js';
+import { IngressPorts } from './ingress-ports.js';
 
 export interface AgentOptions {
   server: string | string[];
@@ -53,6 +54,8 @@ export interface AgentOptions {
   memoryCheckMs?: number;
   /** Manage datasets (see datasets/controller.ts); absent: this agent holds none (hollow machines). */
   datasets?: Pick<DatasetControllerOptions, 'sizeRefreshMs' | 'sendBytesPerSecond'>;
+  /** Serve the services' layer 4 ingress ports on this machine, on `address` (default all interfaces); absent: none (hollow machines). */
+  ingress?: { address?: string };
 }
 
 export class Agent {
@@ -80,6 +83,7 @@ export class Agent {
   /** The datasets this machine holds, moves and lends its tasks (undefined: it manages none). */
   readonly datasets?: DatasetController;
   private readonly volumes?: TaskVolumes;
+  private readonly ingressPorts?: IngressPorts;
   private datasetsStarted = false;
   /** Why the agent acts on nothing the server says (another cluster, a store gone back in time), or undefined. */
   private frozen: string | undefined;
@@ -108,6 +112,9 @@ export class Agent {
     if (opts.datasets) {
       this.datasets = new DatasetController({ ...opts.datasets, machine: this.id, client: this.client, dataDir, log: opts.logger });
       this.volumes = new TaskVolumes(this.datasets.local);
+    }
+    if (opts.ingress) {
+      this.ingressPorts = new IngressPorts({ client: this.client, machine: this.id, address: opts.ingress.address, isStopping: (namespace, task) => this.isStopping(namespace, task), log: opts.logger });
     }
     this.heartbeatClient = new Client({ server: opts.server, dispatcher: opts.heartbeatDispatcher ?? opts.dispatcher, ...connection });
     this.reporter = new StatusReporter(this.client, (err, task) => opts.logger.warn({ err: String(err), task }, 'status report failed'));
@@ -147,6 +154,12 @@ export class Agent {
     return this.runners.get(uid);
   }
 
+  /** Whether this machine runs (ran) the task and is stopping it, or has: no new connection goes there. */
+  private isStopping(namespace: string, task: string): boolean {
+    for (const r of this.runners.values()) if (r.knownAs?.name === task && r.knownAs.namespace === namespace) return r.isStopping;
+    return false;
+  }
+
   /**
    * Resolves once registered and syncing; or, when the server answers for another cluster,
    * at once, the agent idle (its tasks left running) until the right cluster is back.
@@ -180,6 +193,7 @@ export class Agent {
     }
     this.syncing = this.syncTasks();
     this.usage?.start();
+    this.ingressPorts?.start();
   }
 
   /**
@@ -250,6 +264,7 @@ export class Agent {
     clearTimeout(this.heartbeat);
     this.usage?.close();
     this.abort.abort();
+    await this.ingressPorts?.close();
     await this.syncing;
     await this.datasets?.close();
     await Promise.all([...this.runners.values()].map((r) => r.close(stopTasks)));

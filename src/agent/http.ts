@@ -1,5 +1,5 @@
-// The agent's own small API, reached only by the server (which proxies users' log, kill and
-// exec requests to it, so users talk to one endpoint).
+// The agent's own small API, reached only by the server (which proxies users' log, kill,
+// exec and port-forward requests to it, so users talk to one endpoint).
 import { spawn } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
 import type { Server } from 'node:http';
@@ -13,6 +13,7 @@ import type { TaskRunner } from './task-runner.js';
 import { plainEnv } from '../model/index.js';
 import type { Readable } from 'node:stream';
 import { registerDatasetContent } from './datasets/content-route.js';
+import { registerPortForward } from './port-forward.js';
 
 /** What the agent API needs of the agent. */
 export interface AgentView {
@@ -139,6 +140,7 @@ export async function buildAgentApp(agent: AgentView, tls: AgentTls): Promise<Fa
     });
   });
 
+  registerPortForward(app, runnerOf, agent.id, track);
   if (agent.datasetContent) registerDatasetContent(app, agent.datasetContent.bind(agent), track);
   return app;
 }

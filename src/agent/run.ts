@@ -17,7 +17,7 @@ import { nodeIdentity } from './node-join.js';
 
 /** The agent's own options, plus where its API listens and how it logs and supervises. */
 export interface StartAgentOptions
-  extends Pick<AgentOptions, 'server' | 'dataDir' | 'id' | 'hostname' | 'labels' | 'cpu' | 'memory' | 'heartbeatMs' | 'systemMachineIdFile' | 'acceptNewCluster' | 'usageIntervalMs' | 'memoryCheckMs'> {
+  extends Pick<AgentOptions, 'server' | 'dataDir' | 'id' | 'hostname' | 'labels' | 'cpu' | 'memory' | 'heartbeatMs' | 'systemMachineIdFile' | 'acceptNewCluster' | 'usageIntervalMs' | 'memoryCheckMs' | 'ingress'> {
   /** Where the agent API listens (default 127.0.0.1:0). */
   listen?: string;
   /** Address the server should use to reach the agent API, if not the listen address. */
@@ -102,6 +102,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     acceptNewCluster: opts.acceptNewCluster,
     usageIntervalMs: opts.usageIntervalMs,
     memoryCheckMs: opts.memoryCheckMs,
+    ingress: opts.ingress,
     datasets: {
       sizeRefreshMs: opts.datasetSizeRefreshMs,
       // Test-only: slows moves down so that a test can kill an agent or the server mid-move.

@@ -124,6 +124,18 @@ export class TaskRunner {
     return this.task;
   }
 
+  /** The task's namespace and name as last seen, kept after it is gone from this machine. */
+  knownAs?: { namespace: string; name: string };
+
+  /**
+   * Whether its process is going away or gone: the task left this machine, is being deleted or
+   * should no longer run. The ingress ports send it no new connection from that moment, before
+   * the server's Endpoints say so.
+   */
+  get isStopping(): boolean {
+    return !this.task || !this.run || !wantsRunning(this.task, this.ctx.machine, this.activated);
+  }
+
   /** The name of the task's unit ("backup.service"), for tasks that are units. */
   get unitName(): string | undefined {
     return this.task?.spec.template.unit ? unitNameOf(this.task) : undefined;
@@ -154,6 +166,7 @@ export class TaskRunner {
     this.task = task;
     // A run adopted from an earlier agent: its checks carry on from the results that agent reported.
     if (task && this.run && !this.checks && !this.closed && task.spec.machine === this.ctx.machine) this.startChecks(task, this.run, task.status?.checks);
+    if (task) this.knownAs = { namespace: task.metadata.namespace ?? 'default', name: task.metadata.name };
     // The server lost touch with this machine and could not tell what the task was doing: say it
     // again (a run adopted after an agent restart has said nothing yet: it is running).
     if (task?.status?.phase === 'Unknown') {

@@ -14,8 +14,13 @@ export interface AgentPki {
 }
 
 export async function agentDispatcher(pki: AgentPki | undefined, machine: string, endpoint: string): ReturnType<typeof tlsDispatcher> {
+  return tlsDispatcher(agentTlsOptions(pki, machine, endpoint));
+}
+
+/** The TLS options of a connection to `machine`'s agent (for node:https, as port-forward's Upgrade needs). */
+export function agentTlsOptions(pki: AgentPki | undefined, machine: string, endpoint: string): { ca: string; cert: string; key: string; checkServerIdentity: (host: string, cert: unknown) => Error | undefined } {
   if (!pki || !endpoint.startsWith('https://')) throw new Unavailable(`the agent of machine ${machine} publishes no TLS endpoint (${endpoint.slice(0, 100)}); upgrade or restart it`);
-  return tlsDispatcher({
+  return {
     ca: pki.ca.cert,
     cert: pki.serverClient.cert,
     key: pki.serverClient.key,
@@ -23,5 +28,5 @@ export async function agentDispatcher(pki: AgentPki | undefined, machine: string
       const cn = (cert as { subject?: { CN?: string | string[] } }).subject?.CN;
       return [cn].flat()[0] === nodeUser(machine) ? undefined : new Error(`the agent at ${endpoint} is not machine ${machine}'s (certificate for ${String(cn)})`);
     },
-  });
+  };
 }

@@ -29,6 +29,7 @@ import { registerKind } from './resources/register.js';
 import { registerSecretRoutes } from './secrets.js';
 import { registerSystem } from './system.js';
 import { registerTaskProxy, type AgentPki } from './task-proxy.js';
+import { registerPortForward } from './port-forward.js';
 import { registerDatasetContent } from './dataset-content.js';
 
 export interface AppOptions {
@@ -145,6 +146,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerCredentials(app, registry);
   if (opts.pki) registerJoin(app, registry, opts.pki.ca);
   registerTaskProxy(app, registry, streams, opts.pki, opts.agentAnswerMs);
+  registerPortForward(app, registry, streams, opts.pki, opts.agentAnswerMs);
   registerDatasetContent(app, registry, streams, opts.pki, opts.agentAnswerMs);
   registerSecretRoutes(app, registry);
   registerConsole(app, { dir: opts.consoleDir ?? join(packageRoot, 'dist', 'ui') });

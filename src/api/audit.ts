@@ -27,7 +27,7 @@ declare module 'fastify' {
 }
 
 /** Subresources recorded even when read: they reach into a task, or carry secret values. */
-const ALWAYS = /\/(log|exec|kill|secrets)$/;
+const ALWAYS = /\/(log|exec|kill|portforward|secrets)$/;
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const VERBS: Record<string, string> = { GET: 'get', HEAD: 'get', OPTIONS: 'options', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 

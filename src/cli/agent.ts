@@ -69,6 +69,8 @@ export function registerAgentCommand(program: Command): void {
     })
     .option('--listen <host:port>', 'address of the agent API the server uses for logs and exec', '127.0.0.1:0')
     .option('--advertise <url>', 'https URL the server should use to reach the agent API (its certificate covers the host named here)')
+    .option('--ingress-address <address>', "interface the services' ingress ports listen on (default all)")
+    .option('--no-ingress', "serve no services' ingress ports on this machine")
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
     .option('--join-token <token>', 'join token from drover token create --agent, exchanged for this machine\'s own certificate on first start (default: $DROVER_JOIN_TOKEN)')
     .option('--ca-file <file>', 'cluster CA certificate (the server\'s pki/ca.crt), to trust an https server before joining')
@@ -113,6 +115,7 @@ export function registerAgentCommand(program: Command): void {
         acceptNewCluster: opts.acceptNewCluster,
         usageIntervalMs: opts.usageInterval * 1000,
         memoryCheckMs: opts.memoryCheckInterval * 1000,
+        ...(opts.ingress === false ? {} : { ingress: { address: opts.ingressAddress } }),
         joinToken: opts.joinToken ?? process.env.DROVER_JOIN_TOKEN,
         ...(opts.caFile ? { ca: readCaFile(opts.caFile) } : {}),
       });

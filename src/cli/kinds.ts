@@ -5,6 +5,7 @@ import { CATALOG_FILE_LABEL, type AnyObject, type Installation, type Package } f
 import { datasetColumns, leaseColumns } from './dataset-views.js';
 import { endpointsColumns } from './endpoints-views.js';
 import { eventColumns } from './event-views.js';
+import { ingressColumns } from './ingress-views.js';
 import { age, UsageError } from './output.js';
 
 export interface CliKind {
@@ -28,6 +29,7 @@ const cliKinds: { kind: string; plural: string; aliases: string[]; namespaced?: 
   { kind: 'Dataset', plural: 'datasets', aliases: ['dataset', 'ds'], namespaced: true },
   { kind: 'Lease', plural: 'leases', aliases: ['lease'], namespaced: true },
   { kind: 'Endpoints', plural: 'endpoints', aliases: ['endpoint', 'ep'], namespaced: true },
+  { kind: 'Ingress', plural: 'ingresses', aliases: ['ingress', 'ing'], namespaced: true },
   { kind: 'Host', plural: 'hosts', aliases: ['host'] },
   { kind: 'Cluster', plural: 'clusters', aliases: ['cluster'] },
   { kind: 'Network', plural: 'networks', aliases: ['network', 'net'] },
@@ -221,6 +223,8 @@ export function columnsFor(kind: CliKind, wide: boolean): Columns {
       return endpointsColumns;
     case 'events':
       return eventColumns;
+    case 'ingresses':
+      return ingressColumns;
     case 'hosts':
       return {
         header: ['NAME', 'ADDRESS', 'STATUS', 'MACHINE', 'OS', 'CPUS', 'REASON', 'AGE'],

@@ -12,6 +12,8 @@ import { registerDatasetCommands } from './dataset.js';
 import { registerDescribeCommand } from './describe.js';
 import { registerEditCommand } from './edit.js';
 import { registerExecCommand } from './exec.js';
+import { registerPortForwardCommand } from './port-forward.js';
+import { registerProxyCommand } from './proxy.js';
 import { registerGetCommand } from './get.js';
 import { examples, pointUsageErrorsToHelp } from './help.js';
 import { registerLogsCommand } from './logs.js';
@@ -30,7 +32,7 @@ import { registerWaitCommand } from './wait.js';
 // Commands that only talk to a server. The others (server, dev, agent, backup) load the whole
 // control plane (fastify, SQLite, drivers): a client command skips them, so `drover get` starts
 // in a fraction of the time.
-const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth', 'secret', 'dataset', 'cluster', 'operation', 'package', 'pkg']);
+const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth', 'secret', 'dataset', 'cluster', 'operation', 'package', 'pkg', 'port-forward', 'proxy']);
 
 /** The command word of an argv (the first operand that is not a global option's value). */
 export function commandWord(argv: string[]): string | undefined {
@@ -79,6 +81,8 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   registerDatasetCommands(program);
   registerRunCommands(program);
   registerExecCommand(program);
+  registerPortForwardCommand(program);
+  registerProxyCommand(program);
   registerLogsCommand(program);
   registerRolloutCommands(program);
   registerWaitCommand(program);

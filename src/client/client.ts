@@ -1,12 +1,12 @@
 // The typed drover client, used by the CLI, agents, tests and benchmarks. One method per verb,
 // the server's error envelope surfaced as ApiError, watches as resuming async iterators.
-import type { AnyObject, Cluster, ContainerManager, Dataset, Endpoints, Event, Host, Lease, Machine, Network, Operation, Service, Task } from '../model/index.js';
+import type { AnyObject, Cluster, ContainerManager, Dataset, Endpoints, Event, Host, Ingress, Lease, Machine, Network, Operation, Service, Task } from '../model/index.js';
 import { ConnectionError, errorFromResponse, ServerTimeout } from './errors.js';
 import { watchStream, type WatchEvent } from './watch.js';
 import { authorizationHeader, tlsDispatcher, type Credentials, type Dispatcher, type TlsOptions } from './transport.js';
 import { warningTexts } from './warnings.js';
 
-export type { Cluster, ContainerManager, Dataset, Endpoints, Event, Host, Lease, Machine, Network, Operation, Service, Task };
+export type { Cluster, ContainerManager, Dataset, Endpoints, Event, Host, Ingress, Lease, Machine, Network, Operation, Service, Task };
 
 /** What a caller writes: metadata without the server-owned fields, status optional. */
 export type Input<T extends AnyObject> = {
@@ -108,6 +108,7 @@ export class Client {
   readonly leases: ResourceClient<Lease>;
   readonly endpoints: ResourceClient<Endpoints>;
   readonly events: ResourceClient<Event>;
+  readonly ingresses: ResourceClient<Ingress>;
   readonly hosts: ResourceClient<Host>;
   readonly clusters: ResourceClient<Cluster>;
   readonly networks: ResourceClient<Network>;
@@ -129,6 +130,7 @@ export class Client {
     this.leases = this.resource('leases', options.namespace);
     this.endpoints = this.resource('endpoints', options.namespace);
     this.events = this.resource('events', options.namespace);
+    this.ingresses = this.resource('ingresses', options.namespace);
     this.hosts = this.resource('hosts');
     this.clusters = this.resource('clusters');
     this.networks = this.resource('networks');

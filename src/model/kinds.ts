@@ -21,6 +21,7 @@ export const KINDS = {
   Installation: 'installations',
   Endpoints: 'endpoints',
   Event: 'events',
+  Ingress: 'ingresses',
 } as const;
 
 export type KindName = keyof typeof KINDS;

@@ -53,7 +53,7 @@ export interface KindStats {
 }
 
 /** The subresources a task's agent serves through the server, and the verb each needs. */
-const TASK_PROXY_VERBS: Record<'log' | 'kill' | 'exec', Verb> = { log: 'get', kill: 'create', exec: 'create' };
+const TASK_PROXY_VERBS: Record<'log' | 'kill' | 'exec' | 'portforward', Verb> = { log: 'get', kill: 'create', exec: 'create', portforward: 'create' };
 
 export class Registry {
   readonly kinds: Kind[];

@@ -1,10 +1,10 @@
 // Service: schema and strategy. Defaults make the common case short (one replica, spread,
 // always restart); validation adds what the schema cannot say.
 import { Type, type Static } from '@sinclair/typebox';
-import type { FieldError } from '../../errors.js';
-import { resolveMachineId, withUnitCredentials, type ServiceSpec as ModelSpec, type ServiceStatus as ModelStatus } from '../../model/index.js';
+import { Conflict, type FieldError } from '../../errors.js';
+import { resolveMachineId, templatePorts, withUnitCredentials, type Service, type ServiceSpec as ModelSpec, type ServiceStatus as ModelStatus } from '../../model/index.js';
 import { Condition, Constraints, TaskTemplate } from './common.js';
-import { defineKind, type Expect, type Same } from './kind.js';
+import { defineKind, type Expect, type Same, type Lookup } from './kind.js';
 import { checkTemplate } from './template.js';
 
 const IntOrPercent = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]+%$' })]);
@@ -90,10 +90,12 @@ export const services = defineKind({
       errs.push({ path: '/spec/replicas', message: 'a global service runs one task per machine: remove replicas or global' });
     }
     errs.push(...checkTemplate(svc.spec.template, '/spec/template'));
+    errs.push(...checkIngressPorts(svc.spec));
     return errs;
   },
   template: (svc) => svc.spec.template,
   prepare: (svc, lookup) => {
+    checkIngressPortsFree(svc, lookup);
     // fleet's MachineID= may name a machine by the first 8 characters of its ID: pin the one it
     // names now (the scheduler also resolves it later, for a machine that registers after).
     const pin = svc.spec.constraints?.machine;
@@ -106,3 +108,31 @@ export const services = defineKind({
     'spec.desiredState': (s) => s.spec.desiredState,
   },
 });
+
+/** Each ingress port once, and its targetPort a port of the template (the first when none is named). */
+function checkIngressPorts(spec: ModelSpec): FieldError[] {
+  const errs: FieldError[] = [];
+  const names = templatePorts(spec.template).map((p) => p.name);
+  const seen = new Set<number>();
+  (spec.ingress ?? []).forEach((ing, i) => {
+    if (seen.has(ing.port)) errs.push({ path: `/spec/ingress/${i}/port`, message: `port ${ing.port} is listed twice` });
+    seen.add(ing.port);
+    if (ing.targetPort !== undefined && !names.includes(ing.targetPort)) {
+      errs.push({ path: `/spec/ingress/${i}/targetPort`, message: `"${ing.targetPort}" is not a port of the template (${names.length ? `it has ${names.map((n) => `"${n}"`).join(', ')}` : 'it declares none: add template.ports'})` });
+    } else if (ing.targetPort === undefined && names.length === 0) {
+      errs.push({ path: `/spec/ingress/${i}`, message: 'the template declares no ports to forward to: add template.ports' });
+    }
+  });
+  return errs;
+}
+
+/** An ingress port is every agent's: one service each, cluster-wide. */
+function checkIngressPortsFree(svc: Service, lookup: Lookup): void {
+  const mine = new Set((svc.spec.ingress ?? []).map((i) => i.port));
+  if (mine.size === 0) return;
+  for (const other of lookup.objects('services') as Iterable<Service>) {
+    if (other.metadata.name === svc.metadata.name && (other.metadata.namespace ?? 'default') === (svc.metadata.namespace ?? 'default')) continue;
+    const taken = (other.spec.ingress ?? []).find((i) => mine.has(i.port));
+    if (taken) throw new Conflict(`ingress port ${taken.port} is already used by service "${other.metadata.name}" in namespace "${other.metadata.namespace ?? 'default'}"; pick another port`);
+  }
+}
