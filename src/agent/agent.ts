@@ -379,6 +379,7 @@ export class Agent {
       onUnitActivity: (runner, isActive) => this.units.changed(runner, isActive),
       volumes: this.volumes,
       events: this.events,
+      untilUnrouted: this.ingressPorts ? (namespace, task) => this.ingressPorts!.untilUnrouted(namespace, task) : undefined,
     };
   }
 

@@ -22,6 +22,8 @@ export class IngressPorts {
   private readonly abort = new AbortController();
   private running?: Promise<void>;
   private hadProblems = false;
+  /** untilUnrouted's checks, run at every change of the Endpoints. */
+  private readonly waiters = new Set<() => void>();
 
   constructor(private readonly opts: IngressPortsOptions) {
     this.tcp = new TcpIngress({
@@ -34,15 +36,54 @@ export class IngressPorts {
 
   start(): void {
     this.running ??= mirror(this.opts.client.endpoints, {
-      replaceAll: (all) => this.tcp.replaceAll(all),
-      set: (ep) => this.tcp.set(ep),
-      delete: (ep) => this.tcp.delete(ep),
+      replaceAll: (all) => {
+        this.tcp.replaceAll(all);
+        this.changed();
+      },
+      set: (ep) => {
+        this.tcp.set(ep);
+        this.changed();
+      },
+      delete: (ep) => {
+        this.tcp.delete(ep);
+        this.changed();
+      },
       onError: (err) => this.opts.log.warn({ err: String(err) }, 'endpoints watch failed; listing again'),
     }, this.abort.signal);
   }
 
+  /**
+   * Resolves once the Endpoints no longer list `task` as ready, then `settleMs` later (the other
+   * agents and the proxies get the same change at about the same time), or after `capMs`. A task
+   * being deleted is stopped only then: no connection is sent to a task already stopped.
+   */
+  async untilUnrouted(namespace: string, task: string, capMs = 3_000, settleMs = 300): Promise<void> {
+    if (!this.running || this.abort.signal.aborted) return;
+    const deadline = Date.now() + capMs;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (!this.tcp.upstreams.listsReady(namespace, task) || this.abort.signal.aborted) done();
+      };
+      const timer = setTimeout(done, capMs);
+      this.waiters.add(check);
+      check();
+    });
+    const left = deadline - Date.now();
+    if (left > 0 && !this.abort.signal.aborted) await new Promise((r) => setTimeout(r, Math.min(settleMs, left)));
+  }
+
+  private changed(): void {
+    for (const check of [...this.waiters]) check();
+  }
+
   async close(): Promise<void> {
     this.abort.abort();
+    this.changed();
     await this.running;
     await this.tcp.close();
   }

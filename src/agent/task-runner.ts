@@ -47,6 +47,8 @@ export interface RunnerContext {
   volumes?: TaskVolumes;
   /** Where the runner records events (check failures, restarts); none: it records nothing. */
   events?: EventRecorder;
+  /** Resolves when a task being deleted no longer gets traffic (the ingress ports' view of its Endpoints), so it may stop. */
+  untilUnrouted?: (namespace: string, task: string) => Promise<void>;
 }
 
 export class TaskRunner {
@@ -463,6 +465,9 @@ export class TaskRunner {
   private async retire(t: Task | undefined): Promise<void> {
     clearTimeout(this.backoff);
     this.backoff = undefined;
+    // A deleted task that serves traffic first leaves every route to it (this machine's ingress
+    // ports stop sending at once; others follow the Endpoints), then stops.
+    if (this.run && t?.metadata.deletionTimestamp && t.spec.ports?.length) await this.ctx.untilUnrouted?.(t.metadata.namespace ?? 'default', t.metadata.name);
     if (this.run) await this.stopRun(undefined);
     if (t?.metadata.deletionTimestamp && t.metadata.finalizers?.includes(AGENT_FINALIZER) && t.spec.machine === this.ctx.machine) {
       try {

@@ -35,6 +35,15 @@ export class UpstreamTable {
     return this.byService.values();
   }
 
+  /** Whether any service of `namespace` still lists `task` as a ready endpoint. */
+  listsReady(namespace: string, task: string): boolean {
+    for (const ep of this.byService.values()) {
+      if ((ep.metadata.namespace ?? 'default') !== namespace) continue;
+      if (ep.status?.addresses?.some((a) => a.task === task && a.ready)) return true;
+    }
+    return false;
+  }
+
   /**
    * The ready endpoints of `service` for `portName` (default the service's first port), starting
    * at the next one in turn; `isExcluded` drops tasks known to be going away before the server says so.
