@@ -96,7 +96,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   const streams = new OpenStreams();
   // Ends every watch, log follow and exec (server shutdown: drover dev calls it before stopping its agents).
-  app.decorate('endStreams', () => streams.endAll());
+  app.decorate('endStreams', () => void streams.endAll());
   if (opts.authenticator) {
     const authenticator = opts.authenticator;
     app.decorateRequest('principal', null as never);
@@ -123,9 +123,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
   // After authentication (its hook comes first): the limit is per principal.
   if (opts.rateLimit) registerRateLimit(app, opts.rateLimit);
-  app.addHook('preClose', (done) => {
-    streams.endAll();
-    done();
+  app.addHook('preClose', async () => {
+    await streams.endAll();
   });
 
   // Before every route, so its onRoute hook sees them all (façades included).

@@ -16,15 +16,25 @@ export class OpenStreams {
     return this.open.size;
   }
 
-  /** Ends every open stream (server shutdown). */
-  endAll(): void {
+  /**
+   * Ends every open stream (server shutdown). Resolves once their last words are flushed to the
+   * socket, or after `flushMs`: the server destroys every connection next, and a socket destroyed
+   * with bytes still queued (a busy TLS socket) would drop them — a watch would never hear where
+   * to resume.
+   */
+  endAll(flushMs = 1_000): Promise<void> {
+    const flushed: Promise<unknown>[] = [];
     for (const [res, end] of [...this.open]) {
       this.open.delete(res);
       try {
         end();
+        if (!res.writableFinished && !res.destroyed) flushed.push(new Promise((r) => { res.once('finish', r); res.once('close', r); }));
       } catch {
         if (!res.writableEnded) res.destroy();
       }
     }
+    if (!flushed.length) return Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([Promise.all(flushed), new Promise((r) => (timer = setTimeout(r, flushMs)))]).then(() => clearTimeout(timer));
   }
 }
