@@ -98,4 +98,24 @@ describe('the console\'s service editing and rollback', { skip: skipBrowser || (
     assert.deepEqual(JSON.parse(svc.metadata.annotations['drover.io/previous-template']).env, { GREETING: 'from-the-console' });
     await untilCount(runningTasks().filter({ hasNot: page.locator(before.map((n) => `[data-task="${n}"]`).join(', ')) }), 2, 60_000);
   });
+
+  it('shows a view-only user the history but neither Edit YAML nor Roll back', async () => {
+    assert.equal((await api('POST', '/api/v1/users', { name: 'vic', password: 'vic-password', groups: [] })).status, 201);
+    assert.equal((await api('POST', '/api/v1/clusterrolebindings', { metadata: { name: 'vic-view' }, spec: { roleRef: { kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'vic' }] } })).status, 201);
+    // The administrator has both here (a previous template to go back to): the absence below is the rights'.
+    await untilCount(page.getByRole('button', { name: 'Roll back' }), 1);
+    await untilCount(page.getByRole('button', { name: 'Edit YAML' }), 1);
+    const viewer = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await viewer.goto(`${dev.url}/ui/`);
+    await viewer.getByLabel('User', { exact: true }).fill('vic');
+    await viewer.getByLabel('Password', { exact: true }).fill('vic-password');
+    await viewer.getByRole('button', { name: 'Log in', exact: true }).click();
+    await untilText(viewer.getByTestId('user'), 'vic');
+    await viewer.goto(`${dev.url}/ui/#/services/default/web`);
+    await untilCount(viewer.locator('[data-testid=history] tr[data-previous=true]'), 1);
+    await untilCount(viewer.locator('[data-testid=actions][aria-busy=false]'), 1);
+    assert.equal(await viewer.getByRole('button', { name: 'Roll back' }).count(), 0);
+    assert.equal(await viewer.getByRole('button', { name: 'Edit YAML' }).count(), 0);
+    await viewer.context().close();
+  });
 });
