@@ -4,9 +4,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Client, Service, Task } from '../client/client.js';
 import { TERMINAL_PHASES, type AnyObject } from '../model/index.js';
+import { PREVIOUS_TEMPLATE_ANNOTATION } from '../model/template-history.js';
 import { resourceOf, type CliKind } from './kinds.js';
 
-export const PREVIOUS_TEMPLATE_ANNOTATION = 'drover.io/previous-template';
+export { PREVIOUS_TEMPLATE_ANNOTATION };
 
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged';
 

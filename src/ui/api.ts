@@ -23,9 +23,11 @@ export interface DiscoveredKind {
 export class Api {
   constructor(readonly session: Session) {}
 
-  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  /** `ifMatch`: the revision the change is based on; the server refuses it (412) if the object moved on since. */
+  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', ifMatch?: number): Promise<T> {
     const headers: Record<string, string> = { authorization: this.session.authorization, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = contentType;
+    if (ifMatch !== undefined) headers['if-match'] = `"${ifMatch}"`;
     // A YAML document goes as the user wrote it: the server parses it and names the bad fields.
     const payload = typeof body === 'string' && contentType === 'application/yaml' ? body : JSON.stringify(body);
     const res = await fetch(path, { method, headers, ...(body !== undefined ? { body: payload } : {}) });

@@ -5,6 +5,7 @@ import { Api, type Session } from './api.js';
 import { ClusterContext, ClusterView } from './cluster.js';
 import { ConnectionBadge, ErrorMessage } from './components.js';
 import { LoginPage } from './pages/login.js';
+import { MachinePage, MachinesPage } from './pages/machines.js';
 import { NewServicePage } from './pages/new-service.js';
 import { OverviewPage } from './pages/overview.js';
 import { ServicePage } from './pages/service.js';
@@ -81,6 +82,10 @@ function Shell({ user, onLogout }: { user: string; onLogout: () => void }) {
         return <ServicePage namespace={route.namespace} name={route.name} />;
       case 'task':
         return <TaskPage namespace={route.namespace} name={route.name} />;
+      case 'machines':
+        return <MachinesPage />;
+      case 'machine':
+        return <MachinePage name={route.name} />;
       default:
         return <ErrorMessage message={`no page at "${route.path}"`} />;
     }
@@ -98,6 +103,9 @@ function Shell({ user, onLogout }: { user: string; onLogout: () => void }) {
           </a>
           <a href="#/services" aria-current={route.page === 'services' || route.page === 'service' || route.page === 'newService' ? 'page' : undefined}>
             Services
+          </a>
+          <a href="#/machines" aria-current={route.page === 'machines' || route.page === 'machine' ? 'page' : undefined}>
+            Machines
           </a>
         </nav>
         <ConnectionBadge />

@@ -32,6 +32,21 @@ export function ErrorMessage({ error, message }: { error?: ApiError | Error; mes
   );
 }
 
+/** The server's refusal of a document, each bad field by its path (an Invalid answer's details). */
+export function FieldErrors({ error }: { error: ApiError | Error | undefined }) {
+  const details = (error as ApiError | undefined)?.details ?? [];
+  if (!details.length) return null;
+  return (
+    <ul class="field-errors" data-testid="field-errors">
+      {details.map((d) => (
+        <li key={d.path} data-path={d.path}>
+          <code>{d.path}</code>: {d.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** What a live collection shows while it is not there yet or was refused. */
 export function Pending({ snapshot, what }: { snapshot: Snapshot<AnyObject> | undefined; what: string }) {
   if (!snapshot) return <p class="muted">you may not see {what}</p>;

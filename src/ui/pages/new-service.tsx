@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import type { ApiError } from '../../errors.js';
 import type { Service } from '../../model/service.js';
 import { useCluster } from '../cluster.js';
-import { ErrorMessage } from '../components.js';
+import { ErrorMessage, FieldErrors } from '../components.js';
 import { href } from '../route.js';
 
 const EXAMPLE = `apiVersion: drover/v1
@@ -41,7 +41,6 @@ export function NewServicePage() {
     }
   };
 
-  const details = (error as ApiError | undefined)?.details ?? [];
   return (
     <>
       <h1>New service</h1>
@@ -51,15 +50,7 @@ export function NewServicePage() {
           <textarea name="yaml" rows={18} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} />
         </label>
         {error ? <ErrorMessage error={error} /> : null}
-        {details.length ? (
-          <ul class="field-errors" data-testid="field-errors">
-            {details.map((d) => (
-              <li key={d.path}>
-                <code>{d.path}</code>: {d.message}
-              </li>
-            ))}
-          </ul>
-        ) : null}
+        <FieldErrors error={error} />
         <button type="submit" disabled={busy}>
           Create
         </button>

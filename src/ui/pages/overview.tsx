@@ -3,15 +3,12 @@
 import type { Machine } from '../../model/machine.js';
 import type { Task } from '../../model/task.js';
 import { isMachineReady } from '../../model/machine.js';
-import { formatBytes, formatCpuMilli, parseBytes, parseCpuMilli, resourceRequest } from '../../model/quantity.js';
 import { useCluster } from '../cluster.js';
 import { Pending, Phase } from '../components.js';
 import { useLive } from '../live.js';
 import { href } from '../route.js';
+import { allocationText, machineHref, MachineStatus, tasksHolding } from './machines.js';
 import { ServiceRows } from './services.js';
-
-/** Tasks that hold their machine's resources: placed and not finished. */
-const HOLDS_RESOURCES = new Set(['Scheduled', 'Starting', 'Running']);
 
 export function OverviewPage() {
   const cluster = useCluster();
@@ -59,19 +56,18 @@ function MachineTable({ machines, tasks }: { machines: Machine[]; tasks: Task[] 
           {machines
             .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
             .map((m) => {
-              const on = tasks.filter((t) => t.spec.machine === m.metadata.name && HOLDS_RESOURCES.has(t.status?.phase ?? ''));
-              const used = on.map((t) => resourceRequest(t.spec.template?.resources)).reduce((a, r) => ({ cpuMilli: a.cpuMilli + r.cpuMilli, memoryBytes: a.memoryBytes + r.memoryBytes }), { cpuMilli: 0, memoryBytes: 0 });
-              const alloc = m.status?.allocatable ?? m.status?.capacity;
+              const on = tasksHolding(m.metadata.name, tasks);
+              const allocation = allocationText(m, on);
               return (
                 <tr key={m.metadata.name}>
-                  <td title={m.metadata.name}>{m.status?.hostname ?? m.metadata.name.slice(0, 12)}</td>
-                  <td>{isMachineReady(m) ? <span class="phase running">Ready</span> : <span class="phase failed">NotReady</span>}</td>
-                  <td>
-                    {formatCpuMilli(used.cpuMilli)} / {alloc?.cpu === undefined ? '?' : formatCpuMilli(parseCpuMilli(alloc.cpu))}
+                  <td title={m.metadata.name}>
+                    <a href={machineHref(m.metadata.name)}>{m.status?.hostname ?? m.metadata.name.slice(0, 12)}</a>
                   </td>
                   <td>
-                    {formatBytes(used.memoryBytes)} / {alloc?.memory === undefined ? '?' : formatBytes(parseBytes(alloc.memory))}
+                    <MachineStatus machine={m} />
                   </td>
+                  <td>{allocation.cpu}</td>
+                  <td>{allocation.memory}</td>
                   <td>{on.length}</td>
                 </tr>
               );

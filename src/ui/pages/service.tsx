@@ -1,5 +1,6 @@
-// One service: ready of desired, its tasks, its template as YAML, its conditions; scale for
-// those who may patch services.
+// One service: ready of desired, its tasks, its template as YAML, its conditions, its rollout
+// history; scale and roll back for those who may patch services, edit its YAML for those who may
+// update them.
 import { useState } from 'preact/hooks';
 import { stringify } from 'yaml';
 import type { ApiError } from '../../errors.js';
@@ -10,6 +11,7 @@ import { useCluster, useMay } from '../cluster.js';
 import { ErrorMessage, Pending, Phase } from '../components.js';
 import { useLive } from '../live.js';
 import { href } from '../route.js';
+import { ServiceEditor, TemplateHistory } from './service-template.js';
 import { desiredOf } from './services.js';
 
 export function ServicePage({ namespace, name }: { namespace: string; name: string }) {
@@ -17,6 +19,7 @@ export function ServicePage({ namespace, name }: { namespace: string; name: stri
   const services = useLive(cluster.services);
   const tasks = useLive(cluster.tasks);
   const mayScale = useMay('patch', 'services', namespace);
+  const mayUpdate = useMay('update', 'services', namespace);
   const service = services?.items.get(`${namespace}/${name}`);
   if (!service) {
     return (
@@ -36,7 +39,7 @@ export function ServicePage({ namespace, name }: { namespace: string; name: stri
         Ready <strong data-testid="ready">{service.status?.readyReplicas ?? 0}</strong> of <strong data-testid="desired">{desiredOf(service)}</strong>
         {service.spec.global ? ' (global: one per eligible machine)' : ''}
       </p>
-      <div class="actions" data-testid="actions" aria-busy={mayScale === undefined}>
+      <div class="actions" data-testid="actions" aria-busy={mayScale === undefined || mayUpdate === undefined}>
         {mayScale && !service.spec.global ? <ScaleForm service={service} /> : null}
       </div>
       <section aria-labelledby="tasks-h">
@@ -64,6 +67,11 @@ export function ServicePage({ namespace, name }: { namespace: string; name: stri
         <pre class="yaml" data-testid="template">
           {stringify(service.spec.template)}
         </pre>
+        {mayUpdate ? <ServiceEditor service={service} /> : null}
+      </section>
+      <section aria-labelledby="history-h">
+        <h2 id="history-h">Rollout history</h2>
+        <TemplateHistory service={service} tasks={own} mayPatch={mayScale === true} />
       </section>
     </>
   );
