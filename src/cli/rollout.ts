@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Command } from 'commander';
 import type { Client, Service, Task } from '../client/client.js';
-import { PREVIOUS_TEMPLATE_ANNOTATION, rememberTemplate } from './apply-object.js';
+import { PREVIOUS_TEMPLATE_ANNOTATION } from './apply-object.js';
 import { clientFor } from './config.js';
 import { examples } from './help.js';
 import { isLiveTask, parseRef } from './kinds.js';
@@ -168,8 +168,17 @@ export function registerRolloutCommands(program: Command): void {
       const recorded = current.metadata.annotations?.[PREVIOUS_TEMPLATE_ANNOTATION];
       if (!recorded) throw new Error(`service "${name}" has no previous template recorded; only changes made with drover apply, edit or rollout undo can be undone`);
       const previous = JSON.parse(recorded) as Service['spec']['template'];
-      const updated = await client.services.patch(name, { spec: { template: previous } }, { ifMatch: current.metadata.revision });
-      await rememberTemplate(client, current, updated);
+      // A JSON patch replaces the template whole (a merge patch kept the fields added since) and
+      // records the one it replaces (undo twice is redo), in one write based on the revision read.
+      const key = PREVIOUS_TEMPLATE_ANNOTATION.replace(/~/g, '~0').replace(/\//g, '~1');
+      await client.services.patch(
+        name,
+        [
+          { op: 'replace', path: '/spec/template', value: previous },
+          { op: 'add', path: `/metadata/annotations/${key}`, value: JSON.stringify(current.spec.template) },
+        ],
+        { type: 'json', ifMatch: current.metadata.revision },
+      );
       console.log(`service/${name} rolled back`);
     });
 

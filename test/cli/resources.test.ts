@@ -153,6 +153,21 @@ describe('drover resource commands', () => {
     assert.match(ambiguous.stderr, /machine "nomatch" not found/);
   });
 
+  it('rollout undo restores the recorded template whole: a field added since goes too', async () => {
+    const file = join(dir, 'undoer.yaml');
+    const manifest = (env: string) => `apiVersion: drover/v1\nkind: Service\nmetadata: {name: undoer}\nspec:\n  replicas: 0\n  template:\n    command: [sleep, '300']\n${env}`;
+    writeFileSync(file, manifest(''));
+    await d.ok(['apply', '-f', file]);
+    writeFileSync(file, manifest('    env: {EXTRA: added}\n'));
+    await d.ok(['apply', '-f', file]);
+    assert.deepEqual((await server.client.services.get('undoer')).spec.template.env, { EXTRA: 'added' });
+    assert.equal(await d.ok(['rollout', 'undo', 'service/undoer']), 'service/undoer rolled back\n');
+    const undone = await server.client.services.get('undoer');
+    assert.equal(undone.spec.template.env, undefined, 'the env added since the recorded template');
+    assert.deepEqual(undone.spec.template.command, ['sleep', '300']);
+    assert.deepEqual(JSON.parse(undone.metadata.annotations!['drover.io/previous-template']!).env, { EXTRA: 'added' }, 'undo twice is redo');
+  });
+
   it('rollout pause/resume set spec.paused; undo restores the template apply recorded', async () => {
     const file = join(dir, 'web.yaml');
     writeFileSync(file, webManifest(3, 'sleep 301'));
