@@ -15,7 +15,13 @@ export async function until<T>(fn: () => T | Promise<T>, what: string | (() => s
   let last: unknown;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     try {
-      const v = await fn();
+      // A probe that never settles (a request the server never answers) fails 30 s past the
+      // deadline, saying so, instead of holding the test until the runner's file timeout.
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('a probe had not settled 30 s after the deadline')), Math.max(deadline - Date.now(), 0) + 30_000);
+      });
+      const v = await Promise.race([fn(), hung]).finally(() => clearTimeout(timer));
       if (v) return v as Truthy<T>;
     } catch (err) {
       last = err;
