@@ -1,6 +1,7 @@
 import { agentBurst } from './agent-burst.js';
 import { apiRead, apiWrite } from './api.js';
 import { coldStart } from './cold-start.js';
+import { consoleLoad } from './console.js';
 import { converge } from './converge.js';
 import { datasetMove } from './dataset-move.js';
 import { dns } from './dns.js';
@@ -25,6 +26,7 @@ export const benchmarks: Benchmark[] = [
   { name: 'agent-burst', description: '1,000 one-off tasks at once to one agent → all finished vs. spawning them from Node', run: agentBurst },
   { name: 'watch-fanout', description: 'watchers in child processes: write ack → event parsed', run: watchFanout },
   { name: 'cold-start', description: 'drover dev --agents 3 → 3 Ready machines', run: coldStart },
+  { name: 'console-load', description: 'the web console in chromium: navigation → first data row vs. a bare page fetching the same list', run: consoleLoad },
   { name: 'fleet', description: 'schedule and read workloads through /fleet/v1', run: fleet },
   { name: 'dns', description: 'DNS queries/s over UDP vs. a bare dgram + dns-packet responder', run: dns },
   { name: 'ingress', description: 'requests/s through the layer 7 ingress proxy vs. the same HTTP server directly, c=64', run: ingress },
