@@ -127,11 +127,23 @@ export async function startCluster(agentCount: number, opts: ClusterOptions = {}
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       if (o.awaitReady !== false) {
-        await until(async () => {
-          if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}: ${stderr}`);
-          const m = await server.client.machines.find(id);
-          return isReady(m) && m?.status?.agentEndpoint !== undefined && m.status.agentEndpoint !== previousEndpoint;
-        }, `agent ${index} to register and be Ready`);
+        try {
+          // A deadline for a loaded machine (2 cores, a full suite beside): an agent's start is a Node start plus its registration.
+          await until(
+            async () => {
+              if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}: ${stderr}`);
+              const m = await server.client.machines.find(id);
+              return isReady(m) && m?.status?.agentEndpoint !== undefined && m.status.agentEndpoint !== previousEndpoint;
+            },
+            `agent ${index} to register and be Ready`,
+            30_000,
+          );
+        } catch (err) {
+          // Not left running: a live child would hold the test file open until the runner's timeout.
+          child.kill('SIGKILL');
+          await exited;
+          throw err;
+        }
       }
       const agent: AgentProcess = {
         id,
@@ -207,7 +219,13 @@ export async function startCluster(agentCount: number, opts: ClusterOptions = {}
       if (problems.length) throw new Error(`the e2e cluster did not close cleanly:\n  ${problems.join('\n  ')}`);
     },
   };
-  for (let i = 0; i < agentCount; i++) await cluster.startAgent(i);
+  try {
+    for (let i = 0; i < agentCount; i++) await cluster.startAgent(i);
+  } catch (err) {
+    // The caller gets no cluster to close: what was started is torn down here.
+    await cluster.close().catch(() => undefined);
+    throw err;
+  }
   return cluster;
 }
 
