@@ -1,4 +1,5 @@
 import { agentBurst } from './agent-burst.js';
+import { agentIdle } from './agent-idle.js';
 import { apiRead, apiWrite } from './api.js';
 import { coldStart } from './cold-start.js';
 import { consoleLoad } from './console.js';
@@ -24,6 +25,7 @@ export const benchmarks: Benchmark[] = [
   { name: 'schedule', description: 'hollow machines: submit → all tasks bound', run: schedule },
   { name: 'converge', description: 'service PUT → Running on a local agent vs. spawn', run: converge },
   { name: 'agent-burst', description: '1,000 one-off tasks at once to one agent → all finished vs. spawning them from Node', run: agentBurst },
+  { name: 'agent-idle', description: 'a real agent with 200 idle tasks: its CPU and RSS, and each task supervisor\'s RSS', run: agentIdle },
   { name: 'watch-fanout', description: 'watchers in child processes: write ack → event parsed', run: watchFanout },
   { name: 'cold-start', description: 'drover dev --agents 3 → 3 Ready machines', run: coldStart },
   { name: 'console-load', description: 'the web console in chromium: navigation → first data row vs. a bare page fetching the same list', run: consoleLoad },

@@ -7,7 +7,14 @@ import { dirname, join } from 'node:path';
 
 mkdirSync('dist', { recursive: true });
 const cc = process.env.CC ?? 'cc';
-const r = spawnSync(cc, ['-O2', '-Wall', '-o', 'dist/drover-shim', 'native/drover-shim.c'], { stdio: 'inherit' });
+// Static when the C library allows (Debian's libc6-dev does): one shim runs beside every task, and
+// a static one is ~0.9 MiB resident instead of ~1.6 MiB (mostly the dynamic loader's and libc's
+// mapped pages). Dynamic otherwise, which works the same.
+let r = spawnSync(cc, ['-O2', '-Wall', '-static', '-o', 'dist/drover-shim', 'native/drover-shim.c'], { stdio: ['ignore', 'ignore', 'pipe'] });
+if (r.error || r.status !== 0) {
+  console.error('note: no static C library; building the task supervisor dynamically linked');
+  r = spawnSync(cc, ['-O2', '-Wall', '-o', 'dist/drover-shim', 'native/drover-shim.c'], { stdio: 'inherit' });
+}
 if (r.error || r.status !== 0) {
   console.error(`error: could not compile native/drover-shim.c with ${cc}${r.error ? `: ${r.error.message}` : ''}; install a C compiler (apt-get install gcc) and run npm run build`);
   process.exit(1);
