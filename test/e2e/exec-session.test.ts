@@ -2,12 +2,14 @@
 // authenticates, a real agent process, real commands on a real pty; who may and may not; and
 // nothing left running once the client goes away.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { Client } from '../../src/client/client.js';
 import { openExecSession } from '../../src/client/exec-session.js';
 import { ApiError } from '../../src/errors.js';
 import { EXEC_PROTOCOL, ExecChannel, execFrame, execProtocols, type ExecStatus } from '../../src/model/exec-stream.js';
+import { baseEnv, droverBin } from '../cli/drover.js';
 import { until } from '../helpers.js';
 import { startCluster, type Cluster } from './cluster.js';
 
@@ -22,6 +24,20 @@ function listen(ws: WebSocket) {
   });
   ws.once('close', () => (seen.closed = true));
   return seen;
+}
+
+/** `drover ARGS` on a terminal of its own (util-linux script makes the pty), fed `input`: its output, the terminal's modes after it, and its exit code. */
+function droverOnTerminal(args: string[], env: Record<string, string>, input: string): Promise<{ code: number | null; out: string }> {
+  const line = [process.execPath, droverBin, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  // After drover, the terminal's modes: raw mode left on would read "-icanon -echo".
+  const modes = `stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '`;
+  const child = spawn('script', ['-qfec', `stty cols 90 rows 20; ${line}; rc=$?; echo; echo "modes after: $(${modes})"; exit $rc`, '/dev/null'], { env: baseEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdin.end(input);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  return new Promise((resolve) => child.once('close', (code) => (clearTimeout(timer), resolve({ code, out }))));
 }
 
 const isAlive = (pid: number) => {
@@ -110,6 +126,14 @@ describe('interactive exec over a WebSocket', () => {
     assert.ok(pids.every(isAlive));
     ws.terminate();
     await until(() => !pids.some(isAlive), () => `processes ${pids.filter(isAlive).join(', ')} to be gone`);
+  });
+
+  it('drover exec -it: our terminal\'s size, what we type, the remote exit code as ours', async () => {
+    const r = await droverOnTerminal(['--server', c.server.url, 'exec', '-it', 'box', '--', 'sh'], { DROVER_TOKEN: annToken }, 'stty size; echo typed-$((2+2))\nexit 4\n');
+    assert.match(r.out, /20 90/, r.out);
+    assert.match(r.out, /typed-4/, r.out);
+    assert.match(r.out, /modes after: icanon echo/, r.out);
+    assert.equal(r.code, 4, r.out);
   });
 
   it('refuses before the upgrade: 403 without exec, 404 unknown task, 409 not running, 400 no command or no upgrade', async () => {
