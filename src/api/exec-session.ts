@@ -11,7 +11,7 @@ import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
 import { ApiError, BadRequest, Conflict, Unavailable } from '../errors.js';
 import { EXEC_PROTOCOL, ExecChannel, execFrame, execQueryString, parseExecQuery, type ExecQuery, type ExecRequest } from '../model/exec-stream.js';
 import type { Registry } from '../registry/index.js';
-import { takeOverSocket, WEBSOCKET_PROTOCOL } from '../net/upgrade.js';
+import { markSwitched, takeOverSocket, WEBSOCKET_PROTOCOL } from '../net/upgrade.js';
 import { agentTlsOptions, type AgentPki } from './agent-tls.js';
 import type { OpenStreams } from './open-streams.js';
 import { contextOf } from './protocol/context.js';
@@ -44,6 +44,7 @@ export function execSessionHandler(registry: Registry, streams: OpenStreams, pki
     // The response no longer owns the socket, so it never closes by itself: say so for the stream tracking and the audit.
     taken.socket.once('close', () => reply.raw.emit('close'));
     wss.handleUpgrade(req.raw, taken.socket, taken.head, (client) => {
+      markSwitched(reply.raw);
       relay(client, agent);
       // On shutdown the session ends, saying so: an open terminal never holds the server.
       streams.add(reply.raw, () => {

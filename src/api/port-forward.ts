@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ApiError, BadRequest, Conflict, Unavailable } from '../errors.js';
 import type { Registry } from '../registry/index.js';
-import { PORT_FORWARD_PROTOCOL, splice, takeOverSocket } from '../net/upgrade.js';
+import { markSwitched, PORT_FORWARD_PROTOCOL, splice, takeOverSocket } from '../net/upgrade.js';
 import { agentTlsOptions, type AgentPki } from './agent-tls.js';
 import type { OpenStreams } from './open-streams.js';
 import { contextOf } from './protocol/context.js';
@@ -37,6 +37,7 @@ export function registerPortForward(app: FastifyInstance, registry: Registry, st
       reply.hijack();
       const { socket, head } = taken;
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: ${PORT_FORWARD_PROTOCOL}\r\nconnection: Upgrade\r\n\r\n`);
+      markSwitched(reply.raw);
       if (head.length) agent.write(head);
       // On shutdown the tunnel is cut: an open port-forward never holds the server.
       streams.add(reply.raw, () => socket.destroy());

@@ -63,6 +63,16 @@ export function takeOverSocket(req: IncomingMessage, res: ServerResponse): { soc
   return { socket: upgraded.socket, head: upgraded.head };
 }
 
+/**
+ * Records that an Upgrade's answer was 101 Switching Protocols: fastify runs its onResponse
+ * hooks (the audit) on the response's 'finish', which a response whose socket was taken over
+ * never emits by itself.
+ */
+export function markSwitched(res: ServerResponse): void {
+  res.statusCode = 101;
+  res.emit('finish');
+}
+
 /** Whether `req` arrived as an Upgrade (routed by routeUpgrades). */
 export function isUpgrade(req: IncomingMessage): boolean {
   return (req as IncomingMessage & { [UPGRADE]?: Upgraded })[UPGRADE] !== undefined;

@@ -3,11 +3,14 @@
 // nothing left running once the client goes away.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { Client } from '../../src/client/client.js';
 import { openExecSession } from '../../src/client/exec-session.js';
 import { ApiError } from '../../src/errors.js';
+import type { AuditRecord } from '../../src/security/audit-log.js';
 import { EXEC_PROTOCOL, ExecChannel, execFrame, execProtocols, type ExecStatus } from '../../src/model/exec-stream.js';
 import { baseEnv, droverBin } from '../cli/drover.js';
 import { until } from '../helpers.js';
@@ -147,5 +150,22 @@ describe('interactive exec over a WebSocket', () => {
     const plain = await fetch(`${c.server.url}/api/v1/tasks/box/exec?command=id`, { headers: { authorization: `Bearer ${annToken}` } });
     assert.equal(plain.status, 400);
     assert.match(await plain.text(), /needs a WebSocket upgrade/);
+  });
+
+  it('is audited like POST exec: who opened a session, and who was refused', async () => {
+    const path = join(c.server.dir, 'audit.log');
+    const records = () => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditRecord) : []);
+    const execs = () => records().filter((r) => r.subresource === 'exec' && r.name === 'box');
+    await until(() => execs().some((r) => r.user === 'vic' && r.code === 403) && execs().some((r) => r.user === 'ann' && r.code === 101), () => `exec records for vic (403) and ann (101) (${JSON.stringify(execs())})`);
+  });
+
+  it('ends open sessions when the server shuts down, saying so, and kills their commands', async () => {
+    const ws = await openExecSession(ann, 'box', { command: ['sh', '-c', 'echo pid $$; exec sleep 1000'], tty: true });
+    const seen = listen(ws);
+    const pid = Number((await until(() => /pid (\d+)/.exec(seen.stdout), 'the shell to say its pid'))[1]);
+    await c.server.restart();
+    await until(() => seen.closed, 'the session to end with the server');
+    assert.match(seen.status?.error ?? '', /the server is shutting down/);
+    await until(() => !isAlive(pid), `process ${pid} to be gone`);
   });
 });
