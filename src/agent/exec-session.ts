@@ -14,6 +14,9 @@ import { takeOverSocket } from '../net/upgrade.js';
 import type { ExecContext } from './checks/task-checks.js';
 import type { TaskRunner } from './task-runner.js';
 
+/** Past this many bytes queued for the client, the command's output is not read until they are sent. */
+const MAX_QUEUED_BYTES = 1024 * 1024;
+
 export function registerExecSessions(app: FastifyInstance, runnerOf: (uid: string) => TaskRunner, machine: string, track: (res: ServerResponse, end: () => void) => void): void {
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has(EXEC_PROTOCOL) ? EXEC_PROTOCOL : false) });
   app.get('/v1/tasks/:uid/exec', async (req, reply) => {
@@ -44,7 +47,13 @@ function runSession(ws: WebSocket, exec: ExecRequest, context: ExecContext): { e
   const child = spawnCommand(exec, context);
   let finished = false;
   const send = (channel: number, data: Uint8Array | string) => {
-    if (ws.readyState === ws.OPEN) ws.send(execFrame(channel, data));
+    if (ws.readyState === ws.OPEN) ws.send(execFrame(channel, data), drained);
+  };
+  // A command writing faster than the client reads waits (its pipe fills) instead of piling up here.
+  const drained = () => {
+    if (ws.bufferedAmount >= MAX_QUEUED_BYTES) return;
+    child.stdout!.resume();
+    child.stderr!.resume();
   };
   const finish = (status: ExecStatus) => {
     if (finished) return;
@@ -53,8 +62,15 @@ function runSession(ws: WebSocket, exec: ExecRequest, context: ExecContext): { e
     send(ExecChannel.status, JSON.stringify(status));
     ws.close(1000);
   };
-  child.stdout!.on('data', (d: Buffer) => send(ExecChannel.stdout, d));
-  child.stderr!.on('data', (d: Buffer) => send(ExecChannel.stderr, d));
+  const output = (channel: number) => (d: Buffer) => {
+    send(channel, d);
+    if (ws.bufferedAmount >= MAX_QUEUED_BYTES) {
+      child.stdout!.pause();
+      child.stderr!.pause();
+    }
+  };
+  child.stdout!.on('data', output(ExecChannel.stdout));
+  child.stderr!.on('data', output(ExecChannel.stderr));
   child.stdin!.on('error', () => undefined); // input after the command exited
   if (!exec.stdin) child.stdin!.end();
   child.once('error', (err) => finish({ exitCode: null, error: `cannot run ${exec.tty ? 'script (util-linux, for the tty)' : exec.command[0]}: ${err.message}` }));

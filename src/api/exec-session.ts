@@ -56,19 +56,29 @@ export function execSessionHandler(registry: Registry, streams: OpenStreams, pki
   };
 }
 
+/** Past this many bytes queued for one side, the other side is not read until they are sent. */
+const MAX_QUEUED_BYTES = 1024 * 1024;
+
 /** Copies messages both ways until either side closes; the agent kills the command when its side closes. */
 function relay(client: WebSocket, agent: WebSocket): void {
-  client.on('message', (data: Buffer, isBinary: boolean) => {
-    if (agent.readyState === WebSocket.OPEN) agent.send(data, { binary: isBinary });
-  });
-  agent.on('message', (data: Buffer, isBinary: boolean) => {
-    if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
-  });
+  forward(client, agent);
+  forward(agent, client);
   client.once('close', () => agent.close(1000));
   // 1005/1006 (no code, abnormal) cannot be sent: the agent's other ends are a plain close or an error.
   agent.once('close', (code: number) => client.close(code === 1000 || code === 1001 ? code : 1011));
   client.on('error', () => client.terminate());
   agent.on('error', () => agent.terminate());
+}
+
+/** Sends `from`'s messages to `to`, pausing `from` while `to` is slow: a command's output never piles up here. */
+function forward(from: WebSocket, to: WebSocket): void {
+  from.on('message', (data: Buffer, isBinary: boolean) => {
+    if (to.readyState !== WebSocket.OPEN) return;
+    to.send(data, { binary: isBinary }, () => {
+      if (from.isPaused && to.bufferedAmount < MAX_QUEUED_BYTES) from.resume();
+    });
+    if (to.bufferedAmount >= MAX_QUEUED_BYTES) from.pause();
+  });
 }
 
 /** The agent's WebSocket, open, or its refusal as an ApiError. */

@@ -94,6 +94,24 @@ describe('interactive exec over a WebSocket', () => {
     assert.equal(seen.status?.exitCode, 0);
   });
 
+  it('carries a large output whole, a client reading slowly included (flow control, not loss)', async () => {
+    const ws = await openExecSession(ann, 'box', { command: ['head', '-c', '6000000', '/dev/zero'] });
+    let bytes = 0;
+    let status: ExecStatus | undefined;
+    // Reading pauses now and then, as a slow terminal would; the command waits meanwhile.
+    ws.on('message', (d: Buffer) => {
+      if (d[0] === ExecChannel.stdout) bytes += d.length - 1;
+      if (d[0] === ExecChannel.status) status = JSON.parse(d.subarray(1).toString('utf8')) as ExecStatus;
+      if (bytes % 7 === 0) {
+        ws.pause();
+        setImmediate(() => ws.resume());
+      }
+    });
+    await until(() => status, 'the status');
+    assert.equal(bytes, 6_000_000);
+    assert.equal(status!.exitCode, 0);
+  });
+
   it('is a shell one types into, with a browser\'s credential as a subprotocol, and it resizes', async () => {
     // As a browser does: no Authorization header, the token in Sec-WebSocket-Protocol.
     const url = `${c.server.url.replace(/^http/, 'ws')}/api/v1/namespaces/default/tasks/box/exec?command=sh&tty=true&stdin=true&cols=100&rows=30`;
