@@ -81,6 +81,18 @@ describe('interactive exec over a WebSocket', () => {
     assert.equal(seen.status?.exitCode, 3);
   });
 
+  it('runs as the task\'s user, on a terminal and without one, as POST exec does', async () => {
+    await c.client.tasks.create({ metadata: { name: 'as-nobody' }, spec: { template: { command: ['sleep', '1000'], env: c.env(), user: 'nobody', workingDir: '/tmp' } } });
+    await until(async () => (await c.client.tasks.get('as-nobody')).status?.phase === 'Running', 'the task to run', 20_000);
+    for (const tty of [true, false]) {
+      const seen = listen(await openExecSession(ann, 'as-nobody', { command: ['id', '-un'], tty }));
+      await until(() => seen.closed, 'the session to end');
+      assert.equal(seen.stdout.trim(), 'nobody', `tty ${tty}`);
+    }
+    const res = await ann.fetch('POST', ann.tasks.pathOf('as-nobody', '/exec'), { body: { command: ['id', '-un'] } });
+    assert.match(await res.text(), /"data":"nobody\\n"/);
+  });
+
   it('forwards stdin, ends it on an empty message, and keeps stdout and stderr apart without a tty', async () => {
     const ws = await openExecSession(ann, 'box', { command: ['sh', '-c', 'cat; echo done >&2'], stdin: true });
     const seen = listen(ws);
