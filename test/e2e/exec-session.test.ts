@@ -148,6 +148,14 @@ describe('interactive exec over a WebSocket', () => {
     ws.send(execFrame(ExecChannel.stdin, 'exit 7\n'));
     await until(() => seen.closed, 'the shell to exit');
     assert.equal(seen.status?.exitCode, 7);
+
+    // A user and password travel the same way (a console session logged in with them).
+    await c.client.request('POST', '/api/v1/users', { body: { name: 'bob', password: 'bob-password', groups: [] } });
+    await c.client.resource('clusterrolebindings').create({ metadata: { name: 'bob-edit' }, spec: { roleRef: { kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'User', name: 'bob' }] } } as never);
+    const basic = new WebSocket(url.replace('command=sh', 'command=whoami'), execProtocols(`Basic ${Buffer.from('bob:bob-password').toString('base64')}`));
+    const heard = listen(basic);
+    await until(() => heard.closed, 'the session as bob to end');
+    assert.equal(heard.status?.exitCode, 0, JSON.stringify(heard));
   });
 
   it('kills everything the session started once the client goes away', async () => {
