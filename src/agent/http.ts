@@ -10,10 +10,11 @@ import { SERVER_USER } from '../security/principal.js';
 import { constants } from 'node:os';
 import { followLog, readLog, type LogQuery, type LogRecord } from './logs.js';
 import type { TaskRunner } from './task-runner.js';
-import { plainEnv } from '../model/index.js';
 import type { Readable } from 'node:stream';
 import { registerDatasetContent } from './datasets/content-route.js';
 import { registerPortForward } from './port-forward.js';
+import { registerExecSessions } from './exec-session.js';
+import { routeUpgrades, UPGRADE_PROTOCOLS } from '../net/upgrade.js';
 
 /** What the agent API needs of the agent. */
 export interface AgentView {
@@ -110,13 +111,13 @@ export async function buildAgentApp(agent: AgentView, tls: AgentTls): Promise<Fa
     const runner = runnerOf(uid);
     const task = runner.currentTask;
     if (!task) throw Object.assign(new Error('task is gone'), { statusCode: 404 });
-    const t = task.spec.template;
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', DROVER_TASK: task.metadata.name, DROVER_MACHINE: agent.id, ...plainEnv(t.env) };
+    // The same environment, directory and user as the task's run (and its exec checks and sessions).
+    const { env, cwd, credentials } = runner.execContext(task);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
     const [cmd, ...args] = body.command as string[];
-    const child = spawn(cmd!, args, { cwd: t.workingDir || '/', env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd!, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], ...(credentials ? { uid: credentials.uid, gid: credentials.gid } : {}) });
     const frame = (o: unknown) => res.write(JSON.stringify(o) + '\n');
     child.stdout.on('data', (d: Buffer) => frame({ stream: 'stdout', data: d.toString('utf8') }));
     child.stderr.on('data', (d: Buffer) => frame({ stream: 'stderr', data: d.toString('utf8') }));
@@ -140,7 +141,9 @@ export async function buildAgentApp(agent: AgentView, tls: AgentTls): Promise<Fa
     });
   });
 
+  routeUpgrades(app.server, UPGRADE_PROTOCOLS, (req, res) => app.routing(req, res));
   registerPortForward(app, runnerOf, agent.id, track);
+  registerExecSessions(app, runnerOf, agent.id, track);
   if (agent.datasetContent) registerDatasetContent(app, agent.datasetContent.bind(agent), track);
   return app;
 }

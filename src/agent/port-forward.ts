@@ -4,11 +4,10 @@
 import { connect, type Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { PORT_FORWARD_PROTOCOL, routeUpgrades, splice, takeOverSocket } from '../net/upgrade.js';
+import { PORT_FORWARD_PROTOCOL, splice, takeOverSocket } from '../net/upgrade.js';
 import type { TaskRunner } from './task-runner.js';
 
 export function registerPortForward(app: FastifyInstance, runnerOf: (uid: string) => TaskRunner, machine: string, track: (res: ServerResponse, end: () => void) => void): void {
-  routeUpgrades(app.server, PORT_FORWARD_PROTOCOL, (req, res) => app.routing(req, res));
   app.get('/v1/tasks/:uid/portforward', async (req, reply) => {
     const { uid } = req.params as { uid: string };
     const port = Number((req.query as { port?: string }).port);

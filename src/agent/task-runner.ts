@@ -566,8 +566,8 @@ export class TaskRunner {
     if (Object.keys(status).length) this.report(t, status);
   }
 
-  /** Where an exec check runs: the run's own environment (its env file, secrets included), directory and user. */
-  private execContext(t: Task): ExecContext {
+  /** Where an exec check or exec session runs: the run's own environment (its env file, secrets included), directory and user. */
+  execContext(t: Task): ExecContext {
     const tpl = t.spec.template;
     const credentials = resolveRunAs(tpl.user, tpl.group);
     const env = readRunEnv(this.dir) ?? { ...this.ctx.baseEnv(t), DROVER_TASK_DIR: this.dir, ...runAsEnv(credentials), ...plainEnv(tpl.env) };

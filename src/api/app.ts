@@ -30,6 +30,7 @@ import { registerSecretRoutes } from './secrets.js';
 import { registerSystem } from './system.js';
 import { registerTaskProxy, type AgentPki } from './task-proxy.js';
 import { registerPortForward } from './port-forward.js';
+import { routeUpgrades, UPGRADE_PROTOCOLS } from '../net/upgrade.js';
 import { registerDatasetContent } from './dataset-content.js';
 
 export interface AppOptions {
@@ -144,6 +145,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerAccessReview(app, registry);
   registerCredentials(app, registry);
   if (opts.pki) registerJoin(app, registry, opts.pki.ca);
+  // Port-forward and exec sessions arrive as Upgrades: through the routes, so authentication runs as for any request.
+  routeUpgrades(app.server, UPGRADE_PROTOCOLS, (req, res) => app.routing(req, res));
   registerTaskProxy(app, registry, streams, opts.pki, opts.agentAnswerMs);
   registerPortForward(app, registry, streams, opts.pki, opts.agentAnswerMs);
   registerDatasetContent(app, registry, streams, opts.pki, opts.agentAnswerMs);

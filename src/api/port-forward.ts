@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ApiError, BadRequest, Conflict, Unavailable } from '../errors.js';
 import type { Registry } from '../registry/index.js';
-import { PORT_FORWARD_PROTOCOL, routeUpgrades, splice, takeOverSocket } from '../net/upgrade.js';
+import { markSwitched, PORT_FORWARD_PROTOCOL, splice, takeOverSocket } from '../net/upgrade.js';
 import { agentTlsOptions, type AgentPki } from './agent-tls.js';
 import type { OpenStreams } from './open-streams.js';
 import { contextOf } from './protocol/context.js';
@@ -19,7 +19,6 @@ import { single, type Query } from './resources/params.js';
 const BASES = ['/api/v1/tasks', '/api/v1/namespaces/:namespace/tasks'];
 
 export function registerPortForward(app: FastifyInstance, registry: Registry, streams: OpenStreams, pki?: AgentPki, answerMs = 10_000): void {
-  routeUpgrades(app.server, PORT_FORWARD_PROTOCOL, (req, res) => app.routing(req, res));
   for (const base of BASES) route(app, `${base}/:name/portforward`, {
     // GET, as a WebSocket handshake: an Upgrade request carries no body (bytes after its head are the stream's).
     GET: async (req, reply) => {
@@ -38,6 +37,7 @@ export function registerPortForward(app: FastifyInstance, registry: Registry, st
       reply.hijack();
       const { socket, head } = taken;
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: ${PORT_FORWARD_PROTOCOL}\r\nconnection: Upgrade\r\n\r\n`);
+      markSwitched(reply.raw);
       if (head.length) agent.write(head);
       // On shutdown the tunnel is cut: an open port-forward never holds the server.
       streams.add(reply.raw, () => socket.destroy());

@@ -6,6 +6,7 @@ import { ApiError, BadRequest, Conflict, Unavailable } from '../errors.js';
 import type { Task } from '../model/index.js';
 import type { Registry } from '../registry/index.js';
 import { agentDispatcher, type AgentPki } from './agent-tls.js';
+import { execSessionHandler } from './exec-session.js';
 import type { OpenStreams } from './open-streams.js';
 import { contextOf } from './protocol/context.js';
 import { route } from './protocol/routes.js';
@@ -94,7 +95,10 @@ export function registerTaskProxy(app: FastifyInstance, registry: Registry, stre
     },
   });
 
+  const execSession = execSessionHandler(registry, streams, pki, answerMs);
   for (const base of BASES) route(app, `${base}/:name/exec`, {
+    // A WebSocket: an interactive session (see exec-session.ts).
+    GET: execSession,
     POST: async (req, reply) => {
       const { task, endpoint } = await registry.taskEndpoint(contextOf(req), nameOf(req), 'exec', namespaceOf(req));
       const body = (req.body ?? {}) as { command?: unknown; stdin?: unknown };

@@ -2,12 +2,13 @@
 // environment and working directory, through the server (POST /api/v1/tasks/NAME/exec, which the
 // server hands to the task's agent). Output comes back as NDJSON frames, stdout and stderr apart,
 // and the command's exit code becomes drover's. The API takes stdin as one string sent with the
-// request: -i reads ours to its end first, so there is no interactive session (-t).
-import { constants } from 'node:os';
+// request: -i alone reads ours to its end first. -t (with -i: -it) is the interactive session on
+// a terminal instead (exec-session.ts).
 import type { Command } from 'commander';
 import type { Client } from '../client/client.js';
 import { errorFromResponse } from '../client/errors.js';
 import { clientFor } from './config.js';
+import { execInteractive, exitCodeOf } from './exec-session.js';
 import { examples } from './help.js';
 import { parseRef } from './kinds.js';
 import { UsageError } from './output.js';
@@ -37,13 +38,6 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A shell's exit code for how the command ended. */
-function exitCode(exit: NonNullable<ExecFrame['exit']>): number {
-  if (typeof exit.code === 'number') return exit.code;
-  const n = exit.signal ? constants.signals[exit.signal as NodeJS.Signals] : undefined;
-  return n ? 128 + n : 1;
-}
-
 /** Runs the command and copies its output to ours; resolves with its exit code. */
 export async function execInTask(client: Client, task: string, command: string[], stdin?: string): Promise<number> {
   const res = await client.fetch('POST', client.tasks.pathOf(task, '/exec'), { body: { command, ...(stdin !== undefined ? { stdin } : {}) }, stream: true });
@@ -61,7 +55,7 @@ export async function execInTask(client: Client, task: string, command: string[]
       if (frame.stream === 'stdout') process.stdout.write(frame.data ?? '');
       else if (frame.stream === 'stderr') process.stderr.write(frame.data ?? '');
       else if (frame.error) process.stderr.write(`drover: ${frame.error}\n`);
-      else if (frame.exit) return exitCode(frame.exit);
+      else if (frame.exit) return exitCodeOf({ exitCode: frame.exit.code, signal: frame.exit.signal });
     }
   }
   throw new Error(`the connection to ${client.server} ended before the command in task "${task}" finished; its exit code is unknown`);
@@ -73,19 +67,25 @@ export function registerExecCommand(program: Command): void {
     .description('run a command in a running task\'s environment on its machine: drover exec TASK -- CMD [ARGS...]; exits with its code')
     .argument('<task>', 'TASK, task/NAME, or service/NAME (its first running task)')
     .argument('[command...]', 'after --: the program and its arguments')
-    .option('-i, --stdin', 'send our standard input to the command (read to its end first: no interactive session)')
+    .option('-i, --stdin', 'send our standard input to the command (without -t: read to its end first)')
+    .option('-t, --tty', 'run the command on a terminal: with -i an interactive session, our terminal in raw mode')
     .addHelpText(
       'after',
       examples(`
         drover exec web-7f3k2 -- ls -l /srv
+        drover exec -it web-7f3k2 -- sh                         # a shell on a terminal, beside the task
         drover exec service/web -- sh -c 'echo $DROVER_TASK'   # the first running task of web
         echo 'select 1;' | drover exec -i db-x2k9q -- psql      # stdin, sent whole
         drover exec web-7f3k2 -- false; echo $?                 # 1: the command's exit code`),
     )
-    .action(async (target: string, command: string[], opts: { stdin?: boolean }, cmd: Command) => {
+    .action(async (target: string, command: string[], opts: { stdin?: boolean; tty?: boolean }, cmd: Command) => {
       if (command.length === 0) throw new UsageError('exec needs a command after --, e.g. drover exec web-7f3k2 -- ls -l');
       const client = clientFor(cmd);
       const task = await taskOf(client, target);
+      if (opts.tty) {
+        process.exitCode = await execInteractive(client, task, command, Boolean(opts.stdin));
+        return;
+      }
       const stdin = opts.stdin ? await readStdin() : undefined;
       process.exitCode = await execInTask(client, task, command, stdin);
     });

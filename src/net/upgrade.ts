@@ -15,14 +15,14 @@ interface Upgraded {
 }
 
 /**
- * Routes the Upgrade requests for `protocol` that `server` receives through `route` (fastify's
+ * Routes the Upgrade requests for `protocols` that `server` receives through `route` (fastify's
  * `app.routing`). Any other Upgrade (curl --http2 asks for h2c) is served as the plain request it
  * also is: once an 'upgrade' listener exists node hands every Upgrade here with its parser gone,
  * so the request head goes back on the socket without the Upgrade, and the server reads it anew.
  */
-export function routeUpgrades(server: Server, protocol: string, route: (req: IncomingMessage, res: ServerResponse) => void): void {
+export function routeUpgrades(server: Server, protocols: string[], route: (req: IncomingMessage, res: ServerResponse) => void): void {
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    if (String(req.headers.upgrade).toLowerCase() !== protocol) return replayWithoutUpgrade(server, req, socket, head);
+    if (!protocols.includes(String(req.headers.upgrade).toLowerCase())) return replayWithoutUpgrade(server, req, socket, head);
     const upgraded: Upgraded = { socket, head, takenOver: false };
     (req as IncomingMessage & { [UPGRADE]?: Upgraded })[UPGRADE] = upgraded;
     socket.on('error', () => socket.destroy());
@@ -63,6 +63,16 @@ export function takeOverSocket(req: IncomingMessage, res: ServerResponse): { soc
   return { socket: upgraded.socket, head: upgraded.head };
 }
 
+/**
+ * Records that an Upgrade's answer was 101 Switching Protocols: fastify runs its onResponse
+ * hooks (the audit) on the response's 'finish', which a response whose socket was taken over
+ * never emits by itself.
+ */
+export function markSwitched(res: ServerResponse): void {
+  res.statusCode = 101;
+  res.emit('finish');
+}
+
 /** Whether `req` arrived as an Upgrade (routed by routeUpgrades). */
 export function isUpgrade(req: IncomingMessage): boolean {
   return (req as IncomingMessage & { [UPGRADE]?: Upgraded })[UPGRADE] !== undefined;
@@ -80,3 +90,9 @@ export function splice(a: Socket, b: Socket): void {
 
 /** The protocol name port-forward's Upgrade asks for. */
 export const PORT_FORWARD_PROTOCOL = 'drover-port-forward';
+
+/** The Upgrade a WebSocket handshake asks for (exec sessions). */
+export const WEBSOCKET_PROTOCOL = 'websocket';
+
+/** Every Upgrade the server and the agents take: one 'upgrade' listener serves them all. */
+export const UPGRADE_PROTOCOLS = [PORT_FORWARD_PROTOCOL, WEBSOCKET_PROTOCOL];

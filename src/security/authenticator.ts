@@ -11,6 +11,7 @@ import type { TokenSpec, UserSpec } from '../model/index.js';
 import { LoginLimiter } from './login-limiter.js';
 import { anonymous, BOOTSTRAPPERS_GROUP, type Principal } from './principal.js';
 import { parseToken, sameDigest, sha256, verifyPassword } from './secrets.js';
+import { authorizationFromProtocols } from './websocket-credential.js';
 
 /** Where the authenticator finds credentials: the watch caches, never the store. */
 export interface CredentialLookup {
@@ -64,7 +65,7 @@ export class ClusterAuthenticator implements Authenticator {
   }
 
   authenticate(req: FastifyRequest): Principal | Promise<Principal> {
-    const header = req.headers.authorization;
+    const header = req.headers.authorization ?? authorizationFromProtocols(req.headers);
     if (header !== undefined) return this.fromHeader(req, header);
     const socket = req.raw.socket;
     const known = this.byConnection.get(socket);

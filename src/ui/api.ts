@@ -6,8 +6,8 @@ import { watchStream, type WatchEvent, type WatchRequest } from '../client/watch
 import type { AnyObject } from '../model/meta.js';
 
 export interface Session {
-  /** The Authorization header value: "Bearer …" or "Basic …". */
-  authorization: string;
+  /** The Authorization header value: "Bearer …" or "Basic …"; none when the browser's client certificate says who we are. */
+  authorization?: string;
   /** Who logged in, as the user typed or the login link said. */
   label: string;
 }
@@ -25,7 +25,7 @@ export class Api {
 
   /** `ifMatch`: the revision the change is based on; the server refuses it (412) if the object moved on since. */
   async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', ifMatch?: number): Promise<T> {
-    const headers: Record<string, string> = { authorization: this.session.authorization, accept: 'application/json' };
+    const headers: Record<string, string> = { ...this.credential(), accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = contentType;
     if (ifMatch !== undefined) headers['if-match'] = `"${ifMatch}"`;
     // A YAML document goes as the user wrote it: the server parses it and names the bad fields.
@@ -34,6 +34,10 @@ export class Api {
     const text = await res.text();
     if (!res.ok) throw errorFromResponse(res.status, text);
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  private credential(): Record<string, string> {
+    return this.session.authorization ? { authorization: this.session.authorization } : {};
   }
 
   /** The kinds this user may use at all, with their verbs. */
@@ -51,7 +55,7 @@ export class Api {
 
   /** A streaming GET (a watch, a followed log): the answer once its headers arrived, or the API's error. */
   async stream(path: string, signal: AbortSignal): Promise<Response> {
-    const res = await fetch(path, { headers: { authorization: this.session.authorization }, signal });
+    const res = await fetch(path, { headers: this.credential(), signal });
     if (!res.ok) throw errorFromResponse(res.status, await res.text());
     return res;
   }

@@ -1,5 +1,5 @@
-// Logging in: a token, a user and password, or the one-time link `drover dev` prints. The
-// session lives in this tab's sessionStorage: closing the tab ends it.
+// Logging in: a token, a user and password, the browser's client certificate, or the one-time
+// link `drover dev` prints. The session lives in this tab's sessionStorage: closing the tab ends it.
 import { Api, type Session } from './api.js';
 
 const KEY = 'drover.console.session';
@@ -28,6 +28,28 @@ export function basicSession(user: string, password: string): Session {
   // btoa takes Latin-1 only: encode the UTF-8 bytes first.
   const bytes = new TextEncoder().encode(`${user}:${password}`);
   return { authorization: `Basic ${btoa(String.fromCharCode(...bytes))}`, label: user };
+}
+
+/**
+ * Who the browser's client certificate makes us, if it presented one the server accepted (an
+ * HTTPS server asks for one on every connection; the browser may have chosen one already). The
+ * question needs no credential of ours: any caller may ask about itself.
+ */
+export async function certificateUser(): Promise<string | undefined> {
+  try {
+    const res = await fetch('/api/v1/auth/can-i?verb=get&resource=namespaces', { headers: { accept: 'application/json' } });
+    if (!res.ok) return undefined;
+    const user = ((await res.json()) as { status?: { user?: string } }).status?.user;
+    // A server that authenticates nobody calls everyone "anonymous": that is no certificate.
+    return user && user !== 'anonymous' && user !== 'system:anonymous' ? user : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A session on the client certificate: no header, the TLS connection says who we are. */
+export function certificateSession(user: string): Session {
+  return { label: user };
 }
 
 /** Checks a session against the API (discovery needs a valid credential); throws the API's error. */

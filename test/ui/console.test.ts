@@ -118,6 +118,30 @@ describe('the web console in a browser', { skip: skipBrowser || (isBuilt ? false
     assert.equal(await page.evaluate(() => (globalThis as unknown as { unreloaded?: boolean }).unreloaded), true);
   });
 
+  it('opens a terminal beside a running task: what one types runs there, its output and exit code show', async () => {
+    const page = adminPage;
+    await untilText(page.getByTestId('phase'), /^Running/);
+    await page.getByRole('button', { name: 'Open terminal' }).click();
+    await untilText(page.getByTestId('terminal-state'), '(connected: sh)');
+    // The keyboard's focus is in the terminal already: no click needed.
+    await page.keyboard.type('echo hello-$((6*7))');
+    await page.keyboard.press('Enter');
+    const screen = page.locator('[data-testid=terminal] .xterm-rows');
+    await untilText(screen, /hello-42/);
+    // xterm's own styles (written as <style> elements the CSP refuses) apply as adopted sheets: white on black.
+    assert.equal(await screen.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).color), 'rgb(255, 255, 255)');
+    await screenshot(page, 'terminal');
+    await page.keyboard.type('exit 3');
+    await page.keyboard.press('Enter');
+    await untilText(page.getByTestId('terminal-exit'), 'exited with code 3');
+    await untilText(page.getByTestId('terminal-state'), '(disconnected)');
+    await page.getByRole('button', { name: 'Start again' }).click();
+    await untilText(page.getByTestId('terminal-state'), '(connected: sh)');
+    await page.keyboard.type('echo again-$((1+1))');
+    await page.keyboard.press('Enter');
+    await untilText(screen, /again-2/);
+  });
+
   it('scales a service from its page and shows the count change', async () => {
     const page = adminPage;
     await page.goto(`${dev.url}/ui/#/services/default/web`);
@@ -184,6 +208,8 @@ describe('the web console in a browser', { skip: skipBrowser || (isBuilt ? false
     await untilText(page.getByTestId('log'), /tick \d+/);
     await actionsKnown(page);
     assert.equal(await page.getByRole('button', { name: 'Kill' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Open terminal' }).count(), 0);
+    assert.equal(await page.getByTestId('terminal').count(), 0);
     await page.context().close();
   });
 

@@ -1,9 +1,10 @@
-// Log in with a bearer token or a user and password; the credential is checked against the API
+// Log in with a bearer token, a user and password, or the client certificate the browser
+// presented (offered only when the server took one); the credential is checked against the API
 // before the console opens.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Session } from '../api.js';
 import { ErrorMessage } from '../components.js';
-import { basicSession, tokenSession, verifySession } from '../session.js';
+import { basicSession, certificateSession, certificateUser, tokenSession, verifySession } from '../session.js';
 
 export function LoginPage({ onLogin, problem }: { onLogin: (s: Session) => void; problem?: string }) {
   const [error, setError] = useState<string | undefined>(problem);
@@ -11,6 +12,11 @@ export function LoginPage({ onLogin, problem }: { onLogin: (s: Session) => void;
   const [token, setToken] = useState('');
   const [user, setUser] = useState('');
   const [password, setPassword] = useState('');
+  const [certUser, setCertUser] = useState<string>();
+
+  useEffect(() => {
+    void certificateUser().then(setCertUser);
+  }, []);
 
   const attempt = (session: Session) => {
     setBusy(true);
@@ -25,6 +31,22 @@ export function LoginPage({ onLogin, problem }: { onLogin: (s: Session) => void;
     <main class="login">
       <h1>drover</h1>
       {error || problem ? <ErrorMessage message={error ?? problem} /> : null}
+      {certUser ? (
+        <form
+          aria-label="log in with my client certificate"
+          onSubmit={(e) => {
+            e.preventDefault();
+            attempt(certificateSession(certUser));
+          }}
+        >
+          <p>
+            Your browser presented a client certificate of this cluster, for <strong data-testid="certificate-user">{certUser}</strong>.
+          </p>
+          <button type="submit" disabled={busy}>
+            Use my client certificate
+          </button>
+        </form>
+      ) : null}
       <form
         aria-label="log in with a token"
         onSubmit={(e) => {

@@ -1,4 +1,5 @@
-// One task: its status (phase, exit code, restarts, machine) live, and its log followed live.
+// One task: its status (phase, exit code, restarts, machine) live, its log followed live, and a
+// terminal beside it for those who may exec.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError } from '../../errors.js';
 import type { Task } from '../../model/task.js';
@@ -7,6 +8,7 @@ import { useCluster, useMay } from '../cluster.js';
 import { age, ErrorMessage, Pending, Phase } from '../components.js';
 import { useLive } from '../live.js';
 import { href } from '../route.js';
+import { TaskTerminal } from './terminal.js';
 
 /** Characters of log kept on the page: a chatty task must not exhaust the tab. */
 const MAX_LOG_CHARS = 512 * 1024;
@@ -16,6 +18,7 @@ export function TaskPage({ namespace, name }: { namespace: string; name: string 
   const tasks = useLive(cluster.tasks);
   const task = tasks?.items.get(`${namespace}/${name}`);
   const mayKill = useMay('create', 'tasks/kill', namespace);
+  const mayExec = useMay('create', 'tasks/exec', namespace);
   if (!task) {
     return (
       <>
@@ -54,10 +57,11 @@ export function TaskPage({ namespace, name }: { namespace: string; name: string 
           </>
         ) : null}
       </dl>
-      <div class="actions" data-testid="actions" aria-busy={mayKill === undefined}>
+      <div class="actions" data-testid="actions" aria-busy={mayKill === undefined || mayExec === undefined}>
         {mayKill && s.phase === 'Running' ? <KillButton task={task} /> : null}
       </div>
       {cluster.can('tasks', 'get') ? <TaskLog task={task} /> : null}
+      {mayExec && s.phase === 'Running' ? <TaskTerminal task={task} /> : null}
     </>
   );
 }
