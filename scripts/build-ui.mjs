@@ -11,6 +11,9 @@ const result = await build({
   entryPoints: ['src/ui/main.tsx', 'src/ui/style.css'],
   outdir: `${out}/assets`,
   entryNames: '[name]-[hash]',
+  // Code loaded on first use (the terminal's xterm.js) goes into its own chunks.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   bundle: true,
   format: 'esm',
   platform: 'browser',

@@ -2,12 +2,9 @@
 // public API's interactive exec, framed as src/model/exec-stream.ts says), running a shell on a
 // real pty beside the task. The credential goes as a subprotocol, since a browser cannot set a
 // header on a WebSocket; a client-certificate session needs none.
-import { FitAddon } from '@xterm/addon-fit';
-import { Terminal } from '@xterm/xterm';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Task } from '../../model/task.js';
-import { ExecChannel, execFrame, execProtocols, execQueryString, type ExecStatus } from '../../model/exec-stream.js';
-import { adoptInlineStyles } from '../adopted-styles.js';
+import type { ExecStatus } from '../../model/exec-stream.js';
 import { objectPath } from '../api.js';
 import { useCluster } from '../cluster.js';
 
@@ -24,45 +21,30 @@ export function TaskTerminal({ task }: { task: Task }) {
   useEffect(() => {
     if (attempt === 0 || !box.current) return;
     const el = box.current;
-    const unadopt = adoptInlineStyles(el);
-    const term = new Terminal({ cursorBlink: true, fontSize: 14, scrollback: 5000 });
-    const fit = new FitAddon();
-    term.loadAddon(fit);
-    term.open(el);
-    fit.fit();
+    let close: (() => void) | undefined;
+    let isCancelled = false;
     setState('connecting');
     setStatus(undefined);
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const query = execQueryString({ command: SHELL, tty: true, stdin: true, cols: term.cols, rows: term.rows });
-    const ws = new WebSocket(`${scheme}//${location.host}${path}?${query}`, execProtocols(api.session.authorization));
-    ws.binaryType = 'arraybuffer';
-    let ended: ExecStatus | undefined;
-    ws.onopen = () => {
-      setState('connected');
-      term.focus();
-    };
-    ws.onmessage = (e: MessageEvent<ArrayBuffer>) => {
-      const bytes = new Uint8Array(e.data);
-      if (bytes[0] === ExecChannel.stdout || bytes[0] === ExecChannel.stderr) term.write(bytes.subarray(1));
-      else if (bytes[0] === ExecChannel.status) ended = JSON.parse(new TextDecoder().decode(bytes.subarray(1))) as ExecStatus;
-    };
-    ws.onclose = () => {
-      // A refused handshake (403, 409) reaches a browser only as a close without a status.
-      setStatus(ended ?? { exitCode: null, error: 'the connection closed (refused, or lost); the task may have stopped' });
-      setState('ended');
-    };
-    const input = term.onData((d) => ws.readyState === WebSocket.OPEN && ws.send(execFrame(ExecChannel.stdin, d)));
-    const resized = term.onResize(({ cols, rows }) => ws.readyState === WebSocket.OPEN && ws.send(execFrame(ExecChannel.resize, JSON.stringify({ cols, rows }))));
-    const observer = new ResizeObserver(() => fit.fit());
-    observer.observe(el);
+    // xterm.js is most of the console's code: fetched the first time a terminal opens, not with every page.
+    import('./terminal-session.js').then(
+      ({ openTerminalSession }) => {
+        if (isCancelled) return;
+        close = openTerminalSession(el, path, api.session.authorization, SHELL, {
+          connected: () => setState('connected'),
+          ended: (s) => {
+            setStatus(s);
+            setState('ended');
+          },
+        });
+      },
+      (err: Error) => {
+        setStatus({ exitCode: null, error: `the terminal could not load (${err.message}); reload the page` });
+        setState('ended');
+      },
+    );
     return () => {
-      observer.disconnect();
-      input.dispose();
-      resized.dispose();
-      ws.onclose = null;
-      ws.close();
-      term.dispose();
-      unadopt();
+      isCancelled = true;
+      close?.();
     };
   }, [attempt, path]);
 
