@@ -1,6 +1,6 @@
 // Reads a task's log (the shim's CRI-format output.log and its rotated output.log.1): tail,
 // since, stream filter, and follow.
-import { createReadStream, existsSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -34,9 +34,10 @@ function matches(r: LogRecord, q: LogQuery): boolean {
   return true;
 }
 
-async function readFileRecords(path: string, q: LogQuery, out: LogRecord[], keep: number): Promise<void> {
-  if (!existsSync(path)) return;
-  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+/** The records of `path` matching `q`, up to byte `end` (exclusive; undefined: the whole file). */
+async function readFileRecords(path: string, q: LogQuery, out: LogRecord[], keep: number, end?: number): Promise<void> {
+  if (!existsSync(path) || end === 0) return;
+  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8', ...(end === undefined ? {} : { end: end - 1 }) }), crlfDelay: Infinity });
   for await (const line of rl) {
     const r = parseRecord(line);
     if (!r || !matches(r, q)) continue;
@@ -45,14 +46,31 @@ async function readFileRecords(path: string, q: LogQuery, out: LogRecord[], keep
   }
 }
 
+/** Where the last complete line before `size` ends: a line still being written is the follow's to send whole. */
+function completeLinesEnd(path: string, size: number): number {
+  const block = Math.min(size, 64 * 1024);
+  if (block === 0) return 0;
+  const buf = Buffer.alloc(block);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buf, 0, block, size - block);
+  } finally {
+    closeSync(fd);
+  }
+  const newline = buf.lastIndexOf(0x0a);
+  // No newline in the last 64 KiB: one huge line; sending it now beats holding it.
+  return newline < 0 ? size : size - block + newline + 1;
+}
+
 /** The records matching `q` that exist now (the last `tail` of them). */
 export async function readLog(dir: string, q: LogQuery): Promise<{ records: LogRecord[]; offset: number }> {
   const keep = q.tail ?? Infinity;
   const out: LogRecord[] = [];
   await readFileRecords(join(dir, 'output.log.1'), q, out, keep);
   const path = join(dir, 'output.log');
-  const offset = existsSync(path) ? statSync(path).size : 0;
-  await readFileRecords(path, q, out, keep);
+  const offset = existsSync(path) ? completeLinesEnd(path, statSync(path).size) : 0;
+  // Only up to the offset a follow starts from: a line written meanwhile is the follow's, not sent twice.
+  await readFileRecords(path, q, out, keep, offset);
   return { records: keep === Infinity ? out : out.slice(-keep), offset };
 }
 

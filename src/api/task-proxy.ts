@@ -121,10 +121,18 @@ const nameOf = (req: FastifyRequest) => (req.params as { name: string }).name;
 const namespaceOf = (req: FastifyRequest) => (req.params as { namespace?: string }).namespace;
 const BASES = ['/api/v1/tasks', '/api/v1/namespaces/:namespace/tasks'];
 
-/** `since` as an RFC 3339 time, or a duration back from now ("10m", "30s"). */
+/**
+ * `since` as an RFC 3339 time, or a duration back from now ("10m", "30s"), written as the agent's
+ * log records are (UTC, nine fraction digits) so that their text order is their time order: a
+ * client resuming a follow from its last record's time gets no line twice and loses none.
+ */
 function sinceToTime(q: Query): string {
   const v = single(q, 'since')!;
-  if (/^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v))) return new Date(Date.parse(v)).toISOString();
+  const utc = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/i.exec(v);
+  if (utc) return `${utc[1]}.${(utc[2] ?? '').padEnd(9, '0')}Z`;
+  if (/^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v))) return nanoTime(new Date(Date.parse(v)));
   const ms = durationParam(q, 'since', 365 * 24 * 3_600_000);
-  return new Date(Date.now() - ms!).toISOString();
+  return nanoTime(new Date(Date.now() - ms!));
 }
+
+const nanoTime = (d: Date) => d.toISOString().replace(/Z$/, '000000Z');

@@ -3,6 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Command } from 'commander';
 import type { Client, Service, Task } from '../client/client.js';
+import { RESTARTED_AT_ANNOTATION, restartPatch } from '../model/restart.js';
 import { PREVIOUS_TEMPLATE_ANNOTATION } from './apply-object.js';
 import { clientFor } from './config.js';
 import { examples } from './help.js';
@@ -115,6 +116,7 @@ export function registerRolloutCommands(program: Command): void {
       `\nundo restores the template recorded in the annotation ${PREVIOUS_TEMPLATE_ANNOTATION}, which drover apply, edit and\nrollout undo write whenever they change a service's template (changes made by other clients are not recorded).\n${examples(`
         drover rollout status service/web      # wait until every task runs the current template
         drover rollout history service/web
+        drover rollout restart service/web     # replace every task, by the service's update rules
         drover rollout undo service/web`)}`,
     );
 
@@ -150,6 +152,23 @@ export function registerRolloutCommands(program: Command): void {
         console.log(`service/${name} ${paused ? 'paused' : 'resumed'}`);
       });
   }
+
+  rollout
+    .command('restart')
+    .description(`replace every task of the service, by its rolling-update rules (sets the template annotation ${RESTARTED_AT_ANNOTATION})`)
+    .argument('<service>', 'service/NAME or NAME')
+    .addHelpText(
+      'after',
+      examples(`
+        drover rollout restart service/web
+        drover rollout restart web && drover rollout status web`),
+    )
+    .action(async (arg: string, _opts: unknown, cmd: Command) => {
+      const name = serviceRef(arg);
+      // A merge patch touches only the annotation: a change made meanwhile to the rest stays.
+      await clientFor(cmd).services.patch(name, restartPatch());
+      console.log(`service/${name} restarted`);
+    });
 
   rollout
     .command('undo')

@@ -30,3 +30,4 @@ export * from './endpoints.js';
 export * from './ingress.js';
 export * from './event.js';
 export * from './checks.js';
+export * from './restart.js';

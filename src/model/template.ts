@@ -127,6 +127,8 @@ export interface TaskTemplate {
   requires?: string[];
   /** Where they come from, for that message ("apt-get install redis-server"). */
   requiresFrom?: string;
+  /** Notes on the template for tools, not the task (drover.io/restartedAt): a change rolls the tasks over like any template change. */
+  annotations?: Record<string, string>;
 }
 
 /** The reason of a task its agent failed because its template `requires` a program the machine lacks; its service does not replace it in a loop. */

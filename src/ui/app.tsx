@@ -2,8 +2,11 @@
 // and the page the URL names.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Api, type Session } from './api.js';
-import { ClusterContext, ClusterView } from './cluster.js';
+import { ClusterContext, ClusterView, useCluster } from './cluster.js';
 import { ConnectionBadge, ErrorMessage } from './components.js';
+import { ClusterMapPage } from './pages/cluster-map.js';
+import { EventsPage } from './pages/events.js';
+import { KindListPage, KindObjectPage } from './pages/kinds.js';
 import { LoginPage } from './pages/login.js';
 import { MachinePage, MachinesPage } from './pages/machines.js';
 import { NewServicePage } from './pages/new-service.js';
@@ -11,7 +14,7 @@ import { OverviewPage } from './pages/overview.js';
 import { ServicePage } from './pages/service.js';
 import { ServicesPage } from './pages/services.js';
 import { TaskPage } from './pages/task.js';
-import { useRoute } from './route.js';
+import { OTHER_KINDS, useRoute, type OtherPlural, type Route } from './route.js';
 import { exchangeLoginToken, savedSession, saveSession } from './session.js';
 
 /** The one-time link `drover dev` prints: /ui/#login=<token>. */
@@ -68,6 +71,35 @@ export function App() {
   );
 }
 
+const OTHER_TITLES: Record<OtherPlural, string> = { datasets: 'Datasets', hosts: 'Hosts', clusters: 'Clusters', operations: 'Operations' };
+
+/** The pages of the kinds beyond the first three: each only for a user who may list that kind. */
+function OtherLinks({ route }: { route: Route }) {
+  const cluster = useCluster();
+  const current = (page: boolean) => (page ? 'page' : undefined);
+  return (
+    <>
+      {cluster.can('machines', 'list') && cluster.can('tasks', 'list') ? (
+        <a href="#/map" aria-current={current(route.page === 'map')}>
+          Map
+        </a>
+      ) : null}
+      {(Object.keys(OTHER_KINDS) as OtherPlural[])
+        .filter((plural) => cluster.can(plural, 'list'))
+        .map((plural) => (
+          <a key={plural} href={`#/${plural}`} aria-current={current((route.page === 'kind' || route.page === 'object') && route.plural === plural)}>
+            {OTHER_TITLES[plural]}
+          </a>
+        ))}
+      {cluster.can('events', 'list') ? (
+        <a href="#/events" aria-current={current(route.page === 'events')}>
+          Events
+        </a>
+      ) : null}
+    </>
+  );
+}
+
 function Shell({ user, onLogout }: { user: string; onLogout: () => void }) {
   const route = useRoute();
   const page = useMemo(() => {
@@ -86,6 +118,14 @@ function Shell({ user, onLogout }: { user: string; onLogout: () => void }) {
         return <MachinesPage />;
       case 'machine':
         return <MachinePage name={route.name} />;
+      case 'map':
+        return <ClusterMapPage />;
+      case 'events':
+        return <EventsPage key={route.object} object={route.object} />;
+      case 'kind':
+        return <KindListPage plural={route.plural} />;
+      case 'object':
+        return <KindObjectPage plural={route.plural} namespace={route.namespace} name={route.name} />;
       default:
         return <ErrorMessage message={`no page at "${route.path}"`} />;
     }
@@ -107,6 +147,7 @@ function Shell({ user, onLogout }: { user: string; onLogout: () => void }) {
           <a href="#/machines" aria-current={route.page === 'machines' || route.page === 'machine' ? 'page' : undefined}>
             Machines
           </a>
+          <OtherLinks route={route} />
         </nav>
         <ConnectionBadge />
         <span class="user" data-testid="user">

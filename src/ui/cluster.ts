@@ -3,6 +3,7 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
 import type { Machine } from '../model/machine.js';
+import type { AnyObject } from '../model/meta.js';
 import type { Service } from '../model/service.js';
 import type { Task } from '../model/task.js';
 import type { Api, DiscoveredKind } from './api.js';
@@ -15,17 +16,32 @@ export class ClusterView {
   private readonly closer = new AbortController();
   /** Answers of the API's access review, by verb, resource and namespace: asked once per page load. */
   private readonly reviews = new Map<string, Promise<boolean>>();
+  private readonly others = new Map<string, LiveCollection<AnyObject>>();
 
   constructor(
     readonly api: Api,
     private readonly kinds: DiscoveredKind[],
-    onUnauthorized: () => void,
+    private readonly onUnauthorized: () => void,
   ) {
     const live = <T extends Machine | Service | Task>(plural: string) =>
       this.can(plural, 'watch') ? new LiveCollection<T>(api, plural, this.closer.signal, onUnauthorized) : undefined;
     this.machines = live<Machine>('machines');
     this.services = live<Service>('services');
     this.tasks = live<Task>('tasks');
+  }
+
+  /**
+   * The live collection of any other kind (events, datasets…), made on first use and shared from
+   * then on; undefined when the user may not watch it.
+   */
+  collection<T extends AnyObject>(plural: string): LiveCollection<T> | undefined {
+    if (!this.can(plural, 'watch')) return undefined;
+    let c = this.others.get(plural);
+    if (!c) {
+      c = new LiveCollection<AnyObject>(this.api, plural, this.closer.signal, this.onUnauthorized);
+      this.others.set(plural, c);
+    }
+    return c as unknown as LiveCollection<T>;
   }
 
   /** Whether discovery lists `verb` on `plural` for this user: what it does not list does not appear. */

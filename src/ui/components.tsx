@@ -32,8 +32,8 @@ export function ErrorMessage({ error, message }: { error?: ApiError | Error; mes
   );
 }
 
-/** The server's refusal of a document, each bad field by its path (an Invalid answer's details). */
-export function FieldErrors({ error }: { error: ApiError | Error | undefined }) {
+/** The server's refusal of a document, each bad field by its path (an Invalid answer's details), and its line when known. */
+export function FieldErrors({ error, lines }: { error: ApiError | Error | undefined; lines?: ReadonlyMap<string, number> }) {
   const details = (error as ApiError | undefined)?.details ?? [];
   if (!details.length) return null;
   return (
@@ -41,6 +41,7 @@ export function FieldErrors({ error }: { error: ApiError | Error | undefined }) 
       {details.map((d) => (
         <li key={d.path} data-path={d.path}>
           <code>{d.path}</code>: {d.message}
+          {lines?.has(d.path) ? <span class="muted"> (line {lines.get(d.path)})</span> : null}
         </li>
       ))}
     </ul>

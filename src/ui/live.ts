@@ -23,10 +23,19 @@ export function keyOf(obj: AnyObject): string {
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name;
 }
 
+/**
+ * How long a collection no page shows keeps its stream: a browser opens at most six connections
+ * to a server over HTTP/1.1, and every watch holds one, so a kind the user left is let go (after
+ * a moment, so that moving between two pages of one kind keeps it).
+ */
+const IDLE_MS = 2_000;
+
 export class LiveCollection<T extends AnyObject> {
   private snapshot: Snapshot<T> = { items: new Map(), state: 'connecting' };
   private readonly listeners = new Set<(s: Snapshot<T>) => void>();
-  private started = false;
+  /** The running stream's stop, while one runs. */
+  private running: AbortController | undefined;
+  private idle: ReturnType<typeof setTimeout> | undefined;
   private pending = false;
 
   constructor(
@@ -43,11 +52,24 @@ export class LiveCollection<T extends AnyObject> {
 
   subscribe(listener: (s: Snapshot<T>) => void): () => void {
     this.listeners.add(listener);
-    if (!this.started) {
-      this.started = true;
-      void this.run();
+    clearTimeout(this.idle);
+    if (!this.running && !this.signal.aborted) {
+      const running = new AbortController();
+      this.running = running;
+      this.signal.addEventListener('abort', () => running.abort(), { once: true });
+      void this.run(running.signal).finally(() => this.running === running && (this.running = undefined));
     }
-    return () => this.listeners.delete(listener);
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size) return;
+      clearTimeout(this.idle);
+      this.idle = setTimeout(() => {
+        const running = this.running;
+        this.running = undefined;
+        running?.abort();
+        this.snapshot = { ...this.snapshot, state: 'connecting', problem: undefined };
+      }, IDLE_MS);
+    };
   }
 
   private set(next: Partial<Snapshot<T>>): void {
@@ -61,13 +83,13 @@ export class LiveCollection<T extends AnyObject> {
     });
   }
 
-  private async run(): Promise<void> {
-    while (!this.signal.aborted) {
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
       let fresh: Map<string, T> | undefined = new Map();
       let items = new Map(this.snapshot.items);
       try {
         const events = this.api.watch<T>(this.plural, {
-          signal: this.signal,
+          signal,
           onDisconnect: (problem) => this.set({ state: 'reconnecting', problem }),
           onReconnect: () => this.set({ state: 'live', problem: undefined }),
         });
@@ -88,7 +110,7 @@ export class LiveCollection<T extends AnyObject> {
         }
         return;
       } catch (err) {
-        if (this.signal.aborted) return;
+        if (signal.aborted) return;
         if (err instanceof ApiError && err.reason === 'Gone') continue;
         if (err instanceof ApiError && err.reason === 'Unauthorized') this.onUnauthorized();
         this.set({ state: 'failed', problem: (err as Error).message, ...(err instanceof ApiError ? { error: err } : {}) });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import type { Service } from '../../src/client/client.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers.js';
+import { startTestServer, tempDir, until, type TestServer } from '../helpers.js';
 import { cli, startDrover, streamUntil } from './drover.js';
 
 const MACHINE_A = 'aaaaaaaa000000000000000000000001';
@@ -191,6 +191,29 @@ describe('drover resource commands', () => {
     const timeout = await d.run(['rollout', 'status', 'service/web', '--timeout', '300ms']);
     assert.equal(timeout.code, 1);
     assert.match(timeout.stderr, /timed out waiting for service "web" to roll out/);
+  });
+
+  it('rollout restart sets the template annotation to now: a new generation and template hash, the rest of the spec kept', async () => {
+    await server.client.services.create({ metadata: { name: 'restarter' }, spec: { replicas: 0, template: { command: ['sleep', '300'], env: { KEEP: 'me' } } } });
+    const before = await server.client.services.get('restarter');
+    const asked = Date.now();
+    assert.equal(await d.ok(['rollout', 'restart', 'service/restarter']), 'service/restarter restarted\n');
+    const first = await server.client.services.get('restarter');
+    const at = first.spec.template.annotations?.['drover.io/restartedAt'];
+    assert.match(at ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.ok(Date.parse(at!) >= asked - 1_000);
+    assert.equal(first.metadata.generation, before.metadata.generation + 1);
+    assert.deepEqual(first.spec.template.env, { KEEP: 'me' });
+    // Again: a later time, so the tasks roll once more.
+    await until(() => Date.now() > Date.parse(at!), 'the clock to move on');
+    await d.ok(['rollout', 'restart', 'restarter']);
+    const second = await server.client.services.get('restarter');
+    assert.notEqual(second.spec.template.annotations?.['drover.io/restartedAt'], at);
+    assert.equal(second.metadata.generation, before.metadata.generation + 2);
+    const missing = await d.run(['rollout', 'restart', 'service/nope']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /service "nope" not found/);
+    assert.equal((await d.run(['rollout', 'restart', 'task/x'])).code, 2);
   });
 
   it('delete KIND NAME and delete -f; wait --for=delete; a missing name exits 1', async () => {

@@ -183,6 +183,12 @@ export const TaskTemplate = Type.Object(
         { maxItems: 32, description: 'ports the task listens on: fixed, or allocated per machine (PORT_<NAME> and PORT in its environment)' },
       ),
     ),
+    annotations: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 253 }), Type.String({ maxLength: 4096 }), {
+        maxProperties: 64,
+        description: 'notes for tools (drover.io/restartedAt: set by drover rollout restart); a change rolls the tasks over like any template change',
+      }),
+    ),
     checks: Type.Optional(Type.Array(HealthCheck, { maxItems: 16, description: 'health checks the agent runs: readiness (Ready condition, endpoints, rollouts) and liveness (restart)' })),
   },
   { additionalProperties: false },

@@ -12,6 +12,7 @@ import { useCluster, useMay } from '../cluster.js';
 import { ErrorMessage, Pending, Phase } from '../components.js';
 import { useLive } from '../live.js';
 import { href } from '../route.js';
+import { RecentEvents } from './events.js';
 
 /** Tasks that hold their machine's resources: placed and not finished. */
 const HOLDS_RESOURCES = new Set(['Scheduled', 'Starting', 'Running']);
@@ -156,6 +157,7 @@ export function MachinePage({ name }: { name: string }) {
           <p class="muted">no tasks</p>
         )}
       </section>
+      <RecentEvents kind="Machine" name={name} />
     </>
   );
 }

@@ -7,6 +7,7 @@ import type { Service } from '../../model/service.js';
 import { useCluster } from '../cluster.js';
 import { ErrorMessage, FieldErrors } from '../components.js';
 import { href } from '../route.js';
+import { useErrorLines, YamlEditor } from '../yaml-editor.js';
 
 const EXAMPLE = `apiVersion: drover/v1
 kind: Service
@@ -25,6 +26,7 @@ export function NewServicePage() {
   const [text, setText] = useState(EXAMPLE);
   const [error, setError] = useState<ApiError | Error>();
   const [busy, setBusy] = useState(false);
+  const errorLines = useErrorLines(text, error);
 
   const create = async (e: Event) => {
     e.preventDefault();
@@ -45,12 +47,9 @@ export function NewServicePage() {
     <>
       <h1>New service</h1>
       <form class="editor" onSubmit={create} aria-label="new service">
-        <label>
-          Service (YAML)
-          <textarea name="yaml" rows={18} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} />
-        </label>
+        <YamlEditor label="Service (YAML)" rows={18} text={text} onInput={setText} error={error} lines={errorLines} />
         {error ? <ErrorMessage error={error} /> : null}
-        <FieldErrors error={error} />
+        <FieldErrors error={error} lines={errorLines} />
         <button type="submit" disabled={busy}>
           Create
         </button>

@@ -11,6 +11,7 @@ import { historyRows, isSameTemplate, PREVIOUS_TEMPLATE_ANNOTATION, previousTemp
 import { objectPath } from '../api.js';
 import { useCluster } from '../cluster.js';
 import { age, ErrorMessage, FieldErrors } from '../components.js';
+import { useErrorLines, YamlEditor } from '../yaml-editor.js';
 
 function tasksText(r: HistoryRow): string {
   const parts = [r.live ? `${r.live} live` : '', r.finished ? `${r.finished} finished` : ''].filter(Boolean);
@@ -103,6 +104,7 @@ export function ServiceEditor({ service }: { service: Service }) {
   const [text, setText] = useState('');
   const [error, setError] = useState<ApiError | Error>();
   const [busy, setBusy] = useState(false);
+  const errorLines = useErrorLines(text, error);
 
   const open = () => {
     setBase(service);
@@ -140,12 +142,9 @@ export function ServiceEditor({ service }: { service: Service }) {
   }
   return (
     <form class="editor" onSubmit={apply} aria-label="edit service">
-      <label>
-        Service (YAML, read at revision {base.metadata.revision})
-        <textarea name="yaml" rows={24} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} />
-      </label>
+      <YamlEditor label={`Service (YAML, read at revision ${base.metadata.revision})`} rows={24} text={text} onInput={setText} error={error} lines={errorLines} />
       {error ? <ErrorMessage error={error} /> : null}
-      <FieldErrors error={error} />
+      <FieldErrors error={error} lines={errorLines} />
       <p class="actions">
         <button type="submit" disabled={busy}>
           Apply

@@ -5,12 +5,14 @@ import { useState } from 'preact/hooks';
 import { stringify } from 'yaml';
 import type { ApiError } from '../../errors.js';
 import type { Service } from '../../model/service.js';
-import type { Task } from '../../model/task.js';
+import { isTerminal, type Task } from '../../model/task.js';
 import { objectPath } from '../api.js';
 import { useCluster, useMay } from '../cluster.js';
 import { ErrorMessage, Pending, Phase } from '../components.js';
 import { useLive } from '../live.js';
 import { href } from '../route.js';
+import { RecentEvents } from './events.js';
+import { RestartButton } from './service-restart.js';
 import { ServiceEditor, TemplateHistory } from './service-template.js';
 import { desiredOf } from './services.js';
 
@@ -41,6 +43,7 @@ export function ServicePage({ namespace, name }: { namespace: string; name: stri
       </p>
       <div class="actions" data-testid="actions" aria-busy={mayScale === undefined || mayUpdate === undefined}>
         {mayScale && !service.spec.global ? <ScaleForm service={service} /> : null}
+        {mayScale ? <RestartButton service={service} taskCount={own.filter((t) => !isTerminal(t)).length} /> : null}
       </div>
       <section aria-labelledby="tasks-h">
         <h2 id="tasks-h">Tasks</h2>
@@ -73,6 +76,7 @@ export function ServicePage({ namespace, name }: { namespace: string; name: stri
         <h2 id="history-h">Rollout history</h2>
         <TemplateHistory service={service} tasks={own} mayPatch={mayScale === true} />
       </section>
+      <RecentEvents kind="Service" name={name} namespace={namespace} />
     </>
   );
 }

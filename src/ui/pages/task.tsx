@@ -1,6 +1,6 @@
 // One task: its status (phase, exit code, restarts, machine) live, its log followed live, and a
 // terminal beside it for those who may exec.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { ApiError } from '../../errors.js';
 import type { Task } from '../../model/task.js';
 import { objectPath } from '../api.js';
@@ -8,10 +8,9 @@ import { useCluster, useMay } from '../cluster.js';
 import { age, ErrorMessage, Pending, Phase } from '../components.js';
 import { useLive } from '../live.js';
 import { href } from '../route.js';
+import { RecentEvents } from './events.js';
+import { TaskLog } from './task-log.js';
 import { TaskTerminal } from './terminal.js';
-
-/** Characters of log kept on the page: a chatty task must not exhaust the tab. */
-const MAX_LOG_CHARS = 512 * 1024;
 
 export function TaskPage({ namespace, name }: { namespace: string; name: string }) {
   const cluster = useCluster();
@@ -62,6 +61,7 @@ export function TaskPage({ namespace, name }: { namespace: string; name: string 
       </div>
       {cluster.can('tasks', 'get') ? <TaskLog task={task} /> : null}
       {mayExec && s.phase === 'Running' ? <TaskTerminal task={task} /> : null}
+      <RecentEvents kind="Task" name={name} namespace={namespace} />
     </>
   );
 }
@@ -86,64 +86,5 @@ function KillButton({ task }: { task: Task }) {
       </button>
       {error ? <ErrorMessage error={error} /> : null}
     </p>
-  );
-}
-
-function TaskLog({ task }: { task: Task }) {
-  const { api } = useCluster();
-  const [text, setText] = useState('');
-  const [state, setState] = useState<'waiting' | 'following' | 'ended'>('waiting');
-  const [error, setError] = useState<ApiError>();
-  const [attempt, setAttempt] = useState(0);
-  const pre = useRef<HTMLPreElement>(null);
-  // A log exists once an agent started the task; a follow ends with the run, so each run (a
-  // restart after a kill or a crash) is followed anew.
-  const run = task.status?.startedAt;
-  const path = objectPath('tasks', task.metadata.namespace, task.metadata.name, '/log?follow=true&tail=1000');
-
-  useEffect(() => {
-    if (!run) return;
-    const controller = new AbortController();
-    setText('');
-    setError(undefined);
-    setState('following');
-    (async () => {
-      const res = await api.stream(path, controller.signal);
-      const decoder = new TextDecoder();
-      for await (const chunk of res.body! as unknown as AsyncIterable<Uint8Array>) {
-        const piece = decoder.decode(chunk, { stream: true });
-        setText((t) => (t + piece).slice(-MAX_LOG_CHARS));
-      }
-    })().then(
-      () => setState('ended'),
-      (err: ApiError) => {
-        if (controller.signal.aborted) return;
-        setError(err);
-        setState('ended');
-      },
-    );
-    return () => controller.abort();
-  }, [run, path, attempt]);
-
-  // Keep the newest line in view, as a terminal does.
-  useEffect(() => {
-    if (pre.current) pre.current.scrollTop = pre.current.scrollHeight;
-  }, [text]);
-
-  return (
-    <section aria-labelledby="log-h">
-      <h2 id="log-h">
-        Log <span class="muted">{state === 'following' ? '(following)' : state === 'ended' ? '(ended)' : '(waiting for the task to start)'}</span>
-      </h2>
-      {error ? <ErrorMessage error={error} /> : null}
-      <pre class="log" data-testid="log" ref={pre} tabIndex={0} aria-label="task log">
-        {text}
-      </pre>
-      {state === 'ended' ? (
-        <button type="button" onClick={() => setAttempt((n) => n + 1)}>
-          Follow again
-        </button>
-      ) : null}
-    </section>
   );
 }
