@@ -2,7 +2,7 @@
 // conditions, and what relates to it (a service's tasks, a machine's tasks, a task's last output).
 import type { Command } from 'commander';
 import type { Client, Dataset, Machine, Operation, Service, Task } from '../client/client.js';
-import type { AnyObject, OperationStep } from '../model/index.js';
+import type { AnyObject, CronJob, Job, OperationStep } from '../model/index.js';
 import { clientFor } from './config.js';
 import { datasetFields, datasetLease, tasksMounting } from './dataset-views.js';
 import { endpointLines, taskPortsText, templatePortsText } from './endpoints-views.js';
@@ -13,6 +13,7 @@ import { age, bold, colourState, printable, printTable, toYaml, UsageError } fro
 import { examples } from './help.js';
 import { printRecentEvents } from './event-views.js';
 import { checkRows } from './check-views.js';
+import { cronJobFields, jobFields } from './job-views.js';
 
 export function registerDescribeCommand(program: Command): void {
   program
@@ -94,7 +95,7 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       const t = obj as Task;
       field('Phase', colourState(t.status?.phase ?? 'Pending'));
       field('Machine', t.spec.machine);
-      field('Service', ownerOf(t) || '<none> (one-off)');
+      field('Owner', t.metadata.ownerReferences?.find((r) => r.controller) ? `${t.metadata.ownerReferences.find((r) => r.controller)!.kind.toLowerCase()}/${ownerOf(t)}` : '<none> (one-off)');
       field('Ports', taskPortsText(t));
       if (t.status?.pid) field('PID', t.status.pid);
       if (t.status?.exitCode !== undefined && t.status.exitCode !== null) field('Exit code', t.status.exitCode);
@@ -117,6 +118,12 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       if (op.status?.error) field('Error', op.status.error);
       break;
     }
+    case 'jobs':
+      jobFields(obj as Job, field);
+      break;
+    case 'cronjobs':
+      cronJobFields(obj as CronJob, field);
+      break;
     case 'datasets': {
       datasetFields(obj as Dataset, field);
       field('Lease', await datasetLease(client, obj as Dataset));
