@@ -2,7 +2,7 @@
 // conditions, and what relates to it (a service's tasks, a machine's tasks, a task's last output).
 import type { Command } from 'commander';
 import type { Client, Dataset, Machine, Operation, Service, Task } from '../client/client.js';
-import type { AnyObject, CronJob, Job, OperationStep } from '../model/index.js';
+import { JOB_LABEL, type AnyObject, type CronJob, type Job, type OperationStep } from '../model/index.js';
 import { clientFor } from './config.js';
 import { datasetFields, datasetLease, tasksMounting } from './dataset-views.js';
 import { endpointLines, taskPortsText, templatePortsText } from './endpoints-views.js';
@@ -154,11 +154,11 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
   }
 
   // Related objects: what an operator looks at next.
-  if (kind.plural === 'services' || kind.plural === 'machines' || kind.plural === 'datasets') {
-    const selector = kind.plural === 'services' ? `metadata.owner=${obj.metadata.name}` : `spec.machine=${obj.metadata.name}`;
+  if (kind.plural === 'services' || kind.plural === 'machines' || kind.plural === 'datasets' || kind.plural === 'jobs') {
+    const selector = kind.plural === 'services' ? `metadata.owner=${obj.metadata.name}` : kind.plural === 'jobs' ? undefined : `spec.machine=${obj.metadata.name}`;
     // A machine runs the tasks of every namespace; a service owns tasks of its own.
     const tasksClient = kind.plural === 'machines' ? client.resource<Task>('tasks') : client.tasks.in(obj.metadata.namespace);
-    const related = kind.plural === 'datasets' ? tasksMounting(client, obj) : tasksClient.listAll({ fieldSelector: selector }).then((l) => l.items);
+    const related = kind.plural === 'datasets' ? tasksMounting(client, obj) : tasksClient.listAll(selector ? { fieldSelector: selector } : { labelSelector: `${JOB_LABEL}=${obj.metadata.name}` }).then((l) => l.items);
     const tasks = (await related).sort(taskOrder);
     console.log(bold('Tasks:'));
     if (tasks.length === 0) console.log('  <none>');
@@ -178,5 +178,5 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       // the agent is unreachable: describe still shows what the server knows
     }
   }
-  if (kind.plural === 'tasks' || kind.plural === 'services') await printRecentEvents(client, obj);
+  if (['tasks', 'services', 'jobs', 'cronjobs'].includes(kind.plural)) await printRecentEvents(client, obj);
 }

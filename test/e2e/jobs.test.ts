@@ -54,6 +54,10 @@ describe('jobs', () => {
 
     const table = await drover.ok(['get', 'jobs']);
     assert.match(table, /render\s+Complete\s+3\/3/);
+    const described = await drover.ok(['describe', 'job', 'render']);
+    assert.match(described, /Status:\s+Complete/);
+    assert.match(described, /0 active, 3 succeeded, 0 failed/);
+    assert.equal(described.split('\n').filter((l) => /^\s+render-\S+\s/.test(l) && l.includes('Succeeded')).length, 3, described);
     const logs = await drover.ok(['logs', 'job/render']);
     assert.equal(logs.split('\n').filter((l) => l.includes('hello from render-')).length, 3, logs);
     const reasons = (await eventsOf('Job', 'render')).map((e) => e.spec.reason);
