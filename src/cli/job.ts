@@ -53,7 +53,15 @@ function jobSpec(commandArgs: string[], opts: JobFlags): JobSpec {
 }
 
 export function registerJobCommands(program: Command): void {
-  const create = program.command('create').description('create a job or a cronjob from flags (drover apply takes manifests)');
+  const create = program
+    .command('create')
+    .description('create a job or a cronjob from flags (drover apply takes manifests)')
+    .addHelpText(
+      'after',
+      examples(`
+        drover create job backup -- ./backup.sh
+        drover create cronjob nightly --schedule '0 3 * * *' -- ./backup.sh`),
+    );
   withJobFlags(create.command('job').description('run a command to completion: drover create job NAME [options] -- CMD ARGS...'))
     .addHelpText(
       'after',
@@ -95,7 +103,14 @@ export function registerJobCommands(program: Command): void {
       console.log(`cronjob/${name} created`);
     });
 
-  const job = program.command('job').description('act on jobs and cronjobs');
+  const job = program
+    .command('job')
+    .description('act on jobs and cronjobs')
+    .addHelpText(
+      'after',
+      examples(`
+        drover job run-now nightly       # run a cronjob's job now`),
+    );
   job
     .command('run-now')
     .description("start a cronjob's job now, outside its schedule (it counts in the cronjob's history)")
