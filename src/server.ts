@@ -40,6 +40,8 @@ import { hostControllerOptions, type HostsOptions } from './hosts/server-options
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { OperationsController } from './controllers/operations.js';
 import { WorkloadController } from './controllers/workloads.js';
+import { JobController } from './controllers/jobs.js';
+import { CronJobController } from './controllers/cronjobs.js';
 import { startDnsListener, type DnsListener } from './dns/server.js';
 import { EndpointsView } from './dns/view.js';
 import { parseListen } from './net/listen.js';
@@ -291,6 +293,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
       new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' }), { portRange: opts.portRange }),
       new EndpointsController(st, logger.child({ component: 'endpoints' })),
+      new JobController(st, logger.child({ component: 'jobs' })),
+      new CronJobController(st, logger.child({ component: 'cronjobs' })),
       new HostController(st, hostOptions, logger.child({ component: 'hosts' })),
       new ClusterController(st, logger.child({ component: 'clusters' })),
       new DatasetPrimaryController(st, st.liveness, logger.child({ component: 'dataset-primary' })),

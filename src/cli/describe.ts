@@ -2,7 +2,7 @@
 // conditions, and what relates to it (a service's tasks, a machine's tasks, a task's last output).
 import type { Command } from 'commander';
 import type { Client, Dataset, Machine, Operation, Service, Task } from '../client/client.js';
-import type { AnyObject, OperationStep } from '../model/index.js';
+import { JOB_LABEL, type AnyObject, type CronJob, type Job, type OperationStep } from '../model/index.js';
 import { clientFor } from './config.js';
 import { datasetFields, datasetLease, tasksMounting } from './dataset-views.js';
 import { endpointLines, taskPortsText, templatePortsText } from './endpoints-views.js';
@@ -13,6 +13,7 @@ import { age, bold, colourState, printable, printTable, toYaml, UsageError } fro
 import { examples } from './help.js';
 import { printRecentEvents } from './event-views.js';
 import { checkRows } from './check-views.js';
+import { cronJobFields, jobFields } from './job-views.js';
 
 export function registerDescribeCommand(program: Command): void {
   program
@@ -94,7 +95,7 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       const t = obj as Task;
       field('Phase', colourState(t.status?.phase ?? 'Pending'));
       field('Machine', t.spec.machine);
-      field('Service', ownerOf(t) || '<none> (one-off)');
+      field('Owner', t.metadata.ownerReferences?.find((r) => r.controller) ? `${t.metadata.ownerReferences.find((r) => r.controller)!.kind.toLowerCase()}/${ownerOf(t)}` : '<none> (one-off)');
       field('Ports', taskPortsText(t));
       if (t.status?.pid) field('PID', t.status.pid);
       if (t.status?.exitCode !== undefined && t.status.exitCode !== null) field('Exit code', t.status.exitCode);
@@ -117,6 +118,12 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       if (op.status?.error) field('Error', op.status.error);
       break;
     }
+    case 'jobs':
+      jobFields(obj as Job, field);
+      break;
+    case 'cronjobs':
+      cronJobFields(obj as CronJob, field);
+      break;
     case 'datasets': {
       datasetFields(obj as Dataset, field);
       field('Lease', await datasetLease(client, obj as Dataset));
@@ -147,11 +154,11 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
   }
 
   // Related objects: what an operator looks at next.
-  if (kind.plural === 'services' || kind.plural === 'machines' || kind.plural === 'datasets') {
-    const selector = kind.plural === 'services' ? `metadata.owner=${obj.metadata.name}` : `spec.machine=${obj.metadata.name}`;
+  if (kind.plural === 'services' || kind.plural === 'machines' || kind.plural === 'datasets' || kind.plural === 'jobs') {
+    const selector = kind.plural === 'services' ? `metadata.owner=${obj.metadata.name}` : kind.plural === 'jobs' ? undefined : `spec.machine=${obj.metadata.name}`;
     // A machine runs the tasks of every namespace; a service owns tasks of its own.
     const tasksClient = kind.plural === 'machines' ? client.resource<Task>('tasks') : client.tasks.in(obj.metadata.namespace);
-    const related = kind.plural === 'datasets' ? tasksMounting(client, obj) : tasksClient.listAll({ fieldSelector: selector }).then((l) => l.items);
+    const related = kind.plural === 'datasets' ? tasksMounting(client, obj) : tasksClient.listAll(selector ? { fieldSelector: selector } : { labelSelector: `${JOB_LABEL}=${obj.metadata.name}` }).then((l) => l.items);
     const tasks = (await related).sort(taskOrder);
     console.log(bold('Tasks:'));
     if (tasks.length === 0) console.log('  <none>');
@@ -171,5 +178,5 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       // the agent is unreachable: describe still shows what the server knows
     }
   }
-  if (kind.plural === 'tasks' || kind.plural === 'services') await printRecentEvents(client, obj);
+  if (['tasks', 'services', 'jobs', 'cronjobs'].includes(kind.plural)) await printRecentEvents(client, obj);
 }

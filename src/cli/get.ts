@@ -24,7 +24,7 @@ export function registerGetCommand(program: Command): void {
   program
     .command('get')
     .description('list resources or show one: get machines | services | tasks | operations | datasets [NAME], or get service/web')
-    .argument('<kind>', 'machines (machine, mach, node), services (svc), tasks (task, ps), operations (op), datasets (ds), leases, endpoints (ep), events (ev), ingresses (ing); or KIND/NAME')
+    .argument('<kind>', 'machines (machine, mach, node), services (svc), tasks (task, ps), operations (op), datasets (ds), leases, endpoints (ep), events (ev), ingresses (ing), jobs, cronjobs (cj); or KIND/NAME')
     .argument('[name]', 'one object by name')
     .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
     .option('--field-selector <selector>', 'field selector, e.g. spec.machine=ID or status.phase=Running')

@@ -6,6 +6,7 @@ import { datasetColumns, leaseColumns } from './dataset-views.js';
 import { endpointsColumns } from './endpoints-views.js';
 import { eventColumns } from './event-views.js';
 import { ingressColumns } from './ingress-views.js';
+import { cronJobColumns, jobColumns } from './job-views.js';
 import { age, UsageError } from './output.js';
 
 export interface CliKind {
@@ -30,6 +31,8 @@ const cliKinds: { kind: string; plural: string; aliases: string[]; namespaced?: 
   { kind: 'Lease', plural: 'leases', aliases: ['lease'], namespaced: true },
   { kind: 'Endpoints', plural: 'endpoints', aliases: ['endpoint', 'ep'], namespaced: true },
   { kind: 'Ingress', plural: 'ingresses', aliases: ['ingress', 'ing'], namespaced: true },
+  { kind: 'Job', plural: 'jobs', aliases: ['job'], namespaced: true },
+  { kind: 'CronJob', plural: 'cronjobs', aliases: ['cronjob', 'cj'], namespaced: true },
   { kind: 'Host', plural: 'hosts', aliases: ['host'] },
   { kind: 'Cluster', plural: 'clusters', aliases: ['cluster'] },
   { kind: 'Network', plural: 'networks', aliases: ['network', 'net'] },
@@ -225,6 +228,10 @@ export function columnsFor(kind: CliKind, wide: boolean): Columns {
       return eventColumns;
     case 'ingresses':
       return ingressColumns;
+    case 'jobs':
+      return jobColumns;
+    case 'cronjobs':
+      return cronJobColumns;
     case 'hosts':
       return {
         header: ['NAME', 'ADDRESS', 'STATUS', 'MACHINE', 'OS', 'CPUS', 'REASON', 'AGE'],

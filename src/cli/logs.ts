@@ -3,6 +3,7 @@
 // on stderr when it loses the server and when it has it back.
 import type { Command } from 'commander';
 import type { Client, Task } from '../client/client.js';
+import { JOB_LABEL } from '../model/index.js';
 import { clientFor } from './config.js';
 import { ConnectionNotice } from './connection-notice.js';
 import { examples } from './help.js';
@@ -15,8 +16,8 @@ const palette = [green, yellow, dim];
 export function registerLogsCommand(program: Command): void {
   program
     .command('logs')
-    .description('print a task\'s output, or every task of a service (service/NAME) with a [task] prefix')
-    .argument('<target>', 'TASK, task/NAME or service/NAME')
+    .description('print a task\'s output, or every task of a service (service/NAME) or of a job\'s runs (job/NAME) with a [task] prefix')
+    .argument('<target>', 'TASK, task/NAME, service/NAME or job/NAME')
     .option('-f, --follow', 'keep printing new output until the task ends (for a service: until interrupted)')
     .option('--tail <lines>', 'only the last N lines of each task', toInt)
     .option('--since <when>', 'only output newer than a duration (10m, 1h) or an RFC 3339 time')
@@ -29,7 +30,8 @@ export function registerLogsCommand(program: Command): void {
         drover logs web-7f3k2                    # one task's output so far
         drover logs -f web-7f3k2 --tail 20       # the last 20 lines, then new ones until it ends
         drover logs -f service/web               # every task of web, [task] prefixed, new tasks too
-        drover logs task/backup --since 10m --stream stderr`),
+        drover logs task/backup --since 10m --stream stderr
+        drover logs job/nightly-1767225600      # every run of a job`),
     )
     .action(async (target: string, opts: LogOptions & { prefix?: boolean }, cmd: Command) => {
       if (opts.stream && opts.stream !== 'stdout' && opts.stream !== 'stderr') throw new UsageError(`--stream must be stdout or stderr, got "${opts.stream}"`);
@@ -41,14 +43,17 @@ export function registerLogsCommand(program: Command): void {
         if (task && opts.follow) return followLog(client, task.metadata.name, (line) => process.stdout.write(prefix + line), { ...opts, notice: new ConnectionNotice(() => client.server) });
         if (task) return pipeLog(await openLog(client, task.metadata.name, opts), process.stdout, prefix);
         if (target.includes('/') || !(await client.services.find(ref.name))) throw new Error(`task "${ref.name}" not found`);
-      } else if (ref.kind.plural !== 'services') throw new UsageError(`logs reads tasks and services, not ${ref.kind.plural}`);
-      return serviceLogs(client, ref.name, opts);
+      } else if (ref.kind.plural === 'jobs') {
+        await client.jobs.get(ref.name); // a clear "not found" first
+        return ownedLogs(client, `${JOB_LABEL}=${ref.name}`, undefined, opts);
+      } else if (ref.kind.plural !== 'services') throw new UsageError(`logs reads tasks, services and jobs, not ${ref.kind.plural}`);
+      await client.services.get(ref.name); // a clear "not found" first
+      return ownedLogs(client, undefined, `metadata.owner=${ref.name}`, opts);
     });
 }
 
-async function serviceLogs(client: Client, service: string, opts: LogOptions): Promise<void> {
-  await client.services.get(service); // a clear "not found" first
-  const selector = `metadata.owner=${service}`;
+/** The logs of the tasks a label or field selector finds (a service's, a job's runs). */
+async function ownedLogs(client: Client, labelSelector: string | undefined, fieldSelector: string | undefined, opts: LogOptions): Promise<void> {
   const followed = new Set<string>();
   const running: Promise<void>[] = [];
   const notice = new ConnectionNotice(() => client.server);
@@ -64,7 +69,7 @@ async function serviceLogs(client: Client, service: string, opts: LogOptions): P
       ),
     );
   };
-  const tasks = (await client.tasks.listAll({ fieldSelector: selector })).items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  const tasks = (await client.tasks.listAll({ labelSelector, fieldSelector })).items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   if (!opts.follow) {
     for (const t of tasks.filter((t) => t.spec.machine)) {
       followed.add(t.metadata.name);
@@ -79,7 +84,7 @@ async function serviceLogs(client: Client, service: string, opts: LogOptions): P
   }
   for (const t of tasks.filter(isLiveTask)) follow(t);
   // New tasks (replacements, scale-ups) join the stream once they run somewhere.
-  for await (const ev of client.tasks.watch({ fieldSelector: selector, onDisconnect: notice.lost, onReconnect: notice.resumed })) {
+  for await (const ev of client.tasks.watch({ labelSelector, fieldSelector, onDisconnect: notice.lost, onReconnect: notice.resumed })) {
     if (ev.type === 'ADDED' || ev.type === 'MODIFIED') {
       const phase = ev.object.status?.phase;
       if (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed') follow(ev.object);

@@ -17,6 +17,7 @@ import { registerProxyCommand } from './proxy.js';
 import { registerGetCommand } from './get.js';
 import { examples, pointUsageErrorsToHelp } from './help.js';
 import { registerLogsCommand } from './logs.js';
+import { registerJobCommands } from './job.js';
 import { registerMachineCommands } from './machines.js';
 import { registerOperationCommands } from './operation.js';
 import { registerPackageCommands } from './package.js';
@@ -80,6 +81,7 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   registerSecretCommands(program);
   registerDatasetCommands(program);
   registerRunCommands(program);
+  registerJobCommands(program);
   registerExecCommand(program);
   registerPortForwardCommand(program);
   registerProxyCommand(program);

@@ -1,12 +1,12 @@
 // The typed drover client, used by the CLI, agents, tests and benchmarks. One method per verb,
 // the server's error envelope surfaced as ApiError, watches as resuming async iterators.
-import type { AnyObject, Cluster, ContainerManager, Dataset, Endpoints, Event, Host, Ingress, Lease, Machine, Network, Operation, Service, Task } from '../model/index.js';
+import type { AnyObject, Cluster, ContainerManager, CronJob, Dataset, Endpoints, Event, Host, Ingress, Job, Lease, Machine, Network, Operation, Service, Task } from '../model/index.js';
 import { ConnectionError, errorFromResponse, ServerTimeout } from './errors.js';
 import { watchStream, type WatchEvent } from './watch.js';
 import { authorizationHeader, tlsDispatcher, type Credentials, type Dispatcher, type TlsOptions } from './transport.js';
 import { warningTexts } from './warnings.js';
 
-export type { Cluster, ContainerManager, Dataset, Endpoints, Event, Host, Ingress, Lease, Machine, Network, Operation, Service, Task };
+export type { Cluster, ContainerManager, CronJob, Dataset, Endpoints, Event, Host, Ingress, Job, Lease, Machine, Network, Operation, Service, Task };
 
 /** What a caller writes: metadata without the server-owned fields, status optional. */
 export type Input<T extends AnyObject> = {
@@ -109,6 +109,8 @@ export class Client {
   readonly endpoints: ResourceClient<Endpoints>;
   readonly events: ResourceClient<Event>;
   readonly ingresses: ResourceClient<Ingress>;
+  readonly jobs: ResourceClient<Job>;
+  readonly cronJobs: ResourceClient<CronJob>;
   readonly hosts: ResourceClient<Host>;
   readonly clusters: ResourceClient<Cluster>;
   readonly networks: ResourceClient<Network>;
@@ -131,6 +133,8 @@ export class Client {
     this.endpoints = this.resource('endpoints', options.namespace);
     this.events = this.resource('events', options.namespace);
     this.ingresses = this.resource('ingresses', options.namespace);
+    this.jobs = this.resource('jobs', options.namespace);
+    this.cronJobs = this.resource('cronjobs', options.namespace);
     this.hosts = this.resource('hosts');
     this.clusters = this.resource('clusters');
     this.networks = this.resource('networks');

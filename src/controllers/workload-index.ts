@@ -111,11 +111,13 @@ function isScheduledUnit(t: Task): boolean {
   return t.spec.template.driver === 'unit' && t.spec.machine !== undefined && t.metadata.deletionTimestamp === undefined && t.status?.phase !== 'Lost';
 }
 
+/** The service that controls the task, if one does (a job's tasks are the job controller's). */
 export function ownerName(t: Task): string | undefined {
-  return t.metadata.ownerReferences?.find((r) => r.controller)?.name;
+  const owner = t.metadata.ownerReferences?.find((r) => r.controller);
+  return owner?.kind === 'Service' ? owner.name : undefined;
 }
 
-/** The key of a task's controlling owner: a service of the task's namespace. */
+/** The key of a task's controlling service: a service of the task's namespace. */
 export function ownerKey(t: Task): string | undefined {
   const name = ownerName(t);
   return name === undefined ? undefined : keyIn(t.metadata.namespace ?? DEFAULT_NAMESPACE, name);

@@ -2,7 +2,7 @@
 // writes — tasks to create (handed to placement), tasks to delete or retarget, orphans of an
 // earlier namesake, one-off tasks to adopt, finished history to prune, and its status.
 import { goPathMatch } from '../model/glob.js';
-import { API_VERSION, DEFAULT_NAMESPACE, keyIn, objectKey, TERMINAL_PHASES, type Service, type Task } from '../model/index.js';
+import { API_VERSION, controllerOf, DEFAULT_NAMESPACE, keyIn, objectKey, TERMINAL_PHASES, type Service, type Task } from '../model/index.js';
 import type { PlacementRequest } from '../scheduler/index.js';
 import { setCondition } from './conditions.js';
 import type { PassPlan } from './pass-plan.js';
@@ -61,7 +61,7 @@ export function reconcileService(key: string, svc: Service | undefined, ctx: Rec
   for (const adoptee of adoptable(svc, ctx)) {
     // Counted as the service's own, current task from now on (the write lands after planning).
     owned.push(adopted(svc, adoptee));
-    plan.update(adoptee, (cur) => (ownerName(cur) ? undefined : adopted(svc, cur)));
+    plan.update(adoptee, (cur) => (controllerOf(cur) ? undefined : adopted(svc, cur)));
   }
   const global = svc.spec.global ? ctx.globalPlacements(svc) : undefined;
   const result = planService(svc, owned, { now: ctx.now, globalMachines: global?.machines, globalExcluded: global?.excluded, machineLabels: ctx.machineLabels });
@@ -149,7 +149,7 @@ function adoptable(svc: Service, ctx: ReconcileContext): Task[] {
   const out: Task[] = [];
   for (const name of svc.spec.adopt ?? []) {
     const t = ctx.task(keyIn(svc.metadata.namespace ?? DEFAULT_NAMESPACE, name));
-    if (t && !ownerName(t) && isLive(t)) out.push(t);
+    if (t && !controllerOf(t) && isLive(t)) out.push(t);
   }
   return out;
 }

@@ -6,7 +6,7 @@
 // (WorkloadIndex), so a pass costs what its dirty services own plus, when it places anything,
 // one walk over the bound tasks' requests.
 import type { Logger } from 'pino';
-import { AGENT_FINALIZER, DEFAULT_NAMESPACE, keyIn, TASK_READY_CONDITION, type Dataset, type Machine, type Service, type Task } from '../model/index.js';
+import { AGENT_FINALIZER, controllerOf, DEFAULT_NAMESPACE, keyIn, TASK_READY_CONDITION, type Constraints, type Dataset, type Job, type Machine, type Service, type Task } from '../model/index.js';
 import { Cluster, globalPlacements, parseBytes, parseCpuMilli, type MachineView, type PlacementRequest, type PortRange } from '../scheduler/index.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
@@ -178,7 +178,8 @@ export class WorkloadController {
     for (const [key, t] of pending) {
       const owner = ownerKey(t);
       const svc = owner ? services.get(owner) : undefined;
-      requests.push({ task: key, service: ownerName(t), request: templateRequest(t.spec.template), constraints: svc?.spec.constraints ?? {}, strategy: svc?.spec.strategy, ports: templatePortsOf(t.spec.template) });
+      const constraints = svc?.spec.constraints ?? this.jobConstraints(t) ?? {};
+      requests.push({ task: key, service: ownerName(t), request: templateRequest(t.spec.template), constraints, strategy: svc?.spec.strategy, ports: templatePortsOf(t.spec.template) });
     }
     const datasets = this.state.resources<Dataset>('datasets');
     const volumes = resolveVolumes(requests, (key) => plan.creates.get(key) ?? pending.get(key), (key) => datasets.get(key));
@@ -186,6 +187,14 @@ export class WorkloadController {
     if (this.index.unallocated.size) allocateBound(plan, this.index.unallocated.values(), usage(), this.options.portRange);
     await applyPlan(this.state, plan, (err) => this.log.warn({ err: String(err) }, 'workload write failed'));
     await reportQuotaUsage(this.state).catch((err) => this.log.warn({ err: String(err) }, 'namespace quota status write failed'));
+  }
+
+  /** The placement constraints of the job that controls a task, if one does. */
+  private jobConstraints(t: Task): Constraints | undefined {
+    const owner = controllerOf(t);
+    if (owner?.kind !== 'Job') return undefined;
+    const job = this.state.resources<Job>('jobs').get(keyIn(t.metadata.namespace ?? DEFAULT_NAMESPACE, owner.name));
+    return job?.metadata.uid === owner.uid ? job.spec.constraints : undefined;
   }
 
   private machineViews(): MachineView[] {

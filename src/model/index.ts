@@ -28,6 +28,8 @@ export * from './json.js';
 export * from './replicante.js';
 export * from './endpoints.js';
 export * from './ingress.js';
+export * from './job.js';
+export * from './cronjob.js';
 export * from './event.js';
 export * from './checks.js';
 export * from './restart.js';

@@ -22,6 +22,8 @@ export const KINDS = {
   Endpoints: 'endpoints',
   Event: 'events',
   Ingress: 'ingresses',
+  Job: 'jobs',
+  CronJob: 'cronjobs',
 } as const;
 
 export type KindName = keyof typeof KINDS;

@@ -16,7 +16,7 @@ import type { PolicyRule } from '../model/index.js';
 
 const READ = ['get', 'list', 'watch'];
 /** Workload kinds, present and to come (secrets, datasets and jobs are other issues'). */
-const WORKLOADS = ['services', 'tasks', 'secrets', 'datasets', 'leases', 'jobs', 'installations', 'ingresses'];
+const WORKLOADS = ['services', 'tasks', 'secrets', 'datasets', 'leases', 'jobs', 'cronjobs', 'installations', 'ingresses'];
 /** The infrastructure and catalog administrators manage and everyone may see (hosts never show their key: it is in a secret). */
 const INFRA = ['hosts', 'clusters', 'networks', 'containermanagers', 'packages'];
 
@@ -33,7 +33,7 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, readonly PolicyRule[]> =
   [
     'view',
     [
-      { verbs: READ, resources: ['services', 'tasks', 'endpoints', 'ingresses', 'datasets', 'leases', 'jobs', 'installations', 'machines', 'namespaces', 'operations', 'system', 'events', ...INFRA] },
+      { verbs: READ, resources: ['services', 'tasks', 'endpoints', 'ingresses', 'datasets', 'leases', 'jobs', 'cronjobs', 'installations', 'machines', 'namespaces', 'operations', 'system', 'events', ...INFRA] },
       { verbs: ['get'], resources: ['tasks/log'] },
     ],
   ],

@@ -187,6 +187,9 @@ export async function startCluster(agentCount: number, opts: ClusterOptions = {}
         }
       };
       // Delete everything (in every namespace) so the agents stop their tasks, then stop the agents and the server.
+      // CronJobs and Jobs first: a job whose task is deleted would start another.
+      for (const cj of (await step('listing the cronjobs', () => server.client.cronJobs.list()))?.items ?? []) await step(`deleting cronjob "${cj.metadata.name}"`, () => deleteUnlessGone(server.client.cronJobs.in(cj.metadata.namespace).delete(cj.metadata.name)));
+      for (const job of (await step('listing the jobs', () => server.client.jobs.list()))?.items ?? []) await step(`deleting job "${job.metadata.name}"`, () => deleteUnlessGone(server.client.jobs.in(job.metadata.namespace).delete(job.metadata.name)));
       const services = await step('listing the services', () => server.client.services.list());
       for (const svc of services?.items ?? []) await step(`deleting service "${svc.metadata.name}"`, () => deleteUnlessGone(server.client.services.in(svc.metadata.namespace).delete(svc.metadata.name)));
       const tasks = await step('listing the tasks', () => server.client.tasks.list());
