@@ -123,10 +123,12 @@ describe('the web console in a browser', { skip: skipBrowser || (isBuilt ? false
     await untilText(page.getByTestId('phase'), /^Running/);
     await page.getByRole('button', { name: 'Open terminal' }).click();
     await untilText(page.getByTestId('terminal-state'), '(connected: sh)');
+    const screen = page.locator('[data-testid=terminal] .xterm-rows');
+    // Typed once the shell has prompted, as a person would (root's prompt is "# ").
+    await untilText(screen, /^[#$]/);
     // The keyboard's focus is in the terminal already: no click needed.
     await page.keyboard.type('echo hello-$((6*7))');
     await page.keyboard.press('Enter');
-    const screen = page.locator('[data-testid=terminal] .xterm-rows');
     await untilText(screen, /hello-42/);
     // xterm's own styles (written as <style> elements the CSP refuses) apply as adopted sheets: white on black.
     assert.equal(await screen.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).color), 'rgb(255, 255, 255)');
