@@ -57,8 +57,10 @@ export async function consoleLoad(opts: { quick: boolean }): Promise<Row[]> {
         await context.addInitScript(`sessionStorage.setItem(${JSON.stringify(SESSION_KEY)}, ${JSON.stringify(session)});${FIRST_ROW_PROBE}`);
         const page = await context.newPage();
         await page.goto(url);
-        await page.waitForFunction('window.__firstRowMs !== undefined', undefined, { timeout: 10_000 });
-        return (await page.evaluate('window.__firstRowMs')) as number;
+        // Functions, not strings: the console's CSP forbids eval, which a string expression needs.
+        const probe = () => (globalThis as { __firstRowMs?: number }).__firstRowMs;
+        await page.waitForFunction(probe, undefined, { timeout: 10_000 });
+        return (await page.evaluate(probe))!;
       } finally {
         await context.close();
       }
