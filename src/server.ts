@@ -31,6 +31,8 @@ import { DatasetFollowersController } from './controllers/dataset-followers.js';
 import { DatasetPrimaryController } from './controllers/dataset-primary.js';
 import { EndpointsController } from './controllers/endpoints.js';
 import { drainHandler } from './controllers/drain.js';
+import { serverEventRecorder } from './controllers/event-sink.js';
+import { MaintenanceController } from './controllers/maintenance.js';
 import { HistoryCompactor } from './controllers/history-compactor.js';
 import { clusterOperationHandlers } from './controllers/cluster-operations.js';
 import { ClusterController } from './controllers/clusters.js';
@@ -279,9 +281,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const startControllers = (st: State) => {
     const hostOptions = hostControllerOptions({ hosts: opts.hosts, registry, auth: opts.auth === true, caCert: https ? pki.ca.cert : undefined, serverUrl: () => hostServerUrl });
     const nodes = { state: st, registry, provider: replicante?.provider, namespace: opts.facadeNamespace ?? 'default' };
+    const drainEvents = serverEventRecorder(st, 'drain', logger.child({ component: 'drain' }));
     const handlers = {
       Compact: compactHandler(st),
-      Drain: drainHandler(st),
+      Drain: drainHandler(st, drainEvents),
       ...clusterOperationHandlers(st, hostOptions),
       ReplicanteProvision: replicanteProvisionHandler(nodes),
       ReplicanteDeprovision: replicanteDeprovisionHandler(nodes),
@@ -289,6 +292,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const controllers = [
       new OperationsController(st, handlers, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
       new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
+      new MaintenanceController(st, logger.child({ component: 'maintenance' })),
       new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' }), { portRange: opts.portRange }),
       new EndpointsController(st, logger.child({ component: 'endpoints' })),
       new HostController(st, hostOptions, logger.child({ component: 'hosts' })),
@@ -304,7 +308,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         : []),
     ];
     for (const c of controllers) c.start();
-    return controllers;
+    return [...controllers, { close: async () => drainEvents.close() }];
   };
   // Known once the server listens (port 0 picks one); hosts are bootstrapped only after that.
   let hostServerUrl = '';

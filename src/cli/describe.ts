@@ -171,5 +171,5 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       // the agent is unreachable: describe still shows what the server knows
     }
   }
-  if (kind.plural === 'tasks' || kind.plural === 'services') await printRecentEvents(client, obj);
+  if (kind.plural !== 'events') await printRecentEvents(client, obj);
 }

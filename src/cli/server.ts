@@ -20,6 +20,7 @@ export function registerServerCommands(program: Command): void {
     .option('--history <revisions>', 'store revisions kept for watches and paged lists (on etcd the leader compacts to it)', toInt, 10_000)
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady and its tasks are replaced', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .option('--event-ttl <duration>', 'how long an event is kept after it last happened (e.g. 1h, 30m)', '1h')
     .option('--store <url>', 'cluster state: sqlite (in --data, the default) or etcd://host:port[,host:port…]', 'sqlite')
     .option('--etcd-prefix <prefix>', 'key prefix of drover\'s state in etcd', '/drover')
     .option('--etcd-ca <file>', 'CA certificate (PEM) that signed the etcd server certificates; enables TLS')
@@ -73,6 +74,7 @@ export function registerServerCommands(program: Command): void {
         historyRevisions: opts.history,
         compactionIntervalMs: opts.etcdCompactionInterval * 1000,
         machineGraceSeconds: opts.machineGrace,
+        eventTtlSeconds: eventTtlSeconds(opts.eventTtl),
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
         ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}),
@@ -175,6 +177,7 @@ interface ServerCommandOptions extends SecurityFlags, ReplicanteFlags, NetworkFl
   defaultTaskUser: string;
   history: number;
   machineGrace: number;
+  eventTtl: string;
   logLevel: string;
   store: string;
   etcdPrefix: string;
@@ -222,6 +225,12 @@ function storeOptions(opts: ServerCommandOptions): Pick<ServerOptions, 'etcd' | 
   const isTls = Boolean(opts.etcdCa || opts.etcdCert);
   const tls = isTls ? { ca: read('--etcd-ca', opts.etcdCa), cert: read('--etcd-cert', opts.etcdCert), key: read('--etcd-key', opts.etcdKey) } : undefined;
   return { etcd: { endpoints: parseEtcdUrl(opts.store, isTls), requestTimeoutMs, ...(tls ? { tls } : {}) }, prefix: opts.etcdPrefix, leaderTtlSeconds: opts.leaderTtl };
+}
+
+function eventTtlSeconds(v: string): number {
+  const ms = parseDuration(v, '--event-ttl');
+  if (ms < 1000) throw new UsageError(`--event-ttl must be at least 1s, got "${v}"`);
+  return Math.round(ms / 1000);
 }
 
 function toSize(v: string): number {
