@@ -18,6 +18,7 @@ import { registerGetCommand } from './get.js';
 import { examples, pointUsageErrorsToHelp } from './help.js';
 import { registerLogsCommand } from './logs.js';
 import { registerMachineCommands } from './machines.js';
+import { registerMaintenanceCommands } from './maintenance.js';
 import { registerOperationCommands } from './operation.js';
 import { registerPackageCommands } from './package.js';
 import { registerRolloutCommands } from './rollout.js';
@@ -88,6 +89,7 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   registerWaitCommand(program);
   registerUnitCommands(program);
   registerMachineCommands(program);
+  registerMaintenanceCommands(program);
   registerClusterCommands(program);
   registerOperationCommands(program);
   registerPackageCommands(program);
