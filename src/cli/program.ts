@@ -19,6 +19,7 @@ import { examples, pointUsageErrorsToHelp } from './help.js';
 import { registerLogsCommand } from './logs.js';
 import { registerMachineCommands } from './machines.js';
 import { registerMaintenanceCommands } from './maintenance.js';
+import { registerSupportCommands } from './support.js';
 import { registerOperationCommands } from './operation.js';
 import { registerPackageCommands } from './package.js';
 import { registerRolloutCommands } from './rollout.js';
@@ -90,6 +91,7 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   registerUnitCommands(program);
   registerMachineCommands(program);
   registerMaintenanceCommands(program);
+  registerSupportCommands(program);
   registerClusterCommands(program);
   registerOperationCommands(program);
   registerPackageCommands(program);

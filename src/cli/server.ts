@@ -10,6 +10,7 @@ import { addNetworkFlags, networkOptions, type NetworkFlags } from './network-fl
 import { addSecurityFlags, securityOptions, type SecurityFlags } from './server-security-flags.js';
 import { parseDuration, UsageError } from './output.js';
 import { examples } from './help.js';
+import { addSettingSources, settingsOf } from './settings.js';
 
 export function registerServerCommands(program: Command): void {
   const serverCommand = program
@@ -46,7 +47,7 @@ export function registerServerCommands(program: Command): void {
     .option('--socket-group <group>', 'group owning --socket and --fleet-socket, whose members are administrators')
     .option('--no-write-context', 'do not write the "default" context (server, CA, admin token) to the CLI config file')
     .option('--catalog <dir>', 'also load the Package manifests (*.yaml) of this directory at start, after the built-in catalog (repeatable)', collect, []);
-  addNetworkFlags(addSecurityFlags(addReplicanteFlags(serverCommand)))
+  addSettingSources(addNetworkFlags(addSecurityFlags(addReplicanteFlags(serverCommand))), 'DROVER_SERVER_')
     .addHelpText(
       'after',
       examples(`
@@ -60,10 +61,11 @@ export function registerServerCommands(program: Command): void {
         drover server --catalog /etc/drover/catalog                 # more packages for drover package install
         drover server --dns-listen 127.0.0.1:8600                   # then: dig @127.0.0.1 -p 8600 web.default.svc.drover`),
     )
-    .action(async (opts: ServerCommandOptions) => {
+    .action(async (opts: ServerCommandOptions, cmd: Command) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
       if (opts.insecureHttp && (opts.tlsCert || opts.clientCa)) throw new UsageError('--insecure-http serves no TLS: drop --tls-cert/--tls-key/--client-ca, or --insecure-http');
       const server = await startServer({
+        settings: settingsOf(cmd),
         auth: opts.auth,
         tls: opts.insecureHttp ? false : opts.tlsCert ? { certFile: opts.tlsCert, keyFile: opts.tlsKey!, ...(opts.clientCa ? { clientCaFile: opts.clientCa } : {}) } : true,
         tlsSans: opts.tlsSan,
