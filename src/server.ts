@@ -266,7 +266,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const electing = opts.controllers !== false && (opts.leaderElection ?? state.backend === 'etcd');
   const servers = new ServerDirectory({
     self: { identity, version, startedAt: new Date().toISOString() },
-    ...(electing ? { store, prefix: opts.prefix } : {}),
+    // A dead server's registration goes with its lease, as fast as a dead leader's election key.
+    ...(electing ? { store, prefix: opts.prefix, ttlSeconds: opts.leaderTtlSeconds ?? 5 } : {}),
     logger: logger.child({ component: 'servers' }),
   });
   const app = await buildApp({

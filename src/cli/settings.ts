@@ -10,12 +10,34 @@ import type { Setting, SettingSource } from '../api/system.js';
 
 const CONFIG_FILE = 'config-file';
 
-/** Gives every option of `cmd` its environment variable and adds --config-file, read before the action runs. */
+/**
+ * Adds --config-file and, before the action runs, fills what no flag set from the environment
+ * (`envPrefix` + the flag's name in capitals: --log-level is DROVER_SERVER_LOG_LEVEL) and then
+ * from the file. (Commander's own Option.env works only for options made with it.)
+ */
 export function addSettingSources(cmd: Command, envPrefix: string): Command {
-  for (const o of cmd.options) if (!o.envVar) o.env(`${envPrefix}${o.name().replace(/-/g, '_').toUpperCase()}`);
-  cmd.option(`--${CONFIG_FILE} <file>`, 'YAML settings: flag names as keys, e.g. "listen: 0.0.0.0:8080" (flags and the environment override it)');
-  cmd.hook('preAction', (command) => applyConfigFile(command));
+  cmd.option(`--${CONFIG_FILE} <file>`, `YAML settings: flag names as keys, e.g. "listen: 0.0.0.0:8080" (flags and ${envPrefix}* variables override it)`);
+  cmd.hook('preAction', (command) => {
+    applyEnvironment(command, envPrefix);
+    applyConfigFile(command);
+  });
   return cmd;
+}
+
+function applyEnvironment(cmd: Command, envPrefix: string): void {
+  for (const option of cmd.options) {
+    const variable = `${envPrefix}${option.name().replace(/-/g, '_').toUpperCase()}`;
+    const raw = process.env[variable];
+    if (raw === undefined || option.name() === CONFIG_FILE) continue;
+    const key = option.attributeName();
+    if (cmd.getOptionValueSource(key) === 'cli') continue;
+    let value: unknown;
+    if (option.required || option.optional) value = valueOf(option, variable, raw, 'the environment');
+    else if (/^(1|true|yes)$/i.test(raw)) value = !option.negate;
+    else if (/^(0|false|no)?$/i.test(raw)) value = option.negate;
+    else throw new UsageError(`${variable} is true or false, got "${raw}"`);
+    cmd.setOptionValueWithSource(key, value, 'env');
+  }
 }
 
 /** Each setting's value and source (one per option; --no-x and --x are one setting). */
@@ -52,18 +74,17 @@ function applyConfigFile(cmd: Command): void {
     const source = cmd.getOptionValueSource(key);
     // A flag or the environment wins over the file.
     if (source === 'cli' || source === 'env') continue;
-    cmd.setOptionValueWithSource(key, valueOf(option, name, value, file), 'config');
+    if (!option.required && !option.optional && typeof value !== 'boolean') throw new UsageError(`--${CONFIG_FILE} ${file}: setting "${name}" is true or false, got ${JSON.stringify(value)}`);
+    // "no-auth: true" means auth: false ("auth: false" says it directly).
+    const flagValue = option.negate && option.name() === name ? !value : value;
+    cmd.setOptionValueWithSource(key, option.required || option.optional ? valueOf(option, `setting "${name}"`, value, `--${CONFIG_FILE} ${file}`) : flagValue, 'config');
   }
 }
 
-function valueOf(option: Option, name: string, value: unknown, file: string): unknown {
-  const takesValue = option.required || option.optional;
-  if (!takesValue) {
-    if (typeof value !== 'boolean') throw new UsageError(`--${CONFIG_FILE} ${file}: setting "${name}" is true or false, got ${JSON.stringify(value)}`);
-    return value;
-  }
+/** The value of an option that takes one, through its parser as commander would; `what` and `where` name it in errors. */
+function valueOf(option: Option, what: string, value: unknown, where: string): unknown {
   const values = Array.isArray(value) ? value : [value];
-  if (values.some((v) => typeof v !== 'string' && typeof v !== 'number')) throw new UsageError(`--${CONFIG_FILE} ${file}: setting "${name}" takes a string or number, got ${JSON.stringify(value)}`);
+  if (values.some((v) => typeof v !== 'string' && typeof v !== 'number')) throw new UsageError(`${where}: ${what} takes a string or number, got ${JSON.stringify(value)}`);
   if (!option.parseArg) return Array.isArray(value) ? values.map(String) : String(value);
   // As commander does for repeated flags: each value through the option's parser, from its default.
   let result: unknown = Array.isArray(option.defaultValue) ? [] : option.defaultValue;
@@ -71,7 +92,7 @@ function valueOf(option: Option, name: string, value: unknown, file: string): un
     try {
       result = option.parseArg(String(v), result);
     } catch (err) {
-      throw new UsageError(`--${CONFIG_FILE} ${file}: setting "${name}": ${(err as Error).message}`);
+      throw new UsageError(`${where}: ${what}: ${(err as Error).message}`);
     }
   }
   return result;
