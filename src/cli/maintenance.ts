@@ -19,6 +19,11 @@ export function registerMaintenanceCommands(program: Command): void {
   program
     .command('machine')
     .description('change one machine (see also: machines, cordon, drain)')
+    .addHelpText(
+      'after',
+      examples(`
+        drover machine maintain 1a2b3c4d --for 2h --reason "kernel upgrade"`),
+    )
     .command('maintain')
     .description('put a machine under maintenance: drained at the start, no tasks placed there until the end')
     .argument('<machine>', 'machine ID (or unique prefix, or hostname)')

@@ -13,6 +13,11 @@ export function registerSupportCommands(program: Command): void {
   program
     .command('support')
     .description('help with a problem: what to attach to a bug report')
+    .addHelpText(
+      'after',
+      examples(`
+        drover support bundle > bundle.tar.gz`),
+    )
     .command('bundle')
     .description('download a support bundle (tar.gz): versions, settings, machines, events, logs, metrics; no secrets')
     .option('-o, --output <file>', 'write it to this file instead of standard output')
