@@ -443,6 +443,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await stopAll();
     throw err;
   });
+  logger.info({ url: `${https ? 'https' : 'http'}://${urlHost}:${actualPort}`, store: state.backend, version, identity }, 'drover server listening');
   let closing: Promise<void> | undefined;
   return {
     url: `${https ? 'https' : 'http'}://${urlHost}:${actualPort}`,

@@ -49,6 +49,7 @@ export function registerSystemLogs(app: FastifyInstance, opts: SystemLogsOptions
         res.end();
       });
       res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+      res.flushHeaders();
       try {
         for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
       } catch {

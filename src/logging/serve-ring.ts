@@ -12,6 +12,8 @@ export interface ServeRingOptions {
 
 export function serveLogRing(ring: LogRing | undefined, res: ServerResponse, opts: ServeRingOptions): void {
   res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  // A follower with nothing to read yet still learns at once that the stream is open.
+  res.flushHeaders();
   for (const line of ring?.tail(opts.tail) ?? []) res.write(line + '\n');
   if (!opts.follow || !ring) return void res.end();
   const stop = ring.follow((line) => res.write(line + '\n'));

@@ -53,5 +53,9 @@ describe('machine maintenance', () => {
     await until(async () => (await tasksOf('pinned')).some((t) => t.spec.machine === a && t.status?.phase === 'Running'), 'the pinned task to run there');
     const reasons = (await c.client.events.list({ fieldSelector: `spec.involvedObject.kind=Machine,spec.involvedObject.name=${a}` })).items.map((e: Event) => e.spec.reason);
     for (const r of ['MaintenanceStarted', 'Evicting', 'MaintenanceEnded']) assert.ok(reasons.includes(r), `${r} in ${reasons.join(', ')}`);
+    // describe ends with the machine's recent events.
+    const described = await drover(['--server', c.server.url, 'describe', 'machine', a]);
+    assert.equal(described.code, 0, described.stderr);
+    assert.match(described.stdout, /Events:[\s\S]*MaintenanceStarted[\s\S]*MaintenanceEnded/);
   });
 });

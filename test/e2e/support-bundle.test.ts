@@ -54,6 +54,24 @@ describe('system logs and the support bundle', () => {
       return r.status === 200 && r.text.trim() && r;
     }, 'the agent to have logged');
     assert.ok(agent.text.trim().split('\n').some((l) => String(JSON.parse(l).msg).startsWith('agent started')), agent.text);
+
+    // Following: a line logged from now on arrives on the open stream (opening a maintenance window logs one).
+    const abort = new AbortController();
+    const followed = await fetch(`${c.server.url}/api/v1/system/logs?component=server&tail=0&follow=true`, { headers: c.auth, signal: abort.signal });
+    assert.equal(followed.status, 200);
+    const reader = followed.body!.getReader();
+    await c.client.machines.patch(machine, { spec: { maintenance: { reason: 'follow test' } } });
+    let seen = '';
+    try {
+      await until(async () => {
+        const { value } = await reader.read();
+        seen += Buffer.from(value ?? []).toString();
+        return seen.includes('maintenance window opened');
+      }, 'the followed log to show the new line');
+    } finally {
+      abort.abort();
+      await c.client.machines.patch(machine, { spec: { maintenance: null } });
+    }
     assert.equal((await http(`${c.server.url}/api/v1/system/logs?component=nobody`, { headers: c.auth })).status, 400);
     assert.equal((await http(`${c.server.url}/api/v1/system/logs?component=agent/0123456789abcdef0123456789abcdef`, { headers: c.auth })).status, 404);
 
