@@ -7,7 +7,7 @@ import { createGzip } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { pack as tarPack } from 'tar-stream';
-import type { Event, Machine } from '../model/index.js';
+import { isMachineReady, type Event, type Machine } from '../model/index.js';
 import type { LogRing } from '../logging/log-ring.js';
 import type { Registry } from '../registry/index.js';
 import { version } from '../version.js';
@@ -22,6 +22,7 @@ import type { ClusterServers } from './system.js';
 const LOG_LINES = 1_000;
 /** An agent that does not answer this fast is noted as such; the bundle does not wait on it. */
 const AGENT_LOG_MS = 3_000;
+const AGENT_LOG_CONCURRENCY = 8;
 
 export interface SupportBundleOptions {
   registry: Registry;
@@ -53,8 +54,15 @@ export function registerSupportBundle(app: FastifyInstance, opts: SupportBundleO
         ['logs/server.log', (opts.ring?.tail(LOG_LINES) ?? []).join('\n') + '\n'],
       ];
       if (opts.servers) files.push(['leaders.json', json(await opts.servers.leaders().catch((err: unknown) => ({ error: (err as Error).message })))]);
-      const agentLogs = await Promise.all(machines.map(async (m) => [`logs/agent-${m.metadata.name}.log`, await agentLog(opts.pki, m)] as [string, string]));
-      files.push(...agentLogs);
+      // A few agents at a time: a big cluster's bundle must not open a connection to every machine at once.
+      const agentLogs = new Map<string, string>();
+      const queue = [...machines];
+      await Promise.all(
+        Array.from({ length: AGENT_LOG_CONCURRENCY }, async () => {
+          for (let m = queue.shift(); m; m = queue.shift()) agentLogs.set(m.metadata.name, await agentLog(opts.pki, m));
+        }),
+      );
+      for (const m of machines) files.push([`logs/agent-${m.metadata.name}.log`, agentLogs.get(m.metadata.name)!]);
 
       const pack = tarPack();
       const mtime = new Date();
@@ -73,6 +81,7 @@ export function registerSupportBundle(app: FastifyInstance, opts: SupportBundleO
 async function agentLog(pki: AgentPki | undefined, m: Machine): Promise<string> {
   const endpoint = m.status?.agentEndpoint;
   if (!endpoint) return '# the agent has published no endpoint\n';
+  if (!isMachineReady(m)) return '# the machine is not Ready: its agent was not asked\n';
   try {
     const { response, abort } = await fetchFromAgent(pki, m.metadata.name, endpoint, `/v1/system/log?tail=${LOG_LINES}`, AGENT_LOG_MS);
     const timer = setTimeout(abort, AGENT_LOG_MS);
