@@ -2,7 +2,7 @@
 // data dir, a random machine id (they share one host, so /etc/machine-id cannot tell them
 // apart) and distinct labels. Closing it stops every task it started.
 import { join, resolve } from 'node:path';
-import { pino } from 'pino';
+import { componentLogger } from './logging/component-logger.js';
 import { startAgent, type RunningAgent } from './agent/run.js';
 import { systemContext } from './registry/index.js';
 import { ADMIN_USER, ADMINISTRATORS_GROUP } from './security/principal.js';
@@ -41,11 +41,13 @@ export const LOGIN_LINK_TTL_SECONDS = 300;
 
 export async function startDev(opts: DevOptions): Promise<RunningDev> {
   const dataDir = resolve(opts.dataDir);
-  const logger = pino({ level: opts.logLevel ?? 'warn' });
+  // One process: the server's log ring holds its agents' lines too.
+  const { logger, ring } = componentLogger(opts.logLevel ?? 'warn', {});
   const server = await startServer({
     listen: opts.listen,
     dataDir: join(dataDir, 'server'),
     logger: logger.child({ component: 'server' }),
+    logRing: ring,
     machineGraceSeconds: opts.machineGraceSeconds,
     auth: opts.auth ?? false,
     ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),

@@ -9,7 +9,9 @@ import { connect, type Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { componentLogger } from './logging/component-logger.js';
+import { LogRing } from './logging/log-ring.js';
 import { buildApp } from './api/app.js';
 import type { RateLimitOptions } from './api/rate-limit.js';
 import { isLoopback } from './api/protocol/guards.js';
@@ -31,6 +33,8 @@ import { DatasetFollowersController } from './controllers/dataset-followers.js';
 import { DatasetPrimaryController } from './controllers/dataset-primary.js';
 import { EndpointsController } from './controllers/endpoints.js';
 import { drainHandler } from './controllers/drain.js';
+import { serverEventRecorder } from './controllers/event-sink.js';
+import { MaintenanceController } from './controllers/maintenance.js';
 import { HistoryCompactor } from './controllers/history-compactor.js';
 import { clusterOperationHandlers } from './controllers/cluster-operations.js';
 import { ClusterController } from './controllers/clusters.js';
@@ -57,6 +61,9 @@ import { ADMIN_USER, ADMINISTRATORS_GROUP } from './security/principal.js';
 import { parseToken } from './security/secrets.js';
 import { openStore, type EtcdConfig } from './state/backend.js';
 import { startLeadership } from './state/leadership.js';
+import { ServerDirectory } from './state/server-directory.js';
+import type { Setting } from './api/system.js';
+import { version } from './version.js';
 import type { LeaderElection } from './state/leader.js';
 import { AuditLog } from './security/audit-log.js';
 import { Keyring } from './security/keyring.js';
@@ -79,6 +86,10 @@ export interface ServerOptions {
   historyEvents?: number;
   logLevel?: string;
   logger?: Logger;
+  /** Where the server's recent log lines are kept (made with the logger when `logger` is not given). */
+  logRing?: LogRing;
+  /** The command's settings with where each came from, for /api/v1/system/config. */
+  settings?: Record<string, Setting>;
   /** A store to use instead of SQLite in dataDir (tests, etcd later). */
   store?: Store;
   /** Seconds without heartbeats before a machine is NotReady and its tasks are replaced (default 15). */
@@ -206,7 +217,7 @@ export interface RunningServer {
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', base: { component: 'server' } });
+  const { logger, ring: logRing } = opts.logger ? { logger: opts.logger, ring: opts.logRing ?? new LogRing() } : componentLogger(opts.logLevel ?? 'info', { component: 'server' }, opts.logRing);
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8080');
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -253,8 +264,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           maxFiles: opts.auditLog?.maxFiles,
           onError: (err) => logger.error({ err }, 'writing the audit log failed'),
         });
+  const identity = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  const electing = opts.controllers !== false && (opts.leaderElection ?? state.backend === 'etcd');
+  const servers = new ServerDirectory({
+    self: { identity, version, startedAt: new Date().toISOString() },
+    // A dead server's registration goes with its lease, as fast as a dead leader's election key.
+    ...(electing ? { store, prefix: opts.prefix, ttlSeconds: opts.leaderTtlSeconds ?? 5 } : {}),
+    logger: logger.child({ component: 'servers' }),
+  });
   const app = await buildApp({
     registry,
+    logRing,
+    servers,
+    ...(opts.settings ? { settings: opts.settings } : {}),
     audit,
     rateLimit: opts.rateLimit === false ? undefined : (opts.rateLimit ?? {}),
     facades: opts.facades ?? [fleetFacade, flockerFacade, commissaireFacade, replicanteFacade],
@@ -281,9 +303,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const startControllers = (st: State) => {
     const hostOptions = hostControllerOptions({ hosts: opts.hosts, registry, auth: opts.auth === true, caCert: https ? pki.ca.cert : undefined, serverUrl: () => hostServerUrl });
     const nodes = { state: st, registry, provider: replicante?.provider, namespace: opts.facadeNamespace ?? 'default' };
+    const drainEvents = serverEventRecorder(st, 'drain', logger.child({ component: 'drain' }));
     const handlers = {
       Compact: compactHandler(st),
-      Drain: drainHandler(st),
+      Drain: drainHandler(st, drainEvents),
       ...clusterOperationHandlers(st, hostOptions),
       ReplicanteProvision: replicanteProvisionHandler(nodes),
       ReplicanteDeprovision: replicanteDeprovisionHandler(nodes),
@@ -291,6 +314,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const controllers = [
       new OperationsController(st, handlers, (err, op) => logger.error({ err, operation: op }, 'operation status write failed')),
       new NodeLifecycleController(st, st.liveness, { graceMs: grace * 1000 }, logger.child({ component: 'node-lifecycle' })),
+      new MaintenanceController(st, logger.child({ component: 'maintenance' })),
       new WorkloadController(st, st.liveness, logger.child({ component: 'workloads' }), { portRange: opts.portRange }),
       new EndpointsController(st, logger.child({ component: 'endpoints' })),
       new JobController(st, logger.child({ component: 'jobs' })),
@@ -308,25 +332,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         : []),
     ];
     for (const c of controllers) c.start();
-    return controllers;
+    return [...controllers, { close: async () => drainEvents.close() }];
   };
   // Known once the server listens (port 0 picks one); hosts are bootstrapped only after that.
   let hostServerUrl = '';
   let controllers: { close(): Promise<void> }[] = [];
   let election: LeaderElection | undefined;
-  if (opts.controllers !== false && (opts.leaderElection ?? state.backend === 'etcd')) {
+  // Noted in the server's registration: /api/v1/system/leaders says since when it leads.
+  const leading = (st: State) => {
+    servers.setLeading(true);
+    return [...startControllers(st), { close: async () => servers.setLeading(false) }];
+  };
+  if (electing) {
     // Only the leader runs controllers (see state/leadership.ts).
     election = startLeadership({
       store,
       prefix: opts.prefix,
       ttlSeconds: opts.leaderTtlSeconds,
-      identity: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
+      identity,
       logger: logger.child({ component: 'leader' }),
       state: { ...stateOptions, onError: (err) => logger.error({ err }, 'leader store watch failed') },
-      lead: startControllers,
+      lead: leading,
     });
   } else if (opts.controllers !== false) {
-    controllers = startControllers(state);
+    controllers = leading(state);
   }
   await app.listen({ host, port });
   const addr = app.server.address();
@@ -348,6 +377,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const dnsView = new EndpointsView();
   // A taken port of a façade's listener must not leave the rest of the server running.
   const stopAll = async () => {
+    await servers.close();
     if (election) await election.close();
     for (const c of controllers) await c.close();
     await replicante?.close();
@@ -413,6 +443,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       throw new Error(`--replicante-listen ${opts.replicante!.listen}: ${(err as Error).message}`);
     }
   }
+  await servers.start(`${https ? 'https' : 'http'}://${urlHost}:${actualPort}`).catch(async (err: unknown) => {
+    await stopAll();
+    throw err;
+  });
+  logger.info({ url: `${https ? 'https' : 'http'}://${urlHost}:${actualPort}`, store: state.backend, version, identity }, 'drover server listening');
   let closing: Promise<void> | undefined;
   return {
     url: `${https ? 'https' : 'http'}://${urlHost}:${actualPort}`,
@@ -438,6 +473,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
     close: () =>
       (closing ??= (async () => {
+        await servers.close();
         if (election) await election.close();
         for (const c of controllers) await c.close();
         // Local nodes' agents stop their tasks as they stop: no process outlives the server.

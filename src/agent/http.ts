@@ -15,11 +15,15 @@ import { registerDatasetContent } from './datasets/content-route.js';
 import { registerPortForward } from './port-forward.js';
 import { registerExecSessions } from './exec-session.js';
 import { routeUpgrades, UPGRADE_PROTOCOLS } from '../net/upgrade.js';
+import type { LogRing } from '../logging/log-ring.js';
+import { serveLogRing } from '../logging/serve-ring.js';
 
 /** What the agent API needs of the agent. */
 export interface AgentView {
   readonly id: string;
   runnerByUid(uid: string): TaskRunner | undefined;
+  /** The agent's own recent log lines. */
+  logRing?: LogRing;
   /** A dataset's content as a tar stream, for a move out of this machine (throws with a statusCode when refused). */
   datasetContent?(id: string): Readable;
 }
@@ -139,6 +143,15 @@ export async function buildAgentApp(agent: AgentView, tls: AgentTls): Promise<Fa
       frame({ exit: { code, signal } });
       res.end();
     });
+  });
+
+  // The agent's own log (pino records, one JSON per line), for the server's /api/v1/system/logs.
+  app.get('/v1/system/log', async (req, reply) => {
+    const q = req.query as Record<string, string | undefined>;
+    const tail = q.tail === undefined ? undefined : Number(q.tail);
+    if (tail !== undefined && !(Number.isInteger(tail) && tail >= 0)) throw Object.assign(new Error(`tail must be a whole number, got "${q.tail}"`), { statusCode: 400 });
+    reply.hijack();
+    serveLogRing(agent.logRing, reply.raw, { tail, follow: q.follow === 'true', track });
   });
 
   routeUpgrades(app.server, UPGRADE_PROTOCOLS, (req, res) => app.routing(req, res));

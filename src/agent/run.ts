@@ -2,7 +2,9 @@
 // proxy) and the agent loop. Used by `drover agent`, `drover dev` and tests.
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { componentLogger } from '../logging/component-logger.js';
+import { LogRing } from '../logging/log-ring.js';
 import { shimPath as defaultShimPath } from '../paths.js';
 import { parseListen } from '../net/listen.js';
 import { Agent, type AgentOptions } from './agent.js';
@@ -24,6 +26,8 @@ export interface StartAgentOptions
   advertise?: string;
   logLevel?: string;
   logger?: Logger;
+  /** Where the agent's recent log lines are kept, served to the server (made with the logger when `logger` is not given). */
+  logRing?: LogRing;
   shimPath?: string;
   logMaxBytes?: number;
   /** The driver for tasks with unit options (default: the systemd-like UnitDriver). */
@@ -44,7 +48,7 @@ export interface RunningAgent {
 }
 
 export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent> {
-  const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', base: { component: 'agent' } });
+  const { logger, ring: logRing } = opts.logger ? { logger: opts.logger, ring: opts.logRing ?? new LogRing() } : componentLogger(opts.logLevel ?? 'info', { component: 'agent' }, opts.logRing);
   const shim = opts.shimPath ?? defaultShimPath;
   const logMax = opts.logMaxBytes ?? 10 * 1024 * 1024;
   const unit = opts.unitDriver?.(shim, logMax) ?? new UnitDriver({ shimPath: shim, logMaxBytes: logMax, timerStampDir: join(resolve(opts.dataDir), 'timers') });
@@ -72,6 +76,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         return ref.agent?.id ?? '';
       },
       runnerByUid: (uid) => ref.agent?.runnerByUid(uid),
+      logRing,
       datasetContent: (id) => {
         if (!ref.agent?.datasets) throw Object.assign(new Error('this agent manages no datasets'), { statusCode: 404 });
         return ref.agent.datasets.content.content(id);
@@ -116,6 +121,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     await app.close();
     throw err;
   }
+  logger.info({ machine: agent.id, endpoint, server: opts.server }, 'agent started: machine registered, tasks followed');
   let closing: Promise<void> | undefined;
   return {
     agent,
@@ -123,6 +129,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     endpoint,
     close: (stopTasks = false) =>
       (closing ??= (async () => {
+        logger.info({ machine: agent.id, stopTasks }, 'agent stopping');
         await agent.close(stopTasks);
         await app.close();
       })()),

@@ -354,6 +354,8 @@ export class TaskRunner {
     // Bounded: no start limit counts more starts than a few dozen.
     this.starts = [...this.starts.slice(-31), startedAt];
     this.attach(run, startedAt);
+    // The same words each start: a task that restarts has one Started event, counted.
+    this.ctx.events?.record(involvedTask(t), 'Normal', 'Started', 'started the task\'s process');
     this.report(t, {
       phase: 'Running',
       pid: run.pid ?? null,

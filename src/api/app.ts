@@ -27,7 +27,10 @@ import { decorateAuditFields, registerAudit } from './audit.js';
 import { registerRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { registerKind } from './resources/register.js';
 import { registerSecretRoutes } from './secrets.js';
-import { registerSystem } from './system.js';
+import { registerSystem, type ClusterServers, type Setting } from './system.js';
+import { registerSystemLogs } from './system-logs.js';
+import { registerSupportBundle } from './support-bundle.js';
+import type { LogRing } from '../logging/log-ring.js';
 import { registerTaskProxy, type AgentPki } from './task-proxy.js';
 import { registerPortForward } from './port-forward.js';
 import { routeUpgrades, UPGRADE_PROTOCOLS } from '../net/upgrade.js';
@@ -48,6 +51,12 @@ export interface AppOptions {
   maxWatchBufferedBytes?: number;
   /** Settings shown at /api/v1/system/config. */
   config?: Record<string, unknown>;
+  /** The command's settings with their sources, also shown there (redacted). */
+  settings?: Record<string, Setting>;
+  /** The server's recent log lines (system/logs, the support bundle). */
+  logRing?: LogRing;
+  /** The cluster's servers and its leader (/api/v1/system/leaders). */
+  servers?: ClusterServers;
   /** Where every mutating request, log/exec/kill, secret read and denial is recorded (none: not recorded). */
   audit?: AuditLog;
   /** Per-principal request rate limit (none when absent). */
@@ -137,7 +146,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const metrics = registerMetrics(app, registry);
   registerDiscovery(app, registry);
   registerOpenApi(app, registry, version);
-  registerSystem(app, { registry, metrics, config: opts.config ?? {}, startedAt: new Date() });
+  const startedAt = new Date();
+  registerSystem(app, { registry, metrics, config: opts.config ?? {}, settings: opts.settings, servers: opts.servers, startedAt });
+  registerSystemLogs(app, { registry, ring: opts.logRing, pki: opts.pki, streams, answerMs: opts.agentAnswerMs ?? 10_000 });
+  registerSupportBundle(app, {
+    registry,
+    metrics,
+    config: () => ({ startedAt: startedAt.toISOString(), ...opts.config, ...(opts.settings ? { settings: opts.settings } : {}) }),
+    ring: opts.logRing,
+    pki: opts.pki,
+    servers: opts.servers,
+  });
   for (const kind of registry.kinds) {
     registerKind(app, registry.kind(kind.plural), { streams, maxWatchBufferedBytes: opts.maxWatchBufferedBytes ?? 16 * 1024 * 1024 });
   }

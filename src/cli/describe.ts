@@ -178,5 +178,5 @@ async function describe(client: Client, kind: CliKind, obj: AnyObject): Promise<
       // the agent is unreachable: describe still shows what the server knows
     }
   }
-  if (['tasks', 'services', 'jobs', 'cronjobs'].includes(kind.plural)) await printRecentEvents(client, obj);
+  if (kind.plural !== 'events') await printRecentEvents(client, obj);
 }

@@ -1,7 +1,7 @@
 // Events as the CLI shows them: the `get events` table, `--for KIND/NAME`, and the recent events
 // `describe` ends with.
 import type { Client, Event } from '../client/client.js';
-import { involvedRef, type AnyObject } from '../model/index.js';
+import { DEFAULT_NAMESPACE, involvedRef, type AnyObject } from '../model/index.js';
 import type { Columns } from './kinds.js';
 import { age, bold, printable, printTable } from './output.js';
 
@@ -28,7 +28,8 @@ export function eventOrder(a: AnyObject, b: AnyObject): number {
 export async function printRecentEvents(client: Client, obj: AnyObject, limit = 20): Promise<void> {
   let items: Event[];
   try {
-    items = (await client.events.in(obj.metadata.namespace).listAll({ fieldSelector: eventsFor(obj.kind, obj.metadata.name) })).items;
+    // Events about cluster-wide objects (machines) are kept in the default namespace.
+    items = (await client.events.in(obj.metadata.namespace ?? DEFAULT_NAMESPACE).listAll({ fieldSelector: eventsFor(obj.kind, obj.metadata.name) })).items;
   } catch {
     return; // no permission to read events, or an older server: describe shows what it has
   }

@@ -1,7 +1,7 @@
 // Kinds as the command line names them (kubectl habits: plural, singular, short names,
 // "service/web"), and the table columns that matter for each.
 import type { Client, Cluster, Machine, Operation, ResourceClient, Service, Task } from '../client/client.js';
-import { CATALOG_FILE_LABEL, type AnyObject, type Installation, type Package } from '../model/index.js';
+import { CATALOG_FILE_LABEL, MAINTENANCE_CONDITION, type AnyObject, type Installation, type Package } from '../model/index.js';
 import { datasetColumns, leaseColumns } from './dataset-views.js';
 import { endpointsColumns } from './endpoints-views.js';
 import { eventColumns } from './event-views.js';
@@ -93,7 +93,8 @@ export function machineStatus(m: Machine): string {
   const ready = m.status?.conditions?.find((c) => c.type === 'Ready');
   let s = ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown';
   if (m.spec?.unschedulable) s += ',SchedulingDisabled';
-  if (m.spec?.maintenance) s += ',Maintenance';
+  // As kubectl shows cordoning; a window yet to open is not shown here (describe shows it).
+  if (m.status?.conditions?.some((c) => c.type === MAINTENANCE_CONDITION && c.status === 'True')) s += ',Maintenance';
   return s;
 }
 

@@ -19,6 +19,8 @@ import { examples, pointUsageErrorsToHelp } from './help.js';
 import { registerLogsCommand } from './logs.js';
 import { registerJobCommands } from './job.js';
 import { registerMachineCommands } from './machines.js';
+import { registerMaintenanceCommands } from './maintenance.js';
+import { registerSupportCommands } from './support.js';
 import { registerOperationCommands } from './operation.js';
 import { registerPackageCommands } from './package.js';
 import { registerRolloutCommands } from './rollout.js';
@@ -90,6 +92,8 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
   registerWaitCommand(program);
   registerUnitCommands(program);
   registerMachineCommands(program);
+  registerMaintenanceCommands(program);
+  registerSupportCommands(program);
   registerClusterCommands(program);
   registerOperationCommands(program);
   registerPackageCommands(program);

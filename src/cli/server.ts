@@ -10,6 +10,7 @@ import { addNetworkFlags, networkOptions, type NetworkFlags } from './network-fl
 import { addSecurityFlags, securityOptions, type SecurityFlags } from './server-security-flags.js';
 import { parseDuration, UsageError } from './output.js';
 import { examples } from './help.js';
+import { addSettingSources, settingsOf } from './settings.js';
 
 export function registerServerCommands(program: Command): void {
   const serverCommand = program
@@ -20,6 +21,7 @@ export function registerServerCommands(program: Command): void {
     .option('--history <revisions>', 'store revisions kept for watches and paged lists (on etcd the leader compacts to it)', toInt, 10_000)
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady and its tasks are replaced', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .option('--event-ttl <duration>', 'how long an event is kept after it last happened (e.g. 1h, 30m)', '1h')
     .option('--store <url>', 'cluster state: sqlite (in --data, the default) or etcd://host:port[,host:port…]', 'sqlite')
     .option('--etcd-prefix <prefix>', 'key prefix of drover\'s state in etcd', '/drover')
     .option('--etcd-ca <file>', 'CA certificate (PEM) that signed the etcd server certificates; enables TLS')
@@ -45,7 +47,7 @@ export function registerServerCommands(program: Command): void {
     .option('--socket-group <group>', 'group owning --socket and --fleet-socket, whose members are administrators')
     .option('--no-write-context', 'do not write the "default" context (server, CA, admin token) to the CLI config file')
     .option('--catalog <dir>', 'also load the Package manifests (*.yaml) of this directory at start, after the built-in catalog (repeatable)', collect, []);
-  addNetworkFlags(addSecurityFlags(addReplicanteFlags(serverCommand)))
+  addSettingSources(addNetworkFlags(addSecurityFlags(addReplicanteFlags(serverCommand))), 'DROVER_SERVER_')
     .addHelpText(
       'after',
       examples(`
@@ -59,10 +61,11 @@ export function registerServerCommands(program: Command): void {
         drover server --catalog /etc/drover/catalog                 # more packages for drover package install
         drover server --dns-listen 127.0.0.1:8600                   # then: dig @127.0.0.1 -p 8600 web.default.svc.drover`),
     )
-    .action(async (opts: ServerCommandOptions) => {
+    .action(async (opts: ServerCommandOptions, cmd: Command) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
       if (opts.insecureHttp && (opts.tlsCert || opts.clientCa)) throw new UsageError('--insecure-http serves no TLS: drop --tls-cert/--tls-key/--client-ca, or --insecure-http');
       const server = await startServer({
+        settings: settingsOf(cmd),
         auth: opts.auth,
         tls: opts.insecureHttp ? false : opts.tlsCert ? { certFile: opts.tlsCert, keyFile: opts.tlsKey!, ...(opts.clientCa ? { clientCaFile: opts.clientCa } : {}) } : true,
         tlsSans: opts.tlsSan,
@@ -73,6 +76,7 @@ export function registerServerCommands(program: Command): void {
         historyRevisions: opts.history,
         compactionIntervalMs: opts.etcdCompactionInterval * 1000,
         machineGraceSeconds: opts.machineGrace,
+        eventTtlSeconds: eventTtlSeconds(opts.eventTtl),
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
         ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}),
@@ -175,6 +179,7 @@ interface ServerCommandOptions extends SecurityFlags, ReplicanteFlags, NetworkFl
   defaultTaskUser: string;
   history: number;
   machineGrace: number;
+  eventTtl: string;
   logLevel: string;
   store: string;
   etcdPrefix: string;
@@ -222,6 +227,12 @@ function storeOptions(opts: ServerCommandOptions): Pick<ServerOptions, 'etcd' | 
   const isTls = Boolean(opts.etcdCa || opts.etcdCert);
   const tls = isTls ? { ca: read('--etcd-ca', opts.etcdCa), cert: read('--etcd-cert', opts.etcdCert), key: read('--etcd-key', opts.etcdKey) } : undefined;
   return { etcd: { endpoints: parseEtcdUrl(opts.store, isTls), requestTimeoutMs, ...(tls ? { tls } : {}) }, prefix: opts.etcdPrefix, leaderTtlSeconds: opts.leaderTtl };
+}
+
+function eventTtlSeconds(v: string): number {
+  const ms = parseDuration(v, '--event-ttl');
+  if (ms < 1000) throw new UsageError(`--event-ttl must be at least 1s, got "${v}"`);
+  return Math.round(ms / 1000);
 }
 
 function toSize(v: string): number {

@@ -3,7 +3,7 @@
 // can hold says why in its status (reason Unplaced) and is placed as soon as a machine can.
 import type { Logger } from 'pino';
 import { NotFound, PreconditionFailed } from '../errors.js';
-import type { Dataset, Machine } from '../model/index.js';
+import { maintenancePhase, type Dataset, type Machine } from '../model/index.js';
 import { choosePrimary, type DatasetHost } from '../scheduler/index.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
@@ -52,7 +52,7 @@ export class DatasetPrimaryController {
       .list()
       .map((m) => ({
         name: m.metadata.name,
-        schedulable: !m.spec?.unschedulable && !m.metadata.deletionTimestamp && this.liveness.isAlive(m.metadata.name),
+        schedulable: !m.spec?.unschedulable && !m.metadata.deletionTimestamp && this.liveness.isAlive(m.metadata.name) && maintenancePhase(m, Date.now()) !== 'active',
         backends: m.status?.datasetBackends,
         datasets: counts.get(m.metadata.name) ?? 0,
       }));

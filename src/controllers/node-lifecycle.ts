@@ -6,11 +6,13 @@
 // judged by this controller's own clock: after it starts, every machine gets a full grace period;
 // and when most machines fail at once it stops evicting (a partition, not a fleet of dead machines).
 import type { Logger } from 'pino';
-import { AGENT_FINALIZER, controllerOf, TERMINAL_PHASES as TERMINAL, type Machine, type Task } from '../model/index.js';
+import { AGENT_FINALIZER, controllerOf, DEFAULT_NAMESPACE, TERMINAL_PHASES as TERMINAL, type Machine, type Task } from '../model/index.js';
+import type { EventRecorder } from '../events/recorder.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
 import type { Subscription } from '../state/watch-cache.js';
 import { conditionStatus, setCondition } from './conditions.js';
+import { serverEventRecorder } from './event-sink.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface NodeLifecycleOptions {
@@ -26,6 +28,7 @@ export class NodeLifecycleController {
   private unlisten?: () => void;
   private timer?: NodeJS.Timeout;
   private partitioned = false;
+  private readonly events: EventRecorder;
 
   constructor(
     private readonly state: State,
@@ -34,6 +37,7 @@ export class NodeLifecycleController {
     private readonly log: Logger,
   ) {
     this.queue = new WorkQueue((names) => this.reconcile(names), (err) => log.error({ err }, 'node lifecycle pass failed'));
+    this.events = serverEventRecorder(state, 'node-lifecycle', log);
   }
 
   start(): void {
@@ -49,6 +53,7 @@ export class NodeLifecycleController {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.events.close();
     this.sub?.close();
     this.unlisten?.();
     this.queue.close();
@@ -77,6 +82,11 @@ export class NodeLifecycleController {
 
   private async setReady(name: string, status: 'True' | 'False', reason: string, message: string): Promise<void> {
     const machines = this.state.resources<Machine>('machines');
+    const was = conditionStatus(machines.get(name)?.status?.conditions, 'Ready');
+    // A machine seen for the first time is not news; a turn either way is.
+    if (was !== status && (was !== 'Unknown' || status === 'False')) {
+      this.events.record({ kind: 'Machine', name }, status === 'True' ? 'Normal' : 'Warning', status === 'True' ? 'NodeReady' : 'NodeNotReady', message);
+    }
     await machines.update(name, (cur) => {
       const conditions = setCondition(cur.status?.conditions, { type: 'Ready', status, reason, message });
       return conditions ? { ...cur, status: { ...cur.status, conditions } } : undefined;
@@ -112,6 +122,9 @@ export class NodeLifecycleController {
         const replaceable = controllerOf(t) !== undefined;
         if (replaceable) replaced++;
         else if (t.status?.phase === 'Unknown') return undefined;
+        const involved = { kind: 'Task', name: t.metadata.name, namespace: t.metadata.namespace ?? DEFAULT_NAMESPACE, uid: t.metadata.uid };
+        if (replaceable) this.events.record(involved, 'Warning', 'TaskLost', `machine ${machine} stopped sending heartbeats: the task is Lost and its service replaces it`);
+        else this.events.record(involved, 'Warning', 'TaskUnknown', `machine ${machine} stopped sending heartbeats: the task may still run there`);
         return tasks
           .update(tasks.keyOf(t), (cur) => (TERMINAL.has(cur.status?.phase ?? '') || cur.spec.machine !== machine ? undefined : replaceable ? lost(cur) : unknown(cur)), { uid: t.metadata.uid })
           .catch((err) => this.log.warn({ err: String(err), task: t.metadata.name }, 'marking a task of a lost machine failed'));

@@ -1,15 +1,21 @@
 // Placing a pass's tasks: the ones its services create and the pending ones (unplaced earlier,
 // or one-off), all in one call of the pure scheduler, so the pass's placements see each other.
 // New tasks are created already bound (one write, not two); pending ones are bound by update.
-import { AGENT_FINALIZER, type Task } from '../model/index.js';
+import { AGENT_FINALIZER, DEFAULT_NAMESPACE, type EventType, type InvolvedObject, type Task } from '../model/index.js';
 import { allocatePorts, DEFAULT_PORT_RANGE, placeTasks, portKey, type Cluster, type MachineView, type PlacementRequest, type PortRange } from '../scheduler/index.js';
 import { setCondition } from './conditions.js';
 import type { PassPlan } from './pass-plan.js';
 import { templatePortsOf } from './workload-index.js';
 import type { VolumeResolution } from './workload-volumes.js';
 
-/** `volumes`: the requests' datasets resolved (workload-volumes.ts); its requests replace `requests`. */
-export function placeAll(plan: PassPlan, requests: PlacementRequest[], pending: Map<string, Task>, machines: () => MachineView[], usage: () => Cluster, volumes?: VolumeResolution, portRange?: PortRange): void {
+/** Records an event about a task (Scheduled, FailedScheduling). */
+export type TaskEventRecorder = (task: InvolvedObject, type: EventType, reason: string, message: string) => void;
+
+/**
+ * `volumes`: the requests' datasets resolved (workload-volumes.ts); its requests replace `requests`.
+ * `record`: told of each placement and of each task that cannot be placed, for a new reason only.
+ */
+export function placeAll(plan: PassPlan, requests: PlacementRequest[], pending: Map<string, Task>, machines: () => MachineView[], usage: () => Cluster, volumes?: VolumeResolution, portRange?: PortRange, record?: TaskEventRecorder): void {
   const asked = volumes?.requests ?? requests;
   if (asked.length === 0 && !volumes?.blocked.length) return;
   const result = asked.length ? placeTasks(asked, machines(), usage(), { portRange }) : { placements: [], unplaced: [] };
@@ -17,6 +23,8 @@ export function placeAll(plan: PassPlan, requests: PlacementRequest[], pending: 
   if (volumes?.blocked.length) result.unplaced.push(...volumes.blocked);
   for (const p of result.placements) {
     const fresh = plan.creates.get(p.task);
+    const task = fresh ?? pending.get(p.task)!;
+    if (fresh || !task.spec.machine) record?.(involvedOf(task), 'Normal', 'Scheduled', `placed on machine ${p.machine}`);
     if (fresh) {
       fresh.spec.machine = p.machine;
       if (p.ports) fresh.spec.ports = p.ports;
@@ -44,14 +52,20 @@ export function placeAll(plan: PassPlan, requests: PlacementRequest[], pending: 
     const fresh = plan.creates.get(u.task);
     if (fresh) {
       fresh.status = { phase: 'Pending', conditions: setCondition(undefined, unschedulable) };
+      record?.(involvedOf(fresh), 'Warning', 'FailedScheduling', u.reason);
       continue;
     }
     const t = pending.get(u.task)!;
     // Written only when it says something new: a task that stays unplaceable is not rewritten every pass.
     if (setCondition(t.status?.conditions, unschedulable) || t.status?.phase !== 'Pending') {
+      record?.(involvedOf(t), 'Warning', 'FailedScheduling', u.reason);
       plan.update(t, (cur) => ({ ...cur, status: { ...cur.status, phase: 'Pending', conditions: setCondition(cur.status?.conditions, unschedulable) ?? cur.status?.conditions } }));
     }
   }
+}
+
+function involvedOf(t: Task): InvolvedObject {
+  return { kind: 'Task', name: t.metadata.name, namespace: t.metadata.namespace ?? DEFAULT_NAMESPACE, ...(t.metadata.uid ? { uid: t.metadata.uid } : {}) };
 }
 
 /**

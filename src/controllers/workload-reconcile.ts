@@ -101,7 +101,7 @@ export function reconcileService(key: string, svc: Service | undefined, ctx: Rec
   }
 }
 
-/** Events for the rollout's steps: begun, done, and stuck past its deadline. */
+/** Events for the rollout's steps: begun, each task more on the new template, done, and stuck past its deadline. */
 function recordSteps(svc: Service, next: NonNullable<Service['status']>, ctx: ReconcileContext): void {
   if (!ctx.record) return;
   const before = svc.status?.conditions?.find((c) => c.type === 'Progressing');
@@ -109,6 +109,10 @@ function recordSteps(svc: Service, next: NonNullable<Service['status']>, ctx: Re
   if (after?.reason === PROGRESS_DEADLINE_EXCEEDED && before?.reason !== PROGRESS_DEADLINE_EXCEEDED) ctx.record(svc, 'Warning', PROGRESS_DEADLINE_EXCEEDED, after.message ?? '');
   const was = svc.status?.state;
   if (next.state === 'updating' && was !== 'updating' && was !== 'paused') ctx.record(svc, 'Normal', 'RolloutStarted', `rolling out generation ${svc.metadata.generation}: ${next.updatedReplicas ?? 0}/${next.desiredReplicas ?? 0} tasks run the new template`);
+  // Each step between: one more task runs the new template (Kubernetes' ScalingReplicaSet, per step).
+  if (was === 'updating' && (next.updatedReplicas ?? 0) > (svc.status?.updatedReplicas ?? 0)) {
+    ctx.record(svc, 'Normal', 'RolloutStep', `generation ${svc.metadata.generation}: ${next.updatedReplicas}/${next.desiredReplicas ?? 0} tasks run the new template`);
+  }
   if (was === 'updating' && next.state === 'running') ctx.record(svc, 'Normal', 'RolloutComplete', `${next.readyReplicas ?? 0}/${next.desiredReplicas ?? 0} tasks run the current template and are ready`);
 }
 

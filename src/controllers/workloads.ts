@@ -6,7 +6,7 @@
 // (WorkloadIndex), so a pass costs what its dirty services own plus, when it places anything,
 // one walk over the bound tasks' requests.
 import type { Logger } from 'pino';
-import { AGENT_FINALIZER, controllerOf, DEFAULT_NAMESPACE, keyIn, TASK_READY_CONDITION, type Constraints, type Dataset, type Job, type Machine, type Service, type Task } from '../model/index.js';
+import { AGENT_FINALIZER, controllerOf, DEFAULT_NAMESPACE, keyIn, MAINTENANCE_CONDITION, maintenancePhase, TASK_READY_CONDITION, type Constraints, type Dataset, type Job, type Machine, type Service, type Task } from '../model/index.js';
 import { Cluster, globalPlacements, parseBytes, parseCpuMilli, type MachineView, type PlacementRequest, type PortRange } from '../scheduler/index.js';
 import type { Liveness } from '../state/liveness.js';
 import type { State } from '../state/state.js';
@@ -183,7 +183,7 @@ export class WorkloadController {
     }
     const datasets = this.state.resources<Dataset>('datasets');
     const volumes = resolveVolumes(requests, (key) => plan.creates.get(key) ?? pending.get(key), (key) => datasets.get(key));
-    placeAll(plan, requests, pending, () => this.machineViews(), usage, volumes, this.options.portRange);
+    placeAll(plan, requests, pending, () => this.machineViews(), usage, volumes, this.options.portRange, (task, type, reason, message) => this.events.record(task, type, reason, message));
     if (this.index.unallocated.size) allocateBound(plan, this.index.unallocated.values(), usage(), this.options.portRange);
     await applyPlan(this.state, plan, (err) => this.log.warn({ err: String(err) }, 'workload write failed'));
     await reportQuotaUsage(this.state).catch((err) => this.log.warn({ err: String(err) }, 'namespace quota status write failed'));
@@ -213,7 +213,8 @@ export class WorkloadController {
         name: m.metadata.name,
         labels: m.metadata.labels ?? {},
         allocatable,
-        schedulable: !m.spec?.unschedulable && !m.metadata.deletionTimestamp && this.liveness.isAlive(m.metadata.name),
+        // Rebuilt when a window opens or closes: the maintenance controller turns a condition then.
+        schedulable: !m.spec?.unschedulable && !m.metadata.deletionTimestamp && this.liveness.isAlive(m.metadata.name) && maintenancePhase(m, Date.now()) !== 'active',
       };
     }));
   }
@@ -272,7 +273,8 @@ function quantity(parse: () => number): number {
 
 /** What of a machine the scheduler sees (besides liveness), as a string to compare. */
 function schedulingView(m: Machine): string {
-  return JSON.stringify([m.metadata.labels, m.status?.allocatable?.cpu, m.status?.allocatable?.memory, m.spec?.unschedulable, m.metadata.deletionTimestamp]);
+  const maintenance = m.status?.conditions?.find((c) => c.type === MAINTENANCE_CONDITION)?.status;
+  return JSON.stringify([m.metadata.labels, m.status?.allocatable?.cpu, m.status?.allocatable?.memory, m.spec?.unschedulable, m.metadata.deletionTimestamp, m.spec?.maintenance, maintenance]);
 }
 
 function conflictsKey(svc: Service | undefined): string {

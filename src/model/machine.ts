@@ -6,8 +6,19 @@ import type { ResourceUsage } from './usage.js';
 export interface MachineSpec {
   /** Cordoned: no new tasks are placed here. */
   unschedulable?: boolean;
-  /** Under maintenance: tasks are drained. */
-  maintenance?: boolean;
+  /** A maintenance window: drained at its start, unschedulable until its end. */
+  maintenance?: MaintenanceWindow;
+}
+
+/**
+ * A machine's maintenance window (RFC 3339 times). No start: from now on; no end: until the
+ * window is removed. At the start the machine's service tasks move elsewhere; until the end no
+ * task is placed there; after it, it takes tasks again.
+ */
+export interface MaintenanceWindow {
+  start?: string;
+  end?: string;
+  reason?: string;
 }
 
 export interface MachineStatus {
@@ -36,6 +47,18 @@ export const READY_CONDITION = 'Ready';
 
 export function isMachineReady(m: Machine | undefined): boolean {
   return m?.status?.conditions?.some((c) => c.type === READY_CONDITION && c.status === 'True') ?? false;
+}
+
+/** The condition the maintenance controller keeps True while a machine's window is open. */
+export const MAINTENANCE_CONDITION = 'Maintenance';
+
+/** Where `now` stands in the machine's maintenance window: none, before it, in it, or past it. */
+export function maintenancePhase(m: Machine | undefined, now: number): 'none' | 'scheduled' | 'active' | 'over' {
+  const w = m?.spec?.maintenance;
+  if (!w) return 'none';
+  if (w.start && now < Date.parse(w.start)) return 'scheduled';
+  if (w.end && now >= Date.parse(w.end)) return 'over';
+  return 'active';
 }
 
 /**

@@ -112,6 +112,24 @@ export class Registry {
     return { backend: this.opts.state.backend, revision: this.opts.state.revision, clusterId: this.opts.state.clusterId };
   }
 
+  /**
+   * What a support bundle says of the store: its backend, revision and cluster id, the objects
+   * and watchers of each kind (counts only: never a secret's value), and its space.
+   */
+  storeStatistics(ctx: RequestContext): { backend: string; revision: number; clusterId: string; kinds: KindStats[]; space?: StoreSpace } {
+    this.authorize(ctx, { verb: 'get', resource: 'system', subresource: 'bundle' });
+    const space = this.storeSpace();
+    return { ...this.stats(), clusterId: this.opts.state.clusterId, ...(space ? { space } : {}) };
+  }
+
+  /** The endpoint of machine `name`'s agent, for its own log (system/logs: administrators by default). */
+  async machineAgentEndpoint(ctx: RequestContext, name: string): Promise<string> {
+    this.authorize(ctx, { verb: 'get', resource: 'system', subresource: 'logs' });
+    checkUrlName(name);
+    if (!(await this.opts.state.resources<Machine>('machines').getCurrent(name))) throw new NotFound(`machine "${name}" not found; drover get machines lists them`);
+    return this.agentEndpoint(name);
+  }
+
   /** The cluster's id, created with its store (agents check it: see agent/cluster-identity.ts). */
   get clusterId(): string {
     return this.opts.state.clusterId;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { Service } from '../../src/client/client.js';
+import type { Event, Service } from '../../src/client/client.js';
 import { isAlive, readStat } from '../../src/agent/proc.js';
 import { until } from '../helpers.js';
 import { isReady, processesWith, startCluster, type Cluster } from './cluster.js';
@@ -122,6 +122,13 @@ describe('agents run services across machines', () => {
       [['sleep', '302'], ['sleep', '302'], ['sleep', '302']],
     );
     await until(() => processesWith(c.marker).every((pid) => !readFileSafe(`/proc/${pid}/cmdline`).includes('301')), 'old processes to be gone');
+    // The rollout's steps are events on the service: begun, then each task more on the new template.
+    let events: Event[] = [];
+    await until(async () => {
+      events = (await c.client.events.list({ fieldSelector: 'spec.involvedObject.kind=Service,spec.involvedObject.name=roll' })).items;
+      return ['1/3', '2/3'].every((n) => events.some((e) => e.spec.reason === 'RolloutStep' && e.spec.message === `generation 2: ${n} tasks run the new template`));
+    }, 'a RolloutStep event per task').catch((err: Error) => assert.fail(`${err.message}: ${events.map((e) => `${e.spec.reason}: ${e.spec.message}`).join('; ')}`));
+    assert.ok(events.some((e) => e.spec.reason === 'RolloutStarted'));
   });
 
   it('leaves no process behind when a service is stopped', async () => {

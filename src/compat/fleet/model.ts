@@ -2,7 +2,7 @@
 // unit options, a UnitState is what an agent reports on one of its Tasks, a Machine is a Machine.
 // Field order is the order of fleet's generated Go structs (schema/v1-gen.go), so the bytes match;
 // empty fields are left out, as Go's `omitempty` does.
-import { isMachineReady, isUnitService, isUnitTemplateName, toFleetState, type AnyObject, type FleetState, type Machine, type Service, type Task, type UnitOption } from '../../model/index.js';
+import { isMachineReady, MAINTENANCE_CONDITION, isUnitService, isUnitTemplateName, toFleetState, type AnyObject, type FleetState, type Machine, type Service, type Task, type UnitOption } from '../../model/index.js';
 import { unitHash } from '../../units/index.js';
 import type { FleetDoor } from './door.js';
 
@@ -106,8 +106,14 @@ export function isPresent(m: Machine): boolean {
   return isMachineReady(m);
 }
 
+/** The metadata key that marks a machine under maintenance in fleet's view. */
+export const FLEET_MAINTENANCE_KEY = 'maintenance';
+
 export function machineOf(m: Machine): FleetMachine {
-  const labels = m.metadata.labels ?? {};
+  // A machine in a maintenance window is marked in its metadata, fleet's only free-form field
+  // (fleetctl list-machines shows it); a label of that name set by someone wins.
+  const inMaintenance = m.status?.conditions?.some((c) => c.type === MAINTENANCE_CONDITION && c.status === 'True');
+  const labels = inMaintenance ? { [FLEET_MAINTENANCE_KEY]: m.spec?.maintenance?.end ? `until-${m.spec.maintenance.end}` : 'true', ...m.metadata.labels } : (m.metadata.labels ?? {});
   const metadata: Record<string, string> = {};
   // Go writes map keys sorted.
   for (const k of Object.keys(labels).sort(cmp)) metadata[k] = labels[k]!;

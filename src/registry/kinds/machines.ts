@@ -1,6 +1,7 @@
 // Machine: schema and strategy. An agent registers it; an operator may pre-register it with labels.
 import { Type, type Static } from '@sinclair/typebox';
-import type { MachineSpec as ModelSpec, MachineStatus as ModelStatus } from '../../model/index.js';
+import type { FieldError } from '../../errors.js';
+import type { Machine, MachineSpec as ModelSpec, MachineStatus as ModelStatus } from '../../model/index.js';
 import { ByteQuantity, Condition, CpuQuantity, ResourceUsage } from './common.js';
 import { defineKind, type Expect, type Same } from './kind.js';
 
@@ -12,7 +13,16 @@ const Capacity = Type.Object(
 const MachineSpec = Type.Object(
   {
     unschedulable: Type.Optional(Type.Boolean({ description: 'cordoned: no new tasks are placed here' })),
-    maintenance: Type.Optional(Type.Boolean({ description: 'under maintenance: tasks are drained' })),
+    maintenance: Type.Optional(
+      Type.Object(
+        {
+          start: Type.Optional(Type.String({ description: 'RFC 3339 time the window opens (default: now): the machine is drained then' })),
+          end: Type.Optional(Type.String({ description: 'RFC 3339 time the window closes (default: never): the machine takes tasks again' })),
+          reason: Type.Optional(Type.String({ maxLength: 1024, description: 'why, for people' })),
+        },
+        { additionalProperties: false, description: 'a maintenance window: drained at its start, unschedulable until its end' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -46,8 +56,22 @@ export const machines = defineKind({
   specOptional: true,
   spec: MachineSpec,
   status: MachineStatus,
+  validate: (m) => checkMaintenance(m as Machine),
   fields: {
     'status.ready': (m) => m.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown',
     'spec.unschedulable': (m) => String(m.spec?.unschedulable ?? false),
   },
 });
+
+/** The window's times must parse, and it must end after it starts. */
+function checkMaintenance(m: Machine): FieldError[] {
+  const w = m.spec?.maintenance;
+  if (!w) return [];
+  const errors: FieldError[] = [];
+  for (const field of ['start', 'end'] as const) {
+    const v = w[field];
+    if (v !== undefined && (!/^\d{4}-\d\d-\d\dT/.test(v) || Number.isNaN(Date.parse(v)))) errors.push({ path: `/spec/maintenance/${field}`, message: `must be an RFC 3339 time like 2026-01-02T03:04:05Z, got "${v}"` });
+  }
+  if (errors.length === 0 && w.start && w.end && Date.parse(w.end) <= Date.parse(w.start)) errors.push({ path: '/spec/maintenance/end', message: `must be after start (${w.start}), got "${w.end}"` });
+  return errors;
+}

@@ -3,7 +3,7 @@
 // as `drover drain` shows it) and label edits, through the same API as the CLI (src/cli/machines.ts).
 import { useState } from 'preact/hooks';
 import type { ApiError } from '../../errors.js';
-import { isMachineReady, type Machine } from '../../model/machine.js';
+import { isMachineReady, MAINTENANCE_CONDITION, type Machine } from '../../model/machine.js';
 import type { Operation } from '../../model/operation.js';
 import { formatBytes, formatCpuMilli, parseBytes, parseCpuMilli, resourceRequest } from '../../model/quantity.js';
 import type { Task } from '../../model/task.js';
@@ -37,6 +37,12 @@ export function MachineStatus({ machine }: { machine: Machine }) {
     <>
       {isMachineReady(machine) ? <span class="phase running">Ready</span> : <span class="phase failed">NotReady</span>}
       {machine.spec?.unschedulable ? <span class="phase pending"> SchedulingDisabled</span> : null}
+      {machine.status?.conditions?.some((c) => c.type === MAINTENANCE_CONDITION && c.status === 'True') ? (
+        <span class="phase pending" title={machine.spec?.maintenance?.reason ?? ''}>
+          {' '}
+          Maintenance{machine.spec?.maintenance?.end ? ` until ${new Date(machine.spec.maintenance.end).toLocaleString()}` : ''}
+        </span>
+      ) : null}
     </>
   );
 }
