@@ -168,7 +168,20 @@ describe('usage monitor', () => {
 
   it('takes no figures when it starts: an agent just restarted has not yet heard what the server has', async () => {
     const t = measured(await idleTask());
-    const m = monitor([t.task], [], 2);
+    // A start slower than the (2 ms) window, as on a loaded machine: still no figures at once.
+    const m = new UsageMonitor({
+      tasks: () => [t.task],
+      host: () => {
+        const until = performance.now() + 5;
+        while (performance.now() < until);
+        return hostUsage();
+      },
+      reportMachine: async () => {},
+      intervalMs: 2,
+      memoryCheckMs: 1_000,
+      onError: (err) => assert.fail(String(err)),
+    });
+    monitors.push(m);
     m.start();
     assert.equal(t.reports.length, 0);
     m.close();

@@ -82,6 +82,8 @@ export class UsageMonitor {
   private timer?: NodeJS.Timeout;
   private nextAt = Infinity;
   private closed = false;
+  /** The pass start() makes: it checks limits and takes no figures. */
+  private isStarting = false;
 
   constructor(private readonly opts: UsageMonitorOptions) {}
 
@@ -93,6 +95,8 @@ export class UsageMonitor {
     this.windowAt = performance.now();
     const host = this.opts.host();
     if (host) this.machine = { at: this.windowAt, ticks: host.cpuTicks };
+    // Limits only, whatever the clock says: with a short window a slow start could otherwise end one.
+    this.isStarting = true;
     this.tick();
   }
 
@@ -117,7 +121,8 @@ export class UsageMonitor {
   pass(now = performance.now()): number {
     const tasks = [...this.opts.tasks()];
     // All tasks' figures are taken at once, once a window; passes in between check limits only.
-    const isWindowEnd = now - this.windowAt >= this.opts.intervalMs;
+    const isWindowEnd = !this.isStarting && now - this.windowAt >= this.opts.intervalMs;
+    this.isStarting = false;
     const usage = this.table.measure(new Map(tasks.map((t) => [t.uid, t.root])), { withCpu: isWindowEnd });
     const sampledAt = new Date().toISOString();
     let hasLimits = false;
