@@ -7,8 +7,9 @@
 // they are: the framing (src/model/exec-stream.ts) is the agent's and the client's business.
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { agentRefusal } from './agent-answer.js';
 import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
-import { ApiError, BadRequest, Conflict, Unavailable } from '../errors.js';
+import { BadRequest, Conflict, Unavailable } from '../errors.js';
 import { EXEC_PROTOCOL, ExecChannel, execFrame, execQueryString, parseExecQuery, type ExecQuery, type ExecRequest } from '../model/exec-stream.js';
 import type { Registry } from '../registry/index.js';
 import { markSwitched, takeOverSocket, WEBSOCKET_PROTOCOL } from '../net/upgrade.js';
@@ -93,14 +94,7 @@ function connectAgent(url: string, tls: ReturnType<typeof agentTlsOptions>, answ
       res.on('data', (d: string) => (text += d));
       res.on('end', () => {
         request.destroy();
-        let message = text;
-        try {
-          message = (JSON.parse(text) as { error: { message: string } }).error.message;
-        } catch {
-          // not the agent's error envelope
-        }
-        const code = res.statusCode ?? 503;
-        reject(new ApiError(code === 404 ? 'NotFound' : code === 409 ? 'Conflict' : code === 400 ? 'BadRequest' : 'Unavailable', `the agent answered: ${message}`));
+        reject(agentRefusal(res.statusCode, text));
       });
     });
     ws.once('error', (err) => reject(new Unavailable(`cannot reach the task's agent: ${err.message}`)));

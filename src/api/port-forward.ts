@@ -3,11 +3,12 @@
 // authorized like exec (verb create on tasks/portforward), then handed to the task's agent over
 // its TLS API; the agent answers 101 only once its connection to the port is up, so "refused" is
 // an HTTP error the client can print, not a stream that closes at once.
+import { agentRefusal } from './agent-answer.js';
 import { request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { ApiError, BadRequest, Conflict, Unavailable } from '../errors.js';
+import { BadRequest, Conflict, Unavailable } from '../errors.js';
 import type { Registry } from '../registry/index.js';
 import { markSwitched, PORT_FORWARD_PROTOCOL, splice, takeOverSocket } from '../net/upgrade.js';
 import { agentTlsOptions, type AgentPki } from './agent-tls.js';
@@ -71,14 +72,7 @@ function connectAgent(endpoint: string, path: string, tls: ReturnType<typeof age
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
       res.on('end', () => {
-        let message = text;
-        try {
-          message = (JSON.parse(text) as { error: { message: string } }).error.message;
-        } catch {
-          // not the agent's error envelope
-        }
-        const code = res.statusCode ?? 503;
-        reject(new ApiError(code === 404 ? 'NotFound' : code === 409 ? 'Conflict' : code === 400 ? 'BadRequest' : 'Unavailable', `the agent answered: ${message}`));
+        reject(agentRefusal(res.statusCode, text));
       });
     });
     req.once('error', (err) => reject(new Unavailable(`cannot reach the task's agent: ${err.message}`)));

@@ -2,7 +2,8 @@
 // machine's agent endpoint and streams the agent's answer back, so users only ever talk to the
 // server (as the Kubernetes API server does for the kubelet's logs and exec).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, BadRequest, Conflict, Unavailable } from '../errors.js';
+import { agentRefusal } from './agent-answer.js';
+import { BadRequest, Conflict, Unavailable } from '../errors.js';
 import type { Task } from '../model/index.js';
 import type { Registry } from '../registry/index.js';
 import { agentDispatcher, type AgentPki } from './agent-tls.js';
@@ -36,14 +37,7 @@ export function registerTaskProxy(app: FastifyInstance, registry: Registry, stre
     }
     reply.raw.on('close', () => void dispatcher.close());
     if (!res.ok) {
-      const text = await res.text();
-      let message = text;
-      try {
-        message = (JSON.parse(text) as { error: { message: string } }).error.message;
-      } catch {
-        // not the agent's error envelope
-      }
-      throw new ApiError(res.status === 404 ? 'NotFound' : res.status === 409 ? 'Conflict' : res.status === 400 ? 'BadRequest' : 'Unavailable', `the agent answered: ${message}`);
+      throw agentRefusal(res.status, await res.text());
     }
     reply.hijack();
     // On shutdown the upstream is cut and the stream ends: a log follow or exec never holds the server.
