@@ -61,9 +61,10 @@ export function execSessionHandler(registry: Registry, streams: OpenStreams, pki
 const MAX_QUEUED_BYTES = 1024 * 1024;
 
 /** Copies messages both ways until either side closes; the agent kills the command when its side closes. */
-function relay(client: WebSocket, agent: WebSocket): void {
+export function relay(client: WebSocket, agent: WebSocket): void {
   forward(client, agent);
   forward(agent, client);
+  agent.resume();
   client.once('close', () => agent.close(1000));
   // 1005/1006 (no code, abnormal) cannot be sent: the agent's other ends are a plain close or an error.
   agent.once('close', (code: number) => client.close(code === 1000 || code === 1001 ? code : 1011));
@@ -83,11 +84,16 @@ function forward(from: WebSocket, to: WebSocket): void {
 }
 
 /** The agent's WebSocket, open, or its refusal as an ApiError. */
-function connectAgent(url: string, tls: ReturnType<typeof agentTlsOptions>, answerMs: number): Promise<WebSocket> {
+export function connectAgent(url: string, tls: ReturnType<typeof agentTlsOptions>, answerMs: number): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     // ws hands these to tls.connect, whose checkServerIdentity returns an Error or undefined (@types/ws says boolean).
     const ws = new WebSocket(url, [EXEC_PROTOCOL], { ...tls, handshakeTimeout: answerMs, perMessageDeflate: false } as unknown as ClientOptions);
-    ws.once('open', () => resolve(ws));
+    // Paused until relay() listens: the command starts as the agent accepts, and its first output
+    // (a shell's prompt) must not be emitted to nobody while the client's handshake completes.
+    ws.once('open', () => {
+      ws.pause();
+      resolve(ws);
+    });
     ws.once('unexpected-response', (request, res: IncomingMessage) => {
       let text = '';
       res.setEncoding('utf8');
