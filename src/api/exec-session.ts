@@ -5,6 +5,7 @@
 // once the agent took the session does the client's handshake complete, so every refusal (403,
 // 404, 409, 400) is an HTTP answer, not a socket that closes at once. Messages are relayed as
 // they are: the framing (src/model/exec-stream.ts) is the agent's and the client's business.
+import { text } from 'node:stream/consumers';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { agentRefusal } from './agent-answer.js';
@@ -95,13 +96,10 @@ export function connectAgent(url: string, tls: ReturnType<typeof agentTlsOptions
       resolve(ws);
     });
     ws.once('unexpected-response', (request, res: IncomingMessage) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
+      text(res).then((body) => {
         request.destroy();
-        reject(agentRefusal(res.statusCode, text));
-      });
+        reject(agentRefusal(res.statusCode, body));
+      }, reject);
     });
     ws.once('error', (err) => reject(new Unavailable(`cannot reach the task's agent: ${err.message}`)));
   });

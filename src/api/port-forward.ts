@@ -3,6 +3,7 @@
 // authorized like exec (verb create on tasks/portforward), then handed to the task's agent over
 // its TLS API; the agent answers 101 only once its connection to the port is up, so "refused" is
 // an HTTP error the client can print, not a stream that closes at once.
+import { text } from 'node:stream/consumers';
 import { agentRefusal } from './agent-answer.js';
 import { request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -68,12 +69,7 @@ function connectAgent(endpoint: string, path: string, tls: ReturnType<typeof age
       resolve(socket);
     });
     req.once('response', (res: IncomingMessage) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
-        reject(agentRefusal(res.statusCode, text));
-      });
+      text(res).then((body) => reject(agentRefusal(res.statusCode, body)), reject);
     });
     req.once('error', (err) => reject(new Unavailable(`cannot reach the task's agent: ${err.message}`)));
     req.end();

@@ -1,6 +1,7 @@
 // An interactive exec session: the task's exec subresource as a WebSocket (framing in
 // src/model/exec-stream.ts). Resolves once the server and the task's agent took it, or rejects
 // with the API's error (403, 404, 409, 400) as every other client call does.
+import { text } from 'node:stream/consumers';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import { EXEC_PROTOCOL, execQueryString, type ExecRequest } from '../model/exec-stream.js';
@@ -20,13 +21,10 @@ export function openExecSession(client: Client, task: string, request: Partial<E
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (req, res: IncomingMessage) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
+      text(res).then((body) => {
         req.destroy();
-        reject(errorFromResponse(res.statusCode ?? 500, text));
-      });
+        reject(errorFromResponse(res.statusCode ?? 500, body));
+      }, reject);
     });
     ws.once('error', (err) => reject(new Error(`cannot reach ${client.server}: ${err.message}`)));
   });

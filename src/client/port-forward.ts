@@ -1,5 +1,6 @@
 // One port-forward tunnel: an HTTP Upgrade to the task's portforward subresource; the server
 // answers 101 once the task's agent has connected to the port, or the API error saying why not.
+import { text } from 'node:stream/consumers';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
@@ -22,10 +23,7 @@ export function openPortForward(client: Client, task: string, port: number): Pro
       resolve(socket);
     });
     req.once('response', (res: IncomingMessage) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => reject(errorFromResponse(res.statusCode ?? 500, text)));
+      text(res).then((body) => reject(errorFromResponse(res.statusCode ?? 500, body)), reject);
     });
     req.once('error', (err) => reject(new Error(`cannot reach ${client.server}: ${err.message}`)));
     req.end();
