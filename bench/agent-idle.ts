@@ -8,17 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '../src/client/client.js';
 import type { Row } from './report.js';
-import { benchDir, startServerChild, tempDir, until } from './lib/util.js';
+import { benchDir, cpuSeconds, startServerChild, tempDir, until } from './lib/util.js';
 
 const bin = join(benchDir, '..', '..', 'bin', 'drover.js');
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-/** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -41,10 +33,10 @@ function processesRunning(prefix: string): number[] {
 
 /** Percent of one core a process used over `seconds`. */
 async function cpuPercent(pid: number, seconds: number): Promise<number> {
-  const t0 = cpuTicks(pid);
+  const t0 = cpuSeconds(pid);
   const w0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  return ((cpuTicks(pid) - t0) / TICKS_PER_SECOND / ((performance.now() - w0) / 1000)) * 100;
+  return ((cpuSeconds(pid) - t0) / ((performance.now() - w0) / 1000)) * 100;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);

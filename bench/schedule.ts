@@ -9,7 +9,7 @@ import { Client, type Service } from '../src/client/client.js';
 import { parseBytes, parseCpuMilli, placeTasks, resourceRequest, type MachineView, type PlacementRequest } from '../src/scheduler/index.js';
 import type { Row } from './report.js';
 import { startHollowFleet } from './lib/hollow-fleet.js';
-import { startServerChild, until } from './lib/util.js';
+import { cpuSeconds, startServerChild, until } from './lib/util.js';
 
 interface Scale {
   machines: number;
@@ -91,6 +91,9 @@ async function one(scale: Scale, quick: boolean): Promise<Row[]> {
   const registerNote = registered ? '' : ` (registration of ${scale.machines} unfinished after ${registerDeadlineMs / 1000} s)`;
   try {
     const client = new Client({ server: server.url });
+    // CPU each process spends on the run: on 2 cores the server, the fleet and this process share them.
+    const processes = { server: server.child.pid!, fleet: fleet.pids[0]!, bench: process.pid };
+    const cpu0 = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, cpuSeconds(pid)]));
     const t0 = performance.now();
     const late = () => performance.now() - t0 >= scale.deadlineMs;
     let next = 0;
@@ -116,6 +119,9 @@ async function one(scale: Scale, quick: boolean): Promise<Row[]> {
     const submitMs = performance.now() - t0;
     await until(() => fleet.started() >= scale.tasks || late(), scale.deadlineMs + 1_000, 'the deadline', 5);
     const ms = performance.now() - t0;
+    const cpu = Object.entries(processes)
+      .map(([k, pid]) => `${k} ${(cpuSeconds(pid) - cpu0[k]!).toFixed(1)} s`)
+      .join(', ');
     const bound = fleet.started();
     const rate = Math.min(bound, scale.tasks) / (ms / 1000);
     const partial = bound < scale.tasks ? ` (only ${bound.toLocaleString('en-US')} bound after ${scale.deadlineMs / 1000} s)` : '';
@@ -125,7 +131,7 @@ async function one(scale: Scale, quick: boolean): Promise<Row[]> {
     const notReady = (await client.machines.list({ fieldSelector: 'status.ready=False' }).catch(() => undefined))?.items.length ?? NaN;
     console.error(
       `schedule ${label}: ${registered ? 'registered' : 'NOT all registered'} in ${Math.round(registerMs)} ms, ` +
-        `${submitted} of ${list.length} services submitted in ${Math.round(submitMs)} ms, ${bound} bound in ${Math.round(ms)} ms; ` +
+        `${submitted} of ${list.length} services submitted in ${Math.round(submitMs)} ms, ${bound} bound in ${Math.round(ms)} ms (CPU: ${cpu}); ` +
         `pure scheduler ${Math.round(pure.rate)}/s (${pure.placed} placed); store revision ${revision} (${(revision / scale.tasks).toFixed(1)} writes per task), ${notReady} machines NotReady`,
     );
     return [

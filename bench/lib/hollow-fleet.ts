@@ -10,6 +10,8 @@ export interface HollowFleet {
   started(): number;
   /** Resolves when every machine has registered. */
   registered: Promise<void>;
+  /** The fleet's processes (CPU accounting). */
+  pids: number[];
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export function startHollowFleet(opts: HollowFleetOptions): HollowFleet {
   return {
     started: () => started.reduce((a, b) => a + b, 0),
     registered,
+    pids: children.map((c) => c.pid!),
     close: async () => {
       await Promise.all(
         children.map((child) => {

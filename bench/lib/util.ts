@@ -49,7 +49,7 @@ export async function startServerChild(opts: ServerChildOptions): Promise<Server
   const child = fork(join(benchDir, 'lib', 'server-child.js'), args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // BENCH_SERVER_PROF=dir: CPU-profile the server process (node --cpu-prof) into dir.
-    execArgv: opts.execArgv ?? (process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : []),
+    execArgv: opts.execArgv ?? [...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : []), ...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? [])],
   });
   const { url, token, ca } = await new Promise<{ url: string; token?: string; ca?: string }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { url: string; token?: string; ca?: string }));
@@ -83,6 +83,13 @@ export async function startServerChild(opts: ServerChildOptions): Promise<Server
         dir.remove();
       })()),
   };
+}
+
+/** CPU time a process has used (utime + stime, fields 14 and 15 of /proc/PID/stat), in seconds. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
 }
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
