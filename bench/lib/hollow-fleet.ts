@@ -36,7 +36,7 @@ export function startHollowFleet(opts: HollowFleetOptions): HollowFleet {
     const child = fork(join(benchDir, 'lib', 'hollow-child.js'), [args], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // BENCH_HOLLOW_PROF=dir: CPU-profile the fleet's processes into dir.
-      execArgv: process.env.BENCH_HOLLOW_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_HOLLOW_PROF] : [],
+      execArgv: [...(process.env.BENCH_HOLLOW_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_HOLLOW_PROF] : []), ...(process.env.BENCH_HOLLOW_FLAGS?.split(' ').filter(Boolean) ?? [])],
     });
     children.push(child);
     registrations.push(
