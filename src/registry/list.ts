@@ -56,7 +56,7 @@ export async function listPage(state: State, repo: Resources, req: ListRequest):
         more = true;
         break;
       }
-      items.push(e.json);
+      items.push(e.encode());
       lastName = cache.keyOf(e.object);
     }
   } else {

@@ -321,6 +321,7 @@ export class State implements CacheSync {
     const all = await this.store.range(this.prefix, { end: prefixEnd(this.prefix) });
     if (this.closed) return;
     const byKind = new Map<string, AnyObject[]>();
+    const storedByKind = new Map<string, string[]>();
     this.liveness.reset(all.kvs.filter((kv) => kv.key.startsWith(this.liveness.prefix)));
     for (const kv of all.kvs) {
       const plural = this.pluralOf(kv.key);
@@ -328,11 +329,14 @@ export class State implements CacheSync {
       let list = byKind.get(plural);
       if (!list) byKind.set(plural, (list = []));
       list.push(decode(kv.value, kv.modRevision));
+      let stored = storedByKind.get(plural);
+      if (!stored) storedByKind.set(plural, (stored = []));
+      stored.push(kv.value);
     }
     const isFirst = this.watch === undefined;
     for (const [plural, cache] of this.caches) {
-      if (isFirst) cache.reset(byKind.get(plural) ?? [], all.revision);
-      else cache.replace(byKind.get(plural) ?? [], all.revision);
+      if (isFirst) cache.reset(byKind.get(plural) ?? [], all.revision, storedByKind.get(plural));
+      else cache.replace(byKind.get(plural) ?? [], all.revision, storedByKind.get(plural));
     }
     if (all.revision > this.revision) this.revision = all.revision;
     this.resolveWaiters();
@@ -383,7 +387,8 @@ export class State implements CacheSync {
         type = ev.prev ? 'MODIFIED' : 'ADDED';
         obj = this.written.take(ev.kv.key, ev.kv.value, ev.kv.modRevision) ?? decode(ev.kv.value, ev.kv.modRevision);
       }
-      cache.apply(type, obj, revision, ev.type === 'delete' ? 0 : ev.kv.value.length);
+      if (ev.type === 'delete') cache.apply(type, obj, revision);
+      else cache.apply(type, obj, revision, ev.kv.value.length, ev.kv.value);
     }
     this.revision = revision;
     for (const c of this.caches.values()) c.advance(revision);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AnyObject, KindInfo } from './object.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
-import { TooOldError, WatchCache, type EventType } from './watch-cache.js';
+import { decode, encode } from './resources.js';
+import { Entry, TooOldError, WatchCache, type EventType } from './watch-cache.js';
 
 const info: KindInfo = {
   kind: 'Task',
@@ -154,5 +155,33 @@ describe('watch cache', () => {
     c.apply('ADDED', task('x', 2), 2);
     assert.equal(r.seen.length, 0);
     assert.equal(c.watchers, 0);
+  });
+
+  it('serves an object as its stored text with the revision put in, byte for byte what JSON.stringify gives, whatever its strings hold', () => {
+    const tricky = [
+      task('a', 7),
+      { apiVersion: 'drover/v1', kind: 'Task', metadata: { name: 'b', labels: { 'x"metadata":{': '}]"\\' }, annotations: { note: '{"metadata":{"revision":1}}' }, revision: 9 }, spec: { metadata: { k: '}' } }, status: {} },
+      { metadata: { revision: 3 }, kind: 'Odd', spec: { text: 'ünïcödé \u2028 \n "quoted"' } },
+      { kind: 'Event', spec: { message: '"metadata":{' }, metadata: { name: 'e', namespace: 'n', revision: 12 } },
+    ] as unknown as AnyObject[];
+    for (const written of tricky) {
+      // As the cache gets it: the store's value, decoded with the store's revision (set last in metadata).
+      const stored = encode(written);
+      const object = decode(stored, written.metadata.revision);
+      const entry = new Entry(object, stored.length, stored);
+      assert.equal(entry.encode().toString(), JSON.stringify(object));
+      assert.equal(entry.json.toString(), JSON.stringify(object));
+      assert.deepEqual(JSON.parse(entry.json.toString()), object);
+    }
+    // A deleted object's last state, stamped with the delete's revision, from its stored text.
+    const c = new WatchCache(info);
+    const stored = encode(task('d', 4, 'm1'));
+    c.reset([decode(stored, 4)], 4, [stored]);
+    const seen: string[] = [];
+    c.subscribe({}, { send: (ev) => seen.push(ev.entry.encode().toString()), bookmark: () => {} }, 4);
+    c.apply('DELETED', c.get('d')!.object, 5);
+    assert.deepEqual(seen.map((j) => JSON.parse(j).metadata.revision), [5]);
+    const last = decode(stored, 4);
+    assert.equal(seen[0], JSON.stringify({ ...last, metadata: { ...last.metadata, revision: 5 } }));
   });
 });

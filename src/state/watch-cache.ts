@@ -9,25 +9,92 @@ import { matchesLabels, type FieldRequirement, type LabelSelector } from './sele
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-/** A cached object with its JSON encoding and HTTP entity tag, each computed at most once. */
+/**
+ * A cached object with its JSON encoding and HTTP entity tag. The encoding is the store's own
+ * text with the revision put in, when the entry has it (two slices and the revision: nothing is
+ * stringified again); else JSON.stringify's.
+ */
 export class Entry<T extends AnyObject = AnyObject> {
   private encoded?: Buffer;
   private tag?: string;
-  /** `bytes`: the object's stored size when known (history is bounded by it). */
+  /**
+   * `bytes`: the object's stored size when known (history is bounded by it). `stored`: the
+   * store's value of the object, exactly JSON.stringify of it without metadata.revision, which
+   * the object has as the last key of its metadata (decode and the write path put it there).
+   */
   constructor(
     readonly object: T,
     readonly bytes = 0,
+    readonly stored?: string,
   ) {}
   get revision(): number {
     return this.object.metadata.revision;
   }
+  /** The JSON, kept: for single-object responses, which repeat (a GET of the same object is the hottest path). */
   get json(): Buffer {
-    return (this.encoded ??= Buffer.from(JSON.stringify(this.object)));
+    return (this.encoded ??= this.encode());
+  }
+  /**
+   * The JSON, made for one use and not kept (a watch event's frame is kept once for all its
+   * watchers; a list is sent once): the store holds the text, and a kept copy per object was a
+   * large part of a big cluster's memory, cut from shared 8 KiB slabs that were each kept whole.
+   */
+  encode(): Buffer {
+    if (this.encoded) return this.encoded;
+    const text = this.stored === undefined ? undefined : withRevision(this.stored, this.object.metadata.revision);
+    return Buffer.from(text ?? JSON.stringify(this.object));
   }
   /** `"<revision>"`, the ETag of every single-object response. */
   get etag(): string {
     return (this.tag ??= `"${this.object.metadata.revision}"`);
   }
+}
+
+/**
+ * The stored JSON of an object with `"revision":N` as the last key of its metadata, as
+ * JSON.stringify gives the cached object; undefined when the text has no metadata object.
+ */
+export function withRevision(stored: string, revision: number): string | undefined {
+  const end = metadataEnd(stored);
+  if (end < 0) return undefined;
+  return `${stored.slice(0, end)}${stored.charCodeAt(end - 1) === 123 /* { */ ? '' : ','}"revision":${revision}${stored.slice(end)}`;
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+/** Index of the "}" that closes the top-level "metadata" object of JSON text `s`, or -1. */
+function metadataEnd(s: string): number {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === QUOTE) {
+      // At depth 1 a string followed by a colon is a key of the top-level object.
+      if (depth === 1 && s.startsWith('"metadata":{', i)) return closing(s, i + 11);
+      i = stringEnd(s, i);
+    } else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) depth--;
+  }
+  return -1;
+}
+
+/** Index of the bracket closing the object or array that opens at `start`. */
+function closing(s: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === QUOTE) i = stringEnd(s, i);
+    else if (c === 123 || c === 91) depth++;
+    else if ((c === 125 || c === 93) && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** Index of the quote that ends the string opening at `start`. */
+function stringEnd(s: string, start: number): number {
+  let i = start + 1;
+  for (let c = s.charCodeAt(i); c !== QUOTE && i < s.length; c = s.charCodeAt(++i)) if (c === BACKSLASH) i++;
+  return i;
 }
 
 export class CacheEvent<T extends AnyObject = AnyObject> {
@@ -147,11 +214,11 @@ export class WatchCache<T extends AnyObject = AnyObject> {
     return objectKey(obj, this.info.namespaced === true);
   }
 
-  /** Loads the initial state (a list at `revision`); watches resume only from there on. */
-  reset(objects: T[], revision: number): void {
+  /** Loads the initial state (a list at `revision`; `stored[i]`: the store's value of `objects[i]`, see Entry); watches resume only from there on. */
+  reset(objects: T[], revision: number, stored?: readonly string[]): void {
     this.objects.clear();
     for (const idx of this.objectIndex.values()) idx.clear();
-    for (const o of objects) this.put(new Entry(o));
+    objects.forEach((o, i) => this.put(new Entry(o, stored?.[i]?.length ?? 0, stored?.[i])));
     this.sortedNames = null;
     this.history.length = 0;
     this.historyBytes = 0;
@@ -164,31 +231,33 @@ export class WatchCache<T extends AnyObject = AnyObject> {
    * it, say): the differences from the cached state become events at that revision, so every
    * watcher and controller sees the changes it missed, collapsed, and resumes keep working.
    */
-  replace(objects: T[], revision: number): void {
+  replace(objects: T[], revision: number, stored?: readonly string[]): void {
     const listed = new Set<string>();
-    for (const o of objects) {
+    objects.forEach((o, i) => {
       const name = this.keyOf(o);
       listed.add(name);
       const cached = this.objects.get(name);
-      if (!cached) this.apply('ADDED', o, revision);
-      else if (cached.revision !== o.metadata.revision) this.apply('MODIFIED', o, revision);
-    }
+      const text = stored?.[i];
+      if (!cached) this.apply('ADDED', o, revision, text?.length, text);
+      else if (cached.revision !== o.metadata.revision) this.apply('MODIFIED', o, revision, text?.length, text);
+    });
     for (const [name, e] of [...this.objects]) if (!listed.has(name)) this.apply('DELETED', e.object, revision);
     this.advance(revision);
   }
 
-  /** Applies one committed change (`bytes`: the object's stored size, when known). Called in revision order. */
-  apply(type: EventType, object: T, revision: number, bytes = 0): void {
+  /** Applies one committed change (`bytes`: the object's stored size, when known; `stored`: its stored value, see Entry). Called in revision order. */
+  apply(type: EventType, object: T, revision: number, bytes = 0, stored?: string): void {
     const name = this.keyOf(object);
     const prev = this.objects.get(name);
     let entry: Entry<T>;
     if (type === 'DELETED') {
       if (!prev) return;
       this.remove(prev);
-      entry = new Entry({ ...prev.object, metadata: { ...prev.object.metadata, revision } }, prev.bytes);
+      // The spread keeps revision where it was, last: the stored text still fits.
+      entry = new Entry({ ...prev.object, metadata: { ...prev.object.metadata, revision } }, prev.bytes, prev.stored);
     } else {
       if (prev) this.remove(prev);
-      entry = new Entry(object, bytes);
+      entry = new Entry(object, bytes, stored);
       this.put(entry);
       if (!prev) type = 'ADDED';
       else if (type === 'ADDED') type = 'MODIFIED';

@@ -41,7 +41,7 @@ export function encodeEvent(ev: CacheEvent, type: EventType, format: Format, dif
       }
       payload = Buffer.concat([Buffer.from(`{"type":"MODIFIED","name":${JSON.stringify(ev.name)},"revision":${ev.revision},"patch":`), patch, CLOSE]);
     } else {
-      payload = Buffer.concat([Buffer.from(`{"type":"${type}","object":`), ev.entry.json, CLOSE]);
+      payload = Buffer.concat([Buffer.from(`{"type":"${type}","object":`), ev.entry.encode(), CLOSE]);
     }
     buf = frame(payload, format, type, initial ? undefined : ev.revision);
     ev.memo.set(key, buf);
