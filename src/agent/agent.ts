@@ -117,7 +117,7 @@ export class Agent {
       this.ingressPorts = new IngressPorts({ client: this.client, machine: this.id, address: opts.ingress.address, isStopping: (namespace, task) => this.isStopping(namespace, task), log: opts.logger });
     }
     this.heartbeatClient = new Client({ server: opts.server, dispatcher: opts.heartbeatDispatcher ?? opts.dispatcher, ...connection });
-    this.reporter = new StatusReporter(this.client, (err, task) => opts.logger.warn({ err: String(err), task }, 'status report failed'));
+    this.reporter = new StatusReporter(this.client, this.id, (err, task) => opts.logger.warn({ err: String(err), task }, 'status report failed'));
     this.events = new EventRecorder({
       sink: clientEventSink(this.client),
       source: { component: 'agent', machine: this.id },

@@ -14,6 +14,7 @@ import { registerDiscovery } from './discovery.js';
 import { registerJoin } from './join.js';
 import type { Facade } from './facade.js';
 import { registerHeartbeat } from './machine-heartbeat.js';
+import { registerTaskStatusReport } from './task-status-report.js';
 import { registerAccessReview } from './access-review.js';
 import { registerOpenApi } from './openapi.js';
 import { OpenStreams } from './open-streams.js';
@@ -161,6 +162,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     registerKind(app, registry.kind(kind.plural), { streams, maxWatchBufferedBytes: opts.maxWatchBufferedBytes ?? 16 * 1024 * 1024 });
   }
   registerHeartbeat(app, registry);
+  registerTaskStatusReport(app, registry);
   registerAccessReview(app, registry);
   registerCredentials(app, registry);
   if (opts.pki) registerJoin(app, registry, opts.pki.ca);

@@ -393,8 +393,8 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     return this.repo.update(this.key(name), (cur) => ({ ...cur, status: this.allowedStatus(cur, status) }), withBodyPreconditions(pre, meta));
   }
 
-  /** PATCH /status: the patch applies to the whole object; only its status is kept. */
-  async patchStatus(ctx: RequestContext, name: string, patch: Patch, pre: Preconditions = {}): Promise<T> {
+  /** PATCH /status: the patch applies to the whole object; only its status is kept. `check` may refuse the current object (it throws). */
+  async patchStatus(ctx: RequestContext, name: string, patch: Patch, pre: Preconditions = {}, check?: (current: T) => void): Promise<T> {
     this.allow(ctx, 'patch', 'status', name);
     checkUrlName(name);
     const key = this.key(name);
@@ -402,6 +402,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
     return this.repo.update(
       key,
       (cur) => {
+        check?.(cur);
         const patched = applyPatch(patch, cur, this.limits) as AnyObject;
         checkPatchedPreconditions(patched, cur);
         return { ...cur, status: this.allowedStatus(cur, decodeStatus(this.kind, patched.status, this.limits)) };

@@ -16,6 +16,7 @@ import { QuotaGate } from './quota-gate.js';
 import type { Kind } from './kinds/kind.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { resealed, secretValues } from './kinds/secrets.js';
+import { parseTaskStatusReport, reportTaskStatus, type TaskStatusResult } from './task-status-report.js';
 
 export interface RegistryOptions {
   state: State;
@@ -254,6 +255,15 @@ export class Registry {
     if (!(await state.resources('machines').getCurrent(machine))) throw new NotFound(`machine "${machine}" not found; register it first (POST /api/v1/machines)`);
     await state.liveness.heartbeat(machine);
     return { graceSeconds: state.liveness.graceSeconds, clusterId: state.clusterId, revision: state.revision };
+  }
+
+  /** An agent reports status changes of many of its machine's tasks at once (see task-status-report.ts). */
+  async reportTaskStatus(ctx: RequestContext, machine: string, body: unknown): Promise<TaskStatusResult[]> {
+    checkUrlName(machine);
+    this.authorize(ctx, { verb: 'update', resource: 'machines', subresource: 'status', name: machine });
+    const items = parseTaskStatusReport(body);
+    if (!(await this.opts.state.resources('machines').getCurrent(machine))) throw new NotFound(`machine "${machine}" not found; register it first (POST /api/v1/machines)`);
+    return reportTaskStatus(this, ctx, machine, items);
   }
 
   /**

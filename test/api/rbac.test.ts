@@ -273,6 +273,25 @@ describe('RBAC, the node authorizer and tasks/root', () => {
       assert.equal(freed.metadata.uid, onM1.metadata.uid);
     });
 
+    it("reports many tasks' status in one request only as its own machine, and only for tasks bound to it", async () => {
+      const items = [
+        { namespace: 'team-b', name: 'on-m1', uid: onM1.metadata.uid, status: { phase: 'Running', pid: 7 } },
+        { namespace: 'team-b', name: 'on-m2', uid: onM2.metadata.uid, status: { phase: 'Succeeded' } },
+      ];
+      const results = await registry.reportTaskStatus(node('m1'), 'm1', { items });
+      assert.deepEqual(
+        results.map((r) => [r.name, r.code]),
+        [
+          ['on-m1', 200],
+          ['on-m2', 403],
+        ],
+      );
+      await assert.rejects(registry.reportTaskStatus(node('m1'), 'm2', { items: [items[1]] }), forbidden);
+      const tasks = registry.kind<Task>('tasks', 'team-b');
+      assert.equal((await tasks.find(systemContext, 'on-m1'))?.status?.pid, 7);
+      assert.equal((await tasks.find(systemContext, 'on-m2'))?.status?.phase, onM2.status?.phase);
+    });
+
     it('no binding widens a node: even bound to admin, machine m1 cannot touch m2', async () => {
       await registry.kind('clusterrolebindings').create(systemContext, { metadata: { name: 'nodes-admin' }, spec: { roleRef: { kind: 'ClusterRole', name: 'admin' }, subjects: [{ kind: 'Group', name: 'system:nodes' }] } });
       await assert.rejects(registry.kind('machines').patch(node('m1'), 'm2', { type: 'merge', body: { spec: { unschedulable: true } } }), forbidden);
