@@ -19,6 +19,32 @@ describe('events', () => {
   });
   after(() => s.close());
 
+  it('writes a burst of different events a few at a time, all of them, counting repeats of the waiting ones', async () => {
+    const real = clientEventSink(s.client);
+    let now = 0;
+    let most = 0;
+    const counted = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+      most = Math.max(most, ++now);
+      try {
+        return await f(...a);
+      } finally {
+        now--;
+      }
+    };
+    const sink = { create: counted(real.create), update: counted(real.update) };
+    const errors: string[] = [];
+    const recorder = new EventRecorder({ sink, source: { component: 'test' }, onError: (err) => errors.push(String(err)), maxInFlight: 4 });
+    const burst = Array.from({ length: 60 }, (_, i) => ({ kind: 'Task', name: `burst-${i}`, namespace: 'default', uid: `b-${i}` }));
+    for (const t of burst) recorder.record(t, 'Normal', 'Started', 'started in a burst');
+    recorder.record(burst[59]!, 'Normal', 'Started', 'started in a burst'); // waiting: counted on the same write
+    await recorder.drained();
+    assert.deepEqual(errors, []);
+    assert.equal(most, 4, 'never more than maxInFlight writes at once');
+    const written = (await s.client.events.list({ fieldSelector: 'spec.reason=Started' })).items.filter((e) => e.spec.involvedObject.name.startsWith('burst-'));
+    assert.equal(written.length, 60);
+    assert.equal(written.find((e) => e.spec.involvedObject.name === 'burst-59')?.spec.count, 2);
+  });
+
   for (const [door, sink] of [
     ['the API', () => clientEventSink(s.client)],
     ['the state', () => stateEventSink(s.server.state)],
