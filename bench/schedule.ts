@@ -75,7 +75,7 @@ function pureScheduler(machines: number, list: ServiceInput[]): { rate: number; 
 }
 
 /** How long a run may take to settle after every task is bound. */
-const QUIET_DEADLINE_MS = 30_000;
+const QUIET_DEADLINE_MS = 60_000;
 
 /**
  * Waits until the store's revision stays the same for a second; `ms`: from `t0` to the last write
@@ -155,13 +155,14 @@ async function one(scale: Scale, quick: boolean): Promise<Row[]> {
     const bound = fleet.started();
     const rate = Math.min(bound, scale.tasks) / (ms / 1000);
     const partial = bound < scale.tasks ? ` (only ${bound.toLocaleString('en-US')} bound after ${scale.deadlineMs / 1000} s)` : '';
-    const rssMiB = server.peakRssBytes() / 2 ** 20;
     const revision = (await client.services.list({ limit: 1 }).catch(() => undefined))?.metadata.revision ?? NaN;
     // What binding left to do (agents' status reports, events): the run settles when the store is quiet.
     const quiet = await storeQuiet(client, t0, QUIET_DEADLINE_MS, Object.values(processes));
     const settleCpu = Object.entries(processes)
       .map(([k, pid]) => `${k} ${(quiet.cpu.get(pid)! - cpu0[k]!).toFixed(1)} s`)
       .join(', ');
+    // The peak over the whole run, settling included.
+    const rssMiB = server.peakRssBytes() / 2 ** 20;
     // Machines judged lost during the run (their heartbeats late) make the run replace tasks.
     const notReady = (await client.machines.list({ fieldSelector: 'status.ready=False' }).catch(() => undefined))?.items.length ?? NaN;
     console.error(
