@@ -15,7 +15,7 @@ import { decodeObject, decodeStatus, requireObjectBody } from './decode.js';
 import type { Kind, Lookup, StrategyContext } from './kinds/kind.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { listPage, type ListPage, type ListRequest } from './list.js';
-import { applyPatch, type Patch } from './patch.js';
+import { applyPatch, patchedView, type Patch } from './patch.js';
 import { checkPatchedPreconditions, withBodyPreconditions, type Preconditions } from './preconditions.js';
 import { authorize } from './authorize.js';
 
@@ -403,7 +403,7 @@ export class KindRegistry<T extends AnyObject = AnyObject> {
       key,
       (cur) => {
         check?.(cur);
-        const patched = applyPatch(patch, cur, this.limits) as AnyObject;
+        const patched = patchedView(patch, cur, this.limits) as AnyObject;
         checkPatchedPreconditions(patched, cur);
         return { ...cur, status: this.allowedStatus(cur, decodeStatus(this.kind, patched.status, this.limits)) };
       },

@@ -52,6 +52,17 @@ export function applyPatch({ type, body: patch }: Patch, target: AnyObject, limi
   return doc;
 }
 
+/**
+ * The patched object for reading only (what a /status patch keeps of it): a merge patch builds
+ * new objects along its own paths and shares everything else with `target`, so the whole-object
+ * copy applyPatch makes first (a task's template and all, per status report) is skipped.
+ */
+export function patchedView(p: Patch, target: AnyObject, limits: Limits = DEFAULT_LIMITS): unknown {
+  if (p.type !== 'merge') return applyPatch(p, target, limits);
+  if (p.body === null || typeof p.body !== 'object' || Array.isArray(p.body)) throw new BadRequest('a merge patch must be a JSON object');
+  return mergePatch(target, p.body);
+}
+
 function patchError(err: unknown, ops: unknown[]): ApiError {
   const e = err as jsonpatch.JsonPatchError;
   const index = typeof e.index === 'number' ? e.index : undefined;
