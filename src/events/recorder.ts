@@ -37,8 +37,9 @@ export class EventRecorder {
   private readonly pending = new Map<string, Pending>();
   private readonly idle: (() => void)[] = [];
   private readonly known = new Set<string>();
-  /** Keys waiting for a write slot, in the order they were recorded. */
-  private readonly waiting: string[] = [];
+  /** Keys waiting for a write slot, in the order they were recorded, from `waitingHead` on (shift() on a long array copies it). */
+  private waiting: string[] = [];
+  private waitingHead = 0;
   private inFlight = 0;
   private closed = false;
 
@@ -78,7 +79,9 @@ export class EventRecorder {
 
   close(): void {
     this.closed = true;
-    for (const key of this.waiting.splice(0)) this.pending.delete(key);
+    for (const key of this.waiting.slice(this.waitingHead)) this.pending.delete(key);
+    this.waiting = [];
+    this.waitingHead = 0;
     if (this.pending.size === 0) for (const f of this.idle.splice(0)) f();
   }
 
@@ -114,10 +117,20 @@ export class EventRecorder {
     } finally {
       this.pending.delete(key);
       this.inFlight--;
-      const next = this.waiting.shift();
+      const next = this.nextWaiting();
       if (next !== undefined) void this.flush(next);
       else if (this.pending.size === 0) for (const f of this.idle.splice(0)) f();
     }
+  }
+
+  private nextWaiting(): string | undefined {
+    if (this.waitingHead === this.waiting.length) return undefined;
+    const key = this.waiting[this.waitingHead++];
+    if (this.waitingHead === this.waiting.length || this.waitingHead > 1_024) {
+      this.waiting = this.waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
+    }
+    return key;
   }
 
   /** Events known to exist: a repeat goes straight to an update (bounded; the oldest are forgotten first). */
