@@ -40,9 +40,12 @@ export class Entry<T extends AnyObject = AnyObject> {
    * large part of a big cluster's memory, cut from shared 8 KiB slabs that were each kept whole.
    */
   encode(): Buffer {
-    if (this.encoded) return this.encoded;
+    return this.encoded ?? Buffer.from(this.text());
+  }
+  /** The JSON as text, made for one use (a watch frame is built from it in one buffer). */
+  text(): string {
     const text = this.stored === undefined ? undefined : withRevision(this.stored, this.object.metadata.revision);
-    return Buffer.from(text ?? JSON.stringify(this.object));
+    return text ?? JSON.stringify(this.object);
   }
   /** `"<revision>"`, the ETag of every single-object response. */
   get etag(): string {

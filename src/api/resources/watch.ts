@@ -32,16 +32,16 @@ export function encodeEvent(ev: CacheEvent, type: EventType, format: Format, dif
   const key = format + type + (useDiff ? 'd' : '') + (initial ? 'i' : '');
   let buf = ev.memo.get(key);
   if (!buf) {
-    let payload: Buffer;
+    let payload: string;
     if (useDiff) {
       let patch = ev.memo.get('patch');
       if (!patch) {
         patch = Buffer.from(JSON.stringify(jsonpatch.compare(ev.prev!.object, ev.entry.object)));
         ev.memo.set('patch', patch);
       }
-      payload = Buffer.concat([Buffer.from(`{"type":"MODIFIED","name":${JSON.stringify(ev.name)},"revision":${ev.revision},"patch":`), patch, CLOSE]);
+      payload = `{"type":"MODIFIED","name":${JSON.stringify(ev.name)},"revision":${ev.revision},"patch":${patch.toString()}}`;
     } else {
-      payload = Buffer.concat([Buffer.from(`{"type":"${type}","object":`), ev.entry.encode(), CLOSE]);
+      payload = `{"type":"${type}","object":${ev.entry.text()}}`;
     }
     buf = frame(payload, format, type, initial ? undefined : ev.revision);
     ev.memo.set(key, buf);
@@ -49,19 +49,16 @@ export function encodeEvent(ev: CacheEvent, type: EventType, format: Format, dif
   return buf;
 }
 
-const CLOSE = Buffer.from('}');
-const NL = Buffer.from('\n');
-const SSE_END = Buffer.from('\n\n');
 const CRLF = Buffer.from('\r\n');
 
 /**
- * One event as a whole HTTP/1.1 chunk (size line, frame, CRLF): built once per event and
- * format, the same bytes go to every watcher's socket. `chunkBody` gives the frame alone.
+ * One event as a whole HTTP/1.1 chunk (size line, frame, CRLF), encoded into one buffer: built
+ * once per event and format, the same bytes go to every watcher's socket. `chunkBody` gives the
+ * frame alone.
  */
-function frame(payload: Buffer, format: Format, type: string, revision: number | undefined): Buffer {
-  const parts = format === 'n' ? [payload, NL] : [Buffer.from(`event: ${type}\n${revision === undefined ? '' : `id: ${revision}\n`}data: `), payload, SSE_END];
-  const size = parts.reduce((n, b) => n + b.length, 0);
-  return Buffer.concat([Buffer.from(`${size.toString(16)}\r\n`), ...parts, CRLF]);
+function frame(payload: string, format: Format, type: string, revision: number | undefined): Buffer {
+  const body = format === 'n' ? `${payload}\n` : `event: ${type}\n${revision === undefined ? '' : `id: ${revision}\n`}data: ${payload}\n\n`;
+  return Buffer.from(`${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n`);
 }
 
 function chunkBody(chunk: Buffer): Buffer {
@@ -131,7 +128,7 @@ export function serveWatch(_req: FastifyRequest, reply: FastifyReply, source: Wa
   };
   /** An ERROR event: the stream ends, and the client resumes from `lastRevision`. */
   const errorFrame = (code: number, reason: string, message: string) =>
-    frame(Buffer.from(JSON.stringify({ type: 'ERROR', object: { error: { code, reason, message }, metadata: { revision: lastRevision } } })), format, 'ERROR', lastRevision);
+    frame(JSON.stringify({ type: 'ERROR', object: { error: { code, reason, message }, metadata: { revision: lastRevision } } }), format, 'ERROR', lastRevision);
   // Ended when the server shuts down, with an event saying where to resume.
   streams.add(raw, () => {
     put(errorFrame(503, 'Unavailable', `the server is shutting down; watch again from revision ${lastRevision}, here when it is back or on another server`));
@@ -148,7 +145,7 @@ export function serveWatch(_req: FastifyRequest, reply: FastifyReply, source: Wa
       bookmark: (at) => {
         initial = false;
         const body = `{"type":"BOOKMARK","object":{"apiVersion":"${API_VERSION}","kind":"${kind}","metadata":{"revision":${at}}}}`;
-        write(frame(Buffer.from(body), format, 'BOOKMARK', at));
+        write(frame(body, format, 'BOOKMARK', at));
         lastRevision = at;
       },
     },
