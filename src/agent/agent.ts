@@ -90,6 +90,7 @@ export class Agent {
   /** Ends the current task watch (the agent froze). */
   private watchAbort = new AbortController();
   private heartbeat?: NodeJS.Timeout;
+  private runnerContext?: RunnerContext;
   private graceSeconds = 15;
   /** The address this machine registered (status.address): where its tasks' ports are reached. */
   private address = '';
@@ -350,8 +351,9 @@ export class Agent {
     }
   }
 
+  /** What every task runner is given: one for the agent, not a copy with its closures per task. */
   private context(): RunnerContext {
-    return {
+    return (this.runnerContext ??= {
       machine: this.id,
       startGate: this.startGate,
       tasksDir: this.tasksDir,
@@ -380,7 +382,7 @@ export class Agent {
       volumes: this.volumes,
       events: this.events,
       untilUnrouted: this.ingressPorts ? (namespace, task) => this.ingressPorts!.untilUnrouted(namespace, task) : undefined,
-    };
+    });
   }
 
   /** Runs left by a previous agent (its shims outlived it): re-attach before syncing. */
