@@ -43,13 +43,15 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.lengt
 const MiB = 1024 * 1024;
 
 export async function agentIdle({ quick }: { quick: boolean }): Promise<Row[]> {
-  const tasks = quick ? 50 : 200;
-  const window = quick ? 3 : 10;
+  const tasks = quick ? 20 : 200;
+  const window = quick ? 1 : 10;
+  // Quick: usage measured every 2 s, so the first report (which the settle waits for) comes sooner.
+  const usageInterval = quick ? 2 : 10;
   const server = await startServerChild({ controllers: true });
   const dir = tempDir('agent-idle');
   // BENCH_AGENT_PROF=dir: CPU-profile the agent process (node --cpu-prof) into dir.
   const prof = process.env.BENCH_AGENT_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_AGENT_PROF] : [];
-  const agent = spawn(process.execPath, [...prof, bin, 'agent', '--server', server.url, '--data', dir.path, '--id', randomBytes(16).toString('hex'), '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const agent = spawn(process.execPath, [...prof, bin, 'agent', '--server', server.url, '--data', dir.path, '--id', randomBytes(16).toString('hex'), '--log-level', 'error', '--usage-interval', String(usageInterval)], { stdio: ['ignore', 'ignore', 'inherit'] });
   const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   const client = new Client({ server: server.url });
   const agentExited = new Promise((r) => agent.once('exit', r));
@@ -67,7 +69,7 @@ export async function agentIdle({ quick }: { quick: boolean }): Promise<Row[]> {
     // Settled: the burst of starts is behind us, and so is the first usage window's report of
     // every task (figures are written only when they change, so later windows write ~nothing).
     await until(async () => (await client.tasks.list()).items.every((t) => t.status?.usage), 60_000, 'every task\'s first usage report', 500);
-    await new Promise((r) => setTimeout(r, 2_000));
+    await new Promise((r) => setTimeout(r, quick ? 500 : 2_000));
     const [agentCpu, bareCpu] = await Promise.all([cpuPercent(agent.pid!, window), cpuPercent(bare.pid!, window)]);
     const shims = processesRunning(join(benchDir, '..', 'drover-shim'));
     const sleeps = processesRunning(sleeper).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(seconds));
@@ -77,7 +79,7 @@ export async function agentIdle({ quick }: { quick: boolean }): Promise<Row[]> {
     const agentRss = rssBytes(agent.pid!) / MiB;
     const bareRss = rssBytes(bare.pid!) / MiB;
     return [
-      { benchmark: 'agent-idle', metric: `agent CPU with ${tasks} idle tasks (${window} s)`, value: agentCpu, unit: '% of a core', baseline: { name: 'bare node on a 1 s timer', value: bareCpu }, target: '≤ 1 %', met: agentCpu <= 1 },
+      { benchmark: 'agent-idle', metric: `agent CPU with ${tasks} idle tasks (${window} s${quick ? `, usage every ${usageInterval} s` : ''})`, value: agentCpu, unit: '% of a core', baseline: { name: 'bare node on a 1 s timer', value: bareCpu }, target: '≤ 1 %', met: agentCpu <= 1 },
       { benchmark: 'agent-idle', metric: `agent RSS with ${tasks} idle tasks`, value: agentRss, unit: 'MiB', baseline: { name: 'bare node on a 1 s timer', value: bareRss }, ratio: bareRss / agentRss, target: '≤ 150 MiB', met: agentRss <= 150 },
       { benchmark: 'agent-idle', metric: `supervisor (drover-shim) RSS per task, mean of ${shims.length}`, value: shimRss, unit: 'MiB', baseline: { name: 'the task itself (sleep)', value: sleepRss }, ratio: sleepRss / shimRss, target: '≤ 1 MiB', met: shimRss <= 1 },
     ];

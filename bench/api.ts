@@ -40,8 +40,8 @@ export async function apiRead({ quick }: { quick: boolean }): Promise<Row[]> {
     // Warm both (JIT, connections), then alternate short windows: the machine is shared, and a
     // burst of someone else's load then hits both sides instead of one.
     const headers = { authorization: `Bearer ${server.token}` };
-    for (const url of Object.values(targets)) await cannon({ url, headers, connections: CONCURRENCY, duration: quick ? 0.5 : 1 });
-    const rounds = quick ? 2 : 5;
+    for (const url of Object.values(targets)) await cannon({ url, headers, connections: CONCURRENCY, duration: quick ? 0.3 : 1 });
+    const rounds = quick ? 1 : 5;
     const window = quick ? 1 : 2;
     const total = { drover: { n: 0, s: 0, p99: [] as number[] }, bare: { n: 0, s: 0, p99: [] as number[] } };
     for (let i = 0; i < rounds; i++) {
@@ -110,8 +110,8 @@ async function etcdPutRate(etcd: EtcdProcess, valueBytes: number, durationS: num
 }
 
 export async function apiWrite({ quick }: { quick: boolean }): Promise<Row[]> {
-  const duration = quick ? 1 : 10;
-  const warm = quick ? 0.5 : 1;
+  const duration = quick ? 0.7 : 10;
+  const warm = quick ? 0.3 : 1;
   // Everything starts at once (process start is not what is measured); etcd, when installed,
   // serves both the put baseline and a second drover server.
   let etcd: EtcdProcess | undefined;

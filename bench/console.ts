@@ -31,7 +31,7 @@ export async function consoleLoad(opts: { quick: boolean }): Promise<Row[]> {
     return [];
   }
   if (!existsSync(join(packageRoot, 'dist', 'ui', 'index.html'))) throw new Error('dist/ui is not built: run npm run build');
-  const loads = opts.quick ? 3 : 10;
+  const loads = opts.quick ? 2 : 10;
   const dir = tempDir('console');
   const dev = await startDev({ agents: 1, listen: '127.0.0.1:0', dataDir: dir.path, auth: true, logLevel: 'error' });
   const auth = `Bearer ${dev.server.adminToken}`;

@@ -35,7 +35,7 @@ function exit(p: ChildProcess): Promise<void> {
 }
 
 export async function datasetMove({ quick }: { quick: boolean }): Promise<Row[]> {
-  const files = quick ? 12 : 50; // 48 MB or 200 MB
+  const files = quick ? 6 : 50; // 24 MB or 200 MB
   const server = await startServerChild({ controllers: true });
   const dir = tempDir('dataset-move');
   const agents: ChildProcess[] = [];

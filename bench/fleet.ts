@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Row } from './report.js';
 import { startHollowFleet } from './lib/hollow-fleet.js';
-import { benchDir, startServerChild, until } from './lib/util.js';
+import { benchDir, startServerChild, until, type ServerChild } from './lib/util.js';
 
 function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
@@ -22,8 +22,8 @@ async function put(url: string, body: unknown): Promise<void> {
 }
 
 /** Submits `count` single-task workloads with `submit(i)` at concurrency 16; ms until all bound. */
-async function scheduleThrough(count: number, machines: number, submit: (url: string, i: number) => Promise<void>): Promise<number> {
-  const server = await startServerChild({ controllers: true, machineGraceSeconds: 60 });
+async function scheduleThrough(starting: Promise<ServerChild>, count: number, machines: number, submit: (url: string, i: number) => Promise<void>): Promise<number> {
+  const server = await starting;
   // The hollow machines run in a child process, off the event loop that submits.
   const hollow = startHollowFleet({ server: server.url, machines });
   try {
@@ -49,7 +49,7 @@ export async function fleet({ quick }: { quick: boolean }): Promise<Row[]> {
     return [];
   }
   const rows: Row[] = [];
-  const duration = quick ? 2 : 10;
+  const duration = quick ? 0.5 : 10;
   const unit = (i: number) => ({
     desiredState: 'launched',
     options: [
@@ -62,8 +62,8 @@ export async function fleet({ quick }: { quick: boolean }): Promise<Row[]> {
     await put(`${server.url}/fleet/v1/units/read.service`, unit(0));
     const fleetUrl = `${server.url}/fleet/v1/units/read.service`;
     const nativeUrl = `${server.url}/api/v1/services/read.service`;
-    await cannon({ url: fleetUrl, connections: 64, duration: 1 });
-    await cannon({ url: nativeUrl, connections: 64, duration: 1 });
+    await cannon({ url: fleetUrl, connections: 64, duration: quick ? 0.3 : 1 });
+    await cannon({ url: nativeUrl, connections: 64, duration: quick ? 0.3 : 1 });
     const f = await cannon({ url: fleetUrl, connections: 64, duration });
     const n = await cannon({ url: nativeUrl, connections: 64, duration });
     if (f.non2xx || f.errors) throw new Error(`fleet read: ${f.non2xx} non-2xx answers, ${f.errors} errors`);
@@ -71,12 +71,22 @@ export async function fleet({ quick }: { quick: boolean }): Promise<Row[]> {
   } finally {
     await server.close();
   }
-  const count = quick ? 200 : 5_000;
-  const machines = quick ? 50 : 500;
-  const viaFleet = await scheduleThrough(count, machines, (url, i) => put(`${url}/fleet/v1/units/u-${i}.service`, unit(i)));
-  const viaNative = await scheduleThrough(count, machines, (url, i) =>
-    put(`${url}/api/v1/services/n-${i}`, { metadata: { name: `n-${i}` }, spec: { replicas: 1, template: { command: ['/bin/sleep', '3600'] }, constraints: { machineSelector: { zone: `zone-${'abcd'[i % 4]}` } } } }),
-  );
+  const count = quick ? 100 : 5_000;
+  const machines = quick ? 20 : 500;
+  // Both servers start at once (an idle server waits its turn; process start is not measured).
+  const [forFleet, forNative] = [0, 1].map(() => startServerChild({ controllers: true, machineGraceSeconds: 60 }));
+  forNative!.catch(() => {});
+  let viaFleet: number;
+  let viaNative: number;
+  try {
+    viaFleet = await scheduleThrough(forFleet!, count, machines, (url, i) => put(`${url}/fleet/v1/units/u-${i}.service`, unit(i)));
+    viaNative = await scheduleThrough(forNative!, count, machines, (url, i) =>
+      put(`${url}/api/v1/services/n-${i}`, { metadata: { name: `n-${i}` }, spec: { replicas: 1, template: { command: ['/bin/sleep', '3600'] }, constraints: { machineSelector: { zone: `zone-${'abcd'[i % 4]}` } } } }),
+    );
+  } finally {
+    // A run that failed leaves the other server up (close is idempotent).
+    await Promise.allSettled([forFleet!, forNative!].map((p) => p.then((server) => server.close())));
+  }
   const f = count / (viaFleet / 1000);
   const n = count / (viaNative / 1000);
   rows.push({ benchmark: 'fleet', metric: `${count.toLocaleString('en-US')} units launched on ${machines} hollow machines: submit → all bound`, value: f, unit: 'units/s', baseline: { name: 'native services', value: n }, ratio: f / n });
