@@ -14,12 +14,21 @@ if (unknown.length) {
 }
 const selected = names.length ? benchmarks.filter((b) => names.includes(b.name)) : benchmarks;
 const rows: Row[] = [];
+const failed: string[] = [];
 const started = performance.now();
 const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 for (const b of selected) {
   console.error(`running ${b.name}${quick ? ' (quick)' : ''}…`);
   const t0 = performance.now();
-  const got = await b.run({ quick });
+  let got: Row[];
+  try {
+    got = await b.run({ quick });
+  } catch (err) {
+    // One benchmark that fails does not lose the others' figures: it shows as a failed row.
+    console.error(`${b.name} failed: ${(err as Error).stack ?? String(err)}`);
+    failed.push(b.name);
+    got = [{ benchmark: b.name, metric: `failed: ${String((err as Error).message ?? err).split('\n')[0]}`, value: NaN, unit: '', met: false }];
+  }
   console.error(`${b.name} took ${seconds(t0)} s`);
   // Each benchmark's rows as soon as it ends, so an interrupted run keeps what it measured.
   for (const r of got) console.error(`  ${r.metric}: ${r.value.toFixed(2)} ${r.unit}${r.baseline ? ` vs ${r.baseline.value.toFixed(2)} (${r.baseline.name})` : ''}${r.ratio === undefined ? '' : `, ratio ${formatRatio(r.ratio)}`}`);
@@ -31,5 +40,6 @@ if (!quick && names.length === 0) {
   console.error(`results written to ${file}`);
 }
 console.error(`total ${seconds(started)} s for ${selected.length} benchmark${selected.length === 1 ? '' : 's'}${quick ? ' (quick)' : ''}`);
+if (failed.length) console.error(`failed: ${failed.join(', ')}`);
 // Done: a timer or socket a benchmark left behind must not hold the run open.
-process.exit(0);
+process.exit(failed.length ? 1 : 0);
