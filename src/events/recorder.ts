@@ -82,7 +82,7 @@ export class EventRecorder {
     for (const key of this.waiting.slice(this.waitingHead)) this.pending.delete(key);
     this.waiting = [];
     this.waitingHead = 0;
-    if (this.pending.size === 0) for (const f of this.idle.splice(0)) f();
+    this.settle();
   }
 
   private async flush(key: string): Promise<void> {
@@ -119,8 +119,13 @@ export class EventRecorder {
       this.inFlight--;
       const next = this.nextWaiting();
       if (next !== undefined) void this.flush(next);
-      else if (this.pending.size === 0) for (const f of this.idle.splice(0)) f();
+      else this.settle();
     }
+  }
+
+  /** Nothing left to write: whoever waits for that is told. */
+  private settle(): void {
+    if (this.pending.size === 0) for (const f of this.idle.splice(0)) f();
   }
 
   private nextWaiting(): string | undefined {

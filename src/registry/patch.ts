@@ -22,8 +22,7 @@ export interface Patch {
 export function applyPatch({ type, body: patch }: Patch, target: AnyObject, limits: Limits = DEFAULT_LIMITS): unknown {
   const copy = structuredClone(target);
   if (type === 'merge') {
-    if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw new BadRequest('a merge patch must be a JSON object');
-    return mergePatch(copy, patch);
+    return mergePatch(copy, mergeBody(patch));
   }
   if (!Array.isArray(patch)) throw new BadRequest('a JSON patch must be an array of operations');
   if (patch.length > limits.patchOperations) {
@@ -59,8 +58,13 @@ export function applyPatch({ type, body: patch }: Patch, target: AnyObject, limi
  */
 export function patchedView(p: Patch, target: AnyObject, limits: Limits = DEFAULT_LIMITS): unknown {
   if (p.type !== 'merge') return applyPatch(p, target, limits);
-  if (p.body === null || typeof p.body !== 'object' || Array.isArray(p.body)) throw new BadRequest('a merge patch must be a JSON object');
-  return mergePatch(target, p.body);
+  return mergePatch(target, mergeBody(p.body));
+}
+
+/** A merge patch's body, which must be an object. */
+function mergeBody(body: unknown): object {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('a merge patch must be a JSON object');
+  return body;
 }
 
 function patchError(err: unknown, ops: unknown[]): ApiError {

@@ -252,9 +252,14 @@ export class Registry {
     checkUrlName(machine);
     this.authorize(ctx, { verb: 'update', resource: 'machines', subresource: 'status', name: machine });
     const state = this.opts.state;
-    if (!(await state.resources('machines').getCurrent(machine))) throw new NotFound(`machine "${machine}" not found; register it first (POST /api/v1/machines)`);
+    await this.requireMachine(machine);
     await state.liveness.heartbeat(machine);
     return { graceSeconds: state.liveness.graceSeconds, clusterId: state.clusterId, revision: state.revision };
+  }
+
+  /** Refuses a machine that is not registered (what an agent's heartbeat or report names). */
+  private async requireMachine(machine: string): Promise<void> {
+    if (!(await this.opts.state.resources('machines').getCurrent(machine))) throw new NotFound(`machine "${machine}" not found; register it first (POST /api/v1/machines)`);
   }
 
   /** An agent reports status changes of many of its machine's tasks at once (see task-status-report.ts). */
@@ -262,7 +267,7 @@ export class Registry {
     checkUrlName(machine);
     this.authorize(ctx, { verb: 'update', resource: 'machines', subresource: 'status', name: machine });
     const items = parseTaskStatusReport(body);
-    if (!(await this.opts.state.resources('machines').getCurrent(machine))) throw new NotFound(`machine "${machine}" not found; register it first (POST /api/v1/machines)`);
+    await this.requireMachine(machine);
     return reportTaskStatus(this, ctx, machine, items);
   }
 
