@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { AnyObject, KindInfo } from './object.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { decode, encode } from './resources.js';
-import { Entry, TooOldError, WatchCache, type EventType } from './watch-cache.js';
+import { CacheEvent, Entry, TooOldError, WatchCache, type EventType } from './watch-cache.js';
 
 const info: KindInfo = {
   kind: 'Task',
@@ -183,5 +183,43 @@ describe('watch cache', () => {
     assert.deepEqual(seen.map((j) => JSON.parse(j).metadata.revision), [5]);
     const last = decode(stored, 4);
     assert.equal(seen[0], JSON.stringify({ ...last, metadata: { ...last.metadata, revision: 5 } }));
+  });
+
+  it('keeps no encodings or stored text in history once an event went out, and a resume still gets the same bytes', () => {
+    const c = new WatchCache(info);
+    const v1 = encode(task('a', 2, 'm1'));
+    c.reset([decode(v1, 2)], 2, [v1]);
+    const live: Buffer[] = [];
+    const encodeOnce = (ev: CacheEvent) => {
+      const memo = ev.frames();
+      let buf = memo.get('n');
+      if (!buf) memo.set('n', (buf = ev.entry.encode()));
+      return buf;
+    };
+    c.subscribe({}, { send: (ev) => live.push(encodeOnce(ev)), bookmark: () => {} }, 2);
+    const first = c.get('a')!;
+    const v2 = encode(task('a', 3, 'm2'));
+    c.apply('MODIFIED', decode(v2, 3), 3, v2.length, v2);
+    const v3 = encode(task('a', 4, 'm3'));
+    c.apply('MODIFIED', decode(v3, 4), 4, v3.length, v3);
+    // The replaced versions keep their objects for filters and diffs, not their text.
+    assert.equal(first.stored, undefined);
+    const second = c.get('a')!;
+    assert.notEqual(second.stored, undefined);
+    c.apply('DELETED', second.object, 5);
+    assert.equal(second.stored, undefined);
+    // A resume from the start replays the same bytes the live watcher got, rebuilt.
+    const replayed: { ev: CacheEvent; buf: Buffer }[] = [];
+    c.subscribe({}, { send: (ev) => replayed.push({ ev, buf: ev.entry.encode() }), bookmark: () => {} }, 2);
+    assert.equal(replayed.length, 3);
+    for (const { ev } of replayed) assert.equal(ev.frames().size, 0, `event at ${ev.revision} kept its frames`);
+    assert.deepEqual(
+      replayed.map((r) => r.buf.toString()),
+      live.map((b) => b.toString()),
+    );
+    assert.deepEqual(
+      replayed.map((r) => JSON.parse(r.buf.toString()).metadata.revision),
+      [3, 4, 5],
+    );
   });
 });

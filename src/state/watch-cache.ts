@@ -25,8 +25,20 @@ export class Entry<T extends AnyObject = AnyObject> {
   constructor(
     readonly object: T,
     readonly bytes = 0,
-    readonly stored?: string,
+    private storedText?: string,
   ) {}
+  get stored(): string | undefined {
+    return this.storedText;
+  }
+  /**
+   * Drops the stored text (and kept JSON) of an entry a newer version or a deletion replaced:
+   * only a resumed watch replaying the event that wrote it still needs its JSON, and
+   * stringifies it then. Superseded versions held in history were a tenth of a big cluster's heap.
+   */
+  supersede(): void {
+    this.storedText = undefined;
+    this.encoded = undefined;
+  }
   get revision(): number {
     return this.object.metadata.revision;
   }
@@ -102,7 +114,7 @@ function stringEnd(s: string, start: number): number {
 
 export class CacheEvent<T extends AnyObject = AnyObject> {
   /** Encodings of this event, keyed by format, shared by every watcher that wants that format. */
-  readonly memo = new Map<string, Buffer>();
+  private memo?: Map<string, Buffer>;
   constructor(
     readonly type: EventType,
     readonly revision: number,
@@ -112,6 +124,18 @@ export class CacheEvent<T extends AnyObject = AnyObject> {
   ) {}
   get name(): string {
     return this.entry.object.metadata.name;
+  }
+  /** The encodings made so far (see memo), kept until the event has gone to its watchers. */
+  frames(): Map<string, Buffer> {
+    return (this.memo ??= new Map());
+  }
+  /**
+   * Forgets the encodings once the event went to every live watcher: the history keeps events
+   * for resumes, which are rare and encode again, and kept frames were a fifth of a big
+   * cluster's heap (pooled slices holding whole 8 KiB slabs).
+   */
+  forgetFrames(): void {
+    this.memo = undefined;
   }
   /** The object's key in its kind ("namespace/name", or the name of a cluster-wide object). */
   get key(): string {
@@ -268,6 +292,8 @@ export class WatchCache<T extends AnyObject = AnyObject> {
     const event = new CacheEvent(type, revision, entry, prev);
     this.record(event);
     this.dispatch(event);
+    event.forgetFrames();
+    prev?.supersede();
   }
 
   /** Moves the cache's revision forward (after every store event batch, whatever its kind). */
@@ -465,7 +491,7 @@ export class WatchCache<T extends AnyObject = AnyObject> {
   }
 }
 
-/** What an event holds in memory: its object, and about as much again in encodings once sent. */
+/** What an event holds in memory: its stored text, and its parsed object, which takes about as much again. */
 function eventCost(event: CacheEvent): number {
   return 2 * event.entry.bytes + 64;
 }

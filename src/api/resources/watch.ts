@@ -30,21 +30,22 @@ type Format = 'n' | 's';
 export function encodeEvent(ev: CacheEvent, type: EventType, format: Format, diff: boolean, initial = false): Buffer {
   const useDiff = diff && type === 'MODIFIED' && ev.type === 'MODIFIED' && ev.prev !== undefined;
   const key = format + type + (useDiff ? 'd' : '') + (initial ? 'i' : '');
-  let buf = ev.memo.get(key);
+  const memo = ev.frames();
+  let buf = memo.get(key);
   if (!buf) {
     let payload: string;
     if (useDiff) {
-      let patch = ev.memo.get('patch');
+      let patch = memo.get('patch');
       if (!patch) {
         patch = Buffer.from(JSON.stringify(jsonpatch.compare(ev.prev!.object, ev.entry.object)));
-        ev.memo.set('patch', patch);
+        memo.set('patch', patch);
       }
       payload = `{"type":"MODIFIED","name":${JSON.stringify(ev.name)},"revision":${ev.revision},"patch":${patch.toString()}}`;
     } else {
       payload = `{"type":"${type}","object":${ev.entry.text()}}`;
     }
     buf = frame(payload, format, type, initial ? undefined : ev.revision);
-    ev.memo.set(key, buf);
+    memo.set(key, buf);
   }
   return buf;
 }
