@@ -120,8 +120,10 @@ export class Agent {
     this.heartbeatClient = new Client({ server: opts.server, dispatcher: opts.heartbeatDispatcher ?? opts.dispatcher, ...connection });
     this.reporter = new StatusReporter(this.client, this.id, (err, task) => opts.logger.warn({ err: String(err), task }, 'status report failed'));
     this.events = new EventRecorder({
-      sink: clientEventSink(this.client),
+      sink: clientEventSink(this.client, this.id),
       source: { component: 'agent', machine: this.id },
+      // Creates in flight together share one request (see event-batch.ts): a burst of task starts is one.
+      maxInFlight: 100,
       onError: (err, what) => opts.logger.warn({ err: String(err) }, `recording event ${what} failed`),
     });
     this.synced = new Promise((r) => (this.markSynced = r));

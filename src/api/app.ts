@@ -15,6 +15,7 @@ import { registerJoin } from './join.js';
 import type { Facade } from './facade.js';
 import { registerHeartbeat } from './machine-heartbeat.js';
 import { registerTaskStatusReport } from './task-status-report.js';
+import { registerEventReport } from './event-report.js';
 import { registerAccessReview } from './access-review.js';
 import { registerOpenApi } from './openapi.js';
 import { OpenStreams } from './open-streams.js';
@@ -163,6 +164,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
   registerHeartbeat(app, registry);
   registerTaskStatusReport(app, registry);
+  registerEventReport(app, registry);
   registerAccessReview(app, registry);
   registerCredentials(app, registry);
   if (opts.pki) registerJoin(app, registry, opts.pki.ca);

@@ -1,11 +1,15 @@
 // Events written through the API, as an agent writes them: create, else read and replace under
 // If-Match (a concurrent bump is retried on the fresh object).
 import type { Client, Event } from '../client/client.js';
+import { EventBatch } from './event-batch.js';
 import type { EventSink } from './recorder.js';
 
-export function clientEventSink(client: Client): EventSink {
+/** `machine`: the agent's, whose creates then go out together (see event-batch.ts); else one POST each. */
+export function clientEventSink(client: Client, machine?: string): EventSink {
+  const batch = machine === undefined ? undefined : new EventBatch(client, machine);
   return {
     async create(event) {
+      if (batch) return batch.create(event);
       try {
         await client.events.in(event.metadata.namespace).create(event);
         return true;

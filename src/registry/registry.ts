@@ -17,6 +17,7 @@ import type { Kind } from './kinds/kind.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { resealed, secretValues } from './kinds/secrets.js';
 import { parseTaskStatusReport, reportTaskStatus, type TaskStatusResult } from './task-status-report.js';
+import { parseEventReport, recordEvents, type EventReportResult } from './event-report.js';
 
 export interface RegistryOptions {
   state: State;
@@ -269,6 +270,15 @@ export class Registry {
     const items = parseTaskStatusReport(body);
     await this.requireMachine(machine);
     return reportTaskStatus(this, ctx, machine, items);
+  }
+
+  /** An agent records many events at once (see event-report.ts); each is created as POST …/events would. */
+  async reportEvents(ctx: RequestContext, machine: string, body: unknown): Promise<EventReportResult[]> {
+    checkUrlName(machine);
+    this.authorize(ctx, { verb: 'update', resource: 'machines', subresource: 'status', name: machine });
+    const items = parseEventReport(body);
+    await this.requireMachine(machine);
+    return recordEvents(this, ctx, items);
   }
 
   /**

@@ -2,40 +2,11 @@
 // as one request, each task's changes coalesced; against a server without the batch route (an
 // older one, here the same server behind a proxy that does not know it) it sends one PATCH each.
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
 import { describe, it } from 'node:test';
 import { StatusReporter } from '../../src/agent/status-reporter.js';
 import { Client } from '../../src/client/client.js';
 import { http } from '../helpers.js';
-import { createTask, send, useApiServer } from './support.js';
-
-/** How many requests the server counted for a route (all codes). */
-async function requests(base: string, method: string, route: string): Promise<number> {
-  const text = (await http(`${base}/metrics`)).text;
-  let n = 0;
-  for (const m of text.matchAll(/^drover_http_requests_total\{method="(\w+)",route="([^"]+)",code="\d+"\} (\d+)$/gm)) if (m[1] === method && m[2] === route) n += Number(m[3]);
-  return n;
-}
-
-/** A proxy to `target` that answers the batch route as a server without it would. */
-async function olderServer(target: string): Promise<{ url: string; server: Server }> {
-  const to = new URL(target);
-  const server = createServer((req, res) => {
-    if (req.method === 'POST' && req.url?.endsWith('/taskstatus')) {
-      req.resume();
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 404, reason: 'NotFound', message: `no such resource: POST ${req.url}; GET /api lists what this server serves` } }));
-      return;
-    }
-    const upstream = request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode!, answer.headers);
-      answer.pipe(res);
-    });
-    req.pipe(upstream);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
-}
+import { createTask, olderServer, requests, send, useApiServer } from './support.js';
 
 describe("the agent's status reporter", () => {
   const s = useApiServer();
@@ -86,7 +57,7 @@ describe("the agent's status reporter", () => {
 
   it('falls back to one PATCH per task on a server without the batch route', async () => {
     const tasks = await setUp('rep-m3', 5);
-    const older = await olderServer(s.url);
+    const older = await olderServer(s.url, '/taskstatus');
     try {
       const patches = await requests(s.url, 'PATCH', '/api/v1/tasks/:name/status');
       const errors: unknown[] = [];

@@ -2,7 +2,7 @@
 // prove a bad request changed nothing), raw requests whose path is sent exactly as written,
 // and readers of watch streams (NDJSON and SSE).
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { after, before } from 'node:test';
 import type { ServerOptions } from '../../src/server.js';
 import { http, startTestServer, type TestServer } from '../helpers.js';
@@ -140,7 +140,7 @@ export function raw(
   headers: Record<string, string> = body === undefined ? {} : JSON_TYPE,
 ): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(base, { method, path, headers }, (res) => {
+    const req = request(base, { method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -268,4 +268,32 @@ export async function watchSse(url: string, headers: Record<string, string> = {}
       return { event: frame.event, id: frame.id, data: JSON.parse(frame.lines.join('\n')) };
     });
   });
+}
+
+/** How many requests the server counted for a route (all codes), from its /metrics. */
+export async function requests(base: string, method: string, route: string): Promise<number> {
+  const text = (await http(`${base}/metrics`)).text;
+  let n = 0;
+  for (const m of text.matchAll(/^drover_http_requests_total\{method="(\w+)",route="([^"]+)",code="\d+"\} (\d+)$/gm)) if (m[1] === method && m[2] === route) n += Number(m[3]);
+  return n;
+}
+
+/** A proxy to `target` that answers POSTs to paths ending in `suffix` as a server without that route would (an older one). */
+export async function olderServer(target: string, suffix: string): Promise<{ url: string; server: Server }> {
+  const to = new URL(target);
+  const server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url?.endsWith(suffix)) {
+      req.resume();
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 404, reason: 'NotFound', message: `no such resource: POST ${req.url}; GET /api lists what this server serves` } }));
+      return;
+    }
+    const upstream = request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
 }

@@ -127,5 +127,21 @@ describe('agents reach only their own machine and tasks', () => {
     assert.equal((await s.client.events.get('b-own')).spec.count, 1);
     assert.equal((await s.client.events.get('a-own')).spec.count, 2);
     assert.equal(await s.client.events.find('a-about-b'), undefined);
+    // Many at once: each item is judged on its own; another machine's report route is shut.
+    const batch = (n: Node, machine: string, items: string[]) =>
+      raw(api(`/machines/${machine}/events`), as(n, 'token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"items":[${items.join(',')}]}` }));
+    const mixed = await batch(a, a.id, [event('on-0', 'a-batched'), event('on-1', 'a-batched-about-b')]);
+    assert.equal(mixed.status, 200, mixed.text);
+    assert.deepEqual(
+      JSON.parse(mixed.text).items.map((i: { name: string; code: number }) => [i.name, i.code]),
+      [
+        ['a-batched', 201],
+        ['a-batched-about-b', 403],
+      ],
+    );
+    assert.equal((await batch(a, b.id, [event('on-0', 'a-via-b')])).status, 403);
+    assert.equal((await s.client.events.get('a-batched')).spec.reason, 'Probe');
+    assert.equal(await s.client.events.find('a-batched-about-b'), undefined);
+    assert.equal(await s.client.events.find('a-via-b'), undefined);
   });
 });

@@ -1,0 +1,57 @@
+// Many events in one request: POST /api/v1/machines/{machine}/events, how an agent records them.
+// A burst of task starts is a burst of Started events, and one POST each was most of a fleet's
+// requests (40,000 of 48,000 at 2,000 machines and 40,000 tasks). Each item is exactly the body
+// POST /namespaces/{namespace}/events would take — validated, authorized and admitted the same
+// way — and is answered on its own, so one refused event does not fail the others.
+import { ApiError, BadRequest } from '../errors.js';
+import { DEFAULT_NAMESPACE, type Event } from '../model/index.js';
+import type { RequestContext } from './context.js';
+import type { Registry } from './registry.js';
+
+export interface EventReportResult {
+  namespace: string;
+  name: string;
+  /** The HTTP code POST /namespaces/{namespace}/events would have answered for this item. */
+  code: number;
+  /** The event's revision once created (code 201). */
+  revision?: number;
+  reason?: string;
+  message?: string;
+}
+
+/** Events in one report: more wait for the next. */
+export const MAX_EVENT_ITEMS = 1_000;
+
+/** The report's items, checked as a whole; each item's own content is checked when it is created. */
+export function parseEventReport(body: unknown): Record<string, unknown>[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('the request body must be an object: {"items": [event, …]}');
+  const unknown = Object.keys(body).filter((k) => k !== 'items' && k !== 'apiVersion' && k !== 'kind');
+  if (unknown.length) throw new BadRequest(`unknown field ${unknown.map((k) => `"${k}"`).join(', ')} in the report: it has only "items"`);
+  const items = (body as { items?: unknown }).items;
+  if (!Array.isArray(items) || items.length === 0) throw new BadRequest('"items" must be a non-empty array of events');
+  if (items.length > MAX_EVENT_ITEMS) throw new BadRequest(`"items" has ${items.length} entries; at most ${MAX_EVENT_ITEMS} per report: send the rest in another`);
+  items.forEach((item: unknown, i) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new BadRequest(`items[${i}] must be an event object`);
+    const namespace = (item as { metadata?: { namespace?: unknown } }).metadata?.namespace;
+    if (namespace !== undefined && (typeof namespace !== 'string' || !namespace)) throw new BadRequest(`items[${i}].metadata.namespace must be a non-empty string when given`);
+  });
+  return items as Record<string, unknown>[];
+}
+
+/** Creates each item as its own event, all at once (they share the store's batches). */
+export function recordEvents(registry: Registry, ctx: RequestContext, items: Record<string, unknown>[]): Promise<EventReportResult[]> {
+  return Promise.all(
+    items.map(async (item) => {
+      const meta = (item.metadata ?? {}) as { name?: unknown; namespace?: string };
+      const namespace = meta.namespace ?? DEFAULT_NAMESPACE;
+      const result = { namespace, name: typeof meta.name === 'string' ? meta.name : '' };
+      try {
+        const event = await registry.kind<Event>('events', namespace).create(ctx, item);
+        return { ...result, name: event.metadata.name, code: 201, revision: event.metadata.revision };
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        return { ...result, code: err.code, reason: err.reason, message: err.message };
+      }
+    }),
+  );
+}
