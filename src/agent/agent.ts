@@ -122,8 +122,6 @@ export class Agent {
     this.events = new EventRecorder({
       sink: clientEventSink(this.client, this.id),
       source: { component: 'agent', machine: this.id },
-      // Creates in flight together share one request (see event-batch.ts): a burst of task starts is one.
-      maxInFlight: 100,
       onError: (err, what) => opts.logger.warn({ err: String(err) }, `recording event ${what} failed`),
     });
     this.synced = new Promise((r) => (this.markSynced = r));

@@ -85,8 +85,12 @@ export interface HollowAgentsOptions {
 
 /** Sockets per server in the fleet's shared pool: enough to keep one server core busy. */
 const POOL_CONNECTIONS = 64;
-/** Sockets per server for the fleet's heartbeats (5,000 machines beat ~500 times a second). */
-const HEARTBEAT_CONNECTIONS = 8;
+/**
+ * Sockets per server for the fleet's heartbeats (5,000 machines beat ~500 times a second; real
+ * agents have a connection each). With 8, a saturated server's slower answers let the queue of
+ * heartbeats grow until some machines were judged lost (25-38 NotReady at 5,000 machines).
+ */
+const HEARTBEAT_CONNECTIONS = 32;
 
 /**
  * A bounded connection pool of the undici that Node's fetch bundles (Node does not export its

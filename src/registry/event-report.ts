@@ -3,6 +3,7 @@
 // requests (40,000 of 48,000 at 2,000 machines and 40,000 tasks). Each item is exactly the body
 // POST /namespaces/{namespace}/events would take — validated, authorized and admitted the same
 // way — and is answered on its own, so one refused event does not fail the others.
+import { bulkhead } from 'cockatiel';
 import { ApiError, BadRequest } from '../errors.js';
 import { DEFAULT_NAMESPACE, type Event } from '../model/index.js';
 import type { RequestContext } from './context.js';
@@ -38,20 +39,28 @@ export function parseEventReport(body: unknown): Record<string, unknown>[] {
   return items as Record<string, unknown>[];
 }
 
-/** Creates each item as its own event, all at once (they share the store's batches). */
+/**
+ * Event creates of all reports under way at once, server-wide; the rest wait their turn, and so
+ * do the agents that sent them (one report in flight each). One POST per event was bounded by
+ * the connections it came on; a report of many must not let thousands of agents start hundreds
+ * of thousands of creates at once, each holding its objects until its write commits.
+ */
+const eventWrites = bulkhead(256, Infinity);
+
+/** Creates each item as its own event (they share the store's batches). */
 export function recordEvents(registry: Registry, ctx: RequestContext, items: Record<string, unknown>[]): Promise<EventReportResult[]> {
-  return Promise.all(
-    items.map(async (item) => {
-      const meta = (item.metadata ?? {}) as { name?: unknown; namespace?: string };
-      const namespace = meta.namespace ?? DEFAULT_NAMESPACE;
-      const result = { namespace, name: typeof meta.name === 'string' ? meta.name : '' };
-      try {
-        const event = await registry.kind<Event>('events', namespace).create(ctx, item);
-        return { ...result, name: event.metadata.name, code: 201, revision: event.metadata.revision };
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        return { ...result, code: err.code, reason: err.reason, message: err.message };
-      }
-    }),
-  );
+  return Promise.all(items.map((item) => eventWrites.execute(() => recordOne(registry, ctx, item))));
+}
+
+async function recordOne(registry: Registry, ctx: RequestContext, item: Record<string, unknown>): Promise<EventReportResult> {
+  const meta = (item.metadata ?? {}) as { name?: unknown; namespace?: string };
+  const namespace = meta.namespace ?? DEFAULT_NAMESPACE;
+  const result = { namespace, name: typeof meta.name === 'string' ? meta.name : '' };
+  try {
+    const event = await registry.kind<Event>('events', namespace).create(ctx, item);
+    return { ...result, name: event.metadata.name, code: 201, revision: event.metadata.revision };
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    return { ...result, code: err.code, reason: err.reason, message: err.message };
+  }
 }

@@ -77,6 +77,17 @@ describe('events recorded many in one request', () => {
     assert.equal(await storeRevision(s.url), before, 'nothing was written');
   });
 
+  it('creates every item of a report bigger than the server takes at once (the rest wait their turn)', async () => {
+    await machine('ev-m5');
+    await createTask(s.url, 'ev-m5-t', 'ev-m5');
+    const items = Array.from({ length: 600 }, (_, i) => event(`ev-many-${i}`, 'ev-m5-t'));
+    const res = await report('ev-m5', { items });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(new Set(res.json().items.map((i: { code: number }) => i.code)), new Set([201]));
+    const listed = (await http(`${s.api}/namespaces/default/events?fieldSelector=spec.involvedObject.name=ev-m5-t`)).json();
+    assert.equal(listed.items.length, 600);
+  });
+
   it("sends an agent's burst of events as one request, and a repeat of one as a count", async () => {
     await machine('ev-m3');
     const tasks = [];
