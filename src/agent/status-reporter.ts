@@ -5,6 +5,7 @@
 // a time, so each task's reports arrive in order; changes made meanwhile wait for the next.
 // A server without the batch route (an older one) gets one PATCH per task, as before.
 import type { Client, Task } from '../client/client.js';
+import { isRefusedWhole, isUnknownRoute } from '../client/errors.js';
 import type { ApiError } from '../errors.js';
 
 type Status = Task['status'];
@@ -123,11 +124,10 @@ export class StatusReporter {
         const res = await this.client.request<{ items: ItemResult[] }>('POST', `/api/v1/machines/${encodeURIComponent(this.machine)}/taskstatus`, { body: { items } });
         return res.body.items;
       } catch (err) {
-        const code = (err as ApiError).code;
         // An older server, without the route: one PATCH per task from now on.
-        if (code === 405 || (code === 404 && /no such resource/.test((err as Error).message))) this.perTask = true;
+        if (isUnknownRoute(err)) this.perTask = true;
         // A report the server would not take whole (too big, say): this one task by task.
-        else if (code !== 400 && code !== 413) throw err;
+        else if (!isRefusedWhole(err)) throw err;
       }
     }
     return Promise.all(

@@ -57,3 +57,15 @@ export function connectionProblem(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   return cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err);
 }
+
+/** The server has no such route (an older one): 405, or 404 "no such resource" rather than a missing object. */
+export function isUnknownRoute(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 405 || (code === 404 && /no such resource/.test((err as Error).message));
+}
+
+/** A batch the server would not take as a whole (400 malformed, 413 too big): its items may still go one by one. */
+export function isRefusedWhole(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 400 || code === 413;
+}

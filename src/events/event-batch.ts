@@ -4,7 +4,7 @@
 // next. A server without the route (an older one) gets one POST per event, as before; a report
 // it would not take whole (400, 413) is sent event by event.
 import type { Client, Event } from '../client/client.js';
-import { errorFromResponse } from '../client/errors.js';
+import { errorFromResponse, isRefusedWhole, isUnknownRoute } from '../client/errors.js';
 import type { ApiError } from '../errors.js';
 
 interface Queued {
@@ -80,10 +80,10 @@ export class EventBatch {
         const res = await this.client.request<{ items: ItemResult[] }>('POST', `/api/v1/machines/${encodeURIComponent(this.machine)}/events`, { body: { items: events } });
         return res.body.items;
       } catch (err) {
-        const code = (err as ApiError).code;
         // An older server, without the route: one POST per event from now on.
-        if (code === 405 || (code === 404 && /no such resource/.test((err as Error).message))) this.perEvent = true;
-        else if (code !== 400 && code !== 413) throw err;
+        if (isUnknownRoute(err)) this.perEvent = true;
+        // A report the server would not take whole (too big, say): this one event by event.
+        else if (!isRefusedWhole(err)) throw err;
       }
     }
     return Promise.all(

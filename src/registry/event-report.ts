@@ -4,33 +4,21 @@
 // POST /namespaces/{namespace}/events would take — validated, authorized and admitted the same
 // way — and is answered on its own, so one refused event does not fail the others.
 import { bulkhead } from 'cockatiel';
-import { ApiError, BadRequest } from '../errors.js';
+import { BadRequest } from '../errors.js';
 import { DEFAULT_NAMESPACE, type Event } from '../model/index.js';
 import type { RequestContext } from './context.js';
 import type { Registry } from './registry.js';
+import { refused, reportItems, type ReportItemResult } from './report-items.js';
 
-export interface EventReportResult {
-  namespace: string;
-  name: string;
-  /** The HTTP code POST /namespaces/{namespace}/events would have answered for this item. */
-  code: number;
-  /** The event's revision once created (code 201). */
-  revision?: number;
-  reason?: string;
-  message?: string;
-}
+/** What POST /namespaces/{namespace}/events would have answered for the item. */
+export type EventReportResult = ReportItemResult;
 
 /** Events in one report: more wait for the next. */
 export const MAX_EVENT_ITEMS = 1_000;
 
 /** The report's items, checked as a whole; each item's own content is checked when it is created. */
 export function parseEventReport(body: unknown): Record<string, unknown>[] {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('the request body must be an object: {"items": [event, …]}');
-  const unknown = Object.keys(body).filter((k) => k !== 'items' && k !== 'apiVersion' && k !== 'kind');
-  if (unknown.length) throw new BadRequest(`unknown field ${unknown.map((k) => `"${k}"`).join(', ')} in the report: it has only "items"`);
-  const items = (body as { items?: unknown }).items;
-  if (!Array.isArray(items) || items.length === 0) throw new BadRequest('"items" must be a non-empty array of events');
-  if (items.length > MAX_EVENT_ITEMS) throw new BadRequest(`"items" has ${items.length} entries; at most ${MAX_EVENT_ITEMS} per report: send the rest in another`);
+  const items = reportItems(body, MAX_EVENT_ITEMS, 'events');
   items.forEach((item: unknown, i) => {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new BadRequest(`items[${i}] must be an event object`);
     const namespace = (item as { metadata?: { namespace?: unknown } }).metadata?.namespace;
@@ -60,7 +48,6 @@ async function recordOne(registry: Registry, ctx: RequestContext, item: Record<s
     const event = await registry.kind<Event>('events', namespace).create(ctx, item);
     return { ...result, name: event.metadata.name, code: 201, revision: event.metadata.revision };
   } catch (err) {
-    if (!(err instanceof ApiError)) throw err;
-    return { ...result, code: err.code, reason: err.reason, message: err.message };
+    return refused(result, err);
   }
 }

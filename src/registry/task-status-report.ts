@@ -5,10 +5,11 @@
 // per task — and answers on its own: one task gone or replaced does not fail the others. An item
 // for a task not bound to the machine named in the URL is refused (409): a report from the
 // machine a task has left must not land on it.
-import { ApiError, BadRequest, Conflict } from '../errors.js';
+import { BadRequest, Conflict } from '../errors.js';
 import { DEFAULT_NAMESPACE, type Task } from '../model/index.js';
 import type { RequestContext } from './context.js';
 import type { Registry } from './registry.js';
+import { refused, reportItems, type ReportItemResult } from './report-items.js';
 
 export interface TaskStatusItem {
   namespace?: string;
@@ -17,16 +18,8 @@ export interface TaskStatusItem {
   status: Record<string, unknown>;
 }
 
-export interface TaskStatusResult {
-  namespace: string;
-  name: string;
-  /** The HTTP code PATCH /status would have answered for this item. */
-  code: number;
-  /** The task's revision after the change (code 200). */
-  revision?: number;
-  reason?: string;
-  message?: string;
-}
+/** What PATCH /status would have answered for the item. */
+export type TaskStatusResult = ReportItemResult;
 
 /** Items in one report: more wait for the next (a report is one group-commit batch or a few). */
 export const MAX_STATUS_ITEMS = 1_000;
@@ -35,12 +28,7 @@ const ITEM_FIELDS = new Set(['namespace', 'name', 'uid', 'status']);
 
 /** The report's items, checked; a malformed report changes nothing. */
 export function parseTaskStatusReport(body: unknown): TaskStatusItem[] {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('the request body must be an object: {"items": [{"namespace", "name", "uid", "status"}, …]}');
-  const unknown = Object.keys(body).filter((k) => k !== 'items' && k !== 'apiVersion' && k !== 'kind');
-  if (unknown.length) throw new BadRequest(`unknown field ${unknown.map((k) => `"${k}"`).join(', ')} in the report: it has only "items"`);
-  const items = (body as { items?: unknown }).items;
-  if (!Array.isArray(items) || items.length === 0) throw new BadRequest('"items" must be a non-empty array of {"namespace", "name", "uid", "status"}');
-  if (items.length > MAX_STATUS_ITEMS) throw new BadRequest(`"items" has ${items.length} entries; at most ${MAX_STATUS_ITEMS} per report: send the rest in another`);
+  const items = reportItems(body, MAX_STATUS_ITEMS, '{"namespace", "name", "uid", "status"}');
   items.forEach((item: unknown, i) => {
     const where = `items[${i}]`;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new BadRequest(`${where} must be an object {"namespace", "name", "uid", "status"}`);
@@ -67,8 +55,7 @@ export async function reportTaskStatus(registry: Registry, ctx: RequestContext, 
         const task = await registry.kind<Task>('tasks', namespace).patchStatus(ctx, item.name, { type: 'merge', body: { metadata: { uid: item.uid }, status: item.status } }, {}, boundHere);
         return { ...result, code: 200, revision: task.metadata.revision };
       } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        return { ...result, code: err.code, reason: err.reason, message: err.message };
+        return refused(result, err);
       }
     }),
   );
