@@ -5,8 +5,7 @@
 // a time, so each task's reports arrive in order; changes made meanwhile wait for the next.
 // A server without the batch route (an older one) gets one PATCH per task, as before.
 import type { Client, Task } from '../client/client.js';
-import { isRefusedWhole, isUnknownRoute } from '../client/errors.js';
-import type { ApiError } from '../errors.js';
+import { answerAlone, isRefusedWhole, isUnknownRoute } from '../client/errors.js';
 
 type Status = Task['status'];
 
@@ -130,18 +129,7 @@ export class StatusReporter {
         else if (!isRefusedWhole(err)) throw err;
       }
     }
-    return Promise.all(
-      batch.map(async (p): Promise<ItemResult> => {
-        try {
-          await this.client.tasks.in(p.namespace).patch(p.name, { metadata: { uid: p.uid }, status: p.status }, { subresource: 'status' });
-          return { code: 200 };
-        } catch (err) {
-          const code = (err as ApiError).code;
-          if (typeof code !== 'number') throw err;
-          return { code, message: (err as Error).message };
-        }
-      }),
-    );
+    return Promise.all(batch.map((p) => answerAlone(() => this.client.tasks.in(p.namespace).patch(p.name, { metadata: { uid: p.uid }, status: p.status }, { subresource: 'status' }), 200)));
   }
 
   private settle(): void {

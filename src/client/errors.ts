@@ -69,3 +69,14 @@ export function isRefusedWhole(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return code === 400 || code === 413;
 }
+
+/** What a batch item answers when sent on its own (an older server): `ok` if the call succeeds, else the server's code; other failures throw. */
+export async function answerAlone(call: () => Promise<unknown>, ok: number): Promise<{ code: number; reason?: string; message?: string }> {
+  try {
+    await call();
+    return { code: ok };
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    return { code: err.code, reason: err.reason, message: err.message };
+  }
+}

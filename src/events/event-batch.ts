@@ -4,8 +4,7 @@
 // next. A server without the route (an older one) gets one POST per event, as before; a report
 // it would not take whole (400, 413) is sent event by event.
 import type { Client, Event } from '../client/client.js';
-import { errorFromResponse, isRefusedWhole, isUnknownRoute } from '../client/errors.js';
-import type { ApiError } from '../errors.js';
+import { answerAlone, errorFromResponse, isRefusedWhole, isUnknownRoute } from '../client/errors.js';
 
 interface Queued {
   event: Event;
@@ -86,17 +85,6 @@ export class EventBatch {
         else if (!isRefusedWhole(err)) throw err;
       }
     }
-    return Promise.all(
-      events.map(async (event): Promise<ItemResult> => {
-        try {
-          await this.client.events.in(event.metadata.namespace).create(event);
-          return { code: 201 };
-        } catch (err) {
-          const { code, reason } = err as ApiError;
-          if (typeof code !== 'number') throw err;
-          return { code, reason, message: (err as Error).message };
-        }
-      }),
-    );
+    return Promise.all(events.map((event) => answerAlone(() => this.client.events.in(event.metadata.namespace).create(event), 201)));
   }
 }
