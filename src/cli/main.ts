@@ -4,9 +4,9 @@ import { CommanderError, type Command } from 'commander';
 import { printError } from './error-text.js';
 import { helpHint } from './help.js';
 import { UsageError } from './output.js';
-import { buildProgram, commandWord, needsServerCommands } from './program.js';
+import { buildProgram, commandWord, serverCommandsFor } from './program.js';
 
-const program = await buildProgram({ serverCommands: needsServerCommands(commandWord(process.argv)) });
+const program = await buildProgram({ serverCommands: serverCommandsFor(commandWord(process.argv)) });
 
 // The command whose action is running, for the hint on its usage errors.
 let running: Command = program;

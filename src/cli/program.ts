@@ -37,17 +37,38 @@ import { registerWaitCommand } from './wait.js';
 // in a fraction of the time.
 const CLIENT_COMMANDS = new Set(['get', 'describe', 'apply', 'delete', 'edit', 'scale', 'exec', 'run', 'ps', 'kill', 'logs', 'rollout', 'wait', 'unit', 'machines', 'list-machines', 'label', 'cordon', 'uncordon', 'drain', 'top', 'config', 'version', 'completion', '__complete', 'auth', 'secret', 'dataset', 'cluster', 'operation', 'package', 'pkg', 'port-forward', 'proxy']);
 
+type Register = (program: Command) => void;
+
+// The server-side commands, each loaded only for its own word: an agent does not load the
+// server (1.2 s of imports on a slow machine), and neither loads etcd's gRPC client for backup.
+const SERVER_COMMANDS: Record<string, () => Promise<Register>> = {
+  server: async () => (await import('./server.js')).registerServerCommands,
+  dev: async () => (await import('./server.js')).registerServerCommands,
+  agent: async () => (await import('./agent.js')).registerAgentCommand,
+  backup: async () => (await import('./backup.js')).registerBackupCommands,
+  restore: async () => (await import('./backup.js')).registerBackupCommands,
+  cert: async () => (await import('./cert.js')).registerCertCommands,
+  flocker: async () => (await import('./flocker.js')).registerFlockerCommands,
+};
+
 /** The command word of an argv (the first operand that is not a global option's value). */
 export function commandWord(argv: string[]): string | undefined {
   return argv.slice(2).find((a, i, all) => !a.startsWith('-') && !['--server', '--context', '--request-timeout'].includes(all[i - 1] ?? ''));
 }
 
-/** Whether `word` needs the server-side commands; completion lists them all. */
-export function needsServerCommands(word: string | undefined): boolean {
-  return !word || !CLIENT_COMMANDS.has(word) || word === 'completion';
+/**
+ * Which server-side commands `word` needs: none for a client command, its own for a server-side
+ * one, all of them otherwise (no word: the help lists them; a mistyped word: the suggestion may
+ * be one of them; completion lists them all).
+ */
+export function serverCommandsFor(word: string | undefined): 'all' | 'none' | string {
+  if (word === 'completion') return 'all';
+  if (word && CLIENT_COMMANDS.has(word)) return 'none';
+  if (word && word in SERVER_COMMANDS) return word;
+  return 'all';
 }
 
-export async function buildProgram(opts: { serverCommands: boolean }): Promise<Command> {
+export async function buildProgram(opts: { serverCommands: 'all' | 'none' | string }): Promise<Command> {
   const program = new Command('drover')
     .description('drover: a cluster control plane — desired state, agents that converge machines on it, one API')
     .version(version, '-V, --version', 'print the version')
@@ -67,13 +88,9 @@ export async function buildProgram(opts: { serverCommands: boolean }): Promise<C
         drover <command> --help             # each command's options and examples`),
     );
 
-  if (opts.serverCommands) {
-    (await import('./server.js')).registerServerCommands(program);
-    (await import('./agent.js')).registerAgentCommand(program);
-    (await import('./backup.js')).registerBackupCommands(program);
-    (await import('./cert.js')).registerCertCommands(program);
-    (await import('./flocker.js')).registerFlockerCommands(program);
-  }
+  const loaders = opts.serverCommands === 'all' ? Object.values(SERVER_COMMANDS) : opts.serverCommands === 'none' ? [] : [SERVER_COMMANDS[opts.serverCommands]!];
+  // Two words share a module (server and dev, backup and restore): register each once.
+  for (const register of new Set(await Promise.all(loaders.map((load) => load())))) register(program);
   registerGetCommand(program);
   registerDescribeCommand(program);
   registerApplyCommand(program);

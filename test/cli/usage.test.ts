@@ -20,7 +20,7 @@ function helpOf(cmd: Command): string {
 
 describe('drover usage', () => {
   it('every command\'s --help ends with examples', async () => {
-    const program = await buildProgram({ serverCommands: true });
+    const program = await buildProgram({ serverCommands: 'all' });
     const visible = allCommands(program).filter((c) => !(c as unknown as { _hidden?: boolean })._hidden);
     assert.ok(visible.length > 40, `the whole tree is walked (${visible.length} commands)`);
     const without = visible.filter((c) => !/\nExamples:\n {2}drover /.test(helpOf(c))).map(commandPath);
