@@ -2,7 +2,7 @@
 // the host key against the one expected, runs commands given as argument arrays, and bounds
 // every step with a timeout, so a host that hangs cannot hold up the controller.
 import { createHash } from 'node:crypto';
-import { Client, type ConnectConfig } from 'ssh2';
+import type { Client, ConnectConfig } from 'ssh2';
 import { shellCommand } from './quote.js';
 
 export interface SshTarget {
@@ -49,9 +49,11 @@ export class SshSession {
     readonly hostKeyFingerprint: string,
   ) {}
 
-  static connect(target: SshTarget): Promise<SshSession> {
+  static async connect(target: SshTarget): Promise<SshSession> {
     const where = `${target.user}@${target.address}:${target.port}`;
     const timeoutMs = target.timeoutMs ?? 10_000;
+    // ssh2 (and its crypto modules) when a host is first reached, not at every server start.
+    const { Client } = await import('ssh2');
     const client = new Client();
     let seen: string | undefined;
     let keyChanged = false;
