@@ -12,6 +12,23 @@ export function tempDir(prefix = 'drover-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * Runs `start` with a port for a server the test starts as a child process (which cannot listen
+ * on port 0 and tell us), again with another port when that one was taken meanwhile. Ports come
+ * from below Linux's ephemeral range (32768 and up), where the suite's own outgoing connections
+ * hold ports: a pick there failed with EADDRINUSE under the full suite.
+ */
+export async function withListenPort<T>(start: (port: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    try {
+      return await start(port);
+    } catch (err) {
+      if (attempt === 3 || !String(err).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
 export interface TestServer {
   url: string;
   dir: string;

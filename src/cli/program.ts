@@ -41,15 +41,15 @@ type Register = (program: Command) => void;
 
 // The server-side commands, each loaded only for its own word: an agent does not load the
 // server (1.2 s of imports on a slow machine), and neither loads etcd's gRPC client for backup.
-const SERVER_COMMANDS: Record<string, () => Promise<Register>> = {
-  server: async () => (await import('./server.js')).registerServerCommands,
-  dev: async () => (await import('./server.js')).registerServerCommands,
-  agent: async () => (await import('./agent.js')).registerAgentCommand,
-  backup: async () => (await import('./backup.js')).registerBackupCommands,
-  restore: async () => (await import('./backup.js')).registerBackupCommands,
-  cert: async () => (await import('./cert.js')).registerCertCommands,
-  flocker: async () => (await import('./flocker.js')).registerFlockerCommands,
-};
+const SERVER_COMMANDS = new Map<string, () => Promise<Register>>([
+  ['server', async () => (await import('./server.js')).registerServerCommands],
+  ['dev', async () => (await import('./server.js')).registerServerCommands],
+  ['agent', async () => (await import('./agent.js')).registerAgentCommand],
+  ['backup', async () => (await import('./backup.js')).registerBackupCommands],
+  ['restore', async () => (await import('./backup.js')).registerBackupCommands],
+  ['cert', async () => (await import('./cert.js')).registerCertCommands],
+  ['flocker', async () => (await import('./flocker.js')).registerFlockerCommands],
+]);
 
 /** The command word of an argv (the first operand that is not a global option's value). */
 export function commandWord(argv: string[]): string | undefined {
@@ -64,7 +64,7 @@ export function commandWord(argv: string[]): string | undefined {
 export function serverCommandsFor(word: string | undefined): 'all' | 'none' | string {
   if (word === 'completion') return 'all';
   if (word && CLIENT_COMMANDS.has(word)) return 'none';
-  if (word && word in SERVER_COMMANDS) return word;
+  if (word && SERVER_COMMANDS.has(word)) return word;
   return 'all';
 }
 
@@ -88,7 +88,8 @@ export async function buildProgram(opts: { serverCommands: 'all' | 'none' | stri
         drover <command> --help             # each command's options and examples`),
     );
 
-  const loaders = opts.serverCommands === 'all' ? Object.values(SERVER_COMMANDS) : opts.serverCommands === 'none' ? [] : [SERVER_COMMANDS[opts.serverCommands]!];
+  const own = SERVER_COMMANDS.get(opts.serverCommands);
+  const loaders = opts.serverCommands === 'none' ? [] : own ? [own] : [...SERVER_COMMANDS.values()];
   // Two words share a module (server and dev, backup and restore): register each once.
   for (const register of new Set(await Promise.all(loaders.map((load) => load())))) register(program);
   registerGetCommand(program);

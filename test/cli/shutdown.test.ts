@@ -6,15 +6,18 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { tempDir, until } from '../helpers.js';
+import { tempDir, until, withListenPort } from '../helpers.js';
 import { contextServer, drover, startDrover, type ContextServer } from './drover.js';
 
 /**
  * Starts a long-running drover command and resolves once it answers, with the server as the
  * context it wrote reaches it (HTTPS and the admin token for `drover server`, the token for `dev`).
  */
-async function start(args: string[], dir: string): Promise<ContextServer & { child: ChildProcess; config: string; exited: Promise<number | null>; output: () => string }> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+function start(args: string[], dir: string): Promise<ContextServer & { child: ChildProcess; config: string; exited: Promise<number | null>; output: () => string }> {
+  return withListenPort((port) => startOn(port, args, dir));
+}
+
+async function startOn(port: number, args: string[], dir: string): Promise<ContextServer & { child: ChildProcess; config: string; exited: Promise<number | null>; output: () => string }> {
   const config = join(dir, 'config.yaml');
   const child = startDrover([...args, '--listen', `127.0.0.1:${port}`, '--data', dir], { env: { HOME: dir, DROVER_CONFIG: config } });
   let output = '';
@@ -22,11 +25,13 @@ async function start(args: string[], dir: string): Promise<ContextServer & { chi
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   child.stdin!.end();
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // An exit ends the wait at once (a port taken meanwhile is tried again on another).
   const server = await until(async () => {
-    if (child.exitCode !== null) throw new Error(`drover ${args[0]} exited: ${output}`);
+    if (child.exitCode !== null) return 'exited' as const;
     const s = await contextServer(config, args[0] === 'dev' ? 'dev' : 'default');
     return s && (await s.fetch('/healthz')).status === 200 && s;
   }, `drover ${args[0]} to answer`, 30_000);
+  if (server === 'exited') throw new Error(`drover ${args[0]} exited: ${output}`);
   return { ...server, child, config, exited, output: () => output };
 }
 
