@@ -6,7 +6,7 @@ import { Client } from '../../src/client/client.js';
 import { tlsDispatcher } from '../../src/client/transport.js';
 import { connectionOf, readConfig } from '../../src/cli/config.js';
 import { packageRoot } from '../../src/paths.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, until, withListenPort } from '../helpers.js';
 
 export const droverBin = join(packageRoot, 'bin', 'drover.js');
 
@@ -168,4 +168,36 @@ export async function contextServer(configFile: string, name: string): Promise<C
         ...(dispatcher ? { dispatcher } : {}),
       } as RequestInit),
   };
+}
+
+/** A long-running `drover server` or `drover dev` started by startServing. */
+export interface ServingDrover extends ContextServer {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** Its stdout and stderr so far. */
+  output(): string;
+}
+
+/**
+ * Starts `args` (a `drover server` or `drover dev` command line) listening on a free port and
+ * resolves once it answers as the context `context` it wrote to `config` says (HTTPS and the
+ * admin token for a server, the token for dev). An exit ends the wait at once; a port taken
+ * meanwhile is tried again on another.
+ */
+export function startServing(args: string[], opts: { config: string; context: string; env?: Record<string, string> }): Promise<ServingDrover> {
+  return withListenPort(async (port) => {
+    const child = startDrover([...args, '--listen', `127.0.0.1:${port}`], { env: { ...opts.env, DROVER_CONFIG: opts.config } });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdin!.end();
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const server = await until(async () => {
+      if (child.exitCode !== null) return 'exited' as const;
+      const s = await contextServer(opts.config, opts.context);
+      return s && (await s.fetch('/healthz').catch(() => ({ status: 0 }))).status === 200 && s;
+    }, `drover ${args[0]} to answer`, 30_000);
+    if (server === 'exited') throw new Error(`drover ${args[0]} exited: ${output}`);
+    return { ...server, child, exited, output: () => output };
+  });
 }

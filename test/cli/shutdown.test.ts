@@ -2,37 +2,17 @@
 // connected: watches end with an event saying where to resume, followed logs end, and the
 // process exits (once it waited for its HTTP clients: a followed log held it 300 s).
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { tempDir, until, withListenPort } from '../helpers.js';
-import { contextServer, drover, startDrover, type ContextServer } from './drover.js';
+import { tempDir, until } from '../helpers.js';
+import { drover, startServing, type ServingDrover } from './drover.js';
 
-/**
- * Starts a long-running drover command and resolves once it answers, with the server as the
- * context it wrote reaches it (HTTPS and the admin token for `drover server`, the token for `dev`).
- */
-function start(args: string[], dir: string): Promise<ContextServer & { child: ChildProcess; config: string; exited: Promise<number | null>; output: () => string }> {
-  return withListenPort((port) => startOn(port, args, dir));
-}
-
-async function startOn(port: number, args: string[], dir: string): Promise<ContextServer & { child: ChildProcess; config: string; exited: Promise<number | null>; output: () => string }> {
+/** `drover dev` or `drover server` on `dir`, with its config file (and HOME) beside it. */
+async function start(args: string[], dir: string): Promise<ServingDrover & { config: string }> {
   const config = join(dir, 'config.yaml');
-  const child = startDrover([...args, '--listen', `127.0.0.1:${port}`, '--data', dir], { env: { HOME: dir, DROVER_CONFIG: config } });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stdin!.end();
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  // An exit ends the wait at once (a port taken meanwhile is tried again on another).
-  const server = await until(async () => {
-    if (child.exitCode !== null) return 'exited' as const;
-    const s = await contextServer(config, args[0] === 'dev' ? 'dev' : 'default');
-    return s && (await s.fetch('/healthz')).status === 200 && s;
-  }, `drover ${args[0]} to answer`, 30_000);
-  if (server === 'exited') throw new Error(`drover ${args[0]} exited: ${output}`);
-  return { ...server, child, config, exited, output: () => output };
+  const server = await startServing([...args, '--data', dir], { config, context: args[0] === 'dev' ? 'dev' : 'default', env: { HOME: dir } });
+  return { ...server, config };
 }
 
 /** Reads a streaming response into a string as it arrives. */

@@ -8,8 +8,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { tempDir, until, withListenPort } from '../helpers.js';
-import { contextServer, drover, startDrover, type ContextServer } from './drover.js';
+import { tempDir } from '../helpers.js';
+import { drover, startServing, type ServingDrover } from './drover.js';
 
 function snapshot(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
@@ -17,28 +17,9 @@ function snapshot(dir: string): Record<string, string> {
   return files;
 }
 
-/** Starts `drover server` and resolves once it answers; `output` has its stdout and stderr so far. */
-function startServer(dataDir: string, extra: string[] = []): Promise<ContextServer & { child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
-  return withListenPort((port) => startServerOn(port, dataDir, extra));
-}
-
-async function startServerOn(port: number, dataDir: string, extra: string[]): Promise<ContextServer & { child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
-  const config = join(dataDir, '..', 'config.yaml');
-  const child = startDrover(['server', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--log-level', 'info', ...extra], { env: { DROVER_CONFIG: config } });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stdin!.end();
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  // It answers over HTTPS, as the context it wrote (CA, admin token) says.
-  // An exit ends the wait at once (a port taken meanwhile is tried again on another).
-  const server = await until(async () => {
-    if (child.exitCode !== null) return 'exited' as const;
-    const s = await contextServer(config, 'default');
-    return s && (await s.fetch('/healthz').catch(() => ({ status: 0 }))).status === 200 && s;
-  }, 'drover server to answer', 30_000);
-  if (server === 'exited') throw new Error(`drover server exited: ${output}`);
-  return { ...server, child, exited, output: () => output };
+/** Starts `drover server` and resolves once it answers (over HTTPS, as the context it wrote says). */
+function startServer(dataDir: string, extra: string[] = []): Promise<ServingDrover> {
+  return startServing(['server', '--data', dataDir, '--log-level', 'info', ...extra], { config: join(dataDir, '..', 'config.yaml'), context: 'default' });
 }
 
 async function stop(server: { child: ChildProcess; exited: Promise<number | null> }): Promise<void> {
