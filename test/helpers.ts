@@ -1,6 +1,7 @@
 // Shared by the end-to-end tests: real servers on port 0 in temp dirs, and waiting on
 // conditions with a deadline instead of sleeping.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '../src/client/client.js';
@@ -10,6 +11,36 @@ export { until, type Truthy } from './until.js';
 
 export function tempDir(prefix = 'drover-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+let loadProbe: string | undefined;
+
+/**
+ * The npm packages (nested ones too) a node process run with `args` had loaded when it exited: a
+ * preload lists the CommonJS loader's modules at exit (ESM imports of CommonJS packages land there too).
+ */
+export function packagesLoadedBy(args: string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const dir = tempDir('drover-loaded-');
+  try {
+    loadProbe ??= (() => {
+      const probe = join(tempDir('drover-load-probe-'), 'probe.cjs');
+      writeFileSync(
+        probe,
+        `process.on('exit', () => {
+          // Every package on a module's path, a nested one (a/node_modules/b) included.
+          const names = new Set(Object.keys(require.cache).flatMap((k) => [...k.matchAll(/node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)/g)].map((m) => m[1])));
+          require('fs').writeFileSync(process.env.LOADED_OUT, JSON.stringify([...names]));
+        });`,
+      );
+      return probe;
+    })();
+    const out = join(dir, 'loaded.json');
+    const run = spawnSync(process.execPath, ['--require', loadProbe, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...env, LOADED_OUT: out } });
+    if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${run.status}: ${run.stderr}`);
+    return JSON.parse(readFileSync(out, 'utf8')) as string[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -2,30 +2,11 @@
 // that loaded the server (its store, API and controllers) and etcd's gRPC client took 1.8 s to
 // start on a slow machine instead of 0.7 s; every machine pays it at boot.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { tempDir } from '../helpers.js';
+import { packagesLoadedBy as loadedBy } from '../helpers.js';
 import { baseEnv, droverBin } from './drover.js';
 
-const dir = tempDir('drover-command-imports-');
-// A preload that lists, at exit, the packages the CommonJS loader holds (ESM imports of them land there too).
-const probe = join(dir, 'probe.cjs');
-writeFileSync(
-  probe,
-  `process.on('exit', () => {
-    const names = new Set(Object.keys(require.cache).map((k) => /node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)/.exec(k)?.[1]).filter(Boolean));
-    require('fs').writeFileSync(process.env.IMPORTS_OUT, JSON.stringify([...names]));
-  });`,
-);
-
-function packagesLoadedBy(args: string[]): string[] {
-  const out = join(dir, `${args.join('-')}.json`);
-  const run = spawnSync(process.execPath, ['--require', probe, droverBin, ...args], { encoding: 'utf8', timeout: 60_000, env: baseEnv({ IMPORTS_OUT: out }) });
-  assert.equal(run.status, 0, run.stderr);
-  return JSON.parse(readFileSync(out, 'utf8')) as string[];
-}
+const packagesLoadedBy = (args: string[]) => loadedBy([droverBin, ...args], baseEnv());
 
 describe('what a command loads', () => {
   it('drover agent loads neither the server nor etcd\'s client; drover server loads the server', () => {
