@@ -196,18 +196,20 @@ describe('watch cache', () => {
       if (!buf) memo.set('n', (buf = ev.entry.encode()));
       return buf;
     };
-    c.subscribe({}, { send: (ev) => live.push(encodeOnce(ev)), bookmark: () => {} }, 2);
+    const hadText: boolean[] = [];
+    c.subscribe({}, { send: (ev) => (hadText.push(ev.entry.stored !== undefined), live.push(encodeOnce(ev))), bookmark: () => {} }, 2);
     const first = c.get('a')!;
     const v2 = encode(task('a', 3, 'm2'));
     c.apply('MODIFIED', decode(v2, 3), 3, v2.length, v2);
     const v3 = encode(task('a', 4, 'm3'));
     c.apply('MODIFIED', decode(v3, 4), 4, v3.length, v3);
-    // The replaced versions keep their objects for filters and diffs, not their text.
+    // The replaced versions keep their objects for filters and diffs, not their text; the
+    // current one had its text while its event went to the watchers, and then let it go.
     assert.equal(first.stored, undefined);
     const second = c.get('a')!;
-    assert.notEqual(second.stored, undefined);
-    c.apply('DELETED', second.object, 5);
     assert.equal(second.stored, undefined);
+    assert.deepEqual(hadText, [true, true]);
+    c.apply('DELETED', second.object, 5);
     // A resume from the start replays the same bytes the live watcher got, rebuilt.
     const replayed: { ev: CacheEvent; buf: Buffer }[] = [];
     c.subscribe({}, { send: (ev) => replayed.push({ ev, buf: ev.entry.encode() }), bookmark: () => {} }, 2);
