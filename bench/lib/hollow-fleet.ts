@@ -2,6 +2,8 @@
 // code against the server, but off the bench process's event loop, which submits the workload
 // and must not compete with thousands of agents for one core.
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchDir } from './util.js';
 
@@ -28,10 +30,16 @@ export function startHollowFleet(opts: HollowFleetOptions): HollowFleet {
   const children: ChildProcess[] = [];
   const started: number[] = new Array(n).fill(0);
   const registrations: Promise<void>[] = [];
+  // The machines' task files, in memory when it can be (as createHollowAgents would put them), made
+  // and removed here: a child killed while it closed left its files behind, and after a few runs
+  // of 100,000 tasks /dev/shm had no inodes left (later runs bound 63,605 tasks, then stalled).
+  const root = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'drover-hollow-'));
   let first = 0;
   for (let c = 0; c < n; c++) {
     const count = Math.floor(opts.machines / n) + (c < opts.machines % n ? 1 : 0);
-    const args = JSON.stringify({ server: opts.server, count, first, heartbeatMs: opts.heartbeatMs ?? 10_000 });
+    const dataDir = join(root, String(c));
+    mkdirSync(dataDir);
+    const args = JSON.stringify({ server: opts.server, count, first, heartbeatMs: opts.heartbeatMs ?? 10_000, dataDir });
     first += count;
     const child = fork(join(benchDir, 'lib', 'hollow-child.js'), [args], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -66,6 +74,7 @@ export function startHollowFleet(opts: HollowFleetOptions): HollowFleet {
           return exited.finally(() => clearTimeout(t));
         }),
       );
+      rmSync(root, { recursive: true, force: true });
     },
   };
 }
