@@ -4,6 +4,7 @@
 // that every write would have to maintain.
 
 import type { KeyIndex } from './key-index.js';
+import { LoggedKeyValue } from './logged-key-value.js';
 import { isInRange } from './key-range.js';
 import type { HistoryRow, LogRow, Statements } from './sqlite-schema.js';
 import { CorruptStoreError, type KeyValue, type WatchEvent } from './store.js';
@@ -31,14 +32,24 @@ export function malformedRow(row: LogRow): string | undefined {
 /** Rebuilds the key index from the whole log, in order; returns the last row's id and revision. */
 export function loadIndex(stmts: Statements, index: KeyIndex, path: string): { id: number; rev: number } {
   let last = { id: 0, rev: 0 };
+  const readValue = valueReader(stmts);
   for (const row of stmts.allRows.iterate()) {
     const problem = malformedRow(row);
     if (problem) throw new CorruptStoreError(path, problem);
     if (row.deleted === 1) index.tombstone(row.key, row.rev, row.id);
-    else index.put(Object.freeze(rowToKeyValue(row)), row.id);
+    else index.put(new LoggedKeyValue(row.key, row.create_rev, row.rev, row.version, row.lease, row.id, readValue), row.id);
     last = row;
   }
   return { id: last.id, rev: last.rev };
+}
+
+/** Reads the value of a log row (see LoggedKeyValue). */
+export function valueReader(stmts: Statements): (rowId: number) => string {
+  return (rowId) => {
+    const value = stmts.valueById.get(rowId);
+    if (value === undefined) throw new Error(`log row ${rowId} is missing: the in-memory index and the log disagree`);
+    return value;
+  };
 }
 
 export class SqliteLog {

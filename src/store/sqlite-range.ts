@@ -1,8 +1,9 @@
 // Range reads. The key index decides which keys are in range and, at an older revision, which log
-// row holds each one; only those older rows are read from SQLite. Current reads touch no SQL.
+// row holds each one; the values are read from SQLite (the index keeps none, see LoggedKeyValue).
 
 import type { KeyAt, KeyIndex } from './key-index.js';
 import { isSingleKey, isUnbounded } from './key-range.js';
+import { LoggedKeyValue } from './logged-key-value.js';
 import type { SqliteLog } from './sqlite-log.js';
 import { CompactedError, FutureRevisionError, type KeyValue, type RangeOptions, type RangeResult } from './store.js';
 
@@ -48,6 +49,7 @@ export class SqliteRangeReader {
   }
 
   private resolve(found: KeyValue | number): KeyValue {
-    return typeof found === 'number' ? this.log.keyValueAt(found) : found;
+    if (typeof found === 'number') return this.log.keyValueAt(found);
+    return found instanceof LoggedKeyValue ? found.toKeyValue() : found;
   }
 }

@@ -108,6 +108,7 @@ export function prepareStatements(db: Db) {
     allRows: db.prepare<[], LogRow>(`SELECT ${ROW} FROM kv ORDER BY id`),
     lastRow: db.prepare<[], { id: number; rev: number }>('SELECT id, rev FROM kv ORDER BY id DESC LIMIT 1'),
     rowById: db.prepare<[number], LogRow>(`SELECT ${ROW} FROM kv WHERE id = ?`),
+    valueById: db.prepare<[number], string>('SELECT value FROM kv WHERE id = ?').pluck(),
     /** The first row at or after an id: ids have gaps once compaction ran. */
     rowAtOrAfter: db.prepare<[number], { id: number; rev: number }>('SELECT id, rev FROM kv WHERE id >= ? ORDER BY id LIMIT 1'),
     historyPage: db.prepare<[number, number], HistoryRow>(

@@ -8,6 +8,8 @@ import type { CommittedBatch, Outcome } from './group-commit.js';
 import type { KeyIndex } from './key-index.js';
 import { isSingleKey, isUnbounded } from './key-range.js';
 import type { LeaseTable } from './leases.js';
+import { LoggedKeyValue } from './logged-key-value.js';
+import { valueReader } from './sqlite-log.js';
 import type { SqliteRangeReader } from './sqlite-range.js';
 import type { Db, Statements } from './sqlite-schema.js';
 import { ROW_OVERHEAD_BYTES, type SpaceQuota } from './sqlite-quota.js';
@@ -47,11 +49,13 @@ export class SqliteWriter {
   private readonly reader: SqliteRangeReader;
   private readonly quota: SpaceQuota;
   private readonly publish: (revision: number, events: WatchEvent[]) => void;
+  private readonly readValue: (rowId: number) => string;
 
   constructor(options: SqliteWriterOptions) {
     ({ db: this.db, stmts: this.stmts, index: this.index, leases: this.leases, reader: this.reader, quota: this.quota, publish: this.publish } = options);
     this.rev = options.revision;
     this.nextId = options.lastRowId + 1;
+    this.readValue = valueReader(this.stmts);
   }
 
   /** Revision of the last write (committed, except inside `commit`). */
@@ -152,7 +156,8 @@ export class SqliteWriter {
     });
     const rowId = this.nextId++;
     this.stmts.insertRow.run(rowId, rev, key, kv.createRevision, this.index.liveRowId(key), kv.version, lease, value, 0);
-    this.index.put(kv, rowId);
+    // The event carries the value (the watch cache keeps the string it was given); the index does not.
+    this.index.put(new LoggedKeyValue(key, kv.createRevision, rev, kv.version, lease, rowId, this.readValue), rowId);
     this.changed(key, kv, prev);
     events.push(prev ? { type: 'put', kv, prev } : { type: 'put', kv });
     return prev ? { type: 'put', prev } : { type: 'put' };

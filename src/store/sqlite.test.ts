@@ -52,6 +52,26 @@ storeConformance('sqlite', async () => {
 });
 
 describe('SqliteStore', () => {
+  it('keeps no values in memory: a current read, a value compare and a previous value come from the file', async () => {
+    const temp = tempStore();
+    try {
+      const { store } = temp;
+      await store.put('/v/a', 'written');
+      // Changed behind the store's back, through a second connection: only a read of the file sees it.
+      const outside = new Database(temp.dbPath);
+      outside.prepare("UPDATE kv SET value = 'on disk' WHERE key = '/v/a'").run();
+      outside.close();
+      assert.equal((await store.get('/v/a'))?.value, 'on disk');
+      const compared = await store.txn({ compare: [{ key: '/v/a', target: 'value', op: '=', value: 'on disk' }], success: [{ type: 'put', key: '/v/a', value: 'next' }] });
+      assert.equal(compared.succeeded, true);
+      const { prev } = await store.put('/v/a', 'last');
+      assert.equal(prev?.value, 'next');
+      assert.equal((await store.range('/v/', { end: prefixEnd('/v/') })).kvs[0]?.value, 'last');
+    } finally {
+      await temp.cleanup();
+    }
+  });
+
   it('every watcher has seen a write by the time its promise resolves', async () => {
     const temp = tempStore();
     try {
