@@ -44,7 +44,9 @@ export class EventExpiryController {
     this.sweeping = true;
     try {
       const events = this.state.resources<Event>('events');
-      const expired = events.list().filter((e) => Date.parse(e.spec.lastTimestamp) + this.ttlMs <= now);
+      // In no order: a sorted list of 200,000 events took a sort of their names every sweep.
+      const expired: Event[] = [];
+      for (const e of this.state.cache('events').values() as IterableIterator<Event>) if (Date.parse(e.spec.lastTimestamp) + this.ttlMs <= now) expired.push(e);
       const chunk = this.opts.chunk ?? 100;
       for (let i = 0; i < expired.length && !this.closed; i += chunk) {
         await Promise.all(
