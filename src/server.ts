@@ -28,6 +28,7 @@ import { replicanteDeprovisionHandler } from './controllers/replicante-deprovisi
 import { replicanteProvisionHandler } from './controllers/replicante-provision.js';
 import { LeaseExpiryController } from './controllers/lease-expiry.js';
 import { EventExpiryController } from './controllers/event-expiry.js';
+import { DEFAULT_HEAP_GROWTH_PERCENT, setHeapGrowth } from './heap-growth.js';
 import { compactHandler } from './controllers/compact.js';
 import { DatasetFollowersController } from './controllers/dataset-followers.js';
 import { DatasetPrimaryController } from './controllers/dataset-primary.js';
@@ -96,6 +97,8 @@ export interface ServerOptions {
   machineGraceSeconds?: number;
   /** How long an event is kept after it last happened (default 3600). */
   eventTtlSeconds?: number;
+  /** How far the heap may grow past the live state before a full GC, in percent (default 100; 0: V8's choice). See heap-growth.ts. */
+  heapGrowthPercent?: number;
   /** Run no controllers (API only). */
   controllers?: boolean;
   /** Also serve the API (with the fleet façade fleetctl uses) on this unix socket, as fleetd does. */
@@ -220,6 +223,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { logger, ring: logRing } = opts.logger ? { logger: opts.logger, ring: opts.logRing ?? new LogRing() } : componentLogger(opts.logLevel ?? 'info', { component: 'server' }, opts.logRing);
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8080');
   const dataDir = resolve(opts.dataDir);
+  setHeapGrowth(opts.heapGrowthPercent ?? DEFAULT_HEAP_GROWTH_PERCENT);
   mkdirSync(dataDir, { recursive: true });
   // Checked before anything starts, so a refused socket path leaves nothing running.
   if (opts.fleetSocket) await removeStaleSocket(opts.fleetSocket, '--fleet-socket');

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { LOGIN_LINK_TTL_SECONDS, startDev } from '../dev.js';
+import { DEFAULT_HEAP_GROWTH_PERCENT, heapGrowthProblem } from '../heap-growth.js';
 import { parseBytes } from '../scheduler/index.js';
 import { parseEtcdUrl, startServer, type ServerOptions } from '../server.js';
 import { addNetworkFlags, networkOptions, type NetworkFlags } from './network-flags.js';
@@ -22,6 +23,7 @@ export function registerServerCommands(program: Command): void {
     .option('--machine-grace <seconds>', 'seconds without heartbeats before a machine is NotReady and its tasks are replaced', toInt, 15)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
     .option('--event-ttl <duration>', 'how long an event is kept after it last happened (e.g. 1h, 30m)', '1h')
+    .option('--heap-growth <percent>', 'how far the heap may grow past the live state before a full garbage collection, as Go\'s GOGC (0: V8\'s own choice, up to 300 %)', toHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT)
     .option('--store <url>', 'cluster state: sqlite (in --data, the default) or etcd://host:port[,host:port…]', 'sqlite')
     .option('--etcd-prefix <prefix>', 'key prefix of drover\'s state in etcd', '/drover')
     .option('--etcd-ca <file>', 'CA certificate (PEM) that signed the etcd server certificates; enables TLS')
@@ -77,6 +79,7 @@ export function registerServerCommands(program: Command): void {
         compactionIntervalMs: opts.etcdCompactionInterval * 1000,
         machineGraceSeconds: opts.machineGrace,
         eventTtlSeconds: eventTtlSeconds(opts.eventTtl),
+        heapGrowthPercent: opts.heapGrowth,
         logLevel: opts.logLevel,
         ...(opts.fleetSocket ? { fleetSocket: opts.fleetSocket } : {}),
         ...(opts.flockerListen ? { flockerListen: opts.flockerListen } : {}),
@@ -180,6 +183,7 @@ interface ServerCommandOptions extends SecurityFlags, ReplicanteFlags, NetworkFl
   history: number;
   machineGrace: number;
   eventTtl: string;
+  heapGrowth: number;
   logLevel: string;
   store: string;
   etcdPrefix: string;
@@ -227,6 +231,13 @@ function storeOptions(opts: ServerCommandOptions): Pick<ServerOptions, 'etcd' | 
   const isTls = Boolean(opts.etcdCa || opts.etcdCert);
   const tls = isTls ? { ca: read('--etcd-ca', opts.etcdCa), cert: read('--etcd-cert', opts.etcdCert), key: read('--etcd-key', opts.etcdKey) } : undefined;
   return { etcd: { endpoints: parseEtcdUrl(opts.store, isTls), requestTimeoutMs, ...(tls ? { tls } : {}) }, prefix: opts.etcdPrefix, leaderTtlSeconds: opts.leaderTtl };
+}
+
+function toHeapGrowth(v: string): number {
+  const percent = /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+  const problem = heapGrowthProblem(percent);
+  if (problem) throw new InvalidArgumentError(problem.replace(/got NaN$/, `got "${v}"`));
+  return percent;
 }
 
 function eventTtlSeconds(v: string): number {

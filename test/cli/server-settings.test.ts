@@ -41,9 +41,18 @@ describe('drover server settings', () => {
     assert.deepEqual(s.eventTtl, { value: '30m', source: 'file' });
     assert.deepEqual(s.tlsSan, { value: ['a.example', 'b.example'], source: 'file' });
     assert.deepEqual(s.fleetNamespace, { value: 'default', source: 'default' });
+    assert.deepEqual(s.heapGrowth, { value: 100, source: 'default' }, "the heap may double past the live state, as Go's GOGC=100");
     assert.equal(config.machineGraceSeconds, 9, 'the value in effect is the one shown');
     assert.equal(s.auth?.source, 'flag');
     assert.deepEqual(s.etcdKey, { value: '<redacted>', source: 'environment' }, 'a secret-looking setting is shown redacted');
+  });
+
+  it('a heap growth that is no whole percent from 0 to 1000 is refused, saying what is allowed', async () => {
+    for (const bad of ['-5', 'lots', '1001', '1.5']) {
+      const r = await drover(['server', '--data', join(dir, 'growth-data'), '--heap-growth', bad]);
+      assert.notEqual(r.code, 0, bad);
+      assert.match(r.stderr, /heap growth must be a whole percent from 0 to 1000 \(0: V8's own choice\), got "?/, bad);
+    }
   });
 
   it('a config file with an unknown setting is refused, naming it', async () => {
