@@ -219,6 +219,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * Connections the kernel may queue for the server to accept (Linux caps it at
+ * net.core.somaxconn, 4096 by default), as Go's servers (etcd, Kubernetes) ask for. Node's
+ * default of 511 overflowed when thousands of agents connected at once: the kernel dropped
+ * their SYNs (795,752 ListenOverflows in a few hours of benchmarks), and a dropped connection
+ * waits out TCP's retransmit backoff (1, 3, 7, 15, 31 s), so requests of a busy server's
+ * clients went unanswered for 30 s without ever reaching it.
+ */
+const LISTEN_BACKLOG = 4096;
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { logger, ring: logRing } = opts.logger ? { logger: opts.logger, ring: opts.logRing ?? new LogRing() } : componentLogger(opts.logLevel ?? 'info', { component: 'server' }, opts.logRing);
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8080');
@@ -361,7 +371,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   } else if (opts.controllers !== false) {
     controllers = leading(state);
   }
-  await app.listen({ host, port });
+  await app.listen({ host, port, backlog: LISTEN_BACKLOG });
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const socketServers: Server[] = [];
