@@ -1,7 +1,8 @@
-// The in-memory MVCC key index, as etcd's treeIndex: for every key, its live key-value (value
-// included, so puts, compares and current reads need no SQL) and the revisions and log row ids of
-// its retained rows, so a read at an older revision knows which row to fetch. The log table then
-// needs no key index: on disk, writes only append.
+// The in-memory MVCC key index, as etcd's treeIndex: for every key, its live key-value (the store
+// gives it a LoggedKeyValue, whose value stays in the log row: puts and revision compares need no
+// SQL, a value is read when asked) and the revisions and log row ids of its retained rows, so a
+// read at an older revision knows which row to fetch. The log table then needs no key index: on
+// disk, writes only append.
 
 import { SortedKeySet } from './sorted-keys.js';
 import type { KeyValue } from './store.js';
